@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.29;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+import {ILedgerRoles} from "./interfaces/ILedgerRoles.sol";
+
+/// @title LedgerRoles
+/// @notice Roles of the Y.4561 actors and the emergency pause, shared by the ledger's modules.
+abstract contract LedgerRoles is ILedgerRoles, AccessControl, Pausable {
+    /// @inheritdoc ILedgerRoles
+    bytes32 public constant SOURCE_ROLE = keccak256("SOURCE_ROLE");
+    /// @inheritdoc ILedgerRoles
+    bytes32 public constant USER_ROLE = keccak256("USER_ROLE");
+    /// @inheritdoc ILedgerRoles
+    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    /// @inheritdoc ILedgerRoles
+    bytes32 public constant SUPERVISOR_ROLE = keccak256("SUPERVISOR_ROLE");
+    /// @inheritdoc ILedgerRoles
+    bytes32 public constant GATEWAY_ROLE = keccak256("GATEWAY_ROLE");
+
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE, which administers operators and supervisors.
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _setRoleAdmin(USER_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(GATEWAY_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(SOURCE_ROLE, OPERATOR_ROLE);
+    }
+
+    /// @inheritdoc ILedgerRoles
+    function pause() external {
+        if (!hasRole(OPERATOR_ROLE, msg.sender) && !hasRole(SUPERVISOR_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, OPERATOR_ROLE);
+        }
+        _pause();
+    }
+
+    /// @inheritdoc ILedgerRoles
+    function unpause() external onlyRole(OPERATOR_ROLE) {
+        _unpause();
+    }
+
+    /// @inheritdoc IAccessControl
+    /// @dev SOURCE_ROLE is answered by the source registry.
+    function hasRole(bytes32 role, address account) public view override(AccessControl, IAccessControl) returns (bool) {
+        if (role == SOURCE_ROLE) return _isActiveSourceKey(account);
+        return super.hasRole(role, account);
+    }
+
+    /// @inheritdoc IAccessControl
+    function grantRole(bytes32 role, address account) public override(AccessControl, IAccessControl) {
+        _rejectSourceRole(role);
+        super.grantRole(role, account);
+    }
+
+    /// @inheritdoc IAccessControl
+    function revokeRole(bytes32 role, address account) public override(AccessControl, IAccessControl) {
+        _rejectSourceRole(role);
+        super.revokeRole(role, account);
+    }
+
+    /// @inheritdoc IAccessControl
+    function renounceRole(bytes32 role, address callerConfirmation) public override(AccessControl, IAccessControl) {
+        _rejectSourceRole(role);
+        super.renounceRole(role, callerConfirmation);
+    }
+
+    /// @dev Whether `key` is the current key of an active source.
+    function _isActiveSourceKey(address key) internal view virtual returns (bool);
+
+    function _rejectSourceRole(bytes32 role) private pure {
+        if (role == SOURCE_ROLE) revert LedgerRolesManagedBySourceRegistry(role);
+    }
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title IAccessRegistry
+/// @notice Datasets and time-bounded read grants for data users (Y.4561 clause 6.2.5). A dataset
+/// groups sources and formats and is owned by an operator; its owner grants data users (holders
+/// of the ledger's USER_ROLE) read access until an expiry.
+interface IAccessRegistry {
+    /// @notice The caller lacks the ledger role the action needs.
+    error AccessRegistryUnauthorized(address account, bytes32 role);
+
+    /// @notice No dataset has this id.
+    error AccessRegistryUnknownDataset(uint64 datasetId);
+
+    /// @notice The caller does not own the dataset.
+    error AccessRegistryNotDatasetOwner(address account, uint64 datasetId);
+
+    /// @notice No source has this id on the ledger.
+    error AccessRegistryUnknownSource(uint64 sourceId);
+
+    /// @notice No format has this id on the ledger.
+    error AccessRegistryUnknownFormat(bytes32 formatId);
+
+    /// @notice The grantee does not hold the ledger's USER_ROLE.
+    error AccessRegistryNotAUser(address account);
+
+    /// @notice The expiry is not in the future.
+    error AccessRegistryInvalidExpiry(uint48 expiresAt);
+
+    /// @notice The user holds no live grant on the dataset.
+    error AccessRegistryNoGrant(uint64 datasetId, address user);
+
+    /// @notice A dataset was created.
+    event DatasetCreated(uint64 indexed datasetId, address indexed owner, string uri);
+
+    /// @notice A source joined or left a dataset.
+    event DatasetSourceSet(uint64 indexed datasetId, uint64 indexed sourceId, bool included);
+
+    /// @notice A format joined or left a dataset.
+    event DatasetFormatSet(uint64 indexed datasetId, bytes32 indexed formatId, bool included);
+
+    /// @notice A dataset changed owner.
+    event DatasetOwnerChanged(uint64 indexed datasetId, address indexed previousOwner, address indexed newOwner);
+
+    /// @notice A user was granted (or re-granted) read access until `expiresAt`.
+    event AccessGranted(uint64 indexed datasetId, address indexed user, uint48 expiresAt, address grantedBy);
+
+    /// @notice A user's grant was revoked before its expiry.
+    event AccessRevoked(uint64 indexed datasetId, address indexed user, address revokedBy);
+
+    /// @notice The ledger whose roles and registries this registry follows.
+    function ledger() external view returns (address);
+
+    /// @notice Creates a dataset owned by the caller. Operators only.
+    /// @param uri Where the dataset's description lives.
+    /// @param sourceIds Sources in the dataset.
+    /// @param formatIds Formats in the dataset.
+    /// @return datasetId The new dataset's id (sequential, starting at 1).
+    function createDataset(
+        string calldata uri,
+        uint64[] calldata sourceIds,
+        bytes32[] calldata formatIds
+    ) external returns (uint64 datasetId);
+
+    /// @notice Adds or removes sources. Dataset owner only.
+    function setDatasetSources(uint64 datasetId, uint64[] calldata sourceIds, bool included) external;
+
+    /// @notice Adds or removes formats. Dataset owner only.
+    function setDatasetFormats(uint64 datasetId, bytes32[] calldata formatIds, bool included) external;
+
+    /// @notice Hands the dataset to another operator. Dataset owner only.
+    function transferDataset(uint64 datasetId, address newOwner) external;
+
+    /// @notice Grants `user` read access until `expiresAt`, replacing any earlier grant. Dataset owner only.
+    function grantAccess(uint64 datasetId, address user, uint48 expiresAt) external;
+
+    /// @notice Revokes `user`'s grant. Dataset owner only.
+    function revokeAccess(uint64 datasetId, address user) external;
+
+    /// @notice The dataset's owner and description URI (owner is zero when there is no such dataset).
+    function getDataset(uint64 datasetId) external view returns (address owner, string memory uri);
+
+    /// @notice Whether the source is in the dataset.
+    function datasetIncludesSource(uint64 datasetId, uint64 sourceId) external view returns (bool);
+
+    /// @notice Whether the format is in the dataset.
+    function datasetIncludesFormat(uint64 datasetId, bytes32 formatId) external view returns (bool);
+
+    /// @notice When `user`'s grant on the dataset expires (0 when none).
+    function grantExpiry(uint64 datasetId, address user) external view returns (uint48);
+
+    /// @notice Whether `user` may read the dataset now: holds USER_ROLE and an unexpired grant.
+    function hasAccess(uint64 datasetId, address user) external view returns (bool);
+
+    /// @notice Whether `user` may read records of `sourceId` in `formatId` through the dataset now.
+    function canRead(uint64 datasetId, address user, uint64 sourceId, bytes32 formatId) external view returns (bool);
+
+    /// @notice How many datasets were ever created.
+    function datasetCount() external view returns (uint64);
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {
+    DataBlockView,
+    DisputeReason,
+    RecordInput,
+    RecordStatus,
+    RecordView,
+    SignedOperation
+} from "../types/DataLedgerTypes.sol";
+
+/// @title IDataRegistry
+/// @notice Records data items (Y.4561 clause 8.6 step 3: description, format, data hash,
+/// timestamp) submitted three ways that end in the same record model:
+/// 1. direct: an active source submits its own record;
+/// 2. relayed: anyone submits a record carrying the source's EIP-712 signature;
+/// 3. data block: a gateway anchors a Merkle root over many source-signed operations
+///    (Y.4561 clause 7.1.1), each provable by inclusion proof and challengeable on-chain.
+/// @dev Anchored records are keyed by their data hash: this is a registry of fingerprints, one
+/// record per fingerprint, and the first anchoring wins. That key is the record id; it also makes
+/// a relayed signature single-use without a nonce (replaying it hits `DataRegistryDuplicateRecord`),
+/// while the EIP-712 domain (chain id, contract address) and the deadline stop cross-chain and
+/// late replays.
+interface IDataRegistry {
+    /// @notice The data hash is zero.
+    error DataRegistryZeroDataHash();
+
+    /// @notice A record with this data hash is already anchored.
+    /// @param dataHash The data hash.
+    /// @param sourceId The source that anchored it.
+    error DataRegistryDuplicateRecord(bytes32 dataHash, uint64 sourceId);
+
+    /// @notice No record has this data hash.
+    error DataRegistryUnknownRecord(bytes32 dataHash);
+
+    /// @notice The operation needs an active record.
+    error DataRegistryRecordNotActive(bytes32 dataHash, RecordStatus status);
+
+    /// @notice The signature's deadline has passed.
+    error DataRegistryExpiredSignature(uint48 deadline);
+
+    /// @notice The signature was not made by the claimed source key.
+    error DataRegistryInvalidSignature(address source);
+
+    /// @notice The caller is neither the record's source nor an operator.
+    error DataRegistryUnauthorized(address account, bytes32 dataHash);
+
+    /// @notice The data block parameters are inconsistent.
+    error DataRegistryInvalidDataBlock(bytes32 root, uint32 count, uint48 firstSampledAt, uint48 lastSampledAt);
+
+    /// @notice A data block with this root is already anchored.
+    error DataRegistryDuplicateDataBlock(bytes32 root);
+
+    /// @notice No data block has this root.
+    error DataRegistryUnknownDataBlock(bytes32 root);
+
+    /// @notice The data block is already disputed.
+    error DataRegistryDataBlockDisputed(bytes32 root);
+
+    /// @notice The proof does not place the leaf in the data block.
+    error DataRegistryInvalidProof(bytes32 root, bytes32 leaf);
+
+    /// @notice The challenged operation is valid: signed in time by a source that was active.
+    error DataRegistryValidOperation(bytes32 root, bytes32 leaf);
+
+    /// @notice A record was anchored (by any path, including as a new version).
+    /// @param dataHash The record id.
+    /// @param sourceId The source it is attributed to.
+    /// @param formatId Its format.
+    /// @param signer The source key that signed or sent it.
+    /// @param metadataHash Hash of its metadata document.
+    /// @param sampledAt When the source produced the data.
+    /// @param uri Where the payload lives.
+    event RecordAnchored(
+        bytes32 indexed dataHash,
+        uint64 indexed sourceId,
+        bytes32 indexed formatId,
+        address signer,
+        bytes32 metadataHash,
+        uint48 sampledAt,
+        string uri
+    );
+
+    /// @notice A record was replaced by a new version (anchored in the same transaction).
+    event RecordUpdated(bytes32 indexed previousDataHash, bytes32 indexed dataHash, address updatedBy);
+
+    /// @notice A record was revoked; its history stays.
+    event RecordRevoked(bytes32 indexed dataHash, uint64 indexed sourceId, uint16 reasonCode, address revokedBy);
+
+    /// @notice A gateway anchored a data block.
+    /// @param root Merkle root over the block's leaves (see `leafHash`).
+    /// @param gateway The submitting gateway.
+    /// @param count Number of operations in the block.
+    /// @param firstSampledAt Earliest `sampledAt` among them.
+    /// @param lastSampledAt Latest `sampledAt` among them.
+    /// @param uri Where the block's operations are published, for challengers and verifiers.
+    event DataBlockAnchored(
+        bytes32 indexed root,
+        address indexed gateway,
+        uint32 count,
+        uint48 firstSampledAt,
+        uint48 lastSampledAt,
+        string uri
+    );
+
+    /// @notice A challenge proved that a data block holds an operation no active source signed.
+    event DataBlockDisputed(
+        bytes32 indexed root,
+        address indexed challenger,
+        bytes32 leaf,
+        address source,
+        DisputeReason reason
+    );
+
+    /// @notice Anchors the caller's own record. The caller must be an active source key allowed
+    /// to use the format.
+    function submitRecord(RecordInput calldata record) external;
+
+    /// @notice Anchors a record signed by a source key (EIP-712, see `hashRecord`). Anyone may relay.
+    /// @param source The claimed signing key.
+    /// @param record The record.
+    /// @param deadline Last timestamp at which the signature may be used.
+    /// @param signature 65-byte ECDSA signature.
+    function submitRecordBySig(
+        address source,
+        RecordInput calldata record,
+        uint48 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Anchors a new version of an active record and marks the old one superseded. The
+    /// new version is attributed to the same source. Callable by that source's current key or an
+    /// operator.
+    function updateRecord(bytes32 previousDataHash, RecordInput calldata record) external;
+
+    /// @notice Revokes an active record with a reason code; the record stays readable. Callable by
+    /// the record's source's current key or an operator.
+    function revokeRecord(bytes32 dataHash, uint16 reasonCode) external;
+
+    /// @notice Anchors a data block. Gateways only.
+    function submitDataBlock(
+        bytes32 root,
+        uint32 count,
+        uint48 firstSampledAt,
+        uint48 lastSampledAt,
+        string calldata uri
+    ) external;
+
+    /// @notice Disputes a data block by proving it holds an operation that was not validly signed
+    /// by a source active when the block was anchored. Anyone may call.
+    /// @param root The block.
+    /// @param operation The offending leaf's operation.
+    /// @param proof Merkle proof of the leaf under `root`.
+    function challengeDataBlock(bytes32 root, SignedOperation calldata operation, bytes32[] calldata proof) external;
+
+    /// @notice The record with this data hash (status `None` when there is none).
+    function getRecord(bytes32 dataHash) external view returns (RecordView memory);
+
+    /// @notice The data block with this root (status `None` when there is none).
+    function getDataBlock(bytes32 root) external view returns (DataBlockView memory);
+
+    /// @notice Whether `leaf` is in the anchored, undisputed data block `root`.
+    function verifyInclusion(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
+
+    /// @notice The EIP-712 digest a source signs for `record` with `deadline`.
+    function hashRecord(RecordInput calldata record, uint48 deadline) external view returns (bytes32);
+
+    /// @notice The Merkle leaf of a signed operation:
+    /// keccak256(bytes.concat(keccak256(abi.encode(source, structHash, deadline, keccak256(signature))))),
+    /// where structHash is the EIP-712 struct hash of the record. Hashing twice keeps leaves apart
+    /// from inner nodes, as OpenZeppelin's StandardMerkleTree does.
+    function leafHash(SignedOperation calldata operation) external pure returns (bytes32);
+}

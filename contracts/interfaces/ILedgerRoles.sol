@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+/// @title ILedgerRoles
+/// @notice The actors of Y.4561 clause 7.2 as on-chain roles, plus the emergency pause.
+/// @dev Role administration: the default admin administers OPERATOR_ROLE and SUPERVISOR_ROLE;
+/// operators administer USER_ROLE and GATEWAY_ROLE. SOURCE_ROLE is not granted directly: an
+/// account holds it exactly while it is the current key of an active source in the source
+/// registry, so the registry is the single source of truth for who may submit data.
+interface ILedgerRoles is IAccessControl {
+    /// @notice SOURCE_ROLE is derived from the source registry and cannot be granted, revoked or
+    /// renounced directly.
+    /// @param role The role that was named.
+    error LedgerRolesManagedBySourceRegistry(bytes32 role);
+
+    /// @notice Data source actor (D): the current key of an active registered source.
+    function SOURCE_ROLE() external view returns (bytes32);
+
+    /// @notice Data user actor (U): may be granted read access to datasets.
+    function USER_ROLE() external view returns (bytes32);
+
+    /// @notice Operator actor (O): configures sources, formats, access and roles.
+    function OPERATOR_ROLE() external view returns (bytes32);
+
+    /// @notice Supervisor actor (V): audits; may pause submissions but not resume them.
+    function SUPERVISOR_ROLE() external view returns (bytes32);
+
+    /// @notice Representation gateway (the representation FE's on-chain identity): submits data blocks.
+    function GATEWAY_ROLE() external view returns (bytes32);
+
+    /// @notice Stops every submission path (direct, relayed, data block, update).
+    /// @dev Callable by operators and supervisors. Revocations and challenges stay open.
+    function pause() external;
+
+    /// @notice Resumes submissions. Operators only. (`paused()` comes from OpenZeppelin Pausable.)
+    function unpause() external;
+}

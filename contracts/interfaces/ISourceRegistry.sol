@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {Source, SourceStatus} from "../types/DataLedgerTypes.sol";
+
+/// @title ISourceRegistry
+/// @notice Identify, bind and authenticate data sources (Y.4561 clause 8.1).
+/// @dev A source has a stable numeric id and one current signing key. Keys are never reused:
+/// once a key was bound to a source it cannot be bound again, so a signature always names
+/// one source. The status history of every source is checkpointed so data block challenges can
+/// ask whether a key was active at a past time.
+interface ISourceRegistry {
+    /// @notice The zero address was given where an account is required.
+    error SourceRegistryZeroAddress();
+
+    /// @notice The key is, or once was, bound to a source.
+    /// @param key The key.
+    /// @param sourceId The source it is bound to.
+    error SourceRegistryKeyAlreadyBound(address key, uint64 sourceId);
+
+    /// @notice No source has this id.
+    error SourceRegistryUnknownSource(uint64 sourceId);
+
+    /// @notice The key is not the current key of an active source.
+    /// @param key The key that tried to act as a source.
+    error SourceRegistryInactiveSource(address key);
+
+    /// @notice The operation needs a different source status.
+    /// @param sourceId The source.
+    /// @param status Its current status.
+    error SourceRegistryInvalidStatus(uint64 sourceId, SourceStatus status);
+
+    /// @notice The source may not submit records in this format.
+    error SourceRegistryFormatNotAllowed(uint64 sourceId, bytes32 formatId);
+
+    /// @notice The caller is neither an operator nor the source's owner.
+    error SourceRegistryUnauthorized(address account, uint64 sourceId);
+
+    /// @notice A source was registered.
+    event SourceRegistered(
+        uint64 indexed sourceId,
+        address indexed signer,
+        address indexed owner,
+        bytes32 metadataHash,
+        string metadataURI
+    );
+
+    /// @notice A format was allowed or disallowed for a source.
+    event SourceFormatSet(uint64 indexed sourceId, bytes32 indexed formatId, bool allowed);
+
+    /// @notice A source's status changed (suspended, reactivated or revoked).
+    /// @param reasonCode Operator-defined reason, 0 when none.
+    event SourceStatusChanged(uint64 indexed sourceId, SourceStatus status, uint16 reasonCode);
+
+    /// @notice A source's signing key was replaced.
+    event SourceKeyRotated(uint64 indexed sourceId, address indexed previousSigner, address indexed newSigner);
+
+    /// @notice Registers a data source. Operators only.
+    /// @param signer The source's signing key; must never have been bound before.
+    /// @param owner The account responsible for the source.
+    /// @param metadataHash Hash of the source's description document.
+    /// @param metadataURI Where the description lives.
+    /// @param formatIds Formats the source may submit; each must be registered and active.
+    /// @return sourceId The new source's id (sequential, starting at 1).
+    function registerSource(
+        address signer,
+        address owner,
+        bytes32 metadataHash,
+        string calldata metadataURI,
+        bytes32[] calldata formatIds
+    ) external returns (uint64 sourceId);
+
+    /// @notice Allows or disallows formats for a source. Operators only.
+    function setSourceFormats(uint64 sourceId, bytes32[] calldata formatIds, bool allowed) external;
+
+    /// @notice Suspends an active source: its key can no longer submit. Operators only.
+    function suspendSource(uint64 sourceId, uint16 reasonCode) external;
+
+    /// @notice Reactivates a suspended source. Operators only.
+    function reactivateSource(uint64 sourceId) external;
+
+    /// @notice Revokes a source for good. Operators only.
+    function revokeSource(uint64 sourceId, uint16 reasonCode) external;
+
+    /// @notice Replaces a source's signing key. Operators or the source's owner.
+    /// @dev The old key stops authenticating at once; signatures it made before stay attributable.
+    function rotateSourceKey(uint64 sourceId, address newSigner) external;
+
+    /// @notice The source with this id.
+    function getSource(uint64 sourceId) external view returns (Source memory);
+
+    /// @notice The id of the source a key is or was bound to, 0 when none.
+    function sourceIdOf(address key) external view returns (uint64);
+
+    /// @notice Whether `key` is the current key of an active source.
+    function isActiveSource(address key) external view returns (bool);
+
+    /// @notice Whether `key` was the current key of an active source at `timestamp`.
+    function wasActiveSourceAt(address key, uint48 timestamp) external view returns (bool);
+
+    /// @notice Whether the source may submit records in the format.
+    function isFormatAllowed(uint64 sourceId, bytes32 formatId) external view returns (bool);
+
+    /// @notice How many sources were ever registered.
+    function sourceCount() external view returns (uint64);
+}

@@ -1,0 +1,44 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+
+const require = createRequire(import.meta.url);
+
+// Hardhat cannot download compilers on every machine we run on, so solc
+// comes from the npm `solc` package (its wasm build) instead.
+const SOLC_VERSION = "0.8.29";
+const SOLJSON = require.resolve("solc/soljson.js");
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: {
+        version: SOLC_VERSION,
+        path: SOLJSON,
+        settings: {
+          optimizer: { enabled: true, runs: 10_000 },
+          viaIR: true,
+          evmVersion: "cancun",
+        },
+      },
+    },
+    // Benchmark peer, compiled from its npm package as its authors ship it.
+    npmFilesToBuild: [
+      "@ethereum-attestation-service/eas-contracts/contracts/EAS.sol",
+      "@ethereum-attestation-service/eas-contracts/contracts/SchemaRegistry.sol",
+    ],
+  },
+  networks: {
+    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    besu: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("BESU_RPC_URL"),
+      accounts: [configVariable("BESU_OPERATOR_KEY")],
+    },
+  },
+});
