@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { rolesTasks } from "./scripts/tasks/roles.js";
 
 const require = createRequire(import.meta.url);
 
@@ -13,6 +14,7 @@ const SOLJSON = require.resolve("solc/soljson.js");
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
+  tasks: [...rolesTasks],
   solidity: {
     profiles: {
       default: {

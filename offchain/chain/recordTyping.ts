@@ -1,0 +1,76 @@
+import { AbiCoder, keccak256, TypedDataEncoder, type TypedDataDomain } from "ethers";
+
+/**
+ * The off-chain mirror of the ledger's EIP-712 record type and data block leaf (P2R). Kept in one
+ * place so the device SDK, the gateway and the tests hash exactly what the contract hashes.
+ */
+export const RECORD_TYPES = {
+  Record: [
+    { name: "dataHash", type: "bytes32" },
+    { name: "formatId", type: "bytes32" },
+    { name: "metadataHash", type: "bytes32" },
+    { name: "sampledAt", type: "uint48" },
+    { name: "uri", type: "string" },
+    { name: "deadline", type: "uint48" },
+  ],
+} as const;
+
+/** A record as sources state it (mirrors the contract's RecordInput). */
+export interface RecordInput {
+  dataHash: string;
+  formatId: string;
+  metadataHash: string;
+  sampledAt: number | bigint;
+  uri: string;
+}
+
+/** A source-signed record: the unit of a data block. */
+export interface SignedOperation {
+  source: string;
+  record: RecordInput;
+  deadline: number | bigint;
+  signature: string;
+}
+
+/** The ledger's EIP-712 domain on a given chain. */
+export function ledgerDomain(chainId: bigint | number, ledger: string): TypedDataDomain {
+  return { name: "DataLedger", version: "1", chainId, verifyingContract: ledger };
+}
+
+/** EIP-712 struct hash of a record with its signature deadline. */
+export function recordStructHash(record: RecordInput, deadline: number | bigint): string {
+  return TypedDataEncoder.from(mutableTypes()).hashStruct("Record", { ...record, deadline });
+}
+
+/** The EIP-712 digest a source signs. */
+export function recordDigest(
+  domain: TypedDataDomain,
+  record: RecordInput,
+  deadline: number | bigint,
+): string {
+  return TypedDataEncoder.hash(domain, mutableTypes(), { ...record, deadline });
+}
+
+/** Leaf values in the order the ledger's `leafHash` encodes them (for StandardMerkleTree). */
+export const LEAF_ENCODING = ["address", "bytes32", "uint48", "bytes32"] as const;
+
+export function leafValues(op: SignedOperation): [string, string, bigint, string] {
+  return [
+    op.source,
+    recordStructHash(op.record, op.deadline),
+    BigInt(op.deadline),
+    keccak256(op.signature),
+  ];
+}
+
+/** The ledger's `leafHash`: keccak256(bytes.concat(keccak256(abi.encode(leafValues)))). */
+export function leafHash(op: SignedOperation): string {
+  return keccak256(
+    keccak256(AbiCoder.defaultAbiCoder().encode([...LEAF_ENCODING], leafValues(op))),
+  );
+}
+
+/** ethers wants mutable arrays; the exported constant stays readonly. */
+export function mutableTypes() {
+  return { Record: RECORD_TYPES.Record.map((f) => ({ ...f })) };
+}
