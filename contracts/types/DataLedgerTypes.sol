@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @notice Lifecycle of a data source (Y.4561 clause 8.1). `Revoked` is final.
+enum SourceStatus {
+    None,
+    Active,
+    Suspended,
+    Revoked
+}
+
+/// @notice Lifecycle of a registered data format (Y.4561 clause 6.2.2).
+enum FormatStatus {
+    None,
+    Active,
+    Deprecated
+}
+
+/// @notice Lifecycle of an anchored record. `Superseded` and `Revoked` are final.
+enum RecordStatus {
+    None,
+    Active,
+    Superseded,
+    Revoked
+}
+
+/// @notice Lifecycle of a data block (Merkle batch of operations).
+enum DataBlockStatus {
+    None,
+    Anchored,
+    Disputed
+}
+
+/// @notice Why a data block challenge succeeded.
+enum DisputeReason {
+    InvalidSignature,
+    InactiveSource,
+    ExpiredSignature
+}
+
+/// @notice A data source as the registry keeps it.
+/// @param signer The source's current signing key.
+/// @param owner The account responsible for the source (may rotate its key).
+/// @param status Current lifecycle status.
+/// @param registeredAt Block timestamp of registration.
+/// @param metadataHash Hash of the source's off-chain description document.
+/// @param metadataURI Where that document lives.
+struct Source {
+    address signer;
+    SourceStatus status;
+    uint48 registeredAt;
+    address owner;
+    bytes32 metadataHash;
+    string metadataURI;
+}
+
+/// @notice A registered data format: a JSON Schema document kept off-chain, identified by its hash.
+/// @param index Compact sequential number, used to pack records into one storage slot.
+/// @param status Current lifecycle status.
+/// @param registeredAt Block timestamp of registration.
+/// @param name Human-readable name, e.g. "air-quality".
+/// @param version Version label, e.g. "1.0.0"; (name, version) is unique.
+/// @param uri Where the schema document lives.
+struct Format {
+    uint32 index;
+    FormatStatus status;
+    uint48 registeredAt;
+    string name;
+    string version;
+    string uri;
+}
+
+/// @notice What a data source states about one data item (Y.4561 clause 8.6 step 3), the
+/// payload of every submission path.
+/// @param dataHash keccak256 of the canonical (RFC 8785) payload.
+/// @param formatId Id of the registered format the payload conforms to.
+/// @param metadataHash keccak256 of the canonical metadata (description) document.
+/// @param sampledAt When the source produced the data (unix seconds, source clock).
+/// @param uri Where the payload can be fetched (may be empty).
+struct RecordInput {
+    bytes32 dataHash;
+    bytes32 formatId;
+    bytes32 metadataHash;
+    uint48 sampledAt;
+    string uri;
+}
+
+/// @notice An anchored record, as returned by lookups.
+struct RecordView {
+    bytes32 dataHash;
+    uint64 sourceId;
+    bytes32 formatId;
+    uint48 sampledAt;
+    uint48 recordedAt;
+    RecordStatus status;
+    uint16 revocationReason;
+    bytes32 replaces;
+    bytes32 supersededBy;
+}
+
+/// @notice An anchored data block, as returned by lookups.
+struct DataBlockView {
+    bytes32 root;
+    address gateway;
+    uint32 count;
+    uint48 firstSampledAt;
+    uint48 lastSampledAt;
+    uint48 anchoredAt;
+    DataBlockStatus status;
+}
+
+/// @notice One leaf of a data block: a source-signed operation.
+/// @param source The signing key the operation is attributed to.
+/// @param record The signed record.
+/// @param deadline The signature's deadline (unix seconds).
+/// @param signature The source's EIP-712 signature over (record, deadline).
+struct SignedOperation {
+    address source;
+    RecordInput record;
+    uint48 deadline;
+    bytes signature;
+}
