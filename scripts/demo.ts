@@ -18,7 +18,7 @@ import {
   type RecordInput,
   type SignedOperation,
 } from "../offchain/chain/recordTyping.js";
-import { payloadHash } from "../offchain/representation/payloadHash.js";
+import { hashPayload } from "../offchain/sdk/index.js";
 import { DataLedger__factory } from "../types/ethers-contracts/index.js";
 
 const BLOCK_SIZE = 64;
@@ -76,7 +76,7 @@ function reading(i: number): RecordInput {
   const sampledAt = 1_760_000_000 + i * 60;
   const payload = { deviceId: "air-1", pm25: 10 + (i % 7), pm10: 20 + (i % 5), sampledAt };
   return {
-    dataHash: payloadHash(payload),
+    dataHash: hashPayload(payload),
     formatId,
     metadataHash: ethers.ZeroHash,
     sampledAt,

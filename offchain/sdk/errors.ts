@@ -1,0 +1,87 @@
+import { BaseError } from "../shared/BaseError.js";
+
+/** A value with no canonical JSON form (undefined, a function, a non-finite number, a bigint). */
+export class PayloadNotCanonicalizableError extends BaseError {
+  constructor(cause?: unknown) {
+    super(
+      "PAYLOAD_NOT_CANONICALIZABLE",
+      "Payload cannot be serialised as canonical JSON (RFC 8785)",
+      { cause },
+    );
+  }
+}
+
+/** An argument of an SDK function is not what the ledger accepts (bad hex, out-of-range time). */
+export class InvalidArgumentError extends BaseError {
+  constructor(shortMessage: string, details: Record<string, unknown> = {}) {
+    super("SDK_INVALID_ARGUMENT", shortMessage, { details });
+  }
+}
+
+/** The receipt is structurally incomplete or inconsistent with itself. */
+export class ReceiptMalformedError extends BaseError {
+  constructor(shortMessage: string, details: Record<string, unknown> = {}) {
+    super("RECEIPT_MALFORMED", shortMessage, { details });
+  }
+}
+
+/** The payload does not hash to the receipt's data hash. */
+export class ReceiptPayloadMismatchError extends BaseError {
+  constructor(details: { expected: string; actual: string }) {
+    super("RECEIPT_PAYLOAD_MISMATCH", "Payload does not match the receipt's data hash", {
+      details,
+    });
+  }
+}
+
+/** The Merkle proof does not place the operation's leaf under the receipt's root. */
+export class ReceiptProofInvalidError extends BaseError {
+  constructor(details: { root: string; leaf: string }) {
+    super("RECEIPT_PROOF_INVALID", "Merkle proof does not lead from the leaf to the root", {
+      details,
+    });
+  }
+}
+
+/** The operation's signature was not made by its claimed source key for this ledger. */
+export class ReceiptSignatureInvalidError extends BaseError {
+  constructor(details: { source: string }) {
+    super("RECEIPT_SIGNATURE_INVALID", "Signature does not recover to the claimed source", {
+      details,
+    });
+  }
+}
+
+/** The chain does not hold what the receipt claims (no such block, record or attribution). */
+export class ReceiptNotOnChainError extends BaseError {
+  constructor(shortMessage: string, details: Record<string, unknown> = {}) {
+    super("RECEIPT_NOT_ON_CHAIN", shortMessage, { details });
+  }
+}
+
+/** The data block was successfully challenged: it holds an operation no active source signed. */
+export class ReceiptBlockDisputedError extends BaseError {
+  constructor(details: { root: string }) {
+    super("RECEIPT_BLOCK_DISPUTED", "Data block has been disputed on-chain", { details });
+  }
+}
+
+/**
+ * The operation is in an undisputed block but would lose a challenge: its source key was not an
+ * active source when the block was anchored, or its signature had expired by then.
+ */
+export class ReceiptOperationChallengeableError extends BaseError {
+  constructor(shortMessage: string, details: Record<string, unknown> = {}) {
+    super("RECEIPT_OPERATION_CHALLENGEABLE", shortMessage, { details });
+  }
+}
+
+/** The JSON-RPC endpoint could not be read; the receipt is neither confirmed nor refuted. */
+export class ChainUnavailableError extends BaseError {
+  constructor(cause: unknown) {
+    super("RECEIPT_CHAIN_UNAVAILABLE", "Could not read the ledger through JSON-RPC", {
+      cause,
+      retryable: true,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { hashTypedData, type Hex } from "viem";
+
+import type { LedgerDomain } from "./ledgerDomain.js";
+import { recordTypes } from "./recordTypes.js";
+import type { LedgerRecord } from "./types.js";
+
+export interface HashRecordParameters {
+  domain: LedgerDomain;
+  record: LedgerRecord;
+  deadline: number;
+}
+
+/**
+ * The EIP-712 digest a source signs for a record and deadline; equals the ledger's
+ * `hashRecord(record, deadline)`.
+ *
+ * @example
+ * const digest = hashRecord({ domain: ledgerDomain(31337, ledger), record, deadline });
+ */
+export function hashRecord({ domain, record, deadline }: HashRecordParameters): Hex {
+  return hashTypedData({
+    domain,
+    types: recordTypes,
+    primaryType: "Record",
+    message: { ...record, deadline },
+  });
+}

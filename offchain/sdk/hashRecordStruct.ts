@@ -1,0 +1,20 @@
+import { hashStruct, type Hex } from "viem";
+
+import { recordTypes } from "./recordTypes.js";
+import type { LedgerRecord } from "./types.js";
+
+/**
+ * The EIP-712 struct hash of a record with its signature deadline (the contract's private
+ * `_structHash`); the digest a source signs wraps it in the ledger's domain, and a data block
+ * leaf commits to it.
+ *
+ * @example
+ * const structHash = hashRecordStruct(record, deadline);
+ */
+export function hashRecordStruct(record: LedgerRecord, deadline: number): Hex {
+  return hashStruct({
+    types: recordTypes,
+    primaryType: "Record",
+    data: { ...record, deadline },
+  });
+}

@@ -1,0 +1,36 @@
+// DataLedger device and dapp SDK: the data source actor (D) signs records, the data user actor (U)
+// verifies receipts against the chain. Browser-safe: no node: imports below this directory.
+export { canonicalJson } from "./canonicalJson.js";
+export { createRecord } from "./createRecord.js";
+export type { CreateRecordParameters, CreateRecordReturnType } from "./createRecord.js";
+export {
+  ChainUnavailableError,
+  InvalidArgumentError,
+  PayloadNotCanonicalizableError,
+  ReceiptBlockDisputedError,
+  ReceiptMalformedError,
+  ReceiptNotOnChainError,
+  ReceiptOperationChallengeableError,
+  ReceiptPayloadMismatchError,
+  ReceiptProofInvalidError,
+  ReceiptSignatureInvalidError,
+} from "./errors.js";
+export { hashPayload } from "./hashPayload.js";
+export { hashRecord } from "./hashRecord.js";
+export type { HashRecordParameters } from "./hashRecord.js";
+export { hashRecordStruct } from "./hashRecordStruct.js";
+export { leafEncoding, leafHash, leafValues } from "./leafHash.js";
+export { dataBlockStatus, ledgerAbi, recordStatus } from "./ledgerAbi.js";
+export { ledgerDomain } from "./ledgerDomain.js";
+export type { LedgerDomain } from "./ledgerDomain.js";
+export { recordId } from "./recordId.js";
+export { recordTypes } from "./recordTypes.js";
+export { signRecord } from "./signRecord.js";
+export type { SignRecordParameters } from "./signRecord.js";
+export type { LedgerRecord, Receipt, SignedOperation } from "./types.js";
+export { verifyMerkleProof } from "./verifyMerkleProof.js";
+export { verifyReceipt } from "./verifyReceipt.js";
+export type { VerifyReceiptParameters, VerifyReceiptReturnType } from "./verifyReceipt.js";
+export { verifyRecordSignature } from "./verifyRecordSignature.js";
+export type { VerifyRecordSignatureParameters } from "./verifyRecordSignature.js";
+export { BaseError } from "../shared/BaseError.js";

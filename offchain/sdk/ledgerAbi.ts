@@ -1,0 +1,127 @@
+const recordInput = {
+  name: "record",
+  type: "tuple",
+  components: [
+    { name: "dataHash", type: "bytes32" },
+    { name: "formatId", type: "bytes32" },
+    { name: "metadataHash", type: "bytes32" },
+    { name: "sampledAt", type: "uint48" },
+    { name: "uri", type: "string" },
+  ],
+} as const;
+
+/**
+ * The read-only part of the DataLedger ABI the SDK calls, written out `as const` so viem infers
+ * argument and result types, and so a browser bundle needs no Hardhat artifact. A test holds it
+ * equal to the compiled contract's ABI.
+ *
+ * @example
+ * const block = await publicClient.readContract({
+ *   address: ledger, abi: ledgerAbi, functionName: "getDataBlock", args: [root],
+ * });
+ */
+export const ledgerAbi = [
+  {
+    type: "function",
+    name: "getRecord",
+    stateMutability: "view",
+    inputs: [{ name: "dataHash", type: "bytes32" }],
+    outputs: [
+      {
+        name: "view_",
+        type: "tuple",
+        components: [
+          { name: "dataHash", type: "bytes32" },
+          { name: "sourceId", type: "uint64" },
+          { name: "formatId", type: "bytes32" },
+          { name: "sampledAt", type: "uint48" },
+          { name: "recordedAt", type: "uint48" },
+          { name: "status", type: "uint8" },
+          { name: "revocationReason", type: "uint16" },
+          { name: "replaces", type: "bytes32" },
+          { name: "supersededBy", type: "bytes32" },
+        ],
+      },
+    ],
+  },
+  {
+    type: "function",
+    name: "getDataBlock",
+    stateMutability: "view",
+    inputs: [{ name: "root", type: "bytes32" }],
+    outputs: [
+      {
+        name: "view_",
+        type: "tuple",
+        components: [
+          { name: "root", type: "bytes32" },
+          { name: "gateway", type: "address" },
+          { name: "count", type: "uint32" },
+          { name: "firstSampledAt", type: "uint48" },
+          { name: "lastSampledAt", type: "uint48" },
+          { name: "anchoredAt", type: "uint48" },
+          { name: "status", type: "uint8" },
+        ],
+      },
+    ],
+  },
+  {
+    type: "function",
+    name: "verifyInclusion",
+    stateMutability: "view",
+    inputs: [
+      { name: "root", type: "bytes32" },
+      { name: "leaf", type: "bytes32" },
+      { name: "proof", type: "bytes32[]" },
+    ],
+    outputs: [{ name: "", type: "bool" }],
+  },
+  {
+    type: "function",
+    name: "sourceIdOf",
+    stateMutability: "view",
+    inputs: [{ name: "key", type: "address" }],
+    outputs: [{ name: "", type: "uint64" }],
+  },
+  {
+    type: "function",
+    name: "wasActiveSourceAt",
+    stateMutability: "view",
+    inputs: [
+      { name: "key", type: "address" },
+      { name: "timestamp", type: "uint48" },
+    ],
+    outputs: [{ name: "", type: "bool" }],
+  },
+  {
+    type: "function",
+    name: "hashRecord",
+    stateMutability: "view",
+    inputs: [recordInput, { name: "deadline", type: "uint48" }],
+    outputs: [{ name: "", type: "bytes32" }],
+  },
+  {
+    type: "function",
+    name: "leafHash",
+    stateMutability: "pure",
+    inputs: [
+      {
+        name: "operation",
+        type: "tuple",
+        components: [
+          { name: "source", type: "address" },
+          recordInput,
+          { name: "deadline", type: "uint48" },
+          { name: "signature", type: "bytes" },
+        ],
+      },
+    ],
+    outputs: [{ name: "", type: "bytes32" }],
+  },
+] as const;
+
+/** Numeric values of `DataBlockStatus` in contracts/types/DataLedgerTypes.sol. */
+export const dataBlockStatus = { None: 0, Anchored: 1, Disputed: 2 } as const;
+
+/** Numeric values of `RecordStatus` in contracts/types/DataLedgerTypes.sol. */
+export const recordStatus = { None: 0, Active: 1, Superseded: 2, Revoked: 3 } as const;

@@ -1,0 +1,51 @@
+import type { Address, Hex } from "viem";
+
+/**
+ * What a data source states about one data item (Y.4561 clause 8.6 step 3); mirrors the
+ * contract's `RecordInput`. Times are unix seconds as numbers (uint48 fits), so records and
+ * receipts travel as plain JSON.
+ */
+export interface LedgerRecord {
+  /** keccak256 of the canonical (RFC 8785) payload; also the record id. */
+  dataHash: Hex;
+  /** Id of the registered format (hash of its JSON Schema). */
+  formatId: Hex;
+  /** keccak256 of the canonical metadata document, zero hash when none. */
+  metadataHash: Hex;
+  /** When the source produced the data (source clock). */
+  sampledAt: number;
+  /** Where the payload can be fetched (may be empty). */
+  uri: string;
+}
+
+/** A source-signed record; mirrors the contract's `SignedOperation`, the unit of a data block. */
+export interface SignedOperation {
+  /** The signing key the record is attributed to. */
+  source: Address;
+  record: LedgerRecord;
+  /** Last unix second at which the signature may be used. */
+  deadline: number;
+  /** 65-byte EIP-712 signature over (record, deadline). */
+  signature: Hex;
+}
+
+/**
+ * What a gateway hands back for an accepted record. A verifier trusts none of it: every field is
+ * rechecked against the payload and the chain by `verifyReceipt`.
+ */
+export interface Receipt {
+  /** The ledger's key for the record (equal to `dataHash`). */
+  recordId: Hex;
+  dataHash: Hex;
+  /** "block": anchored inside a data block; "record": anchored on its own (relayed). */
+  kind: "block" | "record";
+  operation: SignedOperation;
+  /** Data block root, for "block". */
+  root?: Hex;
+  /** Merkle proof of the operation's leaf under `root`, for "block". */
+  proof?: Hex[];
+  /** Transaction that anchored the block or record, informative only. */
+  txHash?: Hex;
+  /** Block number of that transaction, informative only. */
+  blockNumber?: number;
+}

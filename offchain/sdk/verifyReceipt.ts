@@ -1,0 +1,296 @@
+import {
+  BaseError as ViemError,
+  ContractFunctionZeroDataError,
+  createPublicClient,
+  getAddress,
+  http,
+  isAddress,
+  isHex,
+  size,
+  type Address,
+  type Client,
+  type Hex,
+} from "viem";
+import { getChainId, readContract } from "viem/actions";
+
+import {
+  ChainUnavailableError,
+  ReceiptBlockDisputedError,
+  ReceiptMalformedError,
+  ReceiptNotOnChainError,
+  ReceiptOperationChallengeableError,
+  ReceiptPayloadMismatchError,
+  ReceiptProofInvalidError,
+  ReceiptSignatureInvalidError,
+} from "./errors.js";
+import { hashPayload } from "./hashPayload.js";
+import { leafHash } from "./leafHash.js";
+import { dataBlockStatus, ledgerAbi, recordStatus } from "./ledgerAbi.js";
+import { ledgerDomain } from "./ledgerDomain.js";
+import type { Receipt } from "./types.js";
+import { verifyMerkleProof } from "./verifyMerkleProof.js";
+import { verifyRecordSignature } from "./verifyRecordSignature.js";
+
+export type VerifyReceiptParameters = {
+  /** The data item as the data user holds it. */
+  payload: unknown;
+  /** The receipt, from wherever it came; nothing in it is trusted. */
+  receipt: Receipt;
+  /** The DataLedger contract to check against. */
+  ledgerAddress: Address;
+} & (
+  | { /** Any EVM JSON-RPC endpoint of the ledger's chain. */ rpcUrl: string; publicClient?: never }
+  | { /** A viem client on the ledger's chain. */ publicClient: Client; rpcUrl?: never }
+);
+
+export interface VerifyReceiptReturnType {
+  verified: true;
+  kind: Receipt["kind"];
+  recordId: Hex;
+  dataHash: Hex;
+  /** The key that signed the record. */
+  source: Address;
+  /** The ledger's id of the source that key is bound to. */
+  sourceId: bigint;
+  /** Block timestamp (unix seconds) at which the data block or record was anchored. */
+  anchoredAt: number;
+  /** "block" only: the data block root, its gateway and the operation's leaf. */
+  root?: Hex;
+  gateway?: Address;
+  leaf?: Hex;
+  /** "record" only: the record's lifecycle status; a revoked record stays anchored. */
+  status?: "active" | "superseded" | "revoked";
+}
+
+const recordStatusName = {
+  [recordStatus.Active]: "active",
+  [recordStatus.Superseded]: "superseded",
+  [recordStatus.Revoked]: "revoked",
+} as const;
+
+/**
+ * Verifies a receipt for a payload using only the payload, the receipt and the chain, trusting
+ * neither the gateway that issued the receipt nor any service API (Y.4561 clause 6.2.4
+ * "verification"):
+ * 1. the payload's canonical hash is the receipt's data hash (`RECEIPT_PAYLOAD_MISMATCH`);
+ * 2. for a data block, the operation's leaf is under the root by the proof (`RECEIPT_PROOF_INVALID`);
+ * 3. the source key signed the record for this ledger and chain (`RECEIPT_SIGNATURE_INVALID`);
+ * 4. on-chain: the block is anchored (`RECEIPT_NOT_ON_CHAIN`), undisputed (`RECEIPT_BLOCK_DISPUTED`),
+ *    holds the leaf, and the operation would survive a challenge (`RECEIPT_OPERATION_CHALLENGEABLE`);
+ *    or the individually anchored record exists with the signed attributes and is attributed to
+ *    the source key's id (`RECEIPT_NOT_ON_CHAIN`).
+ *
+ * An unreachable endpoint gives `RECEIPT_CHAIN_UNAVAILABLE` (retryable); a malformed receipt
+ * `RECEIPT_MALFORMED`.
+ *
+ * @example
+ * const result = await verifyReceipt({
+ *   payload: { pm25: 12.5, station: "A1" },
+ *   receipt, // as returned by the gateway
+ *   rpcUrl: "https://rpc.example.org",
+ *   ledgerAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+ * });
+ * console.log(result.sourceId, new Date(result.anchoredAt * 1000));
+ */
+export async function verifyReceipt(
+  parameters: VerifyReceiptParameters,
+): Promise<VerifyReceiptReturnType> {
+  const { payload, receipt } = parameters;
+  assertWellFormed(receipt);
+  const ledgerAddress = getAddress(parameters.ledgerAddress);
+  const { operation } = receipt;
+  const source = getAddress(operation.source);
+
+  const dataHash = hashPayload(payload);
+  for (const claimed of [receipt.dataHash, receipt.recordId, operation.record.dataHash]) {
+    if (claimed.toLowerCase() !== dataHash) {
+      throw new ReceiptPayloadMismatchError({ expected: claimed, actual: dataHash });
+    }
+  }
+
+  let leaf: Hex | undefined;
+  if (receipt.kind === "block") {
+    leaf = leafHash(operation);
+    if (!verifyMerkleProof(receipt.root!, leaf, receipt.proof!)) {
+      throw new ReceiptProofInvalidError({ root: receipt.root!, leaf });
+    }
+  }
+
+  const client =
+    parameters.publicClient ?? createPublicClient({ transport: http(parameters.rpcUrl) });
+  const read = readerFor(client, ledgerAddress);
+
+  const chainId = await onChain(() => getChainId(client));
+  const domain = ledgerDomain(chainId, ledgerAddress);
+  if (!(await verifyRecordSignature({ domain, operation }))) {
+    throw new ReceiptSignatureInvalidError({ source });
+  }
+
+  const base = {
+    verified: true as const,
+    kind: receipt.kind,
+    recordId: dataHash,
+    dataHash,
+    source,
+  };
+
+  if (receipt.kind === "block") {
+    const root = receipt.root!;
+    const proof = receipt.proof!;
+    const [dataBlock, included, sourceId] = await Promise.all([
+      read.getDataBlock(root),
+      read.verifyInclusion(root, leaf!, proof),
+      read.sourceIdOf(source),
+    ]);
+    if (dataBlock.status === dataBlockStatus.None) {
+      throw new ReceiptNotOnChainError("No data block with this root is anchored", { root });
+    }
+    if (dataBlock.status === dataBlockStatus.Disputed)
+      throw new ReceiptBlockDisputedError({ root });
+    if (!included) {
+      throw new ReceiptNotOnChainError("The ledger does not place the leaf in the data block", {
+        root,
+        leaf,
+      });
+    }
+    const { anchoredAt } = dataBlock;
+    if (operation.deadline < anchoredAt) {
+      throw new ReceiptOperationChallengeableError(
+        "The signature had expired when the data block was anchored",
+        { deadline: operation.deadline, anchoredAt },
+      );
+    }
+    if (sourceId === 0n || !(await read.wasActiveSourceAt(source, anchoredAt))) {
+      throw new ReceiptOperationChallengeableError(
+        "The signing key was not an active source when the data block was anchored",
+        { source, anchoredAt },
+      );
+    }
+    return { ...base, sourceId, anchoredAt, root, gateway: dataBlock.gateway, leaf };
+  }
+
+  const [record, sourceId] = await Promise.all([read.getRecord(dataHash), read.sourceIdOf(source)]);
+  if (record.status === recordStatus.None) {
+    throw new ReceiptNotOnChainError("No record with this data hash is anchored", { dataHash });
+  }
+  if (sourceId === 0n || record.sourceId !== sourceId) {
+    throw new ReceiptNotOnChainError("The anchored record belongs to another source", {
+      dataHash,
+      source,
+      sourceId,
+      recordSourceId: record.sourceId,
+    });
+  }
+  if (
+    record.formatId.toLowerCase() !== operation.record.formatId.toLowerCase() ||
+    record.sampledAt !== operation.record.sampledAt
+  ) {
+    throw new ReceiptNotOnChainError("The anchored record differs from the signed one", {
+      dataHash,
+    });
+  }
+  return {
+    ...base,
+    sourceId,
+    anchoredAt: record.recordedAt,
+    status: recordStatusName[record.status as 1 | 2 | 3],
+  };
+}
+
+function isWord(value: unknown): value is Hex {
+  return typeof value === "string" && isHex(value, { strict: true }) && size(value) === 32;
+}
+
+function isUint48(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < 2 ** 48;
+}
+
+function assertWellFormed(receipt: Receipt): void {
+  const fail = (field: string) => {
+    throw new ReceiptMalformedError(`Receipt field ${field} is missing or malformed`, { field });
+  };
+  if (typeof receipt !== "object" || receipt === null) fail("receipt");
+  if (receipt.kind !== "block" && receipt.kind !== "record") fail("kind");
+  if (!isWord(receipt.recordId)) fail("recordId");
+  if (!isWord(receipt.dataHash)) fail("dataHash");
+  const operation = receipt.operation;
+  if (typeof operation !== "object" || operation === null) fail("operation");
+  if (typeof operation.source !== "string" || !isAddress(operation.source, { strict: false })) {
+    fail("operation.source");
+  }
+  if (!isUint48(operation.deadline)) fail("operation.deadline");
+  if (typeof operation.signature !== "string" || !isHex(operation.signature, { strict: true })) {
+    fail("operation.signature");
+  }
+  const record = operation.record;
+  if (typeof record !== "object" || record === null) fail("operation.record");
+  for (const field of ["dataHash", "formatId", "metadataHash"] as const) {
+    if (!isWord(record[field])) fail(`operation.record.${field}`);
+  }
+  if (!isUint48(record.sampledAt)) fail("operation.record.sampledAt");
+  if (typeof record.uri !== "string") fail("operation.record.uri");
+  if (receipt.kind === "block") {
+    if (!isWord(receipt.root)) fail("root");
+    if (!Array.isArray(receipt.proof) || !receipt.proof.every(isWord)) fail("proof");
+  }
+}
+
+/** Runs a chain read; no code at the ledger address means nothing is anchored there. */
+async function onChain<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (cause) {
+    if (
+      cause instanceof ViemError &&
+      cause.walk((e) => e instanceof ContractFunctionZeroDataError)
+    ) {
+      throw new ReceiptNotOnChainError("No DataLedger contract answers at this address", {});
+    }
+    throw new ChainUnavailableError(cause);
+  }
+}
+
+function readerFor(client: Client, address: Address) {
+  return {
+    getDataBlock: (root: Hex) =>
+      onChain(() =>
+        readContract(client, {
+          address,
+          abi: ledgerAbi,
+          functionName: "getDataBlock",
+          args: [root],
+        }),
+      ),
+    getRecord: (dataHash: Hex) =>
+      onChain(() =>
+        readContract(client, {
+          address,
+          abi: ledgerAbi,
+          functionName: "getRecord",
+          args: [dataHash],
+        }),
+      ),
+    verifyInclusion: (root: Hex, leaf: Hex, proof: readonly Hex[]) =>
+      onChain(() =>
+        readContract(client, {
+          address,
+          abi: ledgerAbi,
+          functionName: "verifyInclusion",
+          args: [root, leaf, proof],
+        }),
+      ),
+    sourceIdOf: (key: Address) =>
+      onChain(() =>
+        readContract(client, { address, abi: ledgerAbi, functionName: "sourceIdOf", args: [key] }),
+      ),
+    wasActiveSourceAt: (key: Address, timestamp: number) =>
+      onChain(() =>
+        readContract(client, {
+          address,
+          abi: ledgerAbi,
+          functionName: "wasActiveSourceAt",
+          args: [key, timestamp],
+        }),
+      ),
+  };
+}

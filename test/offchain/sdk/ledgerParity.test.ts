@@ -1,0 +1,129 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { expect } from "chai";
+import hre, { network } from "hardhat";
+import { keccak256, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import {
+  ledgerDomain as ethersLedgerDomain,
+  recordDigest as ethersRecordDigest,
+  recordStructHash as ethersRecordStructHash,
+} from "../../../offchain/chain/recordTyping.js";
+import {
+  createRecord,
+  hashRecord,
+  hashRecordStruct,
+  leafEncoding,
+  leafHash,
+  leafValues,
+  ledgerAbi,
+  ledgerDomain,
+  signRecord,
+  verifyMerkleProof,
+  type SignedOperation,
+} from "../../../offchain/sdk/index.js";
+
+const { ethers } = await network.create();
+
+const FORMAT_ID = `0x${"cd".repeat(32)}` as Hex;
+
+type AbiNode = { name?: string; type: string; components?: AbiNode[]; [key: string]: unknown };
+
+/** Drops what the SDK fragment leaves out (internalType) so the shapes compare. */
+function shape(node: AbiNode): AbiNode {
+  const { name, type, components } = node;
+  return {
+    name: name ?? "",
+    type,
+    ...(components ? { components: components.map(shape) } : {}),
+  };
+}
+
+describe("offchain/sdk: parity with the compiled ledger", () => {
+  it("ledgerAbi matches the compiled DataLedger ABI", async () => {
+    const artifact = await hre.artifacts.readArtifact("DataLedger");
+    for (const fragment of ledgerAbi) {
+      const compiled = (artifact.abi as AbiNode[]).find(
+        (entry) => entry.type === "function" && entry.name === fragment.name,
+      );
+      expect(compiled, fragment.name).to.not.equal(undefined);
+      expect(compiled!.stateMutability).to.equal(fragment.stateMutability);
+      expect((compiled!.inputs as AbiNode[]).map(shape)).to.deep.equal(
+        (fragment.inputs as readonly AbiNode[]).map(shape),
+      );
+      expect((compiled!.outputs as AbiNode[]).map(shape)).to.deep.equal(
+        (fragment.outputs as readonly AbiNode[]).map(shape),
+      );
+    }
+  });
+
+  it("record digests and data block leaves equal the contract's hashRecord and leafHash", async () => {
+    const [admin] = await ethers.getSigners();
+    const ledger = await ethers.deployContract("DataLedger", [admin.address]);
+    const chainId = (await ethers.provider.getNetwork()).chainId;
+    const domain = ledgerDomain(chainId, (await ledger.getAddress()) as Hex);
+    const account = privateKeyToAccount(generatePrivateKey());
+
+    const cases = [
+      createRecord({ payload: { a: 1 }, formatId: FORMAT_ID, sampledAt: 1_760_000_000 }).record,
+      createRecord({
+        payload: { reading: [1, 2, 3] },
+        formatId: FORMAT_ID,
+        metadata: { unit: "°C" },
+        sampledAt: 0,
+        uri: "ipfs://bafy…ü",
+      }).record,
+      createRecord({
+        payload: "x",
+        formatId: FORMAT_ID,
+        sampledAt: 2 ** 48 - 1,
+        uri: "https://example.org/" + "p".repeat(200),
+      }).record,
+    ];
+    for (const [i, record] of cases.entries()) {
+      const deadline = [1_900_000_000, 0, 2 ** 48 - 1][i];
+      expect(hashRecord({ domain, record, deadline })).to.equal(
+        await ledger.hashRecord(record, deadline),
+      );
+      const operation = await signRecord({ account, domain, record, deadline });
+      expect(leafHash(operation)).to.equal(await ledger.leafHash(operation));
+      // The ethers-based mirror in offchain/chain agrees as well.
+      expect(hashRecordStruct(record, deadline)).to.equal(ethersRecordStructHash(record, deadline));
+      expect(hashRecord({ domain, record, deadline })).to.equal(
+        ethersRecordDigest(ethersLedgerDomain(chainId, domain.verifyingContract), record, deadline),
+      );
+    }
+  });
+
+  it("builds the same leaves and proofs as OpenZeppelin's StandardMerkleTree", async () => {
+    const domain = ledgerDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    const account = privateKeyToAccount(generatePrivateKey());
+    const operations: SignedOperation[] = [];
+    for (let i = 0; i < 7; i++) {
+      const { record } = createRecord({ payload: { i }, formatId: FORMAT_ID, sampledAt: 1000 + i });
+      operations.push(await signRecord({ account, domain, record, deadline: 5000 }));
+    }
+    const values = operations.map((op) => {
+      const [source, structHash, deadline, signatureHash] = leafValues(op);
+      expect(signatureHash).to.equal(keccak256(op.signature));
+      return [source, structHash, deadline, signatureHash];
+    });
+    const tree = StandardMerkleTree.of(values, [...leafEncoding]);
+    for (const [i, op] of operations.entries()) {
+      expect(leafHash(op)).to.equal(tree.leafHash(values[i]));
+      const proof = tree.getProof(i) as Hex[];
+      expect(verifyMerkleProof(tree.root as Hex, leafHash(op), proof)).to.equal(true);
+      expect(
+        verifyMerkleProof(tree.root as Hex, leafHash(operations[(i + 1) % 7]), proof),
+      ).to.equal(false);
+    }
+    const proof = tree.getProof(0) as Hex[];
+    const tampered = [...proof];
+    tampered[0] = keccak256(tampered[0]);
+    expect(verifyMerkleProof(tree.root as Hex, leafHash(operations[0]), tampered)).to.equal(false);
+    expect(verifyMerkleProof(tree.root as Hex, leafHash(operations[0]), proof.slice(1))).to.equal(
+      false,
+    );
+    expect(verifyMerkleProof("0x12" as Hex, leafHash(operations[0]), proof)).to.equal(false);
+  });
+});

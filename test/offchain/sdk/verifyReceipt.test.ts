@@ -1,0 +1,400 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { expect } from "chai";
+import { network } from "hardhat";
+import { createPublicClient, custom, keccak256, toBytes, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import {
+  createRecord,
+  leafEncoding,
+  leafValues,
+  ledgerDomain,
+  signRecord,
+  verifyReceipt,
+  type Receipt,
+  type SignedOperation,
+} from "../../../offchain/sdk/index.js";
+import type { DataLedger } from "../../../types/ethers-contracts/index.js";
+import { expectCode } from "../../helpers/expectCode.js";
+
+const { ethers, provider } = await network.create();
+const publicClient = createPublicClient({ transport: custom(provider) });
+
+const FORMAT_ID = keccak256(toBytes('{"title":"sdk-receipts","version":"1.0.0"}'));
+const N = 5;
+
+async function now(): Promise<number> {
+  return Number((await ethers.provider.getBlock("latest"))!.timestamp);
+}
+
+/** A gateway's data block over `operations`, with a receipt builder per operation. */
+function buildBlock(operations: SignedOperation[]) {
+  const values = operations.map((op) => [...leafValues(op)]);
+  const tree = StandardMerkleTree.of(values, [...leafEncoding]);
+  const sampled = operations.map((op) => op.record.sampledAt);
+  return {
+    root: tree.root as Hex,
+    count: operations.length,
+    firstSampledAt: Math.min(...sampled),
+    lastSampledAt: Math.max(...sampled),
+    receipt(i: number): Receipt {
+      const operation = operations[i];
+      return {
+        recordId: operation.record.dataHash,
+        dataHash: operation.record.dataHash,
+        kind: "block",
+        operation,
+        root: tree.root as Hex,
+        proof: tree.getProof(i) as Hex[],
+      };
+    },
+  };
+}
+
+describe("offchain/sdk: verifyReceipt against the chain", () => {
+  const device = privateKeyToAccount(generatePrivateKey());
+  const stranger = privateKeyToAccount(generatePrivateKey());
+  let ledgerAddress: Hex;
+  let ledger: DataLedger;
+  let domain: ReturnType<typeof ledgerDomain>;
+  let gateway: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+  let relayer: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+  const payloads = Array.from({ length: N }, (_, i) => ({ station: "A1", pm25: 10 + i, seq: i }));
+
+  async function signPayload(payload: unknown, account = device, sampledAt = 1_760_000_000) {
+    const { record } = createRecord({ payload, formatId: FORMAT_ID, sampledAt, uri: "ipfs://x" });
+    return signRecord({ account, domain, record, deadline: (await now()) + 3600 });
+  }
+
+  async function anchor(block: ReturnType<typeof buildBlock>) {
+    await (
+      await ledger.connect(gateway).getFunction("submitDataBlock")(
+        block.root,
+        block.count,
+        block.firstSampledAt,
+        block.lastSampledAt,
+        "ipfs://block",
+      )
+    ).wait();
+  }
+
+  before(async () => {
+    const [admin, operator, gatewaySigner, owner, relayerSigner] = await ethers.getSigners();
+    gateway = gatewaySigner;
+    relayer = relayerSigner;
+    ledger = await ethers.deployContract("DataLedger", [admin.address]);
+    ledgerAddress = (await ledger.getAddress()) as Hex;
+    const asAdmin = ledger.connect(admin);
+    const asOperator = ledger.connect(operator);
+    await asAdmin.getFunction("grantRole")(await ledger.getFunction("OPERATOR_ROLE")(), operator);
+    await asOperator.getFunction("grantRole")(await ledger.getFunction("GATEWAY_ROLE")(), gateway);
+    await asOperator.getFunction("registerFormat")(FORMAT_ID, "sdk", "1.0.0", "ipfs://schema");
+    await asOperator.getFunction("registerSource")(
+      device.address,
+      owner.address,
+      keccak256(toBytes("device")),
+      "ipfs://device",
+      [FORMAT_ID],
+    );
+    domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, ledgerAddress);
+  });
+
+  describe("data block receipts", () => {
+    let block: ReturnType<typeof buildBlock>;
+
+    before(async () => {
+      const operations = await Promise.all(
+        payloads.map((p, i) => signPayload(p, device, 1000 + i)),
+      );
+      block = buildBlock(operations);
+      await anchor(block);
+    });
+
+    it("verifies every record of an anchored block from payload + receipt + chain", async () => {
+      for (let i = 0; i < N; i++) {
+        const result = await verifyReceipt({
+          payload: payloads[i],
+          receipt: block.receipt(i),
+          publicClient,
+          ledgerAddress,
+        });
+        expect(result.verified).to.equal(true);
+        expect(result.kind).to.equal("block");
+        expect(result.sourceId).to.equal(1n);
+        expect(result.source).to.equal(device.address);
+        expect(result.root).to.equal(block.root);
+        expect(result.gateway).to.equal(gateway.address);
+        expect(result.anchoredAt).to.be.a("number").and.be.greaterThan(0);
+      }
+    });
+
+    it("accepts the payload with another key order, since hashing is canonical", async () => {
+      const reordered = JSON.parse(`{"seq":0,"pm25":10,"station":"A1"}`);
+      const result = await verifyReceipt({
+        payload: reordered,
+        receipt: block.receipt(0),
+        publicClient,
+        ledgerAddress,
+      });
+      expect(result.verified).to.equal(true);
+    });
+
+    it("rejects a tampered payload with RECEIPT_PAYLOAD_MISMATCH", async () => {
+      await expectCode(
+        verifyReceipt({
+          payload: { ...payloads[1], pm25: 99 },
+          receipt: block.receipt(1),
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PAYLOAD_MISMATCH",
+      );
+      // The receipt's own fields must agree with the payload too.
+      const receipt = block.receipt(1);
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[1],
+          receipt: { ...receipt, recordId: block.receipt(2).recordId },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PAYLOAD_MISMATCH",
+      );
+    });
+
+    it("rejects a tampered proof with RECEIPT_PROOF_INVALID", async () => {
+      const receipt = block.receipt(2);
+      const proof = [...receipt.proof!];
+      proof[0] = keccak256(proof[0]);
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[2],
+          receipt: { ...receipt, proof },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PROOF_INVALID",
+      );
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[2],
+          receipt: { ...receipt, proof: block.receipt(3).proof },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PROOF_INVALID",
+      );
+    });
+
+    it("rejects a swapped signature: the leaf commits to it, so the proof fails first", async () => {
+      const receipt = block.receipt(0);
+      const forged = await signRecord({
+        account: stranger,
+        domain,
+        record: receipt.operation.record,
+        deadline: receipt.operation.deadline,
+      });
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[0],
+          receipt: { ...receipt, operation: { ...receipt.operation, signature: forged.signature } },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PROOF_INVALID",
+      );
+    });
+
+    it("rejects an operation a gateway anchored with a forged signature: RECEIPT_SIGNATURE_INVALID", async () => {
+      // The stranger signs but claims to be the device; the gateway anchors it anyway.
+      const payload = { station: "A1", forged: true };
+      const forged = await signPayload(payload, stranger);
+      const operations = [{ ...forged, source: device.address }, await signPayload({ filler: 1 })];
+      const forgedBlock = buildBlock(operations);
+      await anchor(forgedBlock);
+      await expectCode(
+        verifyReceipt({ payload, receipt: forgedBlock.receipt(0), publicClient, ledgerAddress }),
+        "RECEIPT_SIGNATURE_INVALID",
+      );
+    });
+
+    it("rejects a block never anchored with RECEIPT_NOT_ON_CHAIN", async () => {
+      const payload = { station: "A1", unanchored: true };
+      const unanchored = buildBlock([await signPayload(payload), await signPayload({ filler: 2 })]);
+      await expectCode(
+        verifyReceipt({ payload, receipt: unanchored.receipt(0), publicClient, ledgerAddress }),
+        "RECEIPT_NOT_ON_CHAIN",
+      );
+    });
+
+    it("rejects a disputed block with RECEIPT_BLOCK_DISPUTED", async () => {
+      // A block with one honest operation and one signed by an unregistered key gets challenged.
+      const honestPayload = { station: "A1", honest: true };
+      const operations = [
+        await signPayload(honestPayload),
+        await signPayload({ rogue: 1 }, stranger),
+      ];
+      const disputed = buildBlock(operations);
+      await anchor(disputed);
+      const rogue = disputed.receipt(1);
+      await (
+        await ledger.connect(relayer).getFunction("challengeDataBlock")(
+          disputed.root,
+          rogue.operation,
+          rogue.proof!,
+        )
+      ).wait();
+      await expectCode(
+        verifyReceipt({
+          payload: honestPayload,
+          receipt: disputed.receipt(0),
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_BLOCK_DISPUTED",
+      );
+    });
+
+    it("rejects an unchallenged operation by an unregistered key with RECEIPT_OPERATION_CHALLENGEABLE", async () => {
+      const payload = { rogue: 2 };
+      const operations = [await signPayload(payload, stranger), await signPayload({ filler: 3 })];
+      const rogueBlock = buildBlock(operations);
+      await anchor(rogueBlock);
+      await expectCode(
+        verifyReceipt({ payload, receipt: rogueBlock.receipt(0), publicClient, ledgerAddress }),
+        "RECEIPT_OPERATION_CHALLENGEABLE",
+      );
+    });
+
+    it("rejects a receipt checked against another ledger address: the EIP-712 domain binds it", async () => {
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[0],
+          receipt: block.receipt(0),
+          publicClient,
+          ledgerAddress: relayer.address as Hex,
+        }),
+        "RECEIPT_SIGNATURE_INVALID",
+      );
+    });
+
+    it("rejects a malformed receipt with RECEIPT_MALFORMED", async () => {
+      const receipt = block.receipt(0);
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[0],
+          receipt: { ...receipt, proof: undefined },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_MALFORMED",
+      );
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[0],
+          receipt: { ...receipt, operation: { ...receipt.operation, deadline: -1 } },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_MALFORMED",
+      );
+    });
+
+    it("reports an unreachable endpoint as retryable RECEIPT_CHAIN_UNAVAILABLE", async () => {
+      let caught: unknown;
+      try {
+        await verifyReceipt({
+          payload: payloads[0],
+          receipt: block.receipt(0),
+          rpcUrl: "http://127.0.0.1:9",
+          ledgerAddress,
+        });
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as { code?: string }).code).to.equal("RECEIPT_CHAIN_UNAVAILABLE");
+      expect((caught as { retryable?: boolean }).retryable).to.equal(true);
+    });
+  });
+
+  describe("individually anchored (relayed) records", () => {
+    const payload = { station: "B7", pm10: 31 };
+    let receipt: Receipt;
+
+    before(async () => {
+      const operation = await signPayload(payload, device, 1_760_000_123);
+      const tx = await ledger.connect(relayer).getFunction("submitRecordBySig")(
+        operation.source,
+        operation.record,
+        operation.deadline,
+        operation.signature,
+      );
+      const mined = await tx.wait();
+      receipt = {
+        recordId: operation.record.dataHash,
+        dataHash: operation.record.dataHash,
+        kind: "record",
+        operation,
+        txHash: tx.hash as Hex,
+        blockNumber: mined!.blockNumber,
+      };
+    });
+
+    it("verifies a relayed record and attributes it to the source", async () => {
+      const result = await verifyReceipt({ payload, receipt, publicClient, ledgerAddress });
+      expect(result.verified).to.equal(true);
+      expect(result.kind).to.equal("record");
+      expect(result.sourceId).to.equal(1n);
+      expect(result.status).to.equal("active");
+      expect(result.anchoredAt).to.be.greaterThan(0);
+    });
+
+    it("rejects a tampered payload or signature", async () => {
+      await expectCode(
+        verifyReceipt({ payload: { ...payload, pm10: 32 }, receipt, publicClient, ledgerAddress }),
+        "RECEIPT_PAYLOAD_MISMATCH",
+      );
+      const operation = {
+        ...receipt.operation,
+        record: { ...receipt.operation.record, uri: "ipfs://y" },
+      };
+      await expectCode(
+        verifyReceipt({ payload, receipt: { ...receipt, operation }, publicClient, ledgerAddress }),
+        "RECEIPT_SIGNATURE_INVALID",
+      );
+    });
+
+    it("rejects a signed record that was never anchored with RECEIPT_NOT_ON_CHAIN", async () => {
+      const other = { station: "B7", pm10: 40 };
+      const operation = await signPayload(other);
+      await expectCode(
+        verifyReceipt({
+          payload: other,
+          receipt: {
+            ...receipt,
+            recordId: operation.record.dataHash,
+            dataHash: operation.record.dataHash,
+            operation,
+          },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_NOT_ON_CHAIN",
+      );
+    });
+
+    it("rejects a record anchored by another source with RECEIPT_NOT_ON_CHAIN", async () => {
+      // The stranger signs the same record the device anchored: valid signature, wrong source.
+      const operation = await signRecord({
+        account: stranger,
+        domain,
+        record: receipt.operation.record,
+        deadline: receipt.operation.deadline,
+      });
+      await expectCode(
+        verifyReceipt({ payload, receipt: { ...receipt, operation }, publicClient, ledgerAddress }),
+        "RECEIPT_NOT_ON_CHAIN",
+      );
+    });
+  });
+});
