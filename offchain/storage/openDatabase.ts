@@ -1,0 +1,89 @@
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+
+import { DatabaseUnavailableError, type Database, type Queryable } from "./Database.js";
+
+export interface OpenDatabaseOptions {
+  /** postgres://… URL of a PostgreSQL server; when absent PGlite is used. Defaults to $DATABASE_URL. */
+  url?: string;
+  /** PGlite data directory; absent means in memory (tests). */
+  dataDir?: string;
+}
+
+/**
+ * Opens the configured database: a PostgreSQL server when `url` (or $DATABASE_URL) is set, else
+ * PGlite in `dataDir` (or in memory).
+ *
+ * @example
+ * const db = await openDatabase({ dataDir: "data/gateway" });
+ * const rows = await db.query<{ n: number }>("select 1 as n");
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  const url = options.url ?? process.env.DATABASE_URL;
+  return url ? openPostgres(url) : openPGlite(options.dataDir);
+}
+
+async function openPGlite(dataDir?: string): Promise<Database> {
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (cause) {
+    throw new DatabaseUnavailableError(dataDir ?? "memory://", cause);
+  }
+  const asQueryable = (q: Pick<PGlite, "query">): Queryable => ({
+    async query<Row>(sql: string, params: unknown[] = []) {
+      return (await q.query<Row>(sql, params)).rows;
+    },
+  });
+  return {
+    kind: "pglite",
+    ...asQueryable(db),
+    transaction: (fn) => db.transaction((tx) => fn(asQueryable(tx))),
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    close: () => db.close(),
+  } as Database;
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  try {
+    (await pool.connect()).release();
+  } catch (cause) {
+    await pool.end().catch(() => {});
+    throw new DatabaseUnavailableError(redact(url), cause);
+  }
+  return {
+    kind: "postgres",
+    async query<Row>(sql: string, params: unknown[] = []) {
+      return (await pool.query(sql, params)).rows as Row[];
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        const result = await fn({
+          async query<Row>(sql: string, params: unknown[] = []) {
+            return (await client.query(sql, params)).rows as Row[];
+          },
+        } as Queryable);
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        await client.query("rollback").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    close: () => pool.end(),
+  } as Database;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+}

@@ -1,0 +1,76 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+
+import { migrate } from "../../../offchain/storage/migrate.js";
+import { openDatabase } from "../../../offchain/storage/openDatabase.js";
+import { expectCode } from "../../helpers/expectCode.js";
+import { databaseTargets } from "../../helpers/databaseTargets.js";
+
+const MIGRATIONS = [
+  {
+    id: "t-001",
+    sql: "create table items (id text primary key, n integer not null); create index items_n on items (n)",
+  },
+  { id: "t-002", sql: "alter table items add column note text" },
+];
+
+for (const target of databaseTargets()) {
+  describe(`offchain/storage on ${target.name}`, () => {
+    it("applies migrations once and in order", async () => {
+      const db = await target.open();
+      try {
+        expect(await migrate(db, MIGRATIONS)).to.deep.equal(["t-001", "t-002"]);
+        expect(await migrate(db, MIGRATIONS)).to.deep.equal([]);
+        await db.query("insert into items (id, n, note) values ($1, $2, $3)", ["a", 1, "x"]);
+        expect(await db.query("select id, n, note from items")).to.deep.equal([
+          { id: "a", n: 1, note: "x" },
+        ]);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("rolls a failed transaction back entirely", async () => {
+      const db = await target.open();
+      try {
+        await migrate(db, MIGRATIONS);
+        let failed = false;
+        try {
+          await db.transaction(async (tx) => {
+            await tx.query("insert into items (id, n) values ('b', 2)");
+            await tx.query("insert into items (id, n) values ('b', 3)"); // duplicate key
+          });
+        } catch {
+          failed = true;
+        }
+        expect(failed).to.equal(true);
+        expect(await db.query("select id from items where id = 'b'")).to.deep.equal([]);
+      } finally {
+        await db.close();
+      }
+    });
+  });
+}
+
+describe("offchain/storage: PGlite persistence and errors", () => {
+  it("keeps committed rows across a reopen of the same data directory", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "pglite-"));
+    const first = await openDatabase({ url: "", dataDir });
+    await migrate(first, MIGRATIONS);
+    await first.query("insert into items (id, n) values ('kept', 7)");
+    await first.close();
+    const second = await openDatabase({ url: "", dataDir });
+    expect(await second.query("select n from items where id = 'kept'")).to.deep.equal([{ n: 7 }]);
+    await second.close();
+  });
+
+  it("reports an unreachable PostgreSQL server as DATABASE_UNAVAILABLE, retryable", async () => {
+    await expectCode(
+      openDatabase({ url: "postgres://nobody:secret@127.0.0.1:1/none" }),
+      "DATABASE_UNAVAILABLE",
+    );
+  });
+});
