@@ -135,7 +135,8 @@ interface IDataRegistry {
     function updateRecord(bytes32 previousDataHash, RecordInput calldata record) external;
 
     /// @notice Revokes an active record with a reason code; the record stays readable. Callable by
-    /// the record's source's current key or an operator.
+    /// an operator, or by the record's source through its current key while the source is active
+    /// (a suspended source may have a compromised key, so it cannot retract records).
     function revokeRecord(bytes32 dataHash, uint16 reasonCode) external;
 
     /// @notice Anchors a data block. Gateways only.

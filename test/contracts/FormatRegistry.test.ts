@@ -1,0 +1,153 @@
+import { expect } from "chai";
+import { ZeroHash, id } from "ethers";
+import { network } from "hardhat";
+
+import { deployLedger, OTHER_SCHEMA_HASH, SCHEMA_HASH } from "../fixtures/deployLedger.js";
+import { FormatStatus } from "../helpers/enums.js";
+import { makeRecord } from "../helpers/makeRecord.js";
+
+const { networkHelpers } = await network.create();
+const { time } = networkHelpers;
+
+describe("FormatRegistry", function () {
+  describe("registerFormat", function () {
+    it("registers a format under its schema hash with the next compact index", async function () {
+      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+      const schemaHash = id("weather schema");
+      const at = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(at);
+
+      await expect(
+        ledger.connect(operator).registerFormat(schemaHash, "weather", "2.1.0", "ipfs://weather"),
+      )
+        .to.emit(ledger, "FormatRegistered")
+        .withArgs(schemaHash, 2, "weather", "2.1.0", "ipfs://weather");
+
+      const format = await ledger.getFormat(schemaHash);
+      expect(format.index).to.equal(2);
+      expect(format.status).to.equal(FormatStatus.Active);
+      expect(format.registeredAt).to.equal(at);
+      expect(format.name).to.equal("weather");
+      expect(format.version).to.equal("2.1.0");
+      expect(format.uri).to.equal("ipfs://weather");
+      expect(await ledger.formatIdAt(2)).to.equal(schemaHash);
+      expect(await ledger.formatCount()).to.equal(3);
+    });
+
+    it("returns the schema hash as the format id", async function () {
+      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+
+      expect(
+        await ledger.connect(operator).registerFormat.staticCall(id("s"), "n", "v", ""),
+      ).to.equal(id("s"));
+    });
+
+    it("indexes the fixture's formats in registration order", async function () {
+      const { ledger } = await networkHelpers.loadFixture(deployLedger);
+
+      expect(await ledger.formatIdAt(0)).to.equal(SCHEMA_HASH);
+      expect(await ledger.formatIdAt(1)).to.equal(OTHER_SCHEMA_HASH);
+      expect(await ledger.formatIdAt(2)).to.equal(ZeroHash);
+      expect((await ledger.getFormat(id("unknown"))).status).to.equal(FormatStatus.None);
+    });
+
+    it("rejects a zero schema hash", async function () {
+      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+
+      await expect(
+        ledger.connect(operator).registerFormat(ZeroHash, "n", "v", ""),
+      ).to.be.revertedWithCustomError(ledger, "FormatRegistryZeroSchemaHash");
+    });
+
+    it("rejects a schema hash that is already registered, even under a new name", async function () {
+      const { ledger, operator, formatId } = await networkHelpers.loadFixture(deployLedger);
+
+      await expect(ledger.connect(operator).registerFormat(formatId, "renamed", "9.9.9", ""))
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryAlreadyRegistered")
+        .withArgs(formatId);
+    });
+
+    it("rejects a second schema under a name and version already taken", async function () {
+      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+
+      await expect(
+        ledger.connect(operator).registerFormat(id("other schema"), "air-quality", "1.0.0", ""),
+      )
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryDuplicateVersion")
+        .withArgs("air-quality", "1.0.0");
+      await expect(
+        ledger.connect(operator).registerFormat(id("other schema"), "air-quality", "1.0.1", ""),
+      ).to.emit(ledger, "FormatRegistered");
+    });
+
+    it("keeps name and version apart: (ab, c) and (a, bc) are different formats", async function () {
+      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+      await ledger.connect(operator).registerFormat(id("s1"), "ab", "c", "");
+
+      await expect(ledger.connect(operator).registerFormat(id("s2"), "a", "bc", "")).to.emit(
+        ledger,
+        "FormatRegistered",
+      );
+    });
+
+    it("is for operators only", async function () {
+      const { ledger, admin, supervisor } = await networkHelpers.loadFixture(deployLedger);
+
+      for (const caller of [admin, supervisor]) {
+        await expect(ledger.connect(caller).registerFormat(id("s"), "n", "v", ""))
+          .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, await ledger.OPERATOR_ROLE());
+      }
+    });
+  });
+
+  describe("deprecateFormat", function () {
+    it("stops new records in the format; anchored ones keep it", async function () {
+      const { ledger, operator, sourceKey, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const before = makeRecord("before", formatId);
+      await ledger.connect(sourceKey).submitRecord(before);
+
+      await expect(ledger.connect(operator).deprecateFormat(formatId))
+        .to.emit(ledger, "FormatDeprecated")
+        .withArgs(formatId);
+
+      expect((await ledger.getFormat(formatId)).status).to.equal(FormatStatus.Deprecated);
+      expect((await ledger.getRecord(before.dataHash)).formatId).to.equal(formatId);
+      await expect(ledger.connect(sourceKey).submitRecord(makeRecord("after", formatId)))
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryDeprecatedFormat")
+        .withArgs(formatId);
+    });
+
+    it("keeps the deprecated format's name and version taken", async function () {
+      const { ledger, operator, formatId } = await networkHelpers.loadFixture(deployLedger);
+      await ledger.connect(operator).deprecateFormat(formatId);
+
+      await expect(
+        ledger.connect(operator).registerFormat(id("replacement"), "air-quality", "1.0.0", ""),
+      )
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryDuplicateVersion")
+        .withArgs("air-quality", "1.0.0");
+    });
+
+    it("rejects a format that is already deprecated or unknown", async function () {
+      const { ledger, operator, formatId } = await networkHelpers.loadFixture(deployLedger);
+      await ledger.connect(operator).deprecateFormat(formatId);
+
+      await expect(ledger.connect(operator).deprecateFormat(formatId))
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryDeprecatedFormat")
+        .withArgs(formatId);
+      await expect(ledger.connect(operator).deprecateFormat(id("unknown")))
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryUnknownFormat")
+        .withArgs(id("unknown"));
+    });
+
+    it("is for operators only", async function () {
+      const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
+
+      await expect(ledger.connect(sourceKey).deprecateFormat(formatId))
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(sourceKey.address, await ledger.OPERATOR_ROLE());
+    });
+  });
+});

@@ -1,0 +1,397 @@
+import { expect } from "chai";
+import { ZeroAddress, id } from "ethers";
+import { network } from "hardhat";
+
+import { deployLedger, SOURCE_METADATA_HASH } from "../fixtures/deployLedger.js";
+import { SourceStatus } from "../helpers/enums.js";
+import { makeRecord } from "../helpers/makeRecord.js";
+
+const { networkHelpers } = await network.create();
+const { time } = networkHelpers;
+
+describe("SourceRegistry", function () {
+  describe("registerSource", function () {
+    it("registers an active source bound to its key", async function () {
+      const { ledger, operator, sourceOwner, spare, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const key = spare[0];
+      const at = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(at);
+
+      const tx = ledger
+        .connect(operator)
+        .registerSource(key.address, sourceOwner.address, id("m2"), "ipfs://s2", [formatId]);
+      await expect(tx)
+        .to.emit(ledger, "SourceRegistered")
+        .withArgs(2n, key.address, sourceOwner.address, id("m2"), "ipfs://s2");
+      await expect(tx).to.emit(ledger, "SourceFormatSet").withArgs(2n, formatId, true);
+
+      const source = await ledger.getSource(2n);
+      expect(source.signer).to.equal(key.address);
+      expect(source.owner).to.equal(sourceOwner.address);
+      expect(source.status).to.equal(SourceStatus.Active);
+      expect(source.registeredAt).to.equal(at);
+      expect(source.metadataHash).to.equal(id("m2"));
+      expect(source.metadataURI).to.equal("ipfs://s2");
+      expect(await ledger.sourceCount()).to.equal(2n);
+      expect(await ledger.sourceIdOf(key.address)).to.equal(2n);
+      expect(await ledger.isActiveSource(key.address)).to.equal(true);
+      expect(await ledger.hasRole(await ledger.SOURCE_ROLE(), key.address)).to.equal(true);
+      expect(await ledger.isFormatAllowed(2n, formatId)).to.equal(true);
+    });
+
+    it("returns the new id", async function () {
+      const { ledger, operator, sourceOwner, spare } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      expect(
+        await ledger
+          .connect(operator)
+          .registerSource.staticCall(spare[0].address, sourceOwner.address, id("m"), "", []),
+      ).to.equal(2n);
+    });
+
+    it("reports the fixture's source as registered", async function () {
+      const { ledger, sourceKey, sourceOwner } = await networkHelpers.loadFixture(deployLedger);
+
+      const source = await ledger.getSource(1n);
+      expect(source.signer).to.equal(sourceKey.address);
+      expect(source.owner).to.equal(sourceOwner.address);
+      expect(source.metadataHash).to.equal(SOURCE_METADATA_HASH);
+      expect(await ledger.sourceIdOf(sourceOwner.address)).to.equal(0n);
+      expect((await ledger.getSource(99n)).status).to.equal(SourceStatus.None);
+    });
+
+    it("rejects a zero owner or a zero key", async function () {
+      const { ledger, operator, sourceOwner, spare } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      await expect(
+        ledger.connect(operator).registerSource(spare[0].address, ZeroAddress, id("m"), "", []),
+      ).to.be.revertedWithCustomError(ledger, "SourceRegistryZeroAddress");
+      await expect(
+        ledger.connect(operator).registerSource(ZeroAddress, sourceOwner.address, id("m"), "", []),
+      ).to.be.revertedWithCustomError(ledger, "SourceRegistryZeroAddress");
+    });
+
+    it("never binds a key twice, not even one rotated away", async function () {
+      const { ledger, operator, sourceKey, sourceOwner, spare, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      await expect(
+        ledger
+          .connect(operator)
+          .registerSource(sourceKey.address, sourceOwner.address, id("m"), "", []),
+      )
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryKeyAlreadyBound")
+        .withArgs(sourceKey.address, sourceId);
+
+      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address);
+      await expect(
+        ledger
+          .connect(operator)
+          .registerSource(sourceKey.address, sourceOwner.address, id("m"), "", []),
+      )
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryKeyAlreadyBound")
+        .withArgs(sourceKey.address, sourceId);
+    });
+
+    it("rejects unknown and deprecated formats", async function () {
+      const { ledger, operator, sourceOwner, spare, otherFormatId } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      await expect(
+        ledger
+          .connect(operator)
+          .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [id("x")]),
+      )
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryUnknownFormat")
+        .withArgs(id("x"));
+      await ledger.connect(operator).deprecateFormat(otherFormatId);
+      await expect(
+        ledger
+          .connect(operator)
+          .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [otherFormatId]),
+      )
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryDeprecatedFormat")
+        .withArgs(otherFormatId);
+    });
+
+    it("is for operators only", async function () {
+      const { ledger, admin, sourceOwner, spare } = await networkHelpers.loadFixture(deployLedger);
+
+      await expect(
+        ledger
+          .connect(admin)
+          .registerSource(spare[0].address, sourceOwner.address, id("m"), "", []),
+      )
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(admin.address, await ledger.OPERATOR_ROLE());
+    });
+  });
+
+  describe("setSourceFormats", function () {
+    it("allows and disallows formats, which gates submissions", async function () {
+      const { ledger, operator, sourceKey, otherFormatId, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      await expect(ledger.connect(operator).setSourceFormats(sourceId, [otherFormatId], true))
+        .to.emit(ledger, "SourceFormatSet")
+        .withArgs(sourceId, otherFormatId, true);
+      expect(await ledger.isFormatAllowed(sourceId, otherFormatId)).to.equal(true);
+      await ledger.connect(sourceKey).submitRecord(makeRecord("a", otherFormatId));
+
+      await expect(ledger.connect(operator).setSourceFormats(sourceId, [otherFormatId], false))
+        .to.emit(ledger, "SourceFormatSet")
+        .withArgs(sourceId, otherFormatId, false);
+      expect(await ledger.isFormatAllowed(sourceId, otherFormatId)).to.equal(false);
+      await expect(ledger.connect(sourceKey).submitRecord(makeRecord("b", otherFormatId)))
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryFormatNotAllowed")
+        .withArgs(sourceId, otherFormatId);
+    });
+
+    it("disallows a deprecated format but will not allow one", async function () {
+      const { ledger, operator, formatId, otherFormatId, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+      await ledger.connect(operator).deprecateFormat(formatId);
+      await ledger.connect(operator).deprecateFormat(otherFormatId);
+
+      await ledger.connect(operator).setSourceFormats(sourceId, [formatId], false);
+      expect(await ledger.isFormatAllowed(sourceId, formatId)).to.equal(false);
+      await expect(ledger.connect(operator).setSourceFormats(sourceId, [otherFormatId], true))
+        .to.be.revertedWithCustomError(ledger, "FormatRegistryDeprecatedFormat")
+        .withArgs(otherFormatId);
+    });
+
+    it("rejects unknown formats either way and unknown sources", async function () {
+      const { ledger, operator, formatId, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      for (const allowed of [true, false]) {
+        await expect(ledger.connect(operator).setSourceFormats(sourceId, [id("x")], allowed))
+          .to.be.revertedWithCustomError(ledger, "FormatRegistryUnknownFormat")
+          .withArgs(id("x"));
+      }
+      await expect(ledger.connect(operator).setSourceFormats(99n, [formatId], true))
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryUnknownSource")
+        .withArgs(99n);
+    });
+  });
+
+  describe("status lifecycle", function () {
+    it("suspends an active source: its key loses SOURCE_ROLE", async function () {
+      const { ledger, operator, sourceKey, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      await expect(ledger.connect(operator).suspendSource(sourceId, 12))
+        .to.emit(ledger, "SourceStatusChanged")
+        .withArgs(sourceId, SourceStatus.Suspended, 12);
+      expect((await ledger.getSource(sourceId)).status).to.equal(SourceStatus.Suspended);
+      expect(await ledger.isActiveSource(sourceKey.address)).to.equal(false);
+      expect(await ledger.hasRole(await ledger.SOURCE_ROLE(), sourceKey.address)).to.equal(false);
+    });
+
+    it("reactivates a suspended source only", async function () {
+      const { ledger, operator, sourceKey, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      await expect(ledger.connect(operator).reactivateSource(sourceId))
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryInvalidStatus")
+        .withArgs(sourceId, SourceStatus.Active);
+      await ledger.connect(operator).suspendSource(sourceId, 0);
+      await expect(ledger.connect(operator).reactivateSource(sourceId))
+        .to.emit(ledger, "SourceStatusChanged")
+        .withArgs(sourceId, SourceStatus.Active, 0);
+      expect(await ledger.isActiveSource(sourceKey.address)).to.equal(true);
+    });
+
+    it("suspends an active source only", async function () {
+      const { ledger, operator, sourceId } = await networkHelpers.loadFixture(deployLedger);
+      await ledger.connect(operator).suspendSource(sourceId, 0);
+
+      await expect(ledger.connect(operator).suspendSource(sourceId, 0))
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryInvalidStatus")
+        .withArgs(sourceId, SourceStatus.Suspended);
+    });
+
+    it("revokes from active or suspended, and revocation is final", async function () {
+      const { ledger, operator, sourceKey, sourceOwner, spare, sourceId, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      await ledger
+        .connect(operator)
+        .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [formatId]);
+      await ledger.connect(operator).suspendSource(2n, 0);
+
+      await expect(ledger.connect(operator).revokeSource(sourceId, 7))
+        .to.emit(ledger, "SourceStatusChanged")
+        .withArgs(sourceId, SourceStatus.Revoked, 7);
+      await expect(ledger.connect(operator).revokeSource(2n, 8))
+        .to.emit(ledger, "SourceStatusChanged")
+        .withArgs(2n, SourceStatus.Revoked, 8);
+      expect(await ledger.isActiveSource(sourceKey.address)).to.equal(false);
+
+      for (const action of [
+        () => ledger.connect(operator).revokeSource(sourceId, 0),
+        () => ledger.connect(operator).reactivateSource(sourceId),
+        () => ledger.connect(operator).suspendSource(sourceId, 0),
+        () => ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[1].address),
+      ]) {
+        await expect(action())
+          .to.be.revertedWithCustomError(ledger, "SourceRegistryInvalidStatus")
+          .withArgs(sourceId, SourceStatus.Revoked);
+      }
+    });
+
+    it("rejects unknown sources", async function () {
+      const { ledger, operator, spare } = await networkHelpers.loadFixture(deployLedger);
+
+      for (const action of [
+        () => ledger.connect(operator).suspendSource(99n, 0),
+        () => ledger.connect(operator).reactivateSource(99n),
+        () => ledger.connect(operator).revokeSource(99n, 0),
+        () => ledger.connect(operator).rotateSourceKey(99n, spare[0].address),
+      ]) {
+        await expect(action())
+          .to.be.revertedWithCustomError(ledger, "SourceRegistryUnknownSource")
+          .withArgs(99n);
+      }
+    });
+  });
+
+  describe("rotateSourceKey", function () {
+    it("lets the owner replace the key: the new key submits, the old one cannot", async function () {
+      const { ledger, sourceKey, sourceOwner, spare, sourceId, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const newKey = spare[0];
+
+      await expect(ledger.connect(sourceOwner).rotateSourceKey(sourceId, newKey.address))
+        .to.emit(ledger, "SourceKeyRotated")
+        .withArgs(sourceId, sourceKey.address, newKey.address);
+
+      expect((await ledger.getSource(sourceId)).signer).to.equal(newKey.address);
+      expect(await ledger.sourceIdOf(newKey.address)).to.equal(sourceId);
+      // The old key stays attributable to the source but no longer authenticates.
+      expect(await ledger.sourceIdOf(sourceKey.address)).to.equal(sourceId);
+      expect(await ledger.isActiveSource(sourceKey.address)).to.equal(false);
+      expect(await ledger.isActiveSource(newKey.address)).to.equal(true);
+      await expect(ledger.connect(sourceKey).submitRecord(makeRecord("old", formatId)))
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryInactiveSource")
+        .withArgs(sourceKey.address);
+      await expect(ledger.connect(newKey).submitRecord(makeRecord("new", formatId)))
+        .to.emit(ledger, "RecordAnchored")
+        .withArgs(
+          id("data:new"),
+          sourceId,
+          formatId,
+          newKey.address,
+          id("metadata:new"),
+          1_700_000_000n,
+          "ipfs://new",
+        );
+    });
+
+    it("lets an operator rotate", async function () {
+      const { ledger, operator, sourceKey, spare, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      await expect(ledger.connect(operator).rotateSourceKey(sourceId, spare[0].address))
+        .to.emit(ledger, "SourceKeyRotated")
+        .withArgs(sourceId, sourceKey.address, spare[0].address);
+    });
+
+    it("refuses the source key itself and strangers", async function () {
+      const { ledger, sourceKey, stranger, gateway, spare, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+
+      for (const caller of [sourceKey, stranger, gateway]) {
+        await expect(ledger.connect(caller).rotateSourceKey(sourceId, spare[0].address))
+          .to.be.revertedWithCustomError(ledger, "SourceRegistryUnauthorized")
+          .withArgs(caller.address, sourceId);
+      }
+    });
+
+    it("rejects a zero key or a bound key", async function () {
+      const { ledger, operator, sourceOwner, sourceKey, spare, sourceId, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      await ledger
+        .connect(operator)
+        .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [formatId]);
+
+      await expect(
+        ledger.connect(sourceOwner).rotateSourceKey(sourceId, ZeroAddress),
+      ).to.be.revertedWithCustomError(ledger, "SourceRegistryZeroAddress");
+      await expect(ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address))
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryKeyAlreadyBound")
+        .withArgs(spare[0].address, 2n);
+      await expect(ledger.connect(sourceOwner).rotateSourceKey(sourceId, sourceKey.address))
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryKeyAlreadyBound")
+        .withArgs(sourceKey.address, sourceId);
+    });
+
+    it("carries a suspension over to the new key until reactivation", async function () {
+      const { ledger, operator, sourceOwner, spare, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+      await ledger.connect(operator).suspendSource(sourceId, 0);
+
+      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address);
+      expect(await ledger.isActiveSource(spare[0].address)).to.equal(false);
+
+      await ledger.connect(operator).reactivateSource(sourceId);
+      expect(await ledger.isActiveSource(spare[0].address)).to.equal(true);
+    });
+  });
+
+  describe("wasActiveSourceAt", function () {
+    it("answers from the source's status and key history", async function () {
+      const { ledger, operator, sourceOwner, stranger, spare, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const oldKey = spare[0].address;
+      const newKey = spare[1].address;
+      const t0 = (await time.latest()) + 100;
+      const [tRegistered, tSuspended, tReactivated, tRotated, tRevoked] = [
+        t0,
+        t0 + 100,
+        t0 + 200,
+        t0 + 300,
+        t0 + 400,
+      ];
+
+      await time.setNextBlockTimestamp(tRegistered);
+      await ledger
+        .connect(operator)
+        .registerSource(oldKey, sourceOwner.address, id("m"), "", [formatId]);
+      await time.setNextBlockTimestamp(tSuspended);
+      await ledger.connect(operator).suspendSource(2n, 0);
+      await time.setNextBlockTimestamp(tReactivated);
+      await ledger.connect(operator).reactivateSource(2n);
+      await time.setNextBlockTimestamp(tRotated);
+      await ledger.connect(sourceOwner).rotateSourceKey(2n, newKey);
+      await time.setNextBlockTimestamp(tRevoked);
+      await ledger.connect(operator).revokeSource(2n, 0);
+
+      const expectations: [string, number, boolean][] = [
+        [oldKey, tRegistered - 1, false],
+        [oldKey, tRegistered, true],
+        [oldKey, tSuspended - 1, true],
+        [oldKey, tSuspended, false],
+        [oldKey, tReactivated - 1, false],
+        [oldKey, tReactivated, true],
+        [oldKey, tRotated - 1, true],
+        [oldKey, tRotated, false],
+        [oldKey, tRevoked + 1000, false],
+        [newKey, tRotated - 1, false],
+        [newKey, tRotated, true],
+        [newKey, tRevoked - 1, true],
+        [newKey, tRevoked, false],
+        [newKey, tRevoked + 1000, false],
+        [stranger.address, tReactivated, false],
+      ];
+      for (const [key, at, active] of expectations) {
+        expect(
+          await ledger.wasActiveSourceAt(key, at),
+          `${key === oldKey ? "old" : "new"} key at t0+${at - t0}`,
+        ).to.equal(active);
+      }
+    });
+  });
+});
