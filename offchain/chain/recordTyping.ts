@@ -1,19 +1,13 @@
 import { AbiCoder, keccak256, TypedDataEncoder, type TypedDataDomain } from "ethers";
 
+import { leafEncoding } from "../sdk/leafHash.js";
+import { recordTypes } from "../sdk/recordTypes.js";
+
 /**
- * The off-chain mirror of the ledger's EIP-712 record type and data block leaf (P2R). Kept in one
- * place so the device SDK, the gateway and the tests hash exactly what the contract hashes.
+ * ethers flavour of the SDK's record typing (P2R), for Hardhat scripts, the benchmark and tests.
+ * The type list and leaf encoding come from the SDK, so both hash exactly what the contract hashes.
  */
-export const RECORD_TYPES = {
-  Record: [
-    { name: "dataHash", type: "bytes32" },
-    { name: "formatId", type: "bytes32" },
-    { name: "metadataHash", type: "bytes32" },
-    { name: "sampledAt", type: "uint48" },
-    { name: "uri", type: "string" },
-    { name: "deadline", type: "uint48" },
-  ],
-} as const;
+export const RECORD_TYPES = recordTypes;
 
 /** A record as sources state it (mirrors the contract's RecordInput). */
 export interface RecordInput {
@@ -52,7 +46,7 @@ export function recordDigest(
 }
 
 /** Leaf values in the order the ledger's `leafHash` encodes them (for StandardMerkleTree). */
-export const LEAF_ENCODING = ["address", "bytes32", "uint48", "bytes32"] as const;
+export const LEAF_ENCODING = leafEncoding;
 
 export function leafValues(op: SignedOperation): [string, string, bigint, string] {
   return [
