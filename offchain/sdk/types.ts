@@ -48,4 +48,6 @@ export interface Receipt {
   txHash?: Hex;
   /** Block number of that transaction, informative only. */
   blockNumber?: number;
+  /** Block timestamp (unix seconds) of that transaction, informative only. */
+  anchoredAt?: number;
 }

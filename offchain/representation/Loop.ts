@@ -1,0 +1,71 @@
+export interface LoopOptions {
+  /** Pause between two runs when there was nothing wrong. */
+  intervalMs: number;
+  /** Ceiling of the exponential backoff after consecutive failures (RPC or database down). */
+  maxBackoffMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Runs a background step forever, one run at a time, until stopped: the batcher and the
+ * submitter are such steps. Failures back off exponentially so a node that is down is not
+ * hammered, and resume the normal pace once a run succeeds; `wake()` cuts a pause short when new
+ * work is known to be waiting.
+ *
+ * @example
+ * const loop = new Loop(() => batcher.tick(), { intervalMs: 100 });
+ * loop.start();
+ * await loop.stop();
+ */
+export class Loop {
+  #running = false;
+  #current?: Promise<void>;
+  #timer?: NodeJS.Timeout;
+  #resolvePause?: () => void;
+  #failures = 0;
+
+  constructor(
+    readonly step: () => Promise<unknown>,
+    readonly options: LoopOptions,
+  ) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#current = this.#run();
+  }
+
+  wake(): void {
+    this.#resolvePause?.();
+  }
+
+  /** Stops after the run in progress, if any, has finished. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#current;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      try {
+        await this.step();
+        this.#failures = 0;
+      } catch (error) {
+        this.#failures++;
+        this.options.onError?.(error);
+      }
+      if (!this.#running) break;
+      const backoff = Math.min(
+        this.options.intervalMs * 2 ** this.#failures,
+        this.options.maxBackoffMs ?? 30_000,
+      );
+      await new Promise<void>((resolve) => {
+        this.#resolvePause = resolve;
+        this.#timer = setTimeout(resolve, this.#failures === 0 ? this.options.intervalMs : backoff);
+      });
+      clearTimeout(this.#timer);
+      this.#resolvePause = undefined;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import type { Provider } from "ethers";
+
+import type { DataLedger } from "../../types/ethers-contracts/index.js";
+
+/** The chain's view of a signing key, at the block the cache last synced to. */
+export interface SourceKeyState {
+  sourceId: bigint;
+  /** The key is the current key of an active source (not suspended, revoked or rotated away). */
+  active: boolean;
+}
+
+/** The chain's view of a format: 0 none, 1 active, 2 deprecated (FormatStatus). */
+export interface FormatState {
+  status: number;
+  uri: string;
+}
+
+/** The block the cache's answers hold at. */
+export interface ChainHead {
+  number: number;
+  timestamp: number;
+}
+
+// Beyond this many blocks of absence it is cheaper (and safer on RPCs that cap log ranges) to
+// forget everything than to replay the logs.
+const MAX_LOG_RANGE = 2_000;
+
+const INVALIDATING_EVENTS = [
+  "SourceRegistered",
+  "SourceStatusChanged",
+  "SourceKeyRotated",
+  "SourceFormatSet",
+  "FormatRegistered",
+  "FormatDeprecated",
+] as const;
+
+/**
+ * Read-through cache of the source and format registries (P2R reads through the typechain-bound
+ * ledger). Validating a record needs three or four registry reads; caching them keeps the R2D hot
+ * path off the RPC, but a suspension, key rotation, format permission change or deprecation must
+ * bite from the next request after the block that holds it. So every lookup first syncs to the
+ * latest block: when a new block has appeared, that block range's registry events invalidate the
+ * entries they touch, and reads are made at the synced block so answers and invalidation agree.
+ *
+ * @example
+ * const cache = new SourceRegistryCache(ledger, provider);
+ * const head = await cache.sync();
+ * const key = await cache.sourceKey(operation.source);
+ */
+export class SourceRegistryCache {
+  readonly #ledger: DataLedger;
+  readonly #provider: Provider;
+  readonly #keys = new Map<string, SourceKeyState>();
+  readonly #allowed = new Map<string, boolean>();
+  readonly #formats = new Map<string, FormatState>();
+  readonly #topics: string[];
+  #head?: ChainHead;
+  #syncing?: Promise<ChainHead>;
+
+  constructor(ledger: DataLedger, provider: Provider) {
+    this.#ledger = ledger;
+    this.#provider = provider;
+    this.#topics = INVALIDATING_EVENTS.map((name) => ledger.interface.getEvent(name).topicHash);
+  }
+
+  /** Moves the cache to the latest block; concurrent callers share one round trip. */
+  sync(): Promise<ChainHead> {
+    this.#syncing ??= this.#sync().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  async sourceKey(key: string): Promise<SourceKeyState> {
+    const id = key.toLowerCase();
+    const head = await this.#current();
+    let state = this.#keys.get(id);
+    if (!state) {
+      const blockTag = head.number;
+      const [sourceId, active] = await Promise.all([
+        this.#ledger.sourceIdOf(key, { blockTag }),
+        this.#ledger.isActiveSource(key, { blockTag }),
+      ]);
+      state = { sourceId, active };
+      if (this.#head === head) this.#keys.set(id, state);
+    }
+    return state;
+  }
+
+  async formatAllowed(sourceId: bigint, formatId: string): Promise<boolean> {
+    const id = `${sourceId}:${formatId.toLowerCase()}`;
+    const head = await this.#current();
+    let allowed = this.#allowed.get(id);
+    if (allowed === undefined) {
+      allowed = await this.#ledger.isFormatAllowed(sourceId, formatId, { blockTag: head.number });
+      if (this.#head === head) this.#allowed.set(id, allowed);
+    }
+    return allowed;
+  }
+
+  async format(formatId: string): Promise<FormatState> {
+    const id = formatId.toLowerCase();
+    const head = await this.#current();
+    let state = this.#formats.get(id);
+    if (!state) {
+      const format = await this.#ledger.getFormat(formatId, { blockTag: head.number });
+      state = { status: Number(format.status), uri: format.uri };
+      if (this.#head === head) this.#formats.set(id, state);
+    }
+    return state;
+  }
+
+  async #current(): Promise<ChainHead> {
+    return this.#head ?? this.sync();
+  }
+
+  async #sync(): Promise<ChainHead> {
+    const latest = await this.#provider.getBlock("latest");
+    if (!latest) throw new Error("RPC returned no latest block");
+    const head = { number: latest.number, timestamp: latest.timestamp };
+    const previous = this.#head;
+    if (previous && head.number === previous.number) return previous;
+    if (
+      !previous ||
+      head.number < previous.number ||
+      head.number - previous.number > MAX_LOG_RANGE
+    ) {
+      // First sync, a rewound chain (reorg, snapshot revert) or a long absence: start clean.
+      this.#clear();
+    } else {
+      const logs = await this.#provider.getLogs({
+        address: await this.#ledger.getAddress(),
+        fromBlock: previous.number + 1,
+        toBlock: head.number,
+        topics: [this.#topics],
+      });
+      for (const log of logs) this.#invalidate(log);
+    }
+    this.#head = head;
+    return head;
+  }
+
+  #invalidate(log: { topics: readonly string[]; data: string }): void {
+    const parsed = this.#ledger.interface.parseLog(log);
+    if (!parsed) return;
+    const args = parsed.args;
+    switch (parsed.name) {
+      case "SourceRegistered":
+        this.#keys.delete(String(args.signer).toLowerCase());
+        break;
+      case "SourceStatusChanged":
+        this.#forgetSource(args.sourceId as bigint);
+        break;
+      case "SourceKeyRotated":
+        this.#forgetSource(args.sourceId as bigint);
+        this.#keys.delete(String(args.previousSigner).toLowerCase());
+        this.#keys.delete(String(args.newSigner).toLowerCase());
+        break;
+      case "SourceFormatSet":
+        this.#allowed.delete(`${args.sourceId}:${String(args.formatId).toLowerCase()}`);
+        break;
+      case "FormatRegistered":
+      case "FormatDeprecated":
+        this.#formats.delete(String(args.formatId).toLowerCase());
+        break;
+    }
+  }
+
+  #forgetSource(sourceId: bigint): void {
+    for (const [key, state] of this.#keys) if (state.sourceId === sourceId) this.#keys.delete(key);
+  }
+
+  #clear(): void {
+    this.#keys.clear();
+    this.#allowed.clear();
+    this.#formats.clear();
+  }
+}

@@ -1,0 +1,201 @@
+import type { Hex } from "viem";
+
+import { BaseError } from "../shared/BaseError.js";
+import type { BlobStore } from "../storage/BlobStore.js";
+import type { Database } from "../storage/Database.js";
+import { normalizeSubmission, type NormalizedSubmission } from "./normalizeSubmission.js";
+import { RejectionError } from "./RejectionError.js";
+import type { Submission } from "./schemas.js";
+import { validateSubmission, type ValidationContext } from "./validateSubmission.js";
+
+export type RecordStatus = "accepted" | "packed" | "submitted" | "anchored" | "failed";
+
+/** What the gateway answers for one submission of a request. */
+export interface Verdict {
+  index: number;
+  recordId?: Hex;
+  /** Set when the record is (now or already) in the outbox. */
+  status?: RecordStatus;
+  /** True when this request stored it; false for an idempotent retry. */
+  created?: boolean;
+  error?: BaseError;
+}
+
+export interface AcceptDependencies {
+  db: Database;
+  blobStore: BlobStore;
+  validation: ValidationContext;
+  maxPayloadBytes: number;
+  /** Called after a commit that stored at least one record (wakes the batcher). */
+  onAccepted?: () => void;
+}
+
+/** A request item: either a submission whose envelope parsed, or the reason it did not. */
+export type SubmissionItem = { submission: Submission } | { error: BaseError };
+
+// Chain reads are cached, but a cold bulk request still fans out; a small pool keeps the RPC
+// node from seeing a thousand concurrent calls.
+const VALIDATION_CONCURRENCY = 8;
+
+/**
+ * The R2D accept path (Y.4561 7.1.1 collection, validation, hashing, encapsulation): validates
+ * each item on its own, stores the payloads of the valid ones in the BlobStore (content-addressed,
+ * so a crash before the commit only leaves an unreferenced blob), then stores all of them in one
+ * database transaction. Only after that commit may the caller answer "accepted": from then on the
+ * outbox owns the record until it is anchored.
+ *
+ * Resubmitting an accepted record (same operation and mode) is an idempotent retry and reports
+ * its current status; the same data hash with another operation is DUPLICATE_RECORD.
+ *
+ * @example
+ * const [verdict] = await acceptSubmissions(deps, [{ submission }]);
+ */
+export async function acceptSubmissions(
+  deps: AcceptDependencies,
+  items: SubmissionItem[],
+): Promise<Verdict[]> {
+  const verdicts: Verdict[] = items.map((_, index) => ({ index }));
+  const candidates: { index: number; normalized: NormalizedSubmission; payload: unknown }[] = [];
+  for (const [index, item] of items.entries()) {
+    if ("error" in item) {
+      verdicts[index].error = item.error;
+      continue;
+    }
+    try {
+      const normalized = normalizeSubmission(item.submission, deps.maxPayloadBytes);
+      verdicts[index].recordId = normalized.recordId;
+      candidates.push({ index, normalized, payload: item.submission.payload });
+    } catch (error) {
+      verdicts[index].error = asBaseError(error);
+    }
+  }
+
+  // Retries and conflicts are settled against the outbox before any chain read: a retry of an
+  // accepted record must succeed even once its signature has expired or it is anchored.
+  const existing = await findExisting(
+    deps.db,
+    candidates.map((c) => c.normalized.recordId),
+  );
+  const fresh: typeof candidates = [];
+  const firstInRequest = new Map<string, NormalizedSubmission>();
+  for (const candidate of candidates) {
+    const { recordId, operationHash } = candidate.normalized;
+    const verdict = verdicts[candidate.index];
+    const known = existing.get(recordId) ?? firstInRequest.get(recordId);
+    if (!known) {
+      firstInRequest.set(recordId, candidate.normalized);
+      fresh.push(candidate);
+    } else if (known.operationHash !== operationHash) {
+      verdict.error = duplicate(recordId);
+    } else {
+      verdict.status = "status" in known ? known.status : "accepted";
+      verdict.created = false;
+    }
+  }
+
+  await runPool(fresh, VALIDATION_CONCURRENCY, async (candidate) => {
+    try {
+      await validateSubmission(deps.validation, candidate.normalized, candidate.payload);
+    } catch (error) {
+      verdicts[candidate.index].error = asBaseError(error);
+    }
+  });
+  const valid = fresh.filter((c) => !verdicts[c.index].error);
+  if (valid.length === 0) return settleWithinRequest(verdicts, candidates);
+
+  for (const { normalized } of valid) await deps.blobStore.put(normalized.payloadBytes);
+
+  const acceptedAt = Date.now();
+  await deps.db.transaction(async (tx) => {
+    for (const { index, normalized } of valid) {
+      const inserted = await tx.query(
+        `insert into gateway_records
+           (record_id, mode, operation, operation_hash, status, accepted_at)
+         values ($1, $2, $3::jsonb, $4, 'accepted', $5)
+         on conflict (record_id) do nothing
+         returning record_id`,
+        [
+          normalized.recordId,
+          normalized.mode,
+          JSON.stringify(normalized.operation),
+          normalized.operationHash,
+          acceptedAt,
+        ],
+      );
+      const verdict = verdicts[index];
+      if (inserted.length === 1) {
+        verdict.status = "accepted";
+        verdict.created = true;
+        continue;
+      }
+      // Another request stored the same record id between our lookup and this insert.
+      const [row] = await tx.query<{ operation_hash: string; status: RecordStatus }>(
+        "select operation_hash, status from gateway_records where record_id = $1",
+        [normalized.recordId],
+      );
+      if (row.operation_hash === normalized.operationHash) {
+        verdict.status = row.status;
+        verdict.created = false;
+      } else {
+        verdict.error = duplicate(normalized.recordId);
+      }
+    }
+  });
+  if (valid.some((c) => verdicts[c.index].created)) deps.onAccepted?.();
+  return settleWithinRequest(verdicts, candidates);
+}
+
+/** A later identical item of the same request shares the verdict of the first one. */
+function settleWithinRequest(
+  verdicts: Verdict[],
+  candidates: { index: number; normalized: NormalizedSubmission }[],
+): Verdict[] {
+  const first = new Map<string, Verdict>();
+  for (const { index, normalized } of candidates) {
+    const verdict = verdicts[index];
+    const earlier = first.get(normalized.recordId);
+    if (!earlier) {
+      first.set(normalized.recordId, verdict);
+    } else if (!verdict.error && verdict.status === "accepted" && verdict.created === false) {
+      if (earlier.error) verdict.error = earlier.error;
+      else verdict.status = earlier.status;
+    }
+  }
+  return verdicts;
+}
+
+async function findExisting(
+  db: Database,
+  recordIds: Hex[],
+): Promise<Map<string, { operationHash: string; status: RecordStatus }>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await db.query<{ record_id: string; operation_hash: string; status: RecordStatus }>(
+    "select record_id, operation_hash, status from gateway_records where record_id = any($1::text[])",
+    [recordIds],
+  );
+  return new Map(
+    rows.map((r) => [r.record_id, { operationHash: r.operation_hash, status: r.status }]),
+  );
+}
+
+function duplicate(recordId: Hex): RejectionError {
+  return new RejectionError(
+    "DUPLICATE_RECORD",
+    "The gateway already holds another submission with this data hash",
+    { recordId },
+  );
+}
+
+/** Anything but our own errors thrown while validating is the chain failing us, not the device. */
+function asBaseError(error: unknown): BaseError {
+  if (error instanceof BaseError) return error;
+  return new RejectionError("CHAIN_UNAVAILABLE", "The ledger cannot be read right now", {}, error);
+}
+
+async function runPool<T>(items: T[], size: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}

@@ -1,0 +1,172 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { JsonRpcProvider, Wallet, type Provider, type Signer } from "ethers";
+import type { Address } from "viem";
+
+import { ledgerDomain } from "../sdk/ledgerDomain.js";
+import { DirectoryBlobStore, type BlobStore } from "../storage/BlobStore.js";
+import type { Database } from "../storage/Database.js";
+import { migrate } from "../storage/migrate.js";
+import { openDatabase } from "../storage/openDatabase.js";
+import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
+import { Batcher } from "./Batcher.js";
+import { createGatewayApp, type GatewayLimits } from "./createGatewayApp.js";
+import { FormatSchemaCache } from "./FormatSchemaCache.js";
+import { Loop } from "./Loop.js";
+import { representationMigrations } from "./migrations.js";
+import { SourceRegistryCache } from "./SourceRegistryCache.js";
+import { Submitter, type SubmitterOptions } from "./Submitter.js";
+
+export interface GatewayConfig {
+  /** The DataLedger contract (P2R). */
+  ledgerAddress: string;
+  /** JSON-RPC endpoint; or pass `provider` (tests inject Hardhat's). */
+  rpcUrl?: string;
+  provider?: Provider;
+  /** The gateway's key (GATEWAY_ROLE), as a signer that signs locally, or a private key. */
+  signer?: Signer;
+  privateKey?: string;
+  /** An open database, or where to open one (PGlite `dataDir`, PostgreSQL `url`). */
+  database?: Database | { url?: string; dataDir?: string };
+  /** Payloads and block documents; a directory store under `blobDir` when not given. */
+  blobStore?: BlobStore;
+  blobDir?: string;
+  /** Base directory of relative `file:` format URIs. */
+  schemaBaseDir?: string;
+  batch?: { maxBlockSize?: number; maxWaitMs?: number };
+  submit?: Pick<
+    SubmitterOptions,
+    | "confirmations"
+    | "replaceAfterMs"
+    | "feeBumpPercent"
+    | "reorgDepth"
+    | "fromBlock"
+    | "maxPerTick"
+  >;
+  limits?: Partial<GatewayLimits> & { maxPayloadBytes?: number; minDeadlineMarginSec?: number };
+  /** Pause of the background loops; they are also woken when work arrives. */
+  pollMs?: number;
+  /** false: do not start the batcher and submitter loops (tests drive `tick()` themselves). */
+  startLoops?: boolean;
+  onEvent?: SubmitterOptions["onEvent"];
+  onError?: (error: unknown) => void;
+}
+
+export interface Gateway {
+  app: OpenAPIHono;
+  db: Database;
+  blobStore: BlobStore;
+  batcher: Batcher;
+  submitter: Submitter;
+  /** Starts the loops (when `startLoops: false` was given). */
+  start(): void;
+  /** Stops the loops after their current pass; closes the database when the gateway opened it. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_LIMITS = {
+  maxBodyBytes: 1024 * 1024,
+  maxBulkBytes: 16 * 1024 * 1024,
+  maxBulkItems: 1_000,
+  maxPayloadBytes: 512 * 1024,
+  minDeadlineMarginSec: 60,
+};
+
+/**
+ * Composes the representation FE (Y.4561 7.1.1): opens the database (running the
+ * `representation-…` migrations), the BlobStore and the chain connection, serves the R2D API, and
+ * runs the batcher and the P2R submitter. Everything the gateway promised is in the database, so
+ * starting it again on the same database resumes packed-but-unsent blocks and
+ * sent-but-unconfirmed transactions where they stopped.
+ *
+ * @example
+ * const gateway = await createGateway({
+ *   ledgerAddress, rpcUrl: "http://127.0.0.1:8545", privateKey: process.env.GATEWAY_KEY,
+ *   database: { dataDir: "data/gateway" }, blobDir: "data/blobs",
+ * });
+ * serve({ fetch: gateway.app.fetch, port: 8080 });
+ */
+export async function createGateway(config: GatewayConfig): Promise<Gateway> {
+  // cacheTimeout -1: ethers otherwise reuses "latest" answers for 250 ms, and a suspension must
+  // bite from the very next block.
+  const provider =
+    config.provider ??
+    (config.rpcUrl
+      ? new JsonRpcProvider(config.rpcUrl, undefined, { cacheTimeout: -1 })
+      : undefined);
+  if (!provider) throw new Error("createGateway needs rpcUrl or provider");
+  const signer =
+    config.signer ?? (config.privateKey ? new Wallet(config.privateKey, provider) : undefined);
+  if (!signer) throw new Error("createGateway needs signer or privateKey");
+
+  const ownsDb = !config.database || !("query" in config.database);
+  const db =
+    config.database && "query" in config.database
+      ? config.database
+      : await openDatabase(config.database ?? {});
+  await migrate(db, representationMigrations);
+  const blobStore = config.blobStore ?? new DirectoryBlobStore(config.blobDir ?? "data/blobs");
+
+  const reader = DataLedger__factory.connect(config.ledgerAddress, provider);
+  const chainId = (await provider.getNetwork()).chainId;
+  const limits = { ...DEFAULT_LIMITS, ...config.limits };
+  const pollMs = config.pollMs ?? 200;
+
+  const batcher = new Batcher({
+    db,
+    blobStore,
+    maxBlockSize: config.batch?.maxBlockSize ?? 256,
+    maxWaitMs: config.batch?.maxWaitMs ?? 2_000,
+    onPacked: () => submitLoop.wake(),
+  });
+  const submitter = new Submitter({
+    db,
+    ledger: DataLedger__factory.connect(config.ledgerAddress, signer),
+    signer,
+    provider,
+    onEvent: config.onEvent,
+    ...config.submit,
+  });
+  const onError = config.onError ?? ((error) => console.error("[representation]", error));
+  const batchLoop = new Loop(() => batcher.tick(), { intervalMs: pollMs, onError });
+  const submitLoop = new Loop(() => submitter.tick(), { intervalMs: pollMs, onError });
+
+  const app = createGatewayApp({
+    db,
+    limits,
+    accept: {
+      db,
+      blobStore,
+      maxPayloadBytes: limits.maxPayloadBytes,
+      validation: {
+        domain: ledgerDomain(chainId, config.ledgerAddress as Address),
+        registry: new SourceRegistryCache(reader, provider),
+        schemas: new FormatSchemaCache({ blobStore, baseDir: config.schemaBaseDir }),
+        ledger: reader,
+        minDeadlineMarginSec: limits.minDeadlineMarginSec,
+      },
+      onAccepted: () => {
+        batchLoop.wake();
+        submitLoop.wake();
+      },
+    },
+  });
+
+  const start = () => {
+    batchLoop.start();
+    submitLoop.start();
+  };
+  if (config.startLoops !== false) start();
+
+  return {
+    app,
+    db,
+    blobStore,
+    batcher,
+    submitter,
+    start,
+    async close() {
+      await Promise.all([batchLoop.stop(), submitLoop.stop()]);
+      if (ownsDb) await db.close();
+    },
+  };
+}

@@ -1,0 +1,274 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { Hex } from "viem";
+
+import { BaseError } from "../shared/BaseError.js";
+import type { Database } from "../storage/Database.js";
+import {
+  acceptSubmissions,
+  type AcceptDependencies,
+  type SubmissionItem,
+  type Verdict,
+} from "./acceptSubmissions.js";
+import { readRecordState } from "./readRecordState.js";
+import { RejectionError, rejectionStatus, type RejectionCode } from "./RejectionError.js";
+import {
+  AcceptedSchema,
+  BulkResultSchema,
+  ErrorSchema,
+  RecordIdParamSchema,
+  RecordStateSchema,
+  SubmissionSchema,
+} from "./schemas.js";
+
+export interface GatewayLimits {
+  /** Largest body of POST /v1/records. */
+  maxBodyBytes: number;
+  /** Largest body of POST /v1/records/bulk. */
+  maxBulkBytes: number;
+  /** Most items in one bulk request. */
+  maxBulkItems: number;
+}
+
+export interface GatewayAppDependencies {
+  db: Database;
+  accept: AcceptDependencies;
+  limits: GatewayLimits;
+}
+
+const errorResponse = (description: string) => ({
+  content: { "application/json": { schema: ErrorSchema } },
+  description,
+});
+
+/**
+ * The R2D reference point (Y.4561 7.1.1, device → representation FE) as an HTTP API: submit one
+ * record, submit many (JSON array or NDJSON) with a verdict per item, and read a record's status
+ * and receipt. Routes are declared with zod schemas and documented at `/openapi.json`; envelope
+ * errors go through one `defaultHook`, every other error through `app.onError`, both into one
+ * shape `{ error: { code, message, details } }`.
+ *
+ * @example
+ * const app = createGatewayApp({ db, accept, limits });
+ * const res = await app.request("/v1/records", { method: "POST", body, headers });
+ */
+export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
+  const app = new OpenAPIHono({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new RejectionError("INVALID_REQUEST", "Request does not match the API schema", {
+          issues: result.error.issues.map((issue) => ({
+            pointer: toPointer(issue.path),
+            message: issue.message,
+          })),
+        });
+      }
+    },
+  });
+
+  const tooLarge = (limit: number) => () => {
+    throw new RejectionError("PAYLOAD_TOO_LARGE", "Request body exceeds the gateway's limit", {
+      limit,
+    });
+  };
+  app.use(
+    "/v1/records",
+    bodyLimit({ maxSize: deps.limits.maxBodyBytes, onError: tooLarge(deps.limits.maxBodyBytes) }),
+  );
+  app.use(
+    "/v1/records/bulk",
+    bodyLimit({ maxSize: deps.limits.maxBulkBytes, onError: tooLarge(deps.limits.maxBulkBytes) }),
+  );
+
+  const submitRoute = createRoute({
+    method: "post",
+    path: "/v1/records",
+    summary: "Submit one source-signed record with its payload (R2D)",
+    request: {
+      body: { required: true, content: { "application/json": { schema: SubmissionSchema } } },
+    },
+    responses: {
+      202: {
+        content: { "application/json": { schema: AcceptedSchema } },
+        description: "Stored durably; the gateway will anchor it",
+      },
+      200: {
+        content: { "application/json": { schema: AcceptedSchema } },
+        description: "Already accepted (idempotent retry); its current status",
+      },
+      400: errorResponse("Malformed JSON or envelope"),
+      401: errorResponse("Signature invalid or expired"),
+      403: errorResponse("Source unknown or inactive, format not allowed"),
+      409: errorResponse("Another submission holds this data hash"),
+      413: errorResponse("Body or payload too large"),
+      422: errorResponse("Data hash, format or schema check failed"),
+    },
+  });
+
+  app.openapi(submitRoute, async (c) => {
+    const submission = c.req.valid("json");
+    const [verdict] = await acceptSubmissions(deps.accept, [{ submission }]);
+    if (verdict.error) throw verdict.error;
+    return c.json(
+      { recordId: verdict.recordId!, status: verdict.status! },
+      verdict.created ? 202 : 200,
+    );
+  });
+
+  const bulkRoute = createRoute({
+    method: "post",
+    path: "/v1/records/bulk",
+    summary: "Submit many records: a JSON array or NDJSON, one verdict per item (R2D)",
+    request: {
+      body: {
+        // Not `required`: zod-openapi would then run the JSON validator on NDJSON bodies too.
+        required: false,
+        content: {
+          // Items are validated one by one so that one bad item does not sink the others.
+          "application/json": {
+            schema: z.array(z.unknown()).openapi({ description: "Submission[]" }),
+          },
+          "application/x-ndjson": {
+            schema: z.string().openapi({ description: "one Submission per line" }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: {
+        content: { "application/json": { schema: BulkResultSchema } },
+        description: "One verdict per item, in request order; valid items are stored together",
+      },
+      400: errorResponse("Body is not a JSON array / NDJSON"),
+      413: errorResponse("Too many items or too large a body"),
+    },
+  });
+
+  app.openapi(bulkRoute, async (c) => {
+    const items = await readBulkItems(c, deps.limits.maxBulkItems);
+    const verdicts = await acceptSubmissions(deps.accept, items);
+    return c.json({ results: verdicts.map(toVerdictJson) }, 200);
+  });
+
+  const statusRoute = createRoute({
+    method: "get",
+    path: "/v1/records/{recordId}",
+    summary: "A record's status and, once anchored, its receipt (R2D)",
+    request: { params: RecordIdParamSchema },
+    responses: {
+      200: {
+        content: { "application/json": { schema: RecordStateSchema } },
+        description: "accepted | packed | submitted | anchored (with receipt) | failed",
+      },
+      400: errorResponse("Not a record id"),
+      404: errorResponse("The gateway holds no such record"),
+    },
+  });
+
+  app.openapi(statusRoute, async (c) => {
+    const { recordId } = c.req.valid("param");
+    const state = await readRecordState(deps.db, recordId as Hex);
+    if (!state) throw new RejectionError("RECORD_NOT_FOUND", "No such record", { recordId });
+    return c.json(state, 200);
+  });
+
+  app.doc("/openapi.json", {
+    openapi: "3.0.0",
+    info: { title: "DataLedger representation gateway (R2D)", version: "1.0.0" },
+  });
+
+  app.notFound(() => {
+    throw new RejectionError("NOT_FOUND", "No such route");
+  });
+  app.onError((error, c) => errorJson(c, toBaseError(error)));
+  return app;
+}
+
+/** Parses a bulk body into items; a line or element that is not a valid envelope is its own verdict. */
+async function readBulkItems(c: Context, maxItems: number): Promise<SubmissionItem[]> {
+  const ndjson = (c.req.header("content-type") ?? "").toLowerCase().includes("ndjson");
+  let values: { value?: unknown; error?: BaseError }[];
+  if (ndjson) {
+    const lines = (await c.req.text()).split("\n").filter((line) => line.trim() !== "");
+    checkCount(lines.length, maxItems);
+    values = lines.map((line) => {
+      try {
+        return { value: JSON.parse(line) };
+      } catch (cause) {
+        return { error: new RejectionError("MALFORMED_JSON", "Line is not JSON", {}, cause) };
+      }
+    });
+  } else {
+    const body = c.req.valid("json" as never) as unknown;
+    if (!Array.isArray(body)) {
+      throw new RejectionError("INVALID_REQUEST", "Bulk body must be a JSON array or NDJSON");
+    }
+    checkCount(body.length, maxItems);
+    values = body.map((value) => ({ value }));
+  }
+  return values.map(({ value, error }) => {
+    if (error) return { error };
+    const parsed = SubmissionSchema.safeParse(value);
+    if (parsed.success) return { submission: parsed.data };
+    return {
+      error: new RejectionError("INVALID_REQUEST", "Item does not match the API schema", {
+        issues: parsed.error.issues.map((issue) => ({
+          pointer: toPointer(issue.path),
+          message: issue.message,
+        })),
+      }),
+    };
+  });
+}
+
+function checkCount(count: number, maxItems: number): void {
+  if (count > maxItems) {
+    throw new RejectionError("PAYLOAD_TOO_LARGE", "Too many items in one bulk request", {
+      count,
+      limit: maxItems,
+    });
+  }
+}
+
+function toVerdictJson(verdict: Verdict) {
+  const { index, recordId, status, error } = verdict;
+  return error ? { index, recordId, error: errorBody(error).error } : { index, recordId, status };
+}
+
+function toBaseError(error: unknown): BaseError {
+  if (error instanceof BaseError) return error;
+  if (error instanceof HTTPException) {
+    // Hono's own validators and gates: malformed JSON, wrong media type.
+    const code: RejectionCode =
+      error.status === 415
+        ? "UNSUPPORTED_MEDIA_TYPE"
+        : error.status === 413
+          ? "PAYLOAD_TOO_LARGE"
+          : error.status === 400
+            ? "MALFORMED_JSON"
+            : "INVALID_REQUEST";
+    return new RejectionError(code, error.message || code, {}, error);
+  }
+  return new RejectionError("INTERNAL", "Internal error", {}, error);
+}
+
+function errorBody(error: BaseError) {
+  return { error: { code: error.code, message: error.shortMessage, details: error.details } };
+}
+
+function errorJson(c: Context, error: BaseError) {
+  const status =
+    error instanceof RejectionError
+      ? error.status
+      : error.retryable
+        ? rejectionStatus.CHAIN_UNAVAILABLE
+        : rejectionStatus.INTERNAL;
+  if (status >= 500) console.error("[representation] R2D request failed:", error);
+  return c.json(errorBody(error), status);
+}
+
+function toPointer(path: readonly PropertyKey[]): string {
+  return path.map((p) => `/${String(p).replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
+}

@@ -1,0 +1,83 @@
+import { getAddress, keccak256, toBytes, type Address, type Hex } from "viem";
+
+import { canonicalJson } from "../sdk/canonicalJson.js";
+import type { SignedOperation } from "../sdk/types.js";
+import { RejectionError } from "./RejectionError.js";
+import type { Submission } from "./schemas.js";
+
+/** A submission reduced to what the outbox stores: one spelling per operation, hashed payload. */
+export interface NormalizedSubmission {
+  /** The record id, which is the data hash (lower-case hex). */
+  recordId: Hex;
+  mode: "block" | "relayed";
+  operation: SignedOperation;
+  /** keccak256 of the canonical operation and mode: equal hashes mean "the same submission". */
+  operationHash: Hex;
+  /** The canonical payload bytes, whose keccak256 is the data hash; stored in the BlobStore. */
+  payloadBytes: Uint8Array;
+}
+
+/**
+ * The local, chain-free part of R2D validation (Y.4561 7.1.1 "hashing"): the payload must have a
+ * canonical form within the size limit, and its hash must be the record's data hash. Hex is
+ * lower-cased and the source checksummed so that a retry spelled differently is recognised as the
+ * same submission.
+ *
+ * @throws {RejectionError} MALFORMED_JSON, PAYLOAD_TOO_LARGE, DATA_HASH_MISMATCH.
+ *
+ * @example
+ * const normalized = normalizeSubmission(submission, 64 * 1024);
+ */
+export function normalizeSubmission(
+  submission: Submission,
+  maxPayloadBytes: number,
+): NormalizedSubmission {
+  let canonical: string;
+  try {
+    canonical = canonicalJson(submission.payload);
+  } catch (cause) {
+    throw new RejectionError(
+      "MALFORMED_JSON",
+      "Payload has no canonical JSON form",
+      { field: "/payload" },
+      cause,
+    );
+  }
+  const payloadBytes = toBytes(canonical);
+  if (payloadBytes.length > maxPayloadBytes) {
+    throw new RejectionError("PAYLOAD_TOO_LARGE", "Payload exceeds the gateway's limit", {
+      size: payloadBytes.length,
+      limit: maxPayloadBytes,
+    });
+  }
+  const { operation: raw } = submission;
+  const dataHash = raw.record.dataHash.toLowerCase() as Hex;
+  const actual = keccak256(payloadBytes);
+  if (actual !== dataHash) {
+    throw new RejectionError(
+      "DATA_HASH_MISMATCH",
+      "The payload's canonical hash is not record.dataHash",
+      { expected: dataHash, actual },
+    );
+  }
+  const operation: SignedOperation = {
+    source: getAddress(raw.source) as Address,
+    record: {
+      dataHash,
+      formatId: raw.record.formatId.toLowerCase() as Hex,
+      metadataHash: raw.record.metadataHash.toLowerCase() as Hex,
+      sampledAt: raw.record.sampledAt,
+      uri: raw.record.uri,
+    },
+    deadline: raw.deadline,
+    signature: raw.signature.toLowerCase() as Hex,
+  };
+  const mode = submission.mode ?? "block";
+  return {
+    recordId: dataHash,
+    mode,
+    operation,
+    operationHash: keccak256(toBytes(canonicalJson({ mode, operation }))),
+    payloadBytes,
+  };
+}

@@ -1,0 +1,69 @@
+import type { Hex } from "viem";
+
+import type { Receipt, SignedOperation } from "../sdk/types.js";
+import type { Database } from "../storage/Database.js";
+import type { RecordStatus } from "./acceptSubmissions.js";
+
+/** What GET /v1/records/{recordId} answers. */
+export interface RecordState {
+  recordId: Hex;
+  status: RecordStatus;
+  mode: "block" | "relayed";
+  /** The data block the record was packed into, once packed. */
+  root?: Hex;
+  /** Once anchored: everything a data user needs to verify the record with `verifyReceipt`. */
+  receipt?: Receipt;
+  /** Why a relayed record can never be anchored (its ledger revert). */
+  failure?: Record<string, unknown>;
+}
+
+/**
+ * The outbox's view of one record (R2D): its status and, once anchored, its receipt (Y.4561 6.2.4:
+ * the receipt lets anyone verify the record against the chain without trusting the gateway).
+ *
+ * @example
+ * const state = await readRecordState(db, recordId); // undefined when unknown
+ */
+export async function readRecordState(
+  db: Database,
+  recordId: Hex,
+): Promise<RecordState | undefined> {
+  const [row] = await db.query<{
+    record_id: Hex;
+    mode: "block" | "relayed";
+    status: RecordStatus;
+    operation: SignedOperation;
+    block_root: Hex | null;
+    proof: Hex[] | null;
+    tx_hash: Hex | null;
+    block_number: number | null;
+    anchored_at: number | null;
+    failure: Record<string, unknown> | null;
+  }>(
+    `select record_id, mode, status, operation, block_root, proof, tx_hash,
+       block_number::float8 as block_number, anchored_at::float8 as anchored_at, failure
+     from gateway_records where record_id = $1`,
+    [recordId.toLowerCase()],
+  );
+  if (!row) return undefined;
+  const state: RecordState = { recordId: row.record_id, status: row.status, mode: row.mode };
+  if (row.block_root) state.root = row.block_root;
+  if (row.failure) state.failure = row.failure;
+  if (row.status === "anchored") {
+    const receipt: Receipt = {
+      recordId: row.record_id,
+      dataHash: row.record_id,
+      kind: row.mode === "block" ? "block" : "record",
+      operation: row.operation,
+    };
+    if (row.block_root) {
+      receipt.root = row.block_root;
+      receipt.proof = row.proof ?? [];
+    }
+    if (row.tx_hash) receipt.txHash = row.tx_hash;
+    if (row.block_number !== null) receipt.blockNumber = Number(row.block_number);
+    if (row.anchored_at !== null) receipt.anchoredAt = Number(row.anchored_at);
+    state.receipt = receipt;
+  }
+  return state;
+}

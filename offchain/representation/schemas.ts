@@ -1,0 +1,102 @@
+import { z } from "@hono/zod-openapi";
+
+// Zod schemas of the R2D reference point (device → representation gateway). They check the
+// envelope only; what the envelope claims (hash, signature, source, format) is checked by
+// validateSubmission against the payload and the chain.
+
+const MAX_UINT48 = 2 ** 48 - 1;
+const word = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32-byte hex");
+const uint48 = z.number().int().min(0).max(MAX_UINT48);
+
+export const RecordSchema = z
+  .object({
+    dataHash: word,
+    formatId: word,
+    metadataHash: word,
+    sampledAt: uint48,
+    uri: z.string().max(2048),
+  })
+  .openapi("Record");
+
+export const SignedOperationSchema = z
+  .object({
+    source: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "20-byte hex address"),
+    record: RecordSchema,
+    deadline: uint48,
+    // Any hex length passes the envelope; a wrong length is SIGNATURE_INVALID, not a 400.
+    signature: z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "hex"),
+  })
+  .openapi("SignedOperation");
+
+export const SubmissionSchema = z
+  .object({
+    operation: SignedOperationSchema,
+    // Any JSON value, but present: `z.unknown()` alone would let a missing payload through.
+    payload: z
+      .unknown()
+      .refine((value) => value !== undefined, "payload is required")
+      .openapi({ description: "The data item; its RFC 8785 canonical hash must be dataHash" }),
+    mode: z
+      .enum(["block", "relayed"])
+      .optional()
+      .openapi({ description: '"relayed": anchored on its own with submitRecordBySig' }),
+  })
+  .openapi("Submission");
+
+export type Submission = z.infer<typeof SubmissionSchema>;
+
+export const RecordStatusSchema = z.enum(["accepted", "packed", "submitted", "anchored", "failed"]);
+
+export const AcceptedSchema = z
+  .object({ recordId: word, status: RecordStatusSchema })
+  .openapi("Accepted");
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  })
+  .openapi("Error");
+
+export const VerdictSchema = z
+  .object({
+    index: z.number().int(),
+    recordId: word.optional(),
+    status: RecordStatusSchema.optional(),
+    error: ErrorSchema.shape.error.optional(),
+  })
+  .openapi("Verdict");
+
+export const BulkResultSchema = z.object({ results: z.array(VerdictSchema) }).openapi("BulkResult");
+
+export const ReceiptSchema = z
+  .object({
+    recordId: word,
+    dataHash: word,
+    kind: z.enum(["block", "record"]),
+    operation: SignedOperationSchema,
+    root: word.optional(),
+    proof: z.array(word).optional(),
+    txHash: word.optional(),
+    blockNumber: z.number().int().optional(),
+    anchoredAt: z.number().int().optional(),
+  })
+  .openapi("Receipt");
+
+export const RecordStateSchema = z
+  .object({
+    recordId: word,
+    status: RecordStatusSchema,
+    mode: z.enum(["block", "relayed"]),
+    root: word.optional(),
+    receipt: ReceiptSchema.optional(),
+    failure: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi("RecordState");
+
+export const RecordIdParamSchema = z.object({
+  recordId: word.openapi({ param: { name: "recordId", in: "path" } }),
+});

@@ -1,0 +1,117 @@
+import type { Hex } from "viem";
+
+import type { LedgerDomain } from "../sdk/ledgerDomain.js";
+import { verifyRecordSignature } from "../sdk/verifyRecordSignature.js";
+import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import type { FormatSchemaCache } from "./FormatSchemaCache.js";
+import type { NormalizedSubmission } from "./normalizeSubmission.js";
+import { RejectionError } from "./RejectionError.js";
+import type { SourceRegistryCache } from "./SourceRegistryCache.js";
+
+export interface ValidationContext {
+  domain: LedgerDomain;
+  registry: SourceRegistryCache;
+  schemas: FormatSchemaCache;
+  /** Read-only ledger for the on-chain duplicate check (P2R). */
+  ledger: DataLedger;
+  /**
+   * Seconds a signature must still be valid for when accepted: a data block anchored after an
+   * operation's deadline is challengeable, and a relayed record reverts, so a record about to
+   * expire is refused now rather than lost later.
+   */
+  minDeadlineMarginSec: number;
+}
+
+const FORMAT_NONE = 0;
+const FORMAT_DEPRECATED = 2;
+
+/**
+ * The chain-backed part of R2D validation (Y.4561 8.1 source authentication, 8.6 step 1 format
+ * check): the signature recovers to the claimed source for this ledger and is not about to
+ * expire, the key is the current key of an active source, the format is registered, active and
+ * allowed for that source, the payload conforms to the format's JSON Schema, and the record is
+ * not already on-chain. The cheap local checks run before any chain read.
+ *
+ * @throws {RejectionError} SIGNATURE_INVALID, SIGNATURE_EXPIRED, SOURCE_UNKNOWN, SOURCE_INACTIVE,
+ * FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION, DUPLICATE_RECORD,
+ * FORMAT_SCHEMA_UNAVAILABLE.
+ *
+ * @example
+ * await validateSubmission(context, normalizeSubmission(submission, limit), payload);
+ */
+export async function validateSubmission(
+  context: ValidationContext,
+  submission: NormalizedSubmission,
+  payload: unknown,
+): Promise<void> {
+  const { operation } = submission;
+  if (!(await verifyRecordSignature({ domain: context.domain, operation }))) {
+    throw new RejectionError(
+      "SIGNATURE_INVALID",
+      "Signature does not recover to the claimed source for this ledger",
+      { source: operation.source },
+    );
+  }
+
+  const head = await context.registry.sync();
+  const now = Math.max(Math.floor(Date.now() / 1000), head.timestamp);
+  if (operation.deadline < now + context.minDeadlineMarginSec) {
+    throw new RejectionError("SIGNATURE_EXPIRED", "Signature expires before it can be anchored", {
+      deadline: operation.deadline,
+      now,
+      minMarginSec: context.minDeadlineMarginSec,
+    });
+  }
+
+  const key = await context.registry.sourceKey(operation.source);
+  if (key.sourceId === 0n) {
+    throw new RejectionError("SOURCE_UNKNOWN", "The signing key is bound to no source", {
+      source: operation.source,
+    });
+  }
+  if (!key.active) {
+    throw new RejectionError(
+      "SOURCE_INACTIVE",
+      "The source is suspended or revoked, or this key was rotated away",
+      { source: operation.source, sourceId: key.sourceId.toString() },
+    );
+  }
+
+  const formatId = operation.record.formatId;
+  const format = await context.registry.format(formatId);
+  if (format.status === FORMAT_NONE) {
+    throw new RejectionError("FORMAT_UNKNOWN", "No format is registered with this id", {
+      formatId,
+    });
+  }
+  if (format.status === FORMAT_DEPRECATED) {
+    throw new RejectionError("FORMAT_DEPRECATED", "The format is deprecated", { formatId });
+  }
+  if (!(await context.registry.formatAllowed(key.sourceId, formatId))) {
+    throw new RejectionError("FORMAT_NOT_ALLOWED", "The source may not submit this format", {
+      formatId,
+      sourceId: key.sourceId.toString(),
+    });
+  }
+
+  const validate = await context.schemas.get(formatId, format.uri);
+  if (!validate(payload)) {
+    const first = validate.errors?.[0];
+    throw new RejectionError("SCHEMA_VIOLATION", "Payload does not conform to the format", {
+      pointer: first?.instancePath ?? "",
+      keyword: first?.keyword,
+      message: first?.message,
+      formatId,
+    });
+  }
+
+  const onChain = await context.ledger.getRecord(operation.record.dataHash as Hex, {
+    blockTag: head.number,
+  });
+  if (Number(onChain.status) !== 0) {
+    throw new RejectionError("DUPLICATE_RECORD", "A record with this data hash is on-chain", {
+      recordId: submission.recordId,
+      sourceId: onChain.sourceId.toString(),
+    });
+  }
+}

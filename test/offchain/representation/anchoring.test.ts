@@ -1,0 +1,415 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import { BrowserProvider, Wallet, type Eip1193Provider } from "ethers";
+import { network } from "hardhat";
+import { createPublicClient, custom, hexToString, toHex, type Hex } from "viem";
+
+import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
+import { leafHash, verifyReceipt, type Receipt } from "../../../offchain/sdk/index.js";
+import { openDatabase } from "../../../offchain/storage/openDatabase.js";
+import {
+  makeSubmission,
+  postJson,
+  readJson,
+  setUpRepresentation,
+  type RepresentationFixture,
+} from "../../helpers/representationFixture.js";
+
+const connection = await network.create();
+const publicClient = createPublicClient({ transport: custom(connection.provider) });
+const rpc = (method: string, params: unknown[] = []) =>
+  connection.provider.request({ method, params });
+
+let fx: RepresentationFixture;
+let seq = 0;
+const payload = () => ({ station: "anchoring", pm25: 3.5, seq: seq++ });
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function state(gateway: Gateway, recordId: Hex) {
+  return (await gateway.app.request(`/v1/records/${recordId}`)).json() as Promise<{
+    status: string;
+    receipt?: Receipt;
+    root?: Hex;
+  }>;
+}
+
+async function acceptAll(gateway: Gateway, bodies: Awaited<ReturnType<typeof makeSubmission>>[]) {
+  const res = await postJson(gateway.app, "/v1/records/bulk", bodies);
+  const { results } = await readJson(res);
+  for (const r of results) expect(r.status, JSON.stringify(r)).to.equal("accepted");
+  return results.map((r: { recordId: Hex }) => r.recordId) as Hex[];
+}
+
+function gatewayConfig(extra: Partial<Parameters<typeof createGateway>[0]> = {}) {
+  return {
+    ledgerAddress: fx.ledgerAddress,
+    provider: fx.provider,
+    signer: fx.gatewaySigner,
+    blobStore: fx.blobStore,
+    database: { url: "" },
+    startLoops: false,
+    onError: () => {},
+    ...extra,
+  };
+}
+
+describe("offchain/representation: batching and anchoring (P2R)", () => {
+  before(async () => {
+    fx = await setUpRepresentation(connection);
+  });
+
+  describe("with the loops driven by the test", () => {
+    let gateway: Gateway;
+
+    before(async () => {
+      gateway = await createGateway(
+        gatewayConfig({ batch: { maxBlockSize: 3, maxWaitMs: 60_000 } }),
+      );
+    });
+    after(() => gateway.close());
+
+    it("packs by size first, then by time window, in acceptance order, one block per record", async () => {
+      const bodies = await Promise.all(
+        Array.from({ length: 7 }, () => makeSubmission(fx, payload())),
+      );
+      const ids = await acceptAll(gateway, bodies);
+
+      const bySize = await gateway.batcher.tick();
+      expect(bySize.map((b) => b.recordIds)).to.deep.equal([ids.slice(0, 3), ids.slice(3, 6)]);
+      expect((await state(gateway, ids[6])).status).to.equal("accepted");
+      expect(await gateway.batcher.tick(Date.now() + 59_000)).to.deep.equal([]);
+      const byTime = await gateway.batcher.tick(Date.now() + 60_000);
+      expect(byTime.map((b) => b.recordIds)).to.deep.equal([ids.slice(6)]);
+
+      const [row] = await gateway.db.query<{ uri: string; count: number }>(
+        "select uri, count from gateway_blocks where root = $1",
+        [bySize[0].root],
+      );
+      expect(row.count).to.equal(3);
+      const document = JSON.parse(
+        new TextDecoder().decode(await fx.blobStore.get(row.uri.slice("blob:".length) as Hex)),
+      );
+      expect(document.root).to.equal(bySize[0].root);
+      expect(
+        document.operations.map((op: { record: { dataHash: Hex } }) => op.record.dataHash),
+      ).to.deep.equal(ids.slice(0, 3));
+      expect((await state(gateway, ids[0])).status).to.equal("packed");
+      const dup = await gateway.db.query(
+        "select record_id from gateway_records group by record_id having count(distinct block_root) > 1",
+      );
+      expect(dup).to.deep.equal([]);
+
+      await gateway.submitter.tick();
+      await gateway.submitter.tick();
+      for (const [i, id] of ids.entries()) {
+        const { status, receipt } = await state(gateway, id);
+        expect(status).to.equal("anchored");
+        const result = await verifyReceipt({
+          payload: bodies[i].payload,
+          receipt: receipt!,
+          publicClient,
+          ledgerAddress: fx.ledgerAddress,
+        });
+        expect(result.kind).to.equal("block");
+        expect(result.gateway).to.equal(fx.gatewaySigner.address);
+        expect(receipt!.anchoredAt).to.equal(result.anchoredAt);
+        expect(receipt!.txHash).to.match(/^0x[0-9a-f]{64}$/);
+      }
+      const onChain = await fx.ledger.getDataBlock(bySize[1].root);
+      expect(onChain.count).to.equal(3n);
+    });
+
+    it("anchors a relayed record on its own with submitRecordBySig", async () => {
+      const body = await makeSubmission(fx, payload(), { mode: "relayed" });
+      const res = await postJson(gateway.app, "/v1/records", body);
+      expect(res.status).to.equal(202);
+      const { recordId } = await readJson(res);
+      expect(await gateway.batcher.tick(Date.now() + 120_000)).to.deep.equal([]);
+      await gateway.submitter.tick();
+      await gateway.submitter.tick();
+      const { status, receipt } = await state(gateway, recordId);
+      expect(status).to.equal("anchored");
+      expect(receipt!.kind).to.equal("record");
+      const result = await verifyReceipt({
+        payload: body.payload,
+        receipt: receipt!,
+        publicClient,
+        ledgerAddress: fx.ledgerAddress,
+      });
+      expect(result.sourceId).to.equal(fx.sourceId);
+      expect((await fx.ledger.getRecord(recordId)).status).to.equal(1n);
+    });
+
+    it("ends anchored, not failed, when the chain already holds the block or record (crash after broadcast)", async () => {
+      const blockBody = await makeSubmission(fx, payload());
+      const relayedBody = await makeSubmission(fx, payload(), { mode: "relayed" });
+      const [blockRecord, relayedRecord] = await acceptAll(gateway, [blockBody, relayedBody]);
+      const [packed] = await gateway.batcher.tick(Date.now() + 120_000);
+      // The transactions went out and were mined, but the database never heard of them.
+      const [b] = await gateway.db.query<{ count: number; f: number; l: number; uri: string }>(
+        `select count, first_sampled_at::float8 as f, last_sampled_at::float8 as l, uri
+         from gateway_blocks where root = $1`,
+        [packed.root],
+      );
+      const asGateway = fx.ledger.connect(fx.gatewaySigner);
+      await (await asGateway.submitDataBlock(packed.root, b.count, b.f, b.l, b.uri)).wait();
+      const op = relayedBody.operation;
+      await (
+        await asGateway.submitRecordBySig(op.source, op.record, op.deadline, op.signature)
+      ).wait();
+
+      const events: string[] = [];
+      const observed = await createGateway(
+        gatewayConfig({ database: gateway.db, onEvent: (event) => events.push(event) }),
+      );
+      await observed.submitter.tick();
+      expect(events.filter((e) => e === "already-anchored")).to.have.length(2);
+      for (const [id, body] of [
+        [blockRecord, blockBody],
+        [relayedRecord, relayedBody],
+      ] as const) {
+        const { status, receipt } = await state(gateway, id);
+        expect(status).to.equal("anchored");
+        await verifyReceipt({
+          payload: body.payload,
+          receipt: receipt!,
+          publicClient,
+          ledgerAddress: fx.ledgerAddress,
+        });
+      }
+      const txs = await gateway.db.query(
+        "select 1 from gateway_txs where subject_id = any($1::text[])",
+        [[packed.root, relayedRecord]],
+      );
+      expect(txs).to.have.length(0);
+      await observed.close();
+    });
+
+    it("re-broadcasts a dropped transaction and replaces a stuck one at the same nonce", async () => {
+      const body = await makeSubmission(fx, payload());
+      const [id] = await acceptAll(gateway, [body]);
+      await gateway.batcher.tick(Date.now() + 120_000);
+      await rpc("evm_setAutomine", [false]);
+      try {
+        await gateway.submitter.tick();
+        const [first] = await gateway.db.query<{ tx_hash: Hex; nonce: string }>(
+          "select tx_hash, nonce::text as nonce from gateway_txs where status = 'pending'",
+        );
+        await rpc("hardhat_dropTransaction", [first.tx_hash]);
+        expect(await fx.provider.getTransaction(first.tx_hash)).to.equal(null);
+        await gateway.submitter.tick(); // the node forgot it: same raw transaction again
+        expect(await fx.provider.getTransaction(first.tx_hash)).to.not.equal(null);
+
+        const stuck = await createGateway(
+          gatewayConfig({ database: gateway.db, submit: { replaceAfterMs: 0 } }),
+        );
+        await stuck.submitter.tick(); // pending "too long": replaced with higher fees
+        const rows = await gateway.db.query<{
+          tx_hash: Hex;
+          nonce: string;
+          max_fee_per_gas: string;
+        }>(
+          "select tx_hash, nonce::text as nonce, max_fee_per_gas from gateway_txs where status = 'pending' order by id",
+        );
+        expect(rows).to.have.length(2);
+        expect(rows[1].nonce).to.equal(rows[0].nonce);
+        expect(BigInt(rows[1].max_fee_per_gas) > BigInt(rows[0].max_fee_per_gas)).to.equal(true);
+        await rpc("evm_mine");
+        await stuck.submitter.tick();
+        await stuck.close();
+        const { status, receipt } = await state(gateway, id);
+        expect(status).to.equal("anchored");
+        expect(receipt!.txHash).to.equal(rows[1].tx_hash);
+        const mined = await gateway.db.query(
+          "select 1 from gateway_txs where status = 'mined' and nonce = $1",
+          [rows[0].nonce],
+        );
+        expect(mined).to.have.length(1);
+      } finally {
+        await rpc("evm_setAutomine", [true]);
+      }
+    });
+
+    it("puts a transaction whose block disappeared back to submitted, then anchors it again", async () => {
+      const body = await makeSubmission(fx, payload());
+      const [id] = await acceptAll(gateway, [body]);
+      await gateway.batcher.tick(Date.now() + 120_000);
+      const snapshot = await rpc("evm_snapshot");
+      await gateway.submitter.tick();
+      await gateway.submitter.tick();
+      expect((await state(gateway, id)).status).to.equal("anchored");
+      await rpc("evm_revert", [snapshot]); // the block holding the transaction is gone
+      await rpc("evm_mine");
+      await gateway.submitter.tick();
+      const after = await state(gateway, id);
+      expect(after.status).to.not.equal("anchored");
+      await gateway.submitter.tick();
+      await gateway.submitter.tick();
+      const final = await state(gateway, id);
+      expect(final.status).to.equal("anchored");
+      await verifyReceipt({
+        payload: body.payload,
+        receipt: final.receipt!,
+        publicClient,
+        ledgerAddress: fx.ledgerAddress,
+      });
+    });
+  });
+
+  describe("with the loops running", () => {
+    it("cuts a partial block after the time window and anchors it end to end", async () => {
+      const gateway = await createGateway(
+        gatewayConfig({
+          batch: { maxBlockSize: 100, maxWaitMs: 300 },
+          pollMs: 50,
+          startLoops: true,
+        }),
+      );
+      try {
+        const bodies = await Promise.all([1, 2].map(() => makeSubmission(fx, payload())));
+        const ids = await acceptAll(gateway, bodies);
+        await waitFor("anchoring", async () => {
+          const states = await Promise.all(ids.map((id) => state(gateway, id)));
+          return states.every((s) => s.status === "anchored") ? states : undefined;
+        });
+        const [a, b] = await Promise.all(ids.map((id) => state(gateway, id)));
+        expect(a.receipt!.root).to.equal(b.receipt!.root);
+        for (const [i, id] of ids.entries()) {
+          const { receipt } = await state(gateway, id);
+          await verifyReceipt({
+            payload: bodies[i].payload,
+            receipt: receipt!,
+            publicClient,
+            ledgerAddress: fx.ledgerAddress,
+          });
+        }
+      } finally {
+        await gateway.close();
+      }
+    });
+
+    it("restart: every accepted record is anchored exactly once after a crash mid-way and an RPC outage", async () => {
+      const dataDir = await mkdtemp(path.join(tmpdir(), "dataledger-gateway-"));
+      const first = await createGateway(
+        gatewayConfig({
+          database: { url: "", dataDir },
+          batch: { maxBlockSize: 2, maxWaitMs: 60_000 },
+        }),
+      );
+      const bodies = await Promise.all(
+        Array.from({ length: 5 }, () => makeSubmission(fx, payload())),
+      );
+      const relayed = await makeSubmission(fx, payload(), { mode: "relayed" });
+      const ids = await acceptAll(first, [...bodies, relayed]);
+      await first.batcher.tick(); // two full blocks packed, one record still waiting
+      await rpc("evm_setAutomine", [false]);
+      await first.submitter.tick(); // three transactions signed, stored, broadcast, none mined
+      const pending = await first.db.query<{ tx_hash: Hex }>(
+        "select tx_hash from gateway_txs where status = 'pending'",
+      );
+      expect(pending).to.have.length(3);
+      await first.close(); // crash: nothing anchored yet
+      await rpc("hardhat_dropTransaction", [pending[0].tx_hash]); // and the node lost one of them
+      await rpc("evm_setAutomine", [true]);
+
+      // The RPC node is down when the gateway comes back, and recovers later.
+      let down = true;
+      const eip1193 = connection.provider as unknown as Eip1193Provider;
+      const flaky = new BrowserProvider(
+        {
+          request: async (args) => {
+            if (down) throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+            return eip1193.request(args);
+          },
+        },
+        (await fx.provider.getNetwork()).chainId,
+        { cacheTimeout: -1, staticNetwork: true },
+      );
+      const signer = new Wallet(fx.gatewaySigner.privateKey, flaky);
+      const second = await createGateway(
+        gatewayConfig({
+          provider: flaky,
+          signer,
+          database: { url: "", dataDir },
+          batch: { maxBlockSize: 2, maxWaitMs: 100 },
+          pollMs: 50,
+          startLoops: true,
+        }),
+      );
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect((await state(second, ids[0])).status).to.equal("submitted");
+        down = false;
+        await rpc("evm_mine"); // the two transactions still in the mempool
+        await waitFor("all anchored", async () => {
+          const states = await Promise.all(ids.map((id) => state(second, id)));
+          return states.every((s) => s.status === "anchored") ? states : undefined;
+        });
+
+        // Exactly once: every block the gateway recorded is on-chain once, and nothing else is.
+        const blocks = await second.db.query<{ root: Hex; count: number }>(
+          "select root, count from gateway_blocks",
+        );
+        expect(blocks).to.have.length(3);
+        const anchoredEvents = await fx.ledger.queryFilter(
+          fx.ledger.filters.DataBlockAnchored(undefined, fx.gatewaySigner.address),
+        );
+        for (const block of blocks) {
+          expect(anchoredEvents.filter((e) => e.args.root === block.root)).to.have.length(1);
+          expect((await fx.ledger.getDataBlock(block.root)).count).to.equal(BigInt(block.count));
+        }
+        const inBlocks = new Set<string>();
+        for (const [i, id] of ids.entries()) {
+          const { receipt } = await state(second, id);
+          const body = i < bodies.length ? bodies[i] : relayed;
+          if (receipt!.kind === "block") {
+            expect(inBlocks.has(id)).to.equal(false);
+            inBlocks.add(id);
+            expect(
+              await fx.ledger.verifyInclusion(
+                receipt!.root!,
+                leafHash(receipt!.operation),
+                receipt!.proof!,
+              ),
+            ).to.equal(true);
+          }
+          await verifyReceipt({
+            payload: body.payload,
+            receipt: receipt!,
+            publicClient,
+            ledgerAddress: fx.ledgerAddress,
+          });
+        }
+        expect(inBlocks.size).to.equal(5);
+        expect(blocks.reduce((n, b) => n + Number(b.count), 0)).to.equal(5);
+        const mined = await second.db.query<{ nonce: string }>(
+          "select nonce::text as nonce from gateway_txs where status = 'mined'",
+        );
+        expect(new Set(mined.map((m) => m.nonce)).size).to.equal(mined.length);
+      } finally {
+        await second.close();
+      }
+      // The PGlite directory holds the same state when opened cold.
+      const reopened = await openDatabase({ url: "", dataDir });
+      const [{ n }] = await reopened.query<{ n: number }>(
+        "select count(*)::int as n from gateway_records where status = 'anchored'",
+      );
+      expect(n).to.equal(6);
+      await reopened.close();
+    });
+  });
+});
+
+export { hexToString, toHex };
