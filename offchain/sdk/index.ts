@@ -25,6 +25,14 @@ export { ledgerDomain } from "./ledgerDomain.js";
 export type { LedgerDomain } from "./ledgerDomain.js";
 export { recordId } from "./recordId.js";
 export { recordTypes } from "./recordTypes.js";
+export {
+  GatewayRejectedError,
+  GatewayUnavailableError,
+  getRecordStatus,
+  sendRecord,
+  sendRecords,
+} from "./sendRecords.js";
+export type { RecordStatus, SendOptions, Submission, Verdict } from "./sendRecords.js";
 export { signRecord } from "./signRecord.js";
 export type { SignRecordParameters } from "./signRecord.js";
 export type { LedgerRecord, Receipt, SignedOperation } from "./types.js";

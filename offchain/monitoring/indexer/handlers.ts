@@ -1,0 +1,263 @@
+import type { Interface, Provider, Result } from "ethers";
+import type { Hex } from "viem";
+
+import type { BlobStore } from "../../storage/BlobStore.js";
+import type { Queryable } from "../../storage/Database.js";
+import { loadBlockDocument } from "./loadBlockDocument.js";
+
+/** Where a log sits on the chain; every row derived from it carries these. */
+export interface LogPosition {
+  blockHash: string;
+  blockNumber: number;
+  logIndex: number;
+  txHash: string;
+  /** Block timestamp, unix seconds. */
+  timestamp: number;
+  address: string;
+}
+
+/** What a handler gets: the open transaction, the decoded arguments and the log's position. */
+export interface HandlerContext {
+  db: Queryable;
+  blobs: BlobStore;
+  provider: Provider;
+  /** The DataLedger interface, to decode the calldata of relayed submissions. */
+  ledgerInterface: Interface;
+  ledgerAddress: string;
+  args: Result;
+  log: LogPosition;
+}
+
+export type EventHandler = (context: HandlerContext) => Promise<void>;
+
+const lower = (value: unknown) => String(value).toLowerCase();
+
+/** The source id a key is bound to; keys are never rebound, so the first binding is the only one. */
+async function sourceIdOfKey(db: Queryable, key: string): Promise<string | null> {
+  const rows = await db.query<{ source_id: string }>(
+    "select source_id::text as source_id from idx_source_keys where key = $1 order by block_number, log_index limit 1",
+    [lower(key)],
+  );
+  return rows[0]?.source_id ?? null;
+}
+
+async function insertStatusChange(
+  { db, log }: HandlerContext,
+  row: {
+    subject: string;
+    status: string;
+    reason: number | null;
+    related: string | null;
+    actor: string;
+  },
+): Promise<void> {
+  await db.query(
+    `insert into idx_status_changes
+       (block_hash, log_index, block_number, tx_hash, subject, status, reason, related, actor)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
+    [
+      log.blockHash,
+      log.logIndex,
+      log.blockNumber,
+      log.txHash,
+      lower(row.subject),
+      row.status,
+      row.reason,
+      row.related === null ? null : lower(row.related),
+      lower(row.actor),
+    ],
+  );
+}
+
+async function insertSourceKey(context: HandlerContext, sourceId: bigint, key: string) {
+  const { db, log } = context;
+  await db.query(
+    `insert into idx_source_keys (block_hash, log_index, block_number, source_id, key)
+     values ($1, $2, $3, $4, $5) on conflict do nothing`,
+    [log.blockHash, log.logIndex, log.blockNumber, sourceId.toString(), lower(key)],
+  );
+}
+
+async function insertDatasetMember(
+  context: HandlerContext,
+  memberType: "source" | "format",
+  member: string,
+) {
+  const { db, log, args } = context;
+  await db.query(
+    `insert into idx_dataset_members
+       (block_hash, log_index, block_number, dataset_id, member_type, member, included)
+     values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing`,
+    [
+      log.blockHash,
+      log.logIndex,
+      log.blockNumber,
+      args.datasetId.toString(),
+      memberType,
+      member,
+      Boolean(args.included),
+    ],
+  );
+}
+
+/**
+ * Tells a relayed record (anyone sent the source's EIP-712 signature) from a direct one (the
+ * source key sent it) by decoding the transaction's calldata; the signature is kept so the
+ * service can hand out a receipt `verifyReceipt` checks. Calls routed through another contract
+ * are not decoded and count as direct: their signature, if any, is not recoverable from a log.
+ */
+async function relayedSignature(
+  context: HandlerContext,
+  dataHash: string,
+): Promise<{ deadline: string; signature: string } | null> {
+  const tx = await context.provider.getTransaction(context.log.txHash);
+  if (!tx || !tx.to || lower(tx.to) !== lower(context.ledgerAddress)) return null;
+  const call = context.ledgerInterface.parseTransaction({ data: tx.data });
+  if (call?.name !== "submitRecordBySig") return null;
+  if (lower(call.args.record.dataHash) !== lower(dataHash)) return null;
+  return { deadline: call.args.deadline.toString(), signature: lower(call.args.signature) };
+}
+
+/**
+ * One handler per event the index derives state from (Ponder's `ponder.on`). Every other event of
+ * the two contracts lands in `idx_events` only. Handlers insert with `on conflict do nothing`
+ * keyed by the log's (block hash, log index), so replaying a range changes nothing.
+ */
+export const handlers: Record<string, EventHandler> = {
+  async SourceRegistered(context) {
+    await insertSourceKey(context, context.args.sourceId, context.args.signer);
+  },
+
+  async SourceKeyRotated(context) {
+    await insertSourceKey(context, context.args.sourceId, context.args.newSigner);
+  },
+
+  async RecordAnchored(context) {
+    const { db, log, args } = context;
+    const relayed = await relayedSignature(context, args.dataHash);
+    await db.query(
+      `insert into idx_records
+         (block_hash, log_index, leaf_index, block_number, tx_hash, kind, data_hash, source_key,
+          source_id, format_id, metadata_hash, sampled_at, uri, deadline, signature, anchored_at)
+       values ($1, $2, -1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       on conflict do nothing`,
+      [
+        log.blockHash,
+        log.logIndex,
+        log.blockNumber,
+        log.txHash,
+        relayed ? "relayed" : "direct",
+        lower(args.dataHash),
+        lower(args.signer),
+        args.sourceId.toString(),
+        lower(args.formatId),
+        lower(args.metadataHash),
+        args.sampledAt.toString(),
+        args.uri,
+        relayed?.deadline ?? null,
+        relayed?.signature ?? null,
+        log.timestamp,
+      ],
+    );
+  },
+
+  async RecordUpdated(context) {
+    const { args } = context;
+    await insertStatusChange(context, {
+      subject: args.previousDataHash,
+      status: "superseded",
+      reason: null,
+      related: args.dataHash,
+      actor: args.updatedBy,
+    });
+  },
+
+  async RecordRevoked(context) {
+    const { args } = context;
+    await insertStatusChange(context, {
+      subject: args.dataHash,
+      status: "revoked",
+      reason: Number(args.reasonCode),
+      related: null,
+      actor: args.revokedBy,
+    });
+  },
+
+  async DataBlockAnchored(context) {
+    const { db, log, args, blobs } = context;
+    const root = lower(args.root) as Hex;
+    const result = await loadBlockDocument(blobs, args.uri, root, Number(args.count));
+    await db.query(
+      `insert into idx_data_blocks
+         (block_hash, log_index, block_number, tx_hash, root, gateway, count, first_sampled_at,
+          last_sampled_at, uri, verification, reason, anchored_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict do nothing`,
+      [
+        log.blockHash,
+        log.logIndex,
+        log.blockNumber,
+        log.txHash,
+        root,
+        lower(args.gateway),
+        Number(args.count),
+        args.firstSampledAt.toString(),
+        args.lastSampledAt.toString(),
+        args.uri,
+        result.verification,
+        result.verification === "unverifiable" ? result.reason : null,
+        log.timestamp,
+      ],
+    );
+    // An unverifiable document may list anything; indexing it would attribute data to sources
+    // on the gateway's word alone.
+    if (result.verification !== "verified") return;
+    for (const [leafIndex, { operation, proof }] of result.leaves.entries()) {
+      await db.query(
+        `insert into idx_records
+           (block_hash, log_index, leaf_index, block_number, tx_hash, kind, data_hash, source_key,
+            source_id, format_id, metadata_hash, sampled_at, uri, block_root, proof, deadline,
+            signature, anchored_at)
+         values ($1, $2, $3, $4, $5, 'block', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         on conflict do nothing`,
+        [
+          log.blockHash,
+          log.logIndex,
+          leafIndex,
+          log.blockNumber,
+          log.txHash,
+          operation.record.dataHash,
+          lower(operation.source),
+          await sourceIdOfKey(db, operation.source),
+          operation.record.formatId,
+          operation.record.metadataHash,
+          operation.record.sampledAt,
+          operation.record.uri,
+          root,
+          JSON.stringify(proof),
+          operation.deadline,
+          lower(operation.signature),
+          log.timestamp,
+        ],
+      );
+    }
+  },
+
+  async DataBlockDisputed(context) {
+    const { args } = context;
+    await insertStatusChange(context, {
+      subject: args.root,
+      status: "disputed",
+      reason: Number(args.reason),
+      related: args.leaf,
+      actor: args.challenger,
+    });
+  },
+
+  async DatasetSourceSet(context) {
+    await insertDatasetMember(context, "source", context.args.sourceId.toString());
+  },
+
+  async DatasetFormatSet(context) {
+    await insertDatasetMember(context, "format", lower(context.args.formatId));
+  },
+};

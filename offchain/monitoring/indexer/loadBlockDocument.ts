@@ -1,0 +1,114 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { getAddress, isAddress, isHex, size, type Hex } from "viem";
+import { z } from "zod";
+
+import { leafEncoding, leafValues } from "../../sdk/leafHash.js";
+import type { SignedOperation } from "../../sdk/types.js";
+import type { BlobStore } from "../../storage/BlobStore.js";
+
+/** Why a data block's published document cannot be trusted to describe the anchored root. */
+export type UnverifiableReason =
+  | "URI_NOT_BLOB"
+  | "DOCUMENT_NOT_FOUND"
+  | "DOCUMENT_UNREADABLE"
+  | "DOCUMENT_MALFORMED"
+  | "ROOT_MISMATCH"
+  | "COUNT_MISMATCH";
+
+export type BlockDocumentResult =
+  | {
+      verification: "verified";
+      /** The operations in document order, each with its proof under the anchored root. */
+      leaves: { operation: SignedOperation; proof: Hex[] }[];
+    }
+  | { verification: "unverifiable"; reason: UnverifiableReason };
+
+const word = z.string().refine((v) => isHex(v, { strict: true }) && size(v as Hex) === 32);
+const uint48 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 48 - 1);
+const operationSchema = z.object({
+  source: z.string().refine((v) => isAddress(v, { strict: false })),
+  record: z.object({
+    dataHash: word,
+    formatId: word,
+    metadataHash: word,
+    sampledAt: uint48,
+    uri: z.string(),
+  }),
+  deadline: uint48,
+  signature: z.string().refine((v) => isHex(v, { strict: true })),
+});
+const documentSchema = z.object({ root: word, operations: z.array(operationSchema).min(1) });
+
+/**
+ * Fetches the document a gateway published for a data block (`blob:0x<keccak256>` in the
+ * DataBlockAnchored uri) and checks it against the chain: the Merkle root of its operations must
+ * be the root the event anchored, and their number the event's count. Only then are the
+ * operations worth indexing; otherwise the block is `unverifiable` with a reason. The document's
+ * own `root` field is not trusted, only recomputed.
+ *
+ * Both StandardMerkleTree layouts are accepted (leaves sorted by hash, the library default, or in
+ * document order), since either commits to exactly the listed operations.
+ *
+ * @example
+ * const result = await loadBlockDocument(blobs, event.uri, event.root, event.count);
+ * if (result.verification === "verified") for (const { operation, proof } of result.leaves) …
+ */
+export async function loadBlockDocument(
+  blobs: BlobStore,
+  uri: string,
+  root: Hex,
+  count: number,
+): Promise<BlockDocumentResult> {
+  const match = /^blob:(0x[0-9a-fA-F]{64})$/.exec(uri);
+  if (!match) return { verification: "unverifiable", reason: "URI_NOT_BLOB" };
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await blobs.get(match[1] as Hex);
+  } catch {
+    // A corrupted blob is as useless as a missing one; the supervisor sees the reason.
+    return { verification: "unverifiable", reason: "DOCUMENT_UNREADABLE" };
+  }
+  if (!bytes) return { verification: "unverifiable", reason: "DOCUMENT_NOT_FOUND" };
+
+  let parsed: z.infer<typeof documentSchema>;
+  try {
+    parsed = documentSchema.parse(
+      JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)),
+    );
+  } catch {
+    return { verification: "unverifiable", reason: "DOCUMENT_MALFORMED" };
+  }
+  const operations: SignedOperation[] = parsed.operations.map((op) => ({
+    source: getAddress(op.source),
+    record: {
+      dataHash: op.record.dataHash.toLowerCase() as Hex,
+      formatId: op.record.formatId.toLowerCase() as Hex,
+      metadataHash: op.record.metadataHash.toLowerCase() as Hex,
+      sampledAt: op.record.sampledAt,
+      uri: op.record.uri,
+    },
+    deadline: op.deadline,
+    signature: op.signature as Hex,
+  }));
+  if (operations.length !== count)
+    return { verification: "unverifiable", reason: "COUNT_MISMATCH" };
+
+  const values = operations.map((op) => [...leafValues(op)]);
+  for (const sortLeaves of [true, false]) {
+    const tree = StandardMerkleTree.of(values, [...leafEncoding], { sortLeaves });
+    if (tree.root.toLowerCase() === root.toLowerCase()) {
+      return {
+        verification: "verified",
+        leaves: operations.map((operation, i) => ({
+          operation,
+          proof: tree.getProof(i) as Hex[],
+        })),
+      };
+    }
+  }
+  return { verification: "unverifiable", reason: "ROOT_MISMATCH" };
+}

@@ -1,0 +1,128 @@
+import type { Migration } from "../../storage/migrate.js";
+
+/**
+ * Tables of the supervisor's event index (Ponder's `ponder.schema.ts`). Every row derived from a
+ * log carries the log's (block_hash, log_index) as its key, so replaying a range is a no-op, and
+ * its block_number, so rolling back an orphaned block is one `delete … where block_number >= n`
+ * per table. Current states (record revoked, block disputed, dataset membership) are not written
+ * in place but derived from the change rows at read time; a rollback therefore never has to
+ * reconstruct an earlier state.
+ */
+export const monitoringMigrations: Migration[] = [
+  {
+    id: "monitoring-001",
+    sql: `
+create table idx_checkpoint (
+  id text primary key,
+  chain_id bigint not null,
+  block_number bigint not null,
+  finalized_block bigint not null,
+  updated_at timestamptz not null default now()
+);
+create table idx_blocks (
+  number bigint primary key,
+  hash text not null,
+  timestamp bigint not null
+);
+create table idx_events (
+  block_hash text not null,
+  log_index integer not null,
+  block_number bigint not null,
+  tx_hash text not null,
+  contract text not null,
+  address text not null,
+  event_name text not null,
+  args jsonb not null,
+  timestamp bigint not null,
+  primary key (block_hash, log_index)
+);
+create index idx_events_block_number on idx_events (block_number);
+create index idx_events_event_name on idx_events (event_name, block_number);
+create table idx_source_keys (
+  block_hash text not null,
+  log_index integer not null,
+  block_number bigint not null,
+  source_id bigint not null,
+  key text not null,
+  primary key (block_hash, log_index)
+);
+create index idx_source_keys_key on idx_source_keys (key);
+create table idx_data_blocks (
+  block_hash text not null,
+  log_index integer not null,
+  block_number bigint not null,
+  tx_hash text not null,
+  root text not null,
+  gateway text not null,
+  count integer not null,
+  first_sampled_at bigint not null,
+  last_sampled_at bigint not null,
+  uri text not null,
+  verification text not null,
+  reason text,
+  anchored_at bigint not null,
+  primary key (block_hash, log_index)
+);
+create index idx_data_blocks_root on idx_data_blocks (root);
+create table idx_records (
+  block_hash text not null,
+  log_index integer not null,
+  leaf_index integer not null,
+  block_number bigint not null,
+  tx_hash text not null,
+  kind text not null,
+  data_hash text not null,
+  source_key text not null,
+  source_id bigint,
+  format_id text not null,
+  metadata_hash text not null,
+  sampled_at bigint not null,
+  uri text not null,
+  block_root text,
+  proof jsonb,
+  deadline bigint,
+  signature text,
+  anchored_at bigint not null,
+  primary key (block_hash, log_index, leaf_index)
+);
+create index idx_records_data_hash on idx_records (data_hash);
+create index idx_records_order on idx_records (block_number, log_index, leaf_index);
+create index idx_records_source on idx_records (source_id, format_id);
+create index idx_records_sampled_at on idx_records (sampled_at);
+create table idx_status_changes (
+  block_hash text not null,
+  log_index integer not null,
+  block_number bigint not null,
+  tx_hash text not null,
+  subject text not null,
+  status text not null,
+  reason integer,
+  related text,
+  actor text not null,
+  primary key (block_hash, log_index)
+);
+create index idx_status_changes_subject on idx_status_changes (subject);
+create table idx_dataset_members (
+  block_hash text not null,
+  log_index integer not null,
+  block_number bigint not null,
+  dataset_id bigint not null,
+  member_type text not null,
+  member text not null,
+  included boolean not null,
+  primary key (block_hash, log_index)
+);
+create index idx_dataset_members_dataset on idx_dataset_members (dataset_id, member_type)
+`,
+  },
+];
+
+/** Every table holding rows derived from logs, in the order a rollback deletes them. */
+export const logDerivedTables = [
+  "idx_records",
+  "idx_data_blocks",
+  "idx_status_changes",
+  "idx_dataset_members",
+  "idx_source_keys",
+  "idx_events",
+] as const;

@@ -1,0 +1,205 @@
+import { getAddress, type Address, type Hex } from "viem";
+
+import type { Receipt } from "../sdk/types.js";
+import type { Queryable } from "../storage/Database.js";
+
+/** One anchored record as the service shows it (an `idx_records` row plus derived status). */
+export interface IndexedRecord {
+  dataHash: Hex;
+  /** direct: sent by the source key; relayed: the source's signature sent by anyone; block: in a data block. */
+  kind: "direct" | "relayed" | "block";
+  sourceKey: Address;
+  /** Null when the signing key was never bound to a source (a challengeable block leaf). */
+  sourceId: string | null;
+  formatId: Hex;
+  metadataHash: Hex;
+  sampledAt: number;
+  uri: string;
+  /** active, superseded or revoked (individual records); active or disputed (block leaves). */
+  status: "active" | "superseded" | "revoked" | "disputed";
+  /** Block timestamp of the anchoring transaction, unix seconds. */
+  anchoredAt: number;
+  blockNumber: number;
+  blockHash: Hex;
+  txHash: Hex;
+  logIndex: number;
+  /** Position in the data block's document, null for individual records. */
+  leafIndex: number | null;
+  root: Hex | null;
+  proof: Hex[] | null;
+  /** Whether the anchoring block is deeper than the indexer's confirmation depth. */
+  finalized: boolean;
+  /** SDK receipt, verifiable with `verifyReceipt`; null for direct records (no signature exists). */
+  receipt: Receipt | null;
+}
+
+export interface RecordFilter {
+  /** Restrict to these source ids and formats (a dataset's members); empty arrays match nothing. */
+  sourceIds?: string[];
+  formatIds?: string[];
+  sourceId?: string;
+  sourceKey?: string;
+  formatId?: string;
+  dataHash?: string;
+  sampledFrom?: number;
+  sampledTo?: number;
+  /** Exclusive position to continue after: [blockNumber, logIndex, leafIndex]. */
+  after?: [number, number, number];
+  limit: number;
+}
+
+type Row = Record<string, unknown>;
+
+const SELECT = `
+select r.block_hash, r.log_index, r.leaf_index, r.block_number::text as block_number, r.tx_hash,
+  r.kind, r.data_hash, r.source_key, r.source_id::text as source_id, r.format_id, r.metadata_hash,
+  r.sampled_at::text as sampled_at, r.uri, r.block_root, r.proof, r.deadline::text as deadline,
+  r.signature, r.anchored_at::text as anchored_at,
+  r.block_number <= coalesce((select finalized_block from idx_checkpoint limit 1), -1) as finalized,
+  case when r.kind = 'block' then
+    case when exists (select 1 from idx_status_changes s where s.subject = r.block_root and s.status = 'disputed')
+      then 'disputed' else 'active' end
+  else coalesce((select s.status from idx_status_changes s where s.subject = r.data_hash
+      and s.status in ('revoked', 'superseded') order by s.block_number desc, s.log_index desc limit 1), 'active')
+  end as status
+from idx_records r`;
+
+/**
+ * The service FE's read model over the supervisor's event index (M2S): records, their status and
+ * dataset membership as the chain's events say. It only reads `idx_` tables, which the indexer
+ * fills from the chain and from block documents it has checked against anchored roots.
+ *
+ * @example
+ * const index = new RecordIndex(db);
+ * const { records, next } = await index.search({ dataHash, limit: 10 });
+ */
+export class RecordIndex {
+  readonly #db: Queryable;
+
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  /** Records matching `filter`, in chain order, one more than `limit` fetched to tell if more exist. */
+  async search(filter: RecordFilter): Promise<{ records: IndexedRecord[]; more: boolean }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace("?", `$${params.length}`));
+    };
+    if (filter.sourceIds) add("r.source_id = any(?::bigint[])", filter.sourceIds);
+    if (filter.formatIds)
+      add(
+        "r.format_id = any(?::text[])",
+        filter.formatIds.map((f) => f.toLowerCase()),
+      );
+    if (filter.sourceId !== undefined) add("r.source_id = ?::bigint", filter.sourceId);
+    if (filter.sourceKey) add("r.source_key = ?", filter.sourceKey.toLowerCase());
+    if (filter.formatId) add("r.format_id = ?", filter.formatId.toLowerCase());
+    if (filter.dataHash) add("r.data_hash = ?", filter.dataHash.toLowerCase());
+    if (filter.sampledFrom !== undefined) add("r.sampled_at >= ?", filter.sampledFrom);
+    if (filter.sampledTo !== undefined) add("r.sampled_at <= ?", filter.sampledTo);
+    if (filter.after) {
+      params.push(...filter.after);
+      const n = params.length;
+      where.push(
+        `(r.block_number, r.log_index, r.leaf_index) > ($${n - 2}::bigint, $${n - 1}::int, $${n}::int)`,
+      );
+    }
+    params.push(filter.limit + 1);
+    const rows = await this.#db.query(
+      `${SELECT} ${where.length ? `where ${where.join(" and ")}` : ""}
+       order by r.block_number, r.log_index, r.leaf_index limit $${params.length}`,
+      params,
+    );
+    return { records: rows.slice(0, filter.limit).map(toRecord), more: rows.length > filter.limit };
+  }
+
+  /** Every anchoring of a data hash, earliest first (the ledger keeps the first; blocks may repeat it). */
+  async byDataHash(dataHash: string): Promise<IndexedRecord[]> {
+    const rows = await this.#db.query(
+      `${SELECT} where r.data_hash = $1 order by r.block_number, r.log_index, r.leaf_index`,
+      [dataHash.toLowerCase()],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** The sources or formats the dataset's indexed membership events currently include. */
+  async datasetMembers(datasetId: bigint, memberType: "source" | "format"): Promise<string[]> {
+    const rows = await this.#db.query<{ member: string; included: boolean }>(
+      `select distinct on (member) member, included from idx_dataset_members
+       where dataset_id = $1 and member_type = $2 order by member, block_number desc, log_index desc`,
+      [datasetId.toString(), memberType],
+    );
+    return rows.filter((r) => r.included).map((r) => r.member);
+  }
+
+  /** Datasets whose indexed membership includes both the source and the format. */
+  async datasetsContaining(sourceId: string, formatId: string): Promise<bigint[]> {
+    const rows = await this.#db.query<{ dataset_id: string }>(
+      `with current as (
+         select distinct on (dataset_id, member_type, member) dataset_id, member_type, member, included
+         from idx_dataset_members order by dataset_id, member_type, member, block_number desc, log_index desc)
+       select s.dataset_id::text as dataset_id from current s join current f on f.dataset_id = s.dataset_id
+       where s.member_type = 'source' and s.member = $1 and s.included
+         and f.member_type = 'format' and f.member = $2 and f.included
+       order by s.dataset_id`,
+      [sourceId, formatId.toLowerCase()],
+    );
+    return rows.map((r) => BigInt(r.dataset_id));
+  }
+}
+
+function toRecord(row: Row): IndexedRecord {
+  const kind = row.kind as IndexedRecord["kind"];
+  const proof =
+    row.proof === null
+      ? null
+      : ((typeof row.proof === "string" ? JSON.parse(row.proof) : row.proof) as Hex[]);
+  const leafIndex = Number(row.leaf_index);
+  const record: Omit<IndexedRecord, "receipt"> = {
+    dataHash: row.data_hash as Hex,
+    kind,
+    sourceKey: getAddress(row.source_key as string),
+    sourceId: (row.source_id as string | null) ?? null,
+    formatId: row.format_id as Hex,
+    metadataHash: row.metadata_hash as Hex,
+    sampledAt: Number(row.sampled_at),
+    uri: row.uri as string,
+    status: row.status as IndexedRecord["status"],
+    anchoredAt: Number(row.anchored_at),
+    blockNumber: Number(row.block_number),
+    blockHash: row.block_hash as Hex,
+    txHash: row.tx_hash as Hex,
+    logIndex: Number(row.log_index),
+    leafIndex: leafIndex < 0 ? null : leafIndex,
+    root: (row.block_root as Hex | null) ?? null,
+    proof,
+    finalized: Boolean(row.finalized),
+  };
+  let receipt: Receipt | null = null;
+  if (row.signature !== null) {
+    receipt = {
+      recordId: record.dataHash,
+      dataHash: record.dataHash,
+      kind: kind === "block" ? "block" : "record",
+      operation: {
+        source: record.sourceKey,
+        record: {
+          dataHash: record.dataHash,
+          formatId: record.formatId,
+          metadataHash: record.metadataHash,
+          sampledAt: record.sampledAt,
+          uri: record.uri,
+        },
+        deadline: Number(row.deadline),
+        signature: row.signature as Hex,
+      },
+      ...(kind === "block" ? { root: record.root!, proof: proof! } : {}),
+      txHash: record.txHash,
+      blockNumber: record.blockNumber,
+    };
+  }
+  return { ...record, receipt };
+}

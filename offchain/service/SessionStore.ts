@@ -1,0 +1,156 @@
+import { randomBytes } from "node:crypto";
+
+import {
+  getAddress,
+  keccak256,
+  recoverMessageAddress,
+  toBytes,
+  type Address,
+  type Hex,
+} from "viem";
+import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from "viem/siwe";
+
+import type { Database } from "../storage/Database.js";
+import { SessionExpiredError, SiweInvalidError, UnauthenticatedError } from "./errors.js";
+
+/** What a SIWE message must say to open a session here (EIP-4361). */
+export interface SiweConfig {
+  /** RFC 3986 authority the wallet shows the user, e.g. "data.example.org". */
+  domain: string;
+  /** The service URI the message must name. */
+  uri: string;
+  chainId: number;
+  /** Longest session, seconds (default 3600); a shorter `expirationTime` in the message wins. */
+  sessionTtlSeconds?: number;
+  /** How long an issued nonce may wait for its signed message, seconds (default 300). */
+  nonceTtlSeconds?: number;
+}
+
+/** An authenticated data user. */
+export interface Session {
+  address: Address;
+  expiresAt: number;
+}
+
+/**
+ * Sign-In with Ethereum for the U2S reference point: issues single-use nonces, verifies signed
+ * EIP-4361 messages (domain, URI, chain id, nonce, expiry, signature) and keeps sessions as
+ * random bearer tokens of which only the hash is stored. Signatures are checked by ECDSA recovery,
+ * so externally owned accounts sign in; contract wallets (ERC-1271) are not supported.
+ *
+ * @example
+ * const { nonce } = await sessions.issueNonce();
+ * const { token } = await sessions.signIn(message, signature);
+ * const { address } = await sessions.authenticate(`Bearer ${token}`);
+ */
+export class SessionStore {
+  readonly #db: Database;
+  readonly #config: Required<SiweConfig>;
+  readonly #now: () => number;
+
+  constructor(db: Database, config: SiweConfig, now: () => number = Date.now) {
+    this.#db = db;
+    this.#config = { sessionTtlSeconds: 3600, nonceTtlSeconds: 300, ...config };
+    this.#now = now;
+  }
+
+  /** A fresh nonce for the client to put in its SIWE message, with what else it must state. */
+  async issueNonce(): Promise<
+    { nonce: string; expiresAt: number } & Pick<SiweConfig, "domain" | "uri" | "chainId">
+  > {
+    const nonce = generateSiweNonce();
+    const now = this.#now();
+    const expiresAt = now + this.#config.nonceTtlSeconds * 1000;
+    await this.#db.query("delete from svc_nonces where expires_at <= $1", [now]);
+    await this.#db.query("insert into svc_nonces (nonce, expires_at) values ($1, $2)", [
+      nonce,
+      expiresAt,
+    ]);
+    const { domain, uri, chainId } = this.#config;
+    return { nonce, expiresAt, domain, uri, chainId };
+  }
+
+  /**
+   * Verifies a signed SIWE message and opens a session. The nonce is consumed last and
+   * atomically, so a message works once and a failed attempt does not burn it.
+   *
+   * @throws {SiweInvalidError} `SIWE_INVALID`, `details.reason` naming the failed check.
+   */
+  async signIn(message: string, signature: Hex): Promise<{ token: string } & Session> {
+    const now = this.#now();
+    const fields = parseSiweMessage(message);
+    const { domain, uri, chainId } = this.#config;
+    if (!fields.address || !fields.nonce || !fields.issuedAt || fields.version !== "1") {
+      throw new SiweInvalidError("message", "Not an EIP-4361 message");
+    }
+    if (fields.domain !== domain)
+      throw new SiweInvalidError("domain", "The message is for another domain");
+    if (fields.uri !== uri) throw new SiweInvalidError("uri", "The message is for another URI");
+    if (fields.chainId !== chainId)
+      throw new SiweInvalidError("chainId", "The message is for another chain");
+    // A message "issued" in the future was made for a later replay; allow a minute of skew.
+    if (
+      fields.issuedAt.getTime() > now + 60_000 ||
+      !validateSiweMessage({ message: fields, domain, time: new Date(now) })
+    ) {
+      throw new SiweInvalidError("time", "The message is expired or not yet valid");
+    }
+    let signer: Address;
+    try {
+      signer = await recoverMessageAddress({ message, signature });
+    } catch {
+      throw new SiweInvalidError("signature", "The signature is malformed");
+    }
+    if (signer !== getAddress(fields.address)) {
+      throw new SiweInvalidError("signature", "The signature is not the message's address's");
+    }
+    const consumed = await this.#db.query(
+      "delete from svc_nonces where nonce = $1 and expires_at > $2 returning nonce",
+      [fields.nonce, now],
+    );
+    if (consumed.length === 0) {
+      throw new SiweInvalidError("nonce", "The nonce is unknown, expired or already used");
+    }
+
+    const ttlEnd = now + this.#config.sessionTtlSeconds * 1000;
+    const expiresAt = Math.min(ttlEnd, fields.expirationTime?.getTime() ?? ttlEnd);
+    const token = randomBytes(32).toString("base64url");
+    await this.#db.query(
+      "insert into svc_sessions (token_hash, address, expires_at, created_at) values ($1, $2, $3, $4)",
+      [hashToken(token), signer, expiresAt, now],
+    );
+    return { token, address: signer, expiresAt };
+  }
+
+  /**
+   * The session behind an `Authorization: Bearer <token>` header.
+   *
+   * @throws {UnauthenticatedError} `UNAUTHENTICATED` without a known token.
+   * @throws {SessionExpiredError} `SESSION_EXPIRED` for an expired one (which is then deleted).
+   */
+  async authenticate(authorization: string | undefined): Promise<Session> {
+    const token = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(authorization ?? "")?.[1];
+    if (!token) throw new UnauthenticatedError();
+    const [row] = await this.#db.query<{ address: string; expires_at: string }>(
+      "select address, expires_at::text as expires_at from svc_sessions where token_hash = $1",
+      [hashToken(token)],
+    );
+    if (!row) throw new UnauthenticatedError("Unknown or logged-out session token");
+    if (Number(row.expires_at) <= this.#now()) {
+      await this.#db.query("delete from svc_sessions where token_hash = $1", [hashToken(token)]);
+      throw new SessionExpiredError();
+    }
+    return { address: getAddress(row.address), expiresAt: Number(row.expires_at) };
+  }
+
+  /** Ends the session of a bearer token; unknown tokens are ignored. */
+  async signOut(authorization: string | undefined): Promise<void> {
+    const token = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(authorization ?? "")?.[1];
+    if (!token) throw new UnauthenticatedError();
+    await this.#db.query("delete from svc_sessions where token_hash = $1", [hashToken(token)]);
+  }
+}
+
+function hashToken(token: string): string {
+  return keccak256(toBytes(token));
+}

@@ -1,0 +1,162 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import type { Provider } from "ethers";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+import { BaseError } from "../shared/BaseError.js";
+import type { BlobStore } from "../storage/BlobStore.js";
+import type { Database } from "../storage/Database.js";
+import {
+  AccessRegistry__factory,
+  DataLedger__factory,
+} from "../../types/ethers-contracts/index.js";
+import { registerAuthRoutes } from "./authRoutes.js";
+import { ChainAuthorizer } from "./ChainAuthorizer.js";
+import { NotFoundError, PayloadTooLargeError, ValidationFailedError } from "./errors.js";
+import { RecordIndex } from "./RecordIndex.js";
+import { registerRecordRoutes } from "./recordRoutes.js";
+import type { ServiceContext } from "./ServiceContext.js";
+import { SessionStore, type SiweConfig } from "./SessionStore.js";
+import { registerVerifyRoutes } from "./verifyRoutes.js";
+
+export interface ServiceDeps {
+  /** Holds the supervisor's `idx_` tables (read) and the service's `svc_` tables (sessions). */
+  db: Database;
+  /** Payloads, content-addressed by data hash. */
+  blobs: BlobStore;
+  /** Provider of the ledger's chain, for the S2P authorisation reads. */
+  provider: Provider;
+  ledgerAddress: string;
+  accessAddress: string;
+  siwe: SiweConfig;
+  /** Service clock (unix ms), for sessions and SIWE times; defaults to Date.now. */
+  now?: () => number;
+  /** Largest request body in bytes, uploads included (default 5 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** HTTP status of each stable error code; anything unlisted is a 500. */
+const httpStatus: Record<string, ContentfulStatusCode> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  SESSION_EXPIRED: 401,
+  SIWE_INVALID: 401,
+  ACCESS_DENIED: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  CHAIN_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
+};
+
+/** Codes for the HTTPExceptions Hono's validators raise before a handler runs. */
+const httpExceptionCode: Record<number, string> = {
+  400: "VALIDATION_FAILED",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
+/**
+ * The service provisioning FE's HTTP API, the U2S reference point of Y.4561 (7.1.3, 8.3, 8.7):
+ * Sign-In with Ethereum, record search and lookup with receipts, payload reads gated by on-chain
+ * grants (S2P: the DataLedger and AccessRegistry are read at request time), and public
+ * fingerprint verification. Records come from the supervisor's event index (M2S); the caller
+ * must have applied `monitoringMigrations` and `serviceMigrations` to `db` and should run an
+ * `Indexer` over it. Every error is `{ error: { code, message, details } }` with a stable code.
+ * `/openapi.json` documents the routes, `/docs` renders them.
+ *
+ * @example
+ * await migrate(db, [...monitoringMigrations, ...serviceMigrations]);
+ * const app = createServiceApp({ db, blobs, provider, ledgerAddress, accessAddress,
+ *   siwe: { domain: "data.example.org", uri: "https://data.example.org", chainId: 31337 } });
+ * serve({ fetch: app.fetch, port: 8080 });
+ */
+export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
+  const maxBodyBytes = deps.maxBodyBytes ?? 5 * 1024 * 1024;
+  const ctx: ServiceContext = {
+    sessions: new SessionStore(deps.db, deps.siwe, deps.now),
+    authorizer: new ChainAuthorizer({
+      ledger: DataLedger__factory.connect(deps.ledgerAddress, deps.provider),
+      access: AccessRegistry__factory.connect(deps.accessAddress, deps.provider),
+      provider: deps.provider,
+    }),
+    index: new RecordIndex(deps.db),
+    blobs: deps.blobs,
+    maxBodyBytes,
+  };
+
+  const app = new OpenAPIHono({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ValidationFailedError("The request does not match the route's schema", {
+          target: result.target,
+          issues: result.error.issues.map(({ path, code, message }) => ({
+            path: path.map(String),
+            code,
+            message,
+          })),
+        });
+      }
+    },
+  });
+
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(maxBodyBytes);
+      },
+    }),
+  );
+
+  registerAuthRoutes(app, ctx);
+  registerRecordRoutes(app, ctx);
+  registerVerifyRoutes(app, ctx);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "Session token from POST /v1/auth/verify",
+  });
+  app.doc("/openapi.json", {
+    openapi: "3.0.3",
+    info: {
+      title: "DataLedger service API (Y.4561 U2S)",
+      version: "1.0.0",
+      description:
+        "Search, read and verify IoT data anchored on the DataLedger. Authorisation follows the chain.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  app.notFound(() => {
+    throw new NotFoundError("No such route");
+  });
+  app.onError((error, c) => errorResponse(error, c));
+  return app;
+}
+
+function errorResponse(error: Error, c: Context): Response {
+  if (error instanceof BaseError) {
+    return c.json(
+      { error: { code: error.code, message: error.shortMessage, details: error.details } },
+      httpStatus[error.code] ?? 500,
+    );
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    const code = httpExceptionCode[status] ?? (status >= 500 ? "INTERNAL" : "VALIDATION_FAILED");
+    return c.json(
+      { error: { code, message: error.message, details: {} } },
+      status >= 500 ? 500 : status,
+    );
+  }
+  // Anything else is a fault of ours; its message may leak internals, so it stays in the log.
+  console.error(error);
+  return c.json({ error: { code: "INTERNAL", message: "Internal error", details: {} } }, 500);
+}

@@ -1,0 +1,106 @@
+import { z } from "@hono/zod-openapi";
+
+// Request and response shapes of the U2S API, shared by the route files so the OpenAPI document
+// has one component per concept.
+
+export const Hex32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "32-byte hex")
+  .openapi({ example: "0x5fe7f977e71dba2ea1a68e21057beebb9be2ac30c6410aa38d4f3fbe41dcffd2" });
+export const AddressSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "20-byte hex address")
+  .openapi({ example: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
+const HexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "hex bytes");
+/** uint64 ids as decimal strings (JSON numbers lose precision past 2^53). */
+export const Uint64String = z
+  .string()
+  // One check, not regex + refine: zod runs every check, and BigInt() throws on non-digits.
+  .refine((v) => /^[0-9]{1,20}$/.test(v) && BigInt(v) < 2n ** 64n, "decimal uint64")
+  .openapi({ type: "string", pattern: "^[0-9]{1,20}$", example: "1" });
+export const UnixSeconds = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 48 - 1);
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "ACCESS_DENIED" }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  })
+  .openapi("Error");
+
+export const ReceiptSchema = z
+  .object({
+    recordId: Hex32,
+    dataHash: Hex32,
+    kind: z.enum(["block", "record"]),
+    operation: z.object({
+      source: AddressSchema,
+      record: z.object({
+        dataHash: Hex32,
+        formatId: Hex32,
+        metadataHash: Hex32,
+        sampledAt: z.number(),
+        uri: z.string(),
+      }),
+      deadline: z.number(),
+      signature: HexBytes,
+    }),
+    root: Hex32.optional(),
+    proof: z.array(Hex32).optional(),
+    txHash: Hex32.optional(),
+    blockNumber: z.number().optional(),
+  })
+  .openapi("Receipt", {
+    description: "SDK receipt; check it with verifyReceipt against the chain.",
+  });
+
+export const RecordSchema = z
+  .object({
+    dataHash: Hex32,
+    kind: z.enum(["direct", "relayed", "block"]),
+    sourceKey: AddressSchema,
+    sourceId: Uint64String.nullable(),
+    formatId: Hex32,
+    metadataHash: Hex32,
+    sampledAt: z.number(),
+    uri: z.string(),
+    status: z.enum(["active", "superseded", "revoked", "disputed"]),
+    anchoredAt: z.number(),
+    blockNumber: z.number(),
+    blockHash: Hex32,
+    txHash: Hex32,
+    logIndex: z.number(),
+    leafIndex: z.number().nullable(),
+    root: Hex32.nullable(),
+    proof: z.array(Hex32).nullable(),
+    finalized: z.boolean(),
+    receipt: ReceiptSchema.nullable(),
+  })
+  .openapi("Record");
+
+export const bearerSecurity = [{ bearer: [] }];
+
+/** The error responses a route can give, documented once per status. */
+export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 413 | 415 | 503)[]) {
+  const descriptions = {
+    400: "VALIDATION_FAILED",
+    401: "UNAUTHENTICATED, SESSION_EXPIRED or SIWE_INVALID",
+    403: "ACCESS_DENIED",
+    404: "NOT_FOUND or PAYLOAD_NOT_FOUND",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    503: "CHAIN_UNAVAILABLE",
+  } as const;
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: descriptions[s], content: { "application/json": { schema: ErrorSchema } } },
+    ]),
+  );
+}

@@ -1,0 +1,391 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import { network } from "hardhat";
+import { keccak256, toBytes, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { defineIndexerConfig } from "../../../offchain/monitoring/indexer/config.js";
+import { Indexer } from "../../../offchain/monitoring/indexer/Indexer.js";
+import { createRecord } from "../../../offchain/sdk/createRecord.js";
+import { leafHash } from "../../../offchain/sdk/leafHash.js";
+import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
+import { signRecord } from "../../../offchain/sdk/signRecord.js";
+import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
+import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
+import type { Database } from "../../../offchain/storage/Database.js";
+import { deployLedger, type LedgerFixture } from "../../fixtures/deployLedger.js";
+import { databaseTargets } from "../../helpers/databaseTargets.js";
+import { publishDataBlock } from "../../helpers/publishDataBlock.js";
+
+const counts = async (db: Database) => {
+  const out: Record<string, number> = {};
+  for (const table of [
+    "idx_events",
+    "idx_records",
+    "idx_data_blocks",
+    "idx_status_changes",
+    "idx_source_keys",
+    "idx_dataset_members",
+  ]) {
+    out[table] = Number(
+      (await db.query<{ n: string }>(`select count(*)::text as n from ${table}`))[0].n,
+    );
+  }
+  return out;
+};
+
+for (const target of databaseTargets()) {
+  describe(`offchain/monitoring: Indexer (${target.name})`, function () {
+    this.timeout(120_000);
+    let db: Database;
+    let fx: LedgerFixture;
+    let indexer: Indexer;
+    let blobs: DirectoryBlobStore;
+    let connection: Awaited<ReturnType<typeof network.create>>;
+    const device = privateKeyToAccount(generatePrivateKey());
+    const rogue = privateKeyToAccount(generatePrivateKey());
+    let domain: ReturnType<typeof ledgerDomain>;
+    let deviceSourceId: bigint;
+
+    async function now(): Promise<number> {
+      return Number((await connection.ethers.provider.getBlock("latest"))!.timestamp);
+    }
+
+    async function sign(payload: unknown, account = device, sampledAt = 1_760_000_000) {
+      const { record, canonicalPayload } = createRecord({
+        payload,
+        formatId: fx.formatId as Hex,
+        sampledAt,
+        uri: "blob:payload",
+      });
+      await blobs.put(toBytes(canonicalPayload));
+      return signRecord({ account, domain, record, deadline: (await now()) + 3600 });
+    }
+
+    const rows = (sql: string, params: unknown[] = []) =>
+      db.query<Record<string, string>>(sql, params);
+
+    before(async () => {
+      connection = await network.create();
+      fx = await deployLedger(connection as Parameters<typeof deployLedger>[0]);
+      db = await target.open();
+      blobs = new DirectoryBlobStore(await mkdtemp(path.join(tmpdir(), "idx-blobs-")));
+      const ledgerAddress = (await fx.ledger.getAddress()) as Hex;
+      domain = ledgerDomain((await connection.ethers.provider.getNetwork()).chainId, ledgerAddress);
+      await fx.ledger
+        .connect(fx.operator)
+        .registerSource(
+          device.address,
+          fx.sourceOwner.address,
+          keccak256(toBytes("device")),
+          "ipfs://d",
+          [fx.formatId],
+        );
+      deviceSourceId = await fx.ledger.sourceIdOf(device.address);
+      indexer = new Indexer({
+        config: defineIndexerConfig({
+          chainId: (await connection.ethers.provider.getNetwork()).chainId,
+          contracts: {
+            ledger: { address: ledgerAddress },
+            access: { address: await fx.access.getAddress() },
+          },
+          confirmations: 5,
+          batchSize: 7,
+        }),
+        db,
+        provider: connection.ethers.provider,
+        blobs,
+      });
+      await indexer.migrate();
+    });
+
+    after(async () => {
+      await db.close();
+      await connection.close();
+    });
+
+    it("indexes direct, relayed and data block records, resolving source ids by key", async () => {
+      const { record: direct } = createRecord({
+        payload: { n: "direct" },
+        formatId: fx.formatId as Hex,
+        sampledAt: 10,
+      });
+      await (await fx.ledger.connect(fx.sourceKey).submitRecord(direct)).wait();
+      const relayed = await sign({ n: "relayed" });
+      await (
+        await fx.ledger
+          .connect(fx.stranger)
+          .submitRecordBySig(relayed.source, relayed.record, relayed.deadline, relayed.signature)
+      ).wait();
+      const ops = [
+        await sign({ n: 1 }, device, 100),
+        await sign({ n: 2 }, device, 200),
+        await sign({ n: 3 }, device, 300),
+      ];
+      const block = await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs,
+        operations: ops,
+      });
+
+      const result = await indexer.syncToHead();
+      expect(result.toBlock).to.equal(result.head);
+
+      const records = await rows(
+        "select kind, data_hash, source_key, source_id::text as source_id, leaf_index, block_root, proof, signature, deadline::text as deadline from idx_records order by block_number, log_index, leaf_index",
+      );
+      expect(records.map((r) => r.kind)).to.deep.equal([
+        "direct",
+        "relayed",
+        "block",
+        "block",
+        "block",
+      ]);
+      expect(records[0].data_hash).to.equal(direct.dataHash);
+      expect(records[0].source_id).to.equal("1");
+      expect(records[0].signature).to.equal(null);
+      expect(records[1].signature).to.equal(relayed.signature.toLowerCase());
+      expect(records[1].deadline).to.equal(String(relayed.deadline));
+      expect(records[1].source_id).to.equal(deviceSourceId.toString());
+      for (const [i, r] of records.slice(2).entries()) {
+        expect(r.data_hash).to.equal(ops[i].record.dataHash);
+        expect(r.source_id).to.equal(deviceSourceId.toString());
+        expect(Number(r.leaf_index)).to.equal(i);
+        expect(r.block_root).to.equal(block.root.toLowerCase());
+        expect(
+          verifyMerkleProof(block.root, leafHash(ops[i]), r.proof as unknown as Hex[]),
+        ).to.equal(true);
+        expect(
+          await fx.ledger.verifyInclusion(
+            block.root,
+            leafHash(ops[i]),
+            r.proof as unknown as Hex[],
+          ),
+        ).to.equal(true);
+      }
+      const [dataBlock] = await rows("select verification, reason, count from idx_data_blocks");
+      expect(dataBlock.verification).to.equal("verified");
+      const names = (await rows("select distinct event_name from idx_events")).map(
+        (r) => r.event_name,
+      );
+      expect(names).to.include.members([
+        "RecordAnchored",
+        "DataBlockAnchored",
+        "SourceRegistered",
+        "DatasetCreated",
+        "RoleGranted",
+      ]);
+    });
+
+    it("is idempotent when re-run over the same range", async () => {
+      const before = await counts(db);
+      const head = await connection.ethers.provider.getBlockNumber();
+      await indexer.syncRange(0, head);
+      await indexer.syncRange(Math.max(0, head - 3), head);
+      expect(await counts(db)).to.deep.equal(before);
+      expect(await indexer.indexedBlock()).to.equal(head);
+    });
+
+    it("marks blocks whose document does not match the anchored root unverifiable and indexes nothing from them", async () => {
+      const honest = [await sign({ n: "h1" }), await sign({ n: "h2" })];
+      const forged = [await sign({ n: "f1" }), await sign({ n: "f2" })];
+      const mismatch = await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs,
+        operations: honest,
+        documentOperations: forged,
+      });
+      const missing = await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs,
+        operations: [await sign({ n: "m1" })],
+        uri: `blob:${keccak256(toBytes("never stored"))}`,
+      });
+      const foreign = await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs,
+        operations: [await sign({ n: "i1" })],
+        uri: "ipfs://bafy-elsewhere",
+      });
+      await indexer.syncToHead();
+      const reasons = await rows(
+        "select root, verification, reason from idx_data_blocks where root = any($1)",
+        [[mismatch.root, missing.root, foreign.root].map((r) => r.toLowerCase())],
+      );
+      const byRoot = Object.fromEntries(reasons.map((r) => [r.root, r.reason]));
+      expect(byRoot[mismatch.root.toLowerCase()]).to.equal("ROOT_MISMATCH");
+      expect(byRoot[missing.root.toLowerCase()]).to.equal("DOCUMENT_NOT_FOUND");
+      expect(byRoot[foreign.root.toLowerCase()]).to.equal("URI_NOT_BLOB");
+      expect(reasons.every((r) => r.verification === "unverifiable")).to.equal(true);
+      const leaked = await rows(
+        "select 1 from idx_records where block_root = any($1) or data_hash = any($2)",
+        [
+          [mismatch.root, missing.root, foreign.root].map((r) => r.toLowerCase()),
+          [...honest, ...forged].map((op) => op.record.dataHash),
+        ],
+      );
+      expect(leaked).to.have.length(0);
+    });
+
+    it("records revocations, updates, key rotations and disputes as status changes", async () => {
+      const { record: first } = createRecord({
+        payload: { v: 1 },
+        formatId: fx.formatId as Hex,
+        sampledAt: 1,
+      });
+      const { record: second } = createRecord({
+        payload: { v: 2 },
+        formatId: fx.formatId as Hex,
+        sampledAt: 2,
+      });
+      const { record: gone } = createRecord({
+        payload: { v: "gone" },
+        formatId: fx.formatId as Hex,
+        sampledAt: 3,
+      });
+      await (await fx.ledger.connect(fx.sourceKey).submitRecord(first)).wait();
+      await (await fx.ledger.connect(fx.sourceKey).updateRecord(first.dataHash, second)).wait();
+      await (await fx.ledger.connect(fx.sourceKey).submitRecord(gone)).wait();
+      await (await fx.ledger.connect(fx.sourceKey).revokeRecord(gone.dataHash, 7)).wait();
+
+      const bad: SignedOperation = await sign({ n: "rogue" }, rogue);
+      const block = await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs,
+        operations: [await sign({ n: "ok" }), bad],
+      });
+      await (
+        await fx.ledger.connect(fx.stranger).challengeDataBlock(block.root, bad, block.proof(1))
+      ).wait();
+
+      const [newKey] = fx.spare;
+      await (await fx.ledger.connect(fx.sourceOwner).rotateSourceKey(1n, newKey.address)).wait();
+
+      await indexer.syncToHead();
+      const changes = await rows(
+        "select subject, status, reason, related from idx_status_changes order by block_number, log_index",
+      );
+      expect(changes).to.deep.include({
+        subject: first.dataHash,
+        status: "superseded",
+        reason: null,
+        related: second.dataHash,
+      });
+      expect(changes.find((c) => c.subject === gone.dataHash)).to.include({
+        status: "revoked",
+        reason: 7,
+      });
+      expect(changes.find((c) => c.subject === block.root.toLowerCase())?.status).to.equal(
+        "disputed",
+      );
+      const keys = await rows(
+        "select key from idx_source_keys where source_id = 1 order by block_number",
+      );
+      expect(keys.map((k) => k.key)).to.deep.equal([
+        fx.sourceKey.address.toLowerCase(),
+        newKey.address.toLowerCase(),
+      ]);
+      const rogueRow = await rows("select source_id from idx_records where source_key = $1", [
+        rogue.address.toLowerCase(),
+      ]);
+      expect(rogueRow).to.have.length(1);
+      expect(rogueRow[0].source_id).to.equal(null);
+    });
+
+    it("rolls back rows of orphaned blocks after a reorg and indexes the new branch", async () => {
+      const provider = connection.ethers.provider;
+      await indexer.syncToHead();
+      const snapshot = await provider.send("evm_snapshot", []);
+      const { record: orphan } = createRecord({
+        payload: { branch: "old" },
+        formatId: fx.formatId as Hex,
+        sampledAt: 5,
+      });
+      await (await fx.ledger.connect(fx.spare[0]).submitRecord(orphan)).wait();
+      const orphanBlock = [await sign({ n: "orphan-block" })];
+      await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs,
+        operations: orphanBlock,
+      });
+      await indexer.syncToHead();
+      expect(
+        await rows("select 1 from idx_records where data_hash = $1", [orphan.dataHash]),
+      ).to.have.length(1);
+      const forkHead = await provider.getBlockNumber();
+
+      await provider.send("evm_revert", [snapshot]);
+      const { record: replacement } = createRecord({
+        payload: { branch: "new" },
+        formatId: fx.formatId as Hex,
+        sampledAt: 6,
+      });
+      await (await fx.ledger.connect(fx.spare[0]).submitRecord(replacement)).wait();
+      await provider.send("hardhat_mine", ["0x3"]);
+
+      const result = await indexer.sync();
+      expect(result.reorgedFrom).to.be.a("number");
+      expect(result.reorgedFrom!).to.be.at.most(forkHead - 1);
+      await indexer.syncToHead();
+      expect(
+        await rows("select 1 from idx_records where data_hash = $1", [orphan.dataHash]),
+      ).to.have.length(0);
+      expect(
+        await rows("select 1 from idx_records where data_hash = $1", [
+          orphanBlock[0].record.dataHash,
+        ]),
+      ).to.have.length(0);
+      expect(
+        await rows("select 1 from idx_records where data_hash = $1", [replacement.dataHash]),
+      ).to.have.length(1);
+      const stale = await rows(
+        "select e.block_number from idx_events e left join idx_blocks b on b.number = e.block_number where b.hash is not null and b.hash <> e.block_hash",
+      );
+      expect(stale).to.have.length(0);
+      // Whatever the chain holds now, re-indexing from scratch gives the same rows.
+      const live = await counts(db);
+      await indexer.syncRange(0, await provider.getBlockNumber());
+      expect(await counts(db)).to.deep.equal(live);
+    });
+
+    it("re-reads the whole orphaned span when the new branch has logs where the old one had none", async () => {
+      const provider = connection.ethers.provider;
+      await indexer.syncToHead();
+      const snapshot = await provider.send("evm_snapshot", []);
+      await provider.send("hardhat_mine", ["0x2"]);
+      const { record: old } = createRecord({
+        payload: { late: "old" },
+        formatId: fx.formatId as Hex,
+        sampledAt: 8,
+      });
+      await (await fx.ledger.connect(fx.spare[0]).submitRecord(old)).wait();
+      await indexer.syncToHead();
+
+      await provider.send("evm_revert", [snapshot]);
+      const { record: early } = createRecord({
+        payload: { early: "new" },
+        formatId: fx.formatId as Hex,
+        sampledAt: 9,
+      });
+      await (await fx.ledger.connect(fx.spare[0]).submitRecord(early)).wait();
+      await provider.send("hardhat_mine", ["0x4"]);
+      await indexer.syncToHead();
+      expect(
+        await rows("select 1 from idx_records where data_hash = $1", [old.dataHash]),
+      ).to.have.length(0);
+      expect(
+        await rows("select 1 from idx_records where data_hash = $1", [early.dataHash]),
+      ).to.have.length(1);
+    });
+  });
+}

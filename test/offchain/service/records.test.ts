@@ -1,0 +1,227 @@
+import { expect } from "chai";
+import { createPublicClient, custom, keccak256, toBytes, type Hex } from "viem";
+
+import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
+import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import { verifyReceipt } from "../../../offchain/sdk/verifyReceipt.js";
+import { databaseTargets } from "../../helpers/databaseTargets.js";
+import { publishDataBlock } from "../../helpers/publishDataBlock.js";
+import { createServiceHarness, type ServiceHarness } from "./serviceHarness.js";
+
+for (const target of databaseTargets()) {
+  describe(`offchain/service: record search, lookup and payload access (${target.name})`, function () {
+    this.timeout(120_000);
+    let h: ServiceHarness;
+    let token: string;
+    const payloads = Array.from({ length: 5 }, (_, i) => ({ station: "A1", pm25: 10 + i, seq: i }));
+    let blockOps: SignedOperation[];
+    let relayed: SignedOperation;
+    let other: SignedOperation;
+    let unstored: SignedOperation;
+    const directPayload = { station: "B2", pm25: 99 };
+    let directHash: Hex;
+
+    before(async () => {
+      h = await createServiceHarness(target.open);
+      const { fx } = h;
+      blockOps = await Promise.all(payloads.map((p, i) => h.signed(p, 1000 + i * 100)));
+      await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs: h.blobs,
+        operations: blockOps,
+      });
+      relayed = await h.signed({ station: "A1", pm25: 50 }, 2000);
+      await (
+        await fx.ledger
+          .connect(fx.stranger)
+          .submitRecordBySig(relayed.source, relayed.record, relayed.deadline, relayed.signature)
+      ).wait();
+      other = await h.signed({ noise: 40 }, 1500, fx.otherFormatId);
+      unstored = await h.signed({ station: "A1", pm25: 77 }, 3000, fx.formatId, false);
+      await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs: h.blobs,
+        operations: [other, unstored],
+      });
+      directHash = keccak256(toBytes(canonicalJson(directPayload)));
+      await h.blobs.put(toBytes(canonicalJson(directPayload)));
+      await (
+        await fx.ledger.connect(fx.sourceKey).submitRecord({
+          dataHash: directHash,
+          formatId: fx.formatId,
+          metadataHash: keccak256(toBytes("m")),
+          sampledAt: 500,
+          uri: "",
+        })
+      ).wait();
+      await h.indexer.syncToHead();
+      token = await h.signIn(h.fx.user);
+    });
+    after(() => h.close());
+
+    const search = (query: string, t = token) => h.request(`/v1/records?${query}`, { token: t });
+    async function grant(seconds: number) {
+      const expiresAt = (await h.chainNow()) + seconds;
+      await (
+        await h.fx.access.connect(h.fx.datasetOwner).grantAccess(1n, h.fx.user.address, expiresAt)
+      ).wait();
+    }
+
+    it("requires a session and a live on-chain grant on the dataset", async () => {
+      expect((await search("datasetId=1", "")).body.error.code).to.equal("UNAUTHENTICATED");
+      const denied = await search("datasetId=1");
+      expect(denied.status).to.equal(403);
+      expect(denied.body.error.code).to.equal("ACCESS_DENIED");
+      expect((await search("")).body.error.code).to.equal("VALIDATION_FAILED");
+    });
+
+    it("lists the dataset's records (its sources and formats only) with filters", async () => {
+      await grant(3600);
+      const all = await search("datasetId=1&limit=100");
+      expect(all.status).to.equal(200);
+      const hashes = all.body.records.map((r: { dataHash: string }) => r.dataHash);
+      expect(hashes).to.deep.equal([
+        ...blockOps.map((op) => op.record.dataHash),
+        relayed.record.dataHash,
+        unstored.record.dataHash,
+        directHash,
+      ]);
+      expect(hashes).not.to.include(other.record.dataHash); // format not in dataset 1
+      expect(all.body.nextCursor).to.equal(null);
+
+      const bySource = await search("datasetId=1&sourceId=1");
+      expect(bySource.body.records.map((r: { dataHash: string }) => r.dataHash)).to.deep.equal([
+        directHash,
+      ]);
+      const byKey = await search(`datasetId=1&sourceKey=${h.device.address}`);
+      expect(byKey.body.records).to.have.length(7);
+      const byFormat = await search(`datasetId=1&formatId=${h.fx.otherFormatId}`);
+      expect(byFormat.body.records).to.have.length(0);
+      const byTime = await search("datasetId=1&sampledFrom=1100&sampledTo=1300");
+      expect(byTime.body.records.map((r: { sampledAt: number }) => r.sampledAt)).to.deep.equal([
+        1100, 1200, 1300,
+      ]);
+      const byHash = await search(`datasetId=1&dataHash=${relayed.record.dataHash}`);
+      expect(byHash.body.records).to.have.length(1);
+      expect(byHash.body.records[0]).to.include({
+        kind: "relayed",
+        sourceId: "2",
+        status: "active",
+      });
+    });
+
+    it("pages with an opaque cursor and rejects a malformed one", async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { body: { records: { dataHash: string }[]; nextCursor: string | null } } =
+          await search(`datasetId=1&limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+        seen.push(...page.body.records.map((r) => r.dataHash));
+        cursor = page.body.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(pages).to.equal(3);
+      expect(seen).to.have.length(8);
+      expect(new Set(seen).size).to.equal(8);
+      const bad = await search("datasetId=1&cursor=bm9wZQ");
+      expect(bad.status).to.equal(400);
+      expect(bad.body.error.code).to.equal("VALIDATION_FAILED");
+    });
+
+    it("returns a record with a receipt verifyReceipt accepts against the chain", async () => {
+      const publicClient = createPublicClient({ transport: custom(h.connection.provider) });
+      const block = await h.request(`/v1/records/${blockOps[2].record.dataHash}`, { token });
+      expect(block.status).to.equal(200);
+      expect(block.body.record).to.include({ kind: "block", leafIndex: 2, sourceId: "2" });
+      const result = await verifyReceipt({
+        payload: payloads[2],
+        receipt: block.body.record.receipt,
+        publicClient,
+        ledgerAddress: h.ledgerAddress,
+      });
+      expect(result.sourceId).to.equal(2n);
+      expect(result.anchoredAt).to.equal(block.body.record.anchoredAt);
+
+      const relayedRecord = await h.request(`/v1/records/${relayed.record.dataHash}`, { token });
+      const relayedResult = await verifyReceipt({
+        payload: { station: "A1", pm25: 50 },
+        receipt: relayedRecord.body.record.receipt,
+        publicClient,
+        ledgerAddress: h.ledgerAddress,
+      });
+      expect(relayedResult.kind).to.equal("record");
+
+      const direct = await h.request(`/v1/records/${directHash}`, { token });
+      expect(direct.body.record).to.include({ kind: "direct", receipt: null, sourceId: "1" });
+
+      const missing = await h.request(`/v1/records/0x${"ab".repeat(32)}`, { token });
+      expect(missing.status).to.equal(404);
+      expect(missing.body.error.code).to.equal("NOT_FOUND");
+      const malformed = await h.request("/v1/records/0x1234", { token });
+      expect(malformed.body.error.code).to.equal("VALIDATION_FAILED");
+    });
+
+    it("refuses record lookups to accounts without USER_ROLE", async () => {
+      const strangerToken = await h.signIn(h.fx.stranger);
+      const denied = await h.request(`/v1/records/${directHash}`, { token: strangerToken });
+      expect(denied.status).to.equal(403);
+      expect(denied.body.error.code).to.equal("ACCESS_DENIED");
+    });
+
+    it("serves a payload under a live grant only: not outside the dataset, not after expiry or revocation", async () => {
+      const payloadOf = (hash: string, query = "") =>
+        h.request(`/v1/records/${hash}/payload${query}`, { token });
+      await grant(120);
+      const ok = await payloadOf(blockOps[0].record.dataHash);
+      expect(ok.status).to.equal(200);
+      expect(ok.response.headers.get("content-type")).to.equal("application/json");
+      expect(await ok.response.text()).to.equal(canonicalJson(payloads[0]));
+      expect((await payloadOf(directHash, "?datasetId=1")).status).to.equal(200);
+      expect((await payloadOf(directHash, "?datasetId=2")).body.error.code).to.equal(
+        "ACCESS_DENIED",
+      );
+
+      const outside = await payloadOf(other.record.dataHash);
+      expect(outside.status).to.equal(403);
+      expect(outside.body.error.code).to.equal("ACCESS_DENIED");
+      const notStored = await payloadOf(unstored.record.dataHash);
+      expect(notStored.status).to.equal(404);
+      expect(notStored.body.error.code).to.equal("PAYLOAD_NOT_FOUND");
+      expect((await payloadOf(`0x${"cd".repeat(32)}`)).body.error.code).to.equal("NOT_FOUND");
+
+      await h.connection.networkHelpers.time.increase(121);
+      const expired = await payloadOf(blockOps[0].record.dataHash);
+      expect(expired.status).to.equal(403);
+      expect(expired.body.error.code).to.equal("ACCESS_DENIED");
+
+      await grant(3600);
+      expect((await payloadOf(blockOps[0].record.dataHash)).status).to.equal(200);
+      await (
+        await h.fx.access.connect(h.fx.datasetOwner).revokeAccess(1n, h.fx.user.address)
+      ).wait();
+      // No re-indexing in between: the service asks the chain, so the revocation bites at once.
+      const revoked = await payloadOf(blockOps[0].record.dataHash);
+      expect(revoked.status).to.equal(403);
+      expect(revoked.body.error.code).to.equal("ACCESS_DENIED");
+      expect((await search("datasetId=1")).body.error.code).to.equal("ACCESS_DENIED");
+    });
+
+    it("hides a source dropped from the dataset on-chain even before the index sees it", async () => {
+      await grant(3600);
+      await (
+        await h.fx.access.connect(h.fx.datasetOwner).setDatasetSources(1n, [2n], false)
+      ).wait();
+      const page = await search("datasetId=1&limit=100");
+      expect(page.body.records.map((r: { dataHash: string }) => r.dataHash)).to.deep.equal([
+        directHash,
+      ]);
+      const denied = await h.request(`/v1/records/${blockOps[0].record.dataHash}/payload`, {
+        token,
+      });
+      expect(denied.body.error.code).to.equal("ACCESS_DENIED");
+    });
+  });
+}
