@@ -68,7 +68,8 @@ interface IDataRegistry {
     /// @param dataHash The record id.
     /// @param sourceId The source it is attributed to.
     /// @param formatId Its format.
-    /// @param signer The source key that signed or sent it.
+    /// @param signer The source's key that signed or sent it; for a new version made by an operator,
+    /// the source's current key, with the operator named in the accompanying `RecordUpdated`.
     /// @param metadataHash Hash of its metadata document.
     /// @param sampledAt When the source produced the data.
     /// @param uri Where the payload lives.

@@ -1,0 +1,871 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+import {IDataRegistry} from "../../contracts/interfaces/IDataRegistry.sol";
+import {IFormatRegistry} from "../../contracts/interfaces/IFormatRegistry.sol";
+import {ISourceRegistry} from "../../contracts/interfaces/ISourceRegistry.sol";
+import {
+    DataBlockStatus,
+    DataBlockView,
+    DisputeReason,
+    RecordInput,
+    RecordStatus,
+    RecordView,
+    SignedOperation
+} from "../../contracts/types/DataLedgerTypes.sol";
+
+import {LedgerFixture} from "./utils/LedgerFixture.sol";
+
+contract DataRegistryTest is LedgerFixture {
+    bytes32 internal constant DATA = keccak256("reading #1");
+    uint48 internal constant DEADLINE = START + 1 hours;
+
+    // ---------------------------------------------------------------- EIP-712
+
+    function test_recordTypehash_matchesItsPreimage() public view {
+        vm.assertEq(ledger.RECORD_TYPEHASH(), RECORD_TYPEHASH, "RECORD_TYPEHASH");
+    }
+
+    function test_eip712Domain_namesTheLedger() public view {
+        (, string memory name, string memory version, uint256 chainId, address verifyingContract, , ) = ledger
+            .eip712Domain();
+        vm.assertEq(name, "DataLedger", "name");
+        vm.assertEq(version, "1", "version");
+        vm.assertEq(chainId, block.chainid, "chainId");
+        vm.assertEq(verifyingContract, address(ledger), "verifyingContract");
+    }
+
+    function test_hashRecord_isTheEip712Digest() public view {
+        RecordInput memory record = _record(DATA);
+        vm.assertEq(ledger.hashRecord(record, DEADLINE), _digest(record, DEADLINE), "digest");
+        // Every field is signed.
+        RecordInput memory changed = _record(DATA);
+        changed.uri = "ipfs://other";
+        vm.assertNotEq(ledger.hashRecord(changed, DEADLINE), ledger.hashRecord(record, DEADLINE), "uri not signed");
+        vm.assertNotEq(ledger.hashRecord(record, DEADLINE + 1), ledger.hashRecord(record, DEADLINE), "deadline");
+    }
+
+    function test_leafHash_isTheDoubleHashedOperation() public view {
+        SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
+        vm.assertEq(ledger.leafHash(op), _leaf(op), "leaf");
+    }
+
+    // ---------------------------------------------------------------- direct submission
+
+    function test_submitRecord_anchorsTheRecord() public {
+        RecordInput memory record = _record(DATA);
+        vm.warp(START + 5);
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordAnchored(
+            DATA,
+            sourceId,
+            FORMAT_AIR,
+            sourceKey,
+            record.metadataHash,
+            record.sampledAt,
+            record.uri
+        );
+        vm.prank(sourceKey);
+        ledger.submitRecord(record);
+
+        RecordView memory stored = ledger.getRecord(DATA);
+        vm.assertEq(stored.dataHash, DATA, "dataHash");
+        vm.assertEq(uint256(stored.sourceId), sourceId, "sourceId");
+        vm.assertEq(stored.formatId, FORMAT_AIR, "formatId");
+        vm.assertEq(uint256(stored.sampledAt), record.sampledAt, "sampledAt");
+        vm.assertEq(uint256(stored.recordedAt), START + 5, "recordedAt");
+        vm.assertEq(uint256(stored.status), uint256(RecordStatus.Active), "status");
+        vm.assertEq(uint256(stored.revocationReason), 0, "revocationReason");
+        vm.assertEq(stored.replaces, bytes32(0), "replaces");
+        vm.assertEq(stored.supersededBy, bytes32(0), "supersededBy");
+    }
+
+    function test_submitRecord_keepsTheFormatOfEachRecord() public {
+        vm.prank(operator);
+        ledger.setSourceFormats(sourceId, _one(FORMAT_NOISE), true);
+        vm.startPrank(sourceKey);
+        ledger.submitRecord(_record(keccak256("a"), FORMAT_AIR));
+        ledger.submitRecord(_record(keccak256("n"), FORMAT_NOISE));
+        vm.stopPrank();
+        vm.assertEq(ledger.getRecord(keccak256("a")).formatId, FORMAT_AIR, "air");
+        vm.assertEq(ledger.getRecord(keccak256("n")).formatId, FORMAT_NOISE, "noise");
+    }
+
+    function test_submitRecord_revertsForZeroDataHash() public {
+        vm.expectRevert(IDataRegistry.DataRegistryZeroDataHash.selector);
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(bytes32(0)));
+    }
+
+    function test_submitRecord_revertsForDuplicate() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+
+        // Another source cannot claim the same fingerprint either: first anchoring wins.
+        (, address otherKey, ) = _registerSource("other", _one(FORMAT_AIR));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+        vm.prank(otherKey);
+        ledger.submitRecord(_record(DATA));
+        vm.assertEq(uint256(ledger.getRecord(DATA).sourceId), sourceId, "owner changed");
+    }
+
+    function test_submitRecord_revertsForNonSource() public {
+        address[4] memory others = [stranger, operator, gateway, sourceOwner];
+        for (uint256 i = 0; i < others.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, others[i]));
+            vm.prank(others[i]);
+            ledger.submitRecord(_record(DATA));
+        }
+        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.None), "record appeared");
+    }
+
+    function test_submitRecord_revertsForSuspendedSource() public {
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+    }
+
+    function test_submitRecord_revertsForUnknownFormat() public {
+        bytes32 unknown = keccak256("unknown format");
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryFormatNotAllowed.selector, sourceId, unknown)
+        );
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA, unknown));
+    }
+
+    function test_submitRecord_revertsForDeprecatedFormatEvenIfAllowed() public {
+        vm.prank(operator);
+        ledger.deprecateFormat(FORMAT_AIR);
+        vm.assertTrue(ledger.isFormatAllowed(sourceId, FORMAT_AIR), "still allowed");
+        vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryDeprecatedFormat.selector, FORMAT_AIR));
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+    }
+
+    function test_getRecord_unknownIsEmpty() public view {
+        RecordView memory stored = ledger.getRecord(DATA);
+        vm.assertEq(uint256(stored.status), uint256(RecordStatus.None), "status");
+        vm.assertEq(stored.dataHash, bytes32(0), "dataHash");
+        vm.assertEq(stored.formatId, bytes32(0), "formatId");
+    }
+
+    // ---------------------------------------------------------------- relayed submission
+
+    function test_submitRecordBySig_anyoneRelays() public {
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordAnchored(
+            DATA,
+            sourceId,
+            FORMAT_AIR,
+            sourceKey,
+            record.metadataHash,
+            record.sampledAt,
+            record.uri
+        );
+        vm.prank(stranger);
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+        vm.assertEq(uint256(ledger.getRecord(DATA).sourceId), sourceId, "sourceId");
+    }
+
+    function test_submitRecordBySig_acceptsTheDeadlineSecond() public {
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+        vm.warp(DEADLINE);
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.Active), "status");
+    }
+
+    function test_submitRecordBySig_revertsAfterTheDeadline() public {
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+        vm.warp(DEADLINE + 1);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryExpiredSignature.selector, DEADLINE));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+    }
+
+    function test_submitRecordBySig_revertsForReplay() public {
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+    }
+
+    function test_submitRecordBySig_revertsForSignatureByAnotherKey() public {
+        (, uint256 otherPk) = makeAddrAndKey("impostor");
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(otherPk, record, DEADLINE);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+    }
+
+    function test_submitRecordBySig_revertsForTamperedRecord() public {
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+
+        RecordInput memory tampered = _record(DATA);
+        tampered.metadataHash = keccak256("forged metadata");
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, tampered, DEADLINE, signature);
+
+        // Extending the deadline is tampering too.
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE + 1, signature);
+    }
+
+    function test_submitRecordBySig_revertsForOtherDomain() public {
+        RecordInput memory record = _record(DATA);
+        // Signed for another ledger deployment, and for another chain.
+        bytes32 otherContract = keccak256(
+            abi.encodePacked(
+                "\x19\x01",
+                _domainSeparator(address(0xBEEF), block.chainid),
+                _structHash(record, DEADLINE)
+            )
+        );
+        bytes32 otherChain = keccak256(
+            abi.encodePacked(
+                "\x19\x01",
+                _domainSeparator(address(ledger), block.chainid + 1),
+                _structHash(record, DEADLINE)
+            )
+        );
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, _sign(sourceKeyPk, otherContract));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, _sign(sourceKeyPk, otherChain));
+    }
+
+    function test_submitRecordBySig_revertsForMalformedSignatures() public {
+        RecordInput memory record = _record(DATA);
+        bytes memory good = _sign(sourceKeyPk, record, DEADLINE);
+
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, "");
+
+        bytes memory truncated = new bytes(64);
+        for (uint256 i = 0; i < 64; ++i) truncated[i] = good[i];
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, truncated);
+
+        // The same signature with s in the upper half of the curve order (malleated).
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(sourceKeyPk, _digest(record, DEADLINE));
+        bytes memory malleated = abi.encodePacked(
+            r,
+            bytes32(SECP256K1_N - uint256(s)),
+            v == 27 ? uint8(28) : uint8(27)
+        );
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, malleated);
+    }
+
+    function test_submitRecordBySig_revertsForUnregisteredSigner() public {
+        (address rogue, uint256 roguePk) = makeAddrAndKey("rogue");
+        RecordInput memory record = _record(DATA);
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, rogue));
+        ledger.submitRecordBySig(rogue, record, DEADLINE, _sign(roguePk, record, DEADLINE));
+    }
+
+    function test_submitRecordBySig_revertsForRetiredKey() public {
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, makeAddr("newKey"));
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+    }
+
+    function test_submitRecordBySig_revertsForSuspendedSource() public {
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+    }
+
+    function test_submitRecordBySig_revertsForDisallowedFormat() public {
+        RecordInput memory record = _record(DATA, FORMAT_NOISE);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryFormatNotAllowed.selector, sourceId, FORMAT_NOISE)
+        );
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+    }
+
+    // ---------------------------------------------------------------- update
+
+    function test_updateRecord_bySourceSupersedesTheOldVersion() public {
+        bytes32 next = keccak256("reading #1, corrected");
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+
+        RecordInput memory record = _record(next);
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordAnchored(
+            next,
+            sourceId,
+            FORMAT_AIR,
+            sourceKey,
+            record.metadataHash,
+            record.sampledAt,
+            record.uri
+        );
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordUpdated(DATA, next, sourceKey);
+        vm.prank(sourceKey);
+        ledger.updateRecord(DATA, record);
+
+        RecordView memory oldView = ledger.getRecord(DATA);
+        RecordView memory newView = ledger.getRecord(next);
+        vm.assertEq(uint256(oldView.status), uint256(RecordStatus.Superseded), "old status");
+        vm.assertEq(oldView.supersededBy, next, "supersededBy");
+        vm.assertEq(uint256(newView.status), uint256(RecordStatus.Active), "new status");
+        vm.assertEq(newView.replaces, DATA, "replaces");
+        vm.assertEq(uint256(newView.sourceId), sourceId, "new sourceId");
+    }
+
+    function test_updateRecord_byOperatorIsAttributedToTheSource() public {
+        bytes32 next = keccak256("next");
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+
+        RecordInput memory record = _record(next);
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordAnchored(
+            next,
+            sourceId,
+            FORMAT_AIR,
+            sourceKey,
+            record.metadataHash,
+            record.sampledAt,
+            record.uri
+        );
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordUpdated(DATA, next, operator);
+        vm.prank(operator);
+        ledger.updateRecord(DATA, record);
+        vm.assertEq(uint256(ledger.getRecord(next).sourceId), sourceId, "sourceId");
+    }
+
+    function test_updateRecord_revertsForOthers() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        (, address otherKey, ) = _registerSource("other", _one(FORMAT_AIR));
+
+        address[4] memory others = [stranger, otherKey, sourceOwner, supervisor];
+        for (uint256 i = 0; i < others.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, others[i], DATA));
+            vm.prank(others[i]);
+            ledger.updateRecord(DATA, _record(keccak256("next")));
+        }
+    }
+
+    function test_updateRecord_revertsForUnknownRecord() public {
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnknownRecord.selector, DATA));
+        vm.prank(operator);
+        ledger.updateRecord(DATA, _record(keccak256("next")));
+    }
+
+    function test_updateRecord_revertsForSupersededOrRevokedRecord() public {
+        bytes32 next = keccak256("next");
+        bytes32 revoked = keccak256("revoked");
+        vm.startPrank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        ledger.updateRecord(DATA, _record(next));
+        ledger.submitRecord(_record(revoked));
+        ledger.revokeRecord(revoked, 1);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, DATA, RecordStatus.Superseded)
+        );
+        ledger.updateRecord(DATA, _record(keccak256("fork")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, revoked, RecordStatus.Revoked)
+        );
+        ledger.updateRecord(revoked, _record(keccak256("revival")));
+        vm.stopPrank();
+    }
+
+    function test_updateRecord_revertsForDuplicateNewVersion() public {
+        bytes32 other = keccak256("other");
+        vm.startPrank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        ledger.submitRecord(_record(other));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, other, sourceId));
+        ledger.updateRecord(DATA, _record(other));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+        ledger.updateRecord(DATA, _record(DATA));
+        vm.stopPrank();
+        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.Active), "old version touched");
+    }
+
+    function test_updateRecord_revertsForZeroDataHash() public {
+        vm.startPrank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.expectRevert(IDataRegistry.DataRegistryZeroDataHash.selector);
+        ledger.updateRecord(DATA, _record(bytes32(0)));
+        vm.stopPrank();
+    }
+
+    function test_updateRecord_revertsWhenTheSourceIsSuspendedEvenForOperators() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.startPrank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
+        ledger.updateRecord(DATA, _record(keccak256("next")));
+        vm.stopPrank();
+    }
+
+    function test_updateRecord_revertsForFormatTheSourceMayNotUse() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryFormatNotAllowed.selector, sourceId, FORMAT_NOISE)
+        );
+        vm.prank(operator);
+        ledger.updateRecord(DATA, _record(keccak256("next"), FORMAT_NOISE));
+    }
+
+    function test_updateRecord_followsKeyRotation() public {
+        address newKey = makeAddr("newKey");
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, sourceKey, DATA));
+        vm.prank(sourceKey);
+        ledger.updateRecord(DATA, _record(keccak256("next")));
+
+        vm.prank(newKey);
+        ledger.updateRecord(DATA, _record(keccak256("next")));
+        vm.assertEq(uint256(ledger.getRecord(keccak256("next")).sourceId), sourceId, "sourceId");
+    }
+
+    // ---------------------------------------------------------------- revocation
+
+    function test_revokeRecord_bySource() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordRevoked(DATA, sourceId, 451, sourceKey);
+        vm.prank(sourceKey);
+        ledger.revokeRecord(DATA, 451);
+
+        RecordView memory stored = ledger.getRecord(DATA);
+        vm.assertEq(uint256(stored.status), uint256(RecordStatus.Revoked), "status");
+        vm.assertEq(uint256(stored.revocationReason), 451, "reason");
+        vm.assertEq(uint256(stored.sourceId), sourceId, "history kept");
+    }
+
+    function test_revokeRecord_byOperator() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordRevoked(DATA, sourceId, 3, operator);
+        vm.prank(operator);
+        ledger.revokeRecord(DATA, 3);
+        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.Revoked), "status");
+    }
+
+    function test_revokeRecord_revertsForOthers() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        (, address otherKey, ) = _registerSource("other", _one(FORMAT_AIR));
+
+        address[4] memory others = [stranger, otherKey, sourceOwner, supervisor];
+        for (uint256 i = 0; i < others.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, others[i], DATA));
+            vm.prank(others[i]);
+            ledger.revokeRecord(DATA, 0);
+        }
+    }
+
+    function test_revokeRecord_revertsForSuspendedSourceKey() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, sourceKey, DATA));
+        vm.prank(sourceKey);
+        ledger.revokeRecord(DATA, 0);
+    }
+
+    function test_revokeRecord_revertsForUnknownRecord() public {
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnknownRecord.selector, DATA));
+        vm.prank(operator);
+        ledger.revokeRecord(DATA, 0);
+    }
+
+    function test_revokeRecord_isFinal() public {
+        vm.startPrank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        ledger.revokeRecord(DATA, 1);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, DATA, RecordStatus.Revoked)
+        );
+        ledger.revokeRecord(DATA, 2);
+        // The fingerprint cannot be anchored again, directly or by signature.
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+        ledger.submitRecord(_record(DATA));
+        vm.stopPrank();
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+
+        vm.assertEq(uint256(ledger.getRecord(DATA).revocationReason), 1, "reason overwritten");
+    }
+
+    function test_revokeRecord_revertsForSupersededRecord() public {
+        vm.startPrank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        ledger.updateRecord(DATA, _record(keccak256("next")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, DATA, RecordStatus.Superseded)
+        );
+        ledger.revokeRecord(DATA, 0);
+        vm.stopPrank();
+    }
+
+    // ---------------------------------------------------------------- data blocks
+
+    function test_submitDataBlock_anchorsTheBlock() public {
+        bytes32 root = keccak256("root");
+        vm.warp(START + 7);
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.DataBlockAnchored(root, gateway, 16, START - 100, START - 1, "ipfs://block");
+        vm.prank(gateway);
+        ledger.submitDataBlock(root, 16, START - 100, START - 1, "ipfs://block");
+
+        DataBlockView memory stored = ledger.getDataBlock(root);
+        vm.assertEq(stored.root, root, "root");
+        vm.assertEq(stored.gateway, gateway, "gateway");
+        vm.assertEq(uint256(stored.count), 16, "count");
+        vm.assertEq(uint256(stored.firstSampledAt), START - 100, "firstSampledAt");
+        vm.assertEq(uint256(stored.lastSampledAt), START - 1, "lastSampledAt");
+        vm.assertEq(uint256(stored.anchoredAt), START + 7, "anchoredAt");
+        vm.assertEq(uint256(stored.status), uint256(DataBlockStatus.Anchored), "status");
+    }
+
+    function test_submitDataBlock_acceptsASingleInstant() public {
+        vm.prank(gateway);
+        ledger.submitDataBlock(keccak256("root"), 1, START, START, "");
+        vm.assertEq(uint256(ledger.getDataBlock(keccak256("root")).count), 1, "count");
+    }
+
+    function test_submitDataBlock_revertsForNonGateway() public {
+        address[3] memory others = [operator, sourceKey, stranger];
+        for (uint256 i = 0; i < others.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IAccessControl.AccessControlUnauthorizedAccount.selector,
+                    others[i],
+                    GATEWAY_ROLE
+                )
+            );
+            vm.prank(others[i]);
+            ledger.submitDataBlock(keccak256("root"), 1, START, START, "");
+        }
+    }
+
+    function test_submitDataBlock_revertsForInvalidParameters() public {
+        vm.startPrank(gateway);
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidDataBlock.selector, bytes32(0), 1, START, START)
+        );
+        ledger.submitDataBlock(bytes32(0), 1, START, START, "");
+
+        bytes32 root = keccak256("root");
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidDataBlock.selector, root, 0, START, START)
+        );
+        ledger.submitDataBlock(root, 0, START, START, "");
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidDataBlock.selector, root, 1, START, START - 1)
+        );
+        ledger.submitDataBlock(root, 1, START, START - 1, "");
+        vm.stopPrank();
+    }
+
+    function test_submitDataBlock_revertsForDuplicateRoot() public {
+        bytes32 root = keccak256("root");
+        vm.startPrank(gateway);
+        ledger.submitDataBlock(root, 1, START, START, "");
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateDataBlock.selector, root));
+        ledger.submitDataBlock(root, 2, START, START, "");
+        vm.stopPrank();
+    }
+
+    function test_getDataBlock_unknownIsEmpty() public view {
+        DataBlockView memory stored = ledger.getDataBlock(keccak256("root"));
+        vm.assertEq(uint256(stored.status), uint256(DataBlockStatus.None), "status");
+        vm.assertEq(stored.gateway, address(0), "gateway");
+    }
+
+    // ---------------------------------------------------------------- challenges
+
+    /// @dev A four-leaf block anchored at START + 10: one valid operation, one signed by a key that
+    /// was never registered, one whose signature is not the claimed source's, one that expired
+    /// before anchoring.
+    function _anchorMixedBlock()
+        internal
+        returns (bytes32 root, SignedOperation[4] memory ops, bytes32[][4] memory proofs)
+    {
+        (address rogue, uint256 roguePk) = makeAddrAndKey("rogue");
+        (, uint256 impostorPk) = makeAddrAndKey("impostor");
+        ops[0] = _operation(sourceKey, sourceKeyPk, keccak256("valid"), DEADLINE);
+        ops[1] = _operation(rogue, roguePk, keccak256("unregistered"), DEADLINE);
+        ops[2] = _operation(sourceKey, sourceKeyPk, keccak256("forged"), DEADLINE);
+        ops[2].signature = _sign(impostorPk, ops[2].record, DEADLINE);
+        ops[3] = _operation(sourceKey, sourceKeyPk, keccak256("expired"), START + 9);
+
+        bytes32[4] memory leaves;
+        for (uint256 i = 0; i < 4; ++i) leaves[i] = _leaf(ops[i]);
+        (root, proofs) = _tree4(leaves);
+
+        vm.warp(START + 10);
+        vm.prank(gateway);
+        ledger.submitDataBlock(root, 4, START - 60, START - 60, "ipfs://block");
+    }
+
+    function test_verifyInclusion_provesEveryLeaf() public {
+        (bytes32 root, SignedOperation[4] memory ops, bytes32[][4] memory proofs) = _anchorMixedBlock();
+        for (uint256 i = 0; i < 4; ++i) {
+            vm.assertTrue(ledger.verifyInclusion(root, _leaf(ops[i]), proofs[i]), "leaf not included");
+        }
+        vm.assertFalse(ledger.verifyInclusion(root, _leaf(ops[0]), proofs[1]), "wrong proof accepted");
+        vm.assertFalse(ledger.verifyInclusion(keccak256("other"), _leaf(ops[0]), proofs[0]), "unknown root accepted");
+    }
+
+    function test_challengeDataBlock_revertsForValidOperation() public {
+        (bytes32 root, SignedOperation[4] memory ops, bytes32[][4] memory proofs) = _anchorMixedBlock();
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryValidOperation.selector, root, _leaf(ops[0])));
+        ledger.challengeDataBlock(root, ops[0], proofs[0]);
+        vm.assertEq(uint256(ledger.getDataBlock(root).status), uint256(DataBlockStatus.Anchored), "status");
+    }
+
+    function test_challengeDataBlock_unregisteredSigner() public {
+        _expectDispute(1, DisputeReason.InactiveSource);
+    }
+
+    function test_challengeDataBlock_forgedSignature() public {
+        _expectDispute(2, DisputeReason.InvalidSignature);
+    }
+
+    function test_challengeDataBlock_expiredSignature() public {
+        _expectDispute(3, DisputeReason.ExpiredSignature);
+    }
+
+    function _expectDispute(uint256 index, DisputeReason reason) internal {
+        (bytes32 root, SignedOperation[4] memory ops, bytes32[][4] memory proofs) = _anchorMixedBlock();
+        bytes32 leaf = _leaf(ops[index]);
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.DataBlockDisputed(root, stranger, leaf, ops[index].source, reason);
+        vm.prank(stranger);
+        ledger.challengeDataBlock(root, ops[index], proofs[index]);
+
+        vm.assertEq(uint256(ledger.getDataBlock(root).status), uint256(DataBlockStatus.Disputed), "status");
+        vm.assertFalse(ledger.verifyInclusion(root, _leaf(ops[0]), proofs[0]), "disputed block still proves");
+
+        // Once disputed, further challenges are pointless.
+        uint256 other = index == 1 ? 2 : 1;
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDataBlockDisputed.selector, root));
+        ledger.challengeDataBlock(root, ops[other], proofs[other]);
+    }
+
+    function test_challengeDataBlock_revertsForUnknownBlock() public {
+        SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
+        bytes32 root = keccak256("nowhere");
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnknownDataBlock.selector, root));
+        ledger.challengeDataBlock(root, op, new bytes32[](0));
+    }
+
+    function test_challengeDataBlock_revertsForOperationOutsideTheBlock() public {
+        (bytes32 root, , bytes32[][4] memory proofs) = _anchorMixedBlock();
+        (address rogue, uint256 roguePk) = makeAddrAndKey("outsider");
+        SignedOperation memory outsider = _operation(rogue, roguePk, keccak256("outside"), DEADLINE);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidProof.selector, root, _leaf(outsider)));
+        ledger.challengeDataBlock(root, outsider, proofs[1]);
+    }
+
+    function test_challengeDataBlock_acceptsDeadlineAtAnchoring() public {
+        SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, START + 10);
+        bytes32 root = _leaf(op);
+        vm.warp(START + 10);
+        vm.prank(gateway);
+        ledger.submitDataBlock(root, 1, START, START, "");
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryValidOperation.selector, root, root));
+        ledger.challengeDataBlock(root, op, new bytes32[](0));
+    }
+
+    function test_challengeDataBlock_judgesTheSourceAtAnchoringTime() public {
+        // Active at anchoring, suspended afterwards: the operation stays valid.
+        SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
+        bytes32 root = _leaf(op);
+        vm.prank(gateway);
+        ledger.submitDataBlock(root, 1, START, START, "");
+        vm.warp(START + 1);
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryValidOperation.selector, root, root));
+        ledger.challengeDataBlock(root, op, new bytes32[](0));
+
+        // Suspended at anchoring: the same kind of operation is disputable.
+        SignedOperation memory late = _operation(sourceKey, sourceKeyPk, keccak256("late"), DEADLINE);
+        bytes32 lateRoot = _leaf(late);
+        vm.warp(START + 2);
+        vm.prank(gateway);
+        ledger.submitDataBlock(lateRoot, 1, START, START, "");
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.DataBlockDisputed(
+            lateRoot,
+            address(this),
+            lateRoot,
+            sourceKey,
+            DisputeReason.InactiveSource
+        );
+        ledger.challengeDataBlock(lateRoot, late, new bytes32[](0));
+    }
+
+    function test_challengeDataBlock_retiredKeyAtAnchoring() public {
+        SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
+        bytes32 root = _leaf(op);
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, makeAddr("newKey"));
+        vm.warp(START + 1);
+        vm.prank(gateway);
+        ledger.submitDataBlock(root, 1, START, START, "");
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.DataBlockDisputed(root, address(this), root, sourceKey, DisputeReason.InactiveSource);
+        ledger.challengeDataBlock(root, op, new bytes32[](0));
+    }
+
+    // ---------------------------------------------------------------- fuzz
+
+    function testFuzz_submitRecord_anyNonSourceIsRejected(address caller, bytes32 dataHash) public {
+        vm.assume(caller != sourceKey);
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, caller));
+        vm.prank(caller);
+        ledger.submitRecord(_record(dataHash));
+        vm.assertEq(uint256(ledger.getRecord(dataHash).status), uint256(RecordStatus.None), "record appeared");
+    }
+
+    function testFuzz_submitRecord_roundTrip(
+        bytes32 dataHash,
+        bytes32 metadataHash,
+        uint48 sampledAt,
+        string calldata uri
+    ) public {
+        vm.assume(dataHash != bytes32(0));
+        RecordInput memory record = RecordInput(dataHash, FORMAT_AIR, metadataHash, sampledAt, uri);
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.RecordAnchored(dataHash, sourceId, FORMAT_AIR, sourceKey, metadataHash, sampledAt, uri);
+        vm.prank(sourceKey);
+        ledger.submitRecord(record);
+        RecordView memory stored = ledger.getRecord(dataHash);
+        vm.assertEq(uint256(stored.sampledAt), sampledAt, "sampledAt");
+        vm.assertEq(uint256(stored.sourceId), sourceId, "sourceId");
+        vm.assertEq(stored.formatId, FORMAT_AIR, "formatId");
+    }
+
+    /// @dev A signature by any key other than the source's is rejected, whoever it claims to be.
+    function testFuzz_submitRecordBySig_foreignKeyRejected(uint256 pk, bytes32 dataHash) public {
+        pk = bound(pk, 1, SECP256K1_N - 1);
+        address signer = vm.addr(pk);
+        vm.assume(signer != sourceKey && dataHash != bytes32(0));
+        RecordInput memory record = _record(dataHash);
+        bytes memory signature = _sign(pk, record, DEADLINE);
+
+        // Claiming to be the registered source: the signature does not match.
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+
+        // Claiming to be itself: a valid signature, but by no active source.
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, signer));
+        ledger.submitRecordBySig(signer, record, DEADLINE, signature);
+
+        vm.assertEq(uint256(ledger.getRecord(dataHash).status), uint256(RecordStatus.None), "record appeared");
+    }
+
+    /// @dev Arbitrary bytes never pass as the source's signature.
+    function testFuzz_submitRecordBySig_garbageSignatureRejected(bytes calldata signature) public {
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, _record(DATA), DEADLINE, signature);
+    }
+
+    /// @dev Submitted `offset` seconds after the deadline: accepted up to and including the deadline second.
+    function testFuzz_submitRecordBySig_deadlineBoundary(uint48 deadline, int16 offset) public {
+        deadline = uint48(bound(deadline, START + 1 days, type(uint48).max - 1 days));
+        uint48 submittedAt = uint48(uint256(int256(uint256(deadline)) + offset));
+        RecordInput memory record = _record(DATA);
+        bytes memory signature = _sign(sourceKeyPk, record, deadline);
+        vm.warp(submittedAt);
+        if (offset > 0) {
+            vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryExpiredSignature.selector, deadline));
+        }
+        ledger.submitRecordBySig(sourceKey, record, deadline, signature);
+        RecordStatus expected = offset > 0 ? RecordStatus.None : RecordStatus.Active;
+        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(expected), "status");
+    }
+
+    function testFuzz_submitDataBlock_parameterValidation(
+        bytes32 root,
+        uint32 count,
+        uint48 firstSampledAt,
+        uint48 lastSampledAt
+    ) public {
+        bool valid = root != bytes32(0) && count != 0 && firstSampledAt <= lastSampledAt;
+        if (!valid) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IDataRegistry.DataRegistryInvalidDataBlock.selector,
+                    root,
+                    count,
+                    firstSampledAt,
+                    lastSampledAt
+                )
+            );
+        }
+        vm.prank(gateway);
+        ledger.submitDataBlock(root, count, firstSampledAt, lastSampledAt, "");
+
+        DataBlockView memory stored = ledger.getDataBlock(root);
+        vm.assertEq(uint256(stored.status), uint256(valid ? DataBlockStatus.Anchored : DataBlockStatus.None), "status");
+        if (valid) {
+            vm.assertEq(uint256(stored.count), count, "count");
+            vm.assertEq(uint256(stored.firstSampledAt), firstSampledAt, "firstSampledAt");
+            vm.assertEq(uint256(stored.lastSampledAt), lastSampledAt, "lastSampledAt");
+        }
+    }
+
+    function testFuzz_submitDataBlock_onlyGateways(address caller) public {
+        vm.assume(caller != gateway);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, GATEWAY_ROLE)
+        );
+        vm.prank(caller);
+        ledger.submitDataBlock(keccak256("root"), 1, START, START, "");
+    }
+
+    function testFuzz_revokeRecord_onlySourceOrOperator(address caller, uint16 reason) public {
+        vm.assume(caller != sourceKey && caller != operator);
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, caller, DATA));
+        vm.prank(caller);
+        ledger.revokeRecord(DATA, reason);
+        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.Active), "status");
+    }
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+import {ILedgerRoles} from "../../contracts/interfaces/ILedgerRoles.sol";
+import {RecordInput, SignedOperation, RecordStatus, DataBlockStatus} from "../../contracts/types/DataLedgerTypes.sol";
+
+import {LedgerFixture} from "./utils/LedgerFixture.sol";
+
+contract LedgerRolesTest is LedgerFixture {
+    // ---------------------------------------------------------------- role setup
+
+    function test_roleIdentifiers_areTheHashesOfTheirNames() public view {
+        vm.assertEq(ledger.SOURCE_ROLE(), SOURCE_ROLE, "SOURCE_ROLE");
+        vm.assertEq(ledger.USER_ROLE(), USER_ROLE, "USER_ROLE");
+        vm.assertEq(ledger.OPERATOR_ROLE(), OPERATOR_ROLE, "OPERATOR_ROLE");
+        vm.assertEq(ledger.SUPERVISOR_ROLE(), SUPERVISOR_ROLE, "SUPERVISOR_ROLE");
+        vm.assertEq(ledger.GATEWAY_ROLE(), GATEWAY_ROLE, "GATEWAY_ROLE");
+    }
+
+    function test_constructor_givesAdminTheDefaultAdminRoleOnly() public view {
+        vm.assertTrue(ledger.hasRole(DEFAULT_ADMIN_ROLE, admin), "admin is default admin");
+        vm.assertFalse(ledger.hasRole(OPERATOR_ROLE, admin), "admin is not an operator");
+        vm.assertFalse(ledger.hasRole(DEFAULT_ADMIN_ROLE, address(this)), "deployer is not admin");
+        vm.assertFalse(ledger.hasRole(DEFAULT_ADMIN_ROLE, operator), "operator is not admin");
+    }
+
+    function test_roleAdmins_followTheActorHierarchy() public view {
+        vm.assertEq(ledger.getRoleAdmin(OPERATOR_ROLE), DEFAULT_ADMIN_ROLE, "operator admin");
+        vm.assertEq(ledger.getRoleAdmin(SUPERVISOR_ROLE), DEFAULT_ADMIN_ROLE, "supervisor admin");
+        vm.assertEq(ledger.getRoleAdmin(USER_ROLE), OPERATOR_ROLE, "user admin");
+        vm.assertEq(ledger.getRoleAdmin(GATEWAY_ROLE), OPERATOR_ROLE, "gateway admin");
+    }
+
+    function test_supportsInterface_accessControl() public view {
+        vm.assertTrue(ledger.supportsInterface(type(IAccessControl).interfaceId), "IAccessControl");
+        vm.assertTrue(ledger.supportsInterface(type(IERC165).interfaceId), "IERC165");
+        vm.assertFalse(ledger.supportsInterface(0xffffffff), "0xffffffff");
+    }
+
+    function test_grantRole_operatorGrantsUsersAndGateways() public {
+        address account = makeAddr("newcomer");
+        vm.startPrank(operator);
+        ledger.grantRole(USER_ROLE, account);
+        ledger.grantRole(GATEWAY_ROLE, account);
+        vm.stopPrank();
+        vm.assertTrue(ledger.hasRole(USER_ROLE, account), "user");
+        vm.assertTrue(ledger.hasRole(GATEWAY_ROLE, account), "gateway");
+
+        vm.prank(operator);
+        ledger.revokeRole(GATEWAY_ROLE, account);
+        vm.assertFalse(ledger.hasRole(GATEWAY_ROLE, account), "gateway revoked");
+    }
+
+    function test_grantRole_revertsWhenOperatorGrantsOperator() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                operator,
+                DEFAULT_ADMIN_ROLE
+            )
+        );
+        vm.prank(operator);
+        ledger.grantRole(OPERATOR_ROLE, stranger);
+    }
+
+    function test_grantRole_revertsWhenSupervisorGrantsUser() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, supervisor, OPERATOR_ROLE)
+        );
+        vm.prank(supervisor);
+        ledger.grantRole(USER_ROLE, stranger);
+    }
+
+    // ---------------------------------------------------------------- SOURCE_ROLE is derived
+
+    function test_grantRole_revertsForSourceRoleEvenForAdmin() public {
+        vm.expectRevert(abi.encodeWithSelector(ILedgerRoles.LedgerRolesManagedBySourceRegistry.selector, SOURCE_ROLE));
+        vm.prank(admin);
+        ledger.grantRole(SOURCE_ROLE, stranger);
+
+        vm.expectRevert(abi.encodeWithSelector(ILedgerRoles.LedgerRolesManagedBySourceRegistry.selector, SOURCE_ROLE));
+        vm.prank(operator);
+        ledger.grantRole(SOURCE_ROLE, stranger);
+        vm.assertFalse(ledger.hasRole(SOURCE_ROLE, stranger), "stranger gained SOURCE_ROLE");
+    }
+
+    function test_revokeRole_revertsForSourceRole() public {
+        vm.expectRevert(abi.encodeWithSelector(ILedgerRoles.LedgerRolesManagedBySourceRegistry.selector, SOURCE_ROLE));
+        vm.prank(operator);
+        ledger.revokeRole(SOURCE_ROLE, sourceKey);
+        vm.assertTrue(ledger.hasRole(SOURCE_ROLE, sourceKey), "source lost SOURCE_ROLE");
+    }
+
+    function test_renounceRole_revertsForSourceRole() public {
+        vm.expectRevert(abi.encodeWithSelector(ILedgerRoles.LedgerRolesManagedBySourceRegistry.selector, SOURCE_ROLE));
+        vm.prank(sourceKey);
+        ledger.renounceRole(SOURCE_ROLE, sourceKey);
+        vm.assertTrue(ledger.hasRole(SOURCE_ROLE, sourceKey), "source lost SOURCE_ROLE");
+    }
+
+    function test_renounceRole_worksForOtherRoles() public {
+        vm.prank(gateway);
+        ledger.renounceRole(GATEWAY_ROLE, gateway);
+        vm.assertFalse(ledger.hasRole(GATEWAY_ROLE, gateway), "gateway kept role");
+    }
+
+    function test_hasRole_sourceRoleFollowsTheSourceLifecycle() public {
+        vm.assertTrue(ledger.hasRole(SOURCE_ROLE, sourceKey), "registered");
+
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 1);
+        vm.assertFalse(ledger.hasRole(SOURCE_ROLE, sourceKey), "suspended");
+
+        vm.prank(operator);
+        ledger.reactivateSource(sourceId);
+        vm.assertTrue(ledger.hasRole(SOURCE_ROLE, sourceKey), "reactivated");
+
+        address newKey = makeAddr("rotatedKey");
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+        vm.assertFalse(ledger.hasRole(SOURCE_ROLE, sourceKey), "old key after rotation");
+        vm.assertTrue(ledger.hasRole(SOURCE_ROLE, newKey), "new key after rotation");
+
+        vm.prank(operator);
+        ledger.revokeSource(sourceId, 2);
+        vm.assertFalse(ledger.hasRole(SOURCE_ROLE, newKey), "revoked");
+    }
+
+    function test_hasRole_sourceRoleIsNotHeldByTheOwner() public view {
+        vm.assertFalse(ledger.hasRole(SOURCE_ROLE, sourceOwner), "owner is not the source key");
+    }
+
+    // ---------------------------------------------------------------- pause
+
+    function test_pause_byOperator() public {
+        vm.expectEmit(address(ledger));
+        emit Pausable.Paused(operator);
+        vm.prank(operator);
+        ledger.pause();
+        vm.assertTrue(ledger.paused(), "paused");
+    }
+
+    function test_pause_bySupervisor() public {
+        vm.prank(supervisor);
+        ledger.pause();
+        vm.assertTrue(ledger.paused(), "paused");
+    }
+
+    function test_pause_revertsForOthers() public {
+        address[3] memory others = [stranger, gateway, sourceKey];
+        for (uint256 i = 0; i < others.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IAccessControl.AccessControlUnauthorizedAccount.selector,
+                    others[i],
+                    OPERATOR_ROLE
+                )
+            );
+            vm.prank(others[i]);
+            ledger.pause();
+        }
+        // The admin administers operators but is not one.
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, OPERATOR_ROLE)
+        );
+        vm.prank(admin);
+        ledger.pause();
+    }
+
+    function test_pause_revertsWhenAlreadyPaused() public {
+        vm.prank(operator);
+        ledger.pause();
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        vm.prank(supervisor);
+        ledger.pause();
+    }
+
+    function test_unpause_byOperator() public {
+        vm.prank(supervisor);
+        ledger.pause();
+        vm.expectEmit(address(ledger));
+        emit Pausable.Unpaused(operator);
+        vm.prank(operator);
+        ledger.unpause();
+        vm.assertFalse(ledger.paused(), "still paused");
+    }
+
+    function test_unpause_revertsForSupervisor() public {
+        vm.prank(supervisor);
+        ledger.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, supervisor, OPERATOR_ROLE)
+        );
+        vm.prank(supervisor);
+        ledger.unpause();
+        vm.assertTrue(ledger.paused(), "supervisor resumed submissions");
+    }
+
+    function test_unpause_revertsWhenNotPaused() public {
+        vm.expectRevert(Pausable.ExpectedPause.selector);
+        vm.prank(operator);
+        ledger.unpause();
+    }
+
+    function test_pause_stopsEverySubmissionPath() public {
+        RecordInput memory first = _record(keccak256("first"));
+        vm.prank(sourceKey);
+        ledger.submitRecord(first);
+
+        vm.prank(supervisor);
+        ledger.pause();
+
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(keccak256("direct")));
+
+        RecordInput memory relayed = _record(keccak256("relayed"));
+        bytes memory signature = _sign(sourceKeyPk, relayed, START + 1 hours);
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        vm.prank(stranger);
+        ledger.submitRecordBySig(sourceKey, relayed, START + 1 hours, signature);
+
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        vm.prank(sourceKey);
+        ledger.updateRecord(first.dataHash, _record(keccak256("update")));
+
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        vm.prank(gateway);
+        ledger.submitDataBlock(keccak256("root"), 1, START, START, "ipfs://block");
+
+        // Unpausing restores them.
+        vm.prank(operator);
+        ledger.unpause();
+        vm.prank(stranger);
+        ledger.submitRecordBySig(sourceKey, relayed, START + 1 hours, signature);
+        vm.assertEq(uint256(ledger.getRecord(relayed.dataHash).status), uint256(RecordStatus.Active), "relayed");
+    }
+
+    function test_pause_leavesRevocationAndChallengesOpen() public {
+        RecordInput memory first = _record(keccak256("first"));
+        vm.prank(sourceKey);
+        ledger.submitRecord(first);
+
+        (address rogue, uint256 roguePk) = makeAddrAndKey("rogue");
+        SignedOperation memory bad = _operation(rogue, roguePk, keccak256("bad"), START + 1 hours);
+        bytes32 root = _leaf(bad);
+        vm.prank(gateway);
+        ledger.submitDataBlock(root, 1, START, START, "ipfs://block");
+
+        vm.prank(operator);
+        ledger.pause();
+
+        vm.prank(sourceKey);
+        ledger.revokeRecord(first.dataHash, 7);
+        vm.assertEq(uint256(ledger.getRecord(first.dataHash).status), uint256(RecordStatus.Revoked), "revoked");
+
+        vm.prank(stranger);
+        ledger.challengeDataBlock(root, bad, new bytes32[](0));
+        vm.assertEq(uint256(ledger.getDataBlock(root).status), uint256(DataBlockStatus.Disputed), "disputed");
+    }
+
+    // ---------------------------------------------------------------- fuzz
+
+    function testFuzz_grantRole_sourceRoleRejectedForAnyCaller(address caller, address account) public {
+        vm.expectRevert(abi.encodeWithSelector(ILedgerRoles.LedgerRolesManagedBySourceRegistry.selector, SOURCE_ROLE));
+        vm.prank(caller);
+        ledger.grantRole(SOURCE_ROLE, account);
+    }
+
+    function testFuzz_grantRole_onlyDefaultAdminGrantsOperator(address caller, address account) public {
+        vm.assume(caller != admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, DEFAULT_ADMIN_ROLE)
+        );
+        vm.prank(caller);
+        ledger.grantRole(OPERATOR_ROLE, account);
+    }
+
+    function testFuzz_grantRole_onlyOperatorsGrantGateways(address caller, address account) public {
+        vm.assume(caller != operator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, OPERATOR_ROLE)
+        );
+        vm.prank(caller);
+        ledger.grantRole(GATEWAY_ROLE, account);
+        vm.assertEq(ledger.hasRole(GATEWAY_ROLE, account), account == gateway, "gateway role changed");
+    }
+
+    function testFuzz_pause_onlyOperatorsAndSupervisors(address caller) public {
+        vm.assume(caller != operator && caller != supervisor);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, OPERATOR_ROLE)
+        );
+        vm.prank(caller);
+        ledger.pause();
+    }
+
+    function testFuzz_hasRole_sourceRoleOnlyForTheSourceKey(address account) public view {
+        vm.assertEq(ledger.hasRole(SOURCE_ROLE, account), account == sourceKey, "SOURCE_ROLE holder");
+    }
+}

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+import {IFormatRegistry} from "../../contracts/interfaces/IFormatRegistry.sol";
+import {ISourceRegistry} from "../../contracts/interfaces/ISourceRegistry.sol";
+import {Source, SourceStatus, RecordInput} from "../../contracts/types/DataLedgerTypes.sol";
+
+import {LedgerFixture} from "./utils/LedgerFixture.sol";
+
+contract SourceRegistryTest is LedgerFixture {
+    // ---------------------------------------------------------------- registration
+
+    function test_registerSource_storesSourceAndBindsKey() public {
+        address key = makeAddr("station-2");
+        address owner = makeAddr("owner-2");
+        vm.warp(START + 10);
+
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceRegistered(2, key, owner, keccak256("meta"), "ipfs://meta");
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceFormatSet(2, FORMAT_AIR, true);
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceFormatSet(2, FORMAT_NOISE, true);
+        vm.prank(operator);
+        uint64 id = ledger.registerSource(key, owner, keccak256("meta"), "ipfs://meta", _two(FORMAT_AIR, FORMAT_NOISE));
+
+        vm.assertEq(uint256(id), 2, "sequential id");
+        vm.assertEq(uint256(ledger.sourceCount()), 2, "sourceCount");
+        Source memory source = ledger.getSource(id);
+        vm.assertEq(source.signer, key, "signer");
+        vm.assertEq(source.owner, owner, "owner");
+        vm.assertEq(uint256(source.status), uint256(SourceStatus.Active), "status");
+        vm.assertEq(uint256(source.registeredAt), START + 10, "registeredAt");
+        vm.assertEq(source.metadataHash, keccak256("meta"), "metadataHash");
+        vm.assertEq(source.metadataURI, "ipfs://meta", "metadataURI");
+        vm.assertEq(uint256(ledger.sourceIdOf(key)), 2, "sourceIdOf");
+        vm.assertTrue(ledger.isActiveSource(key), "isActiveSource");
+        vm.assertTrue(ledger.isFormatAllowed(id, FORMAT_AIR), "air allowed");
+        vm.assertTrue(ledger.isFormatAllowed(id, FORMAT_NOISE), "noise allowed");
+        vm.assertFalse(ledger.isFormatAllowed(sourceId, FORMAT_NOISE), "other source unaffected");
+    }
+
+    function test_registerSource_withoutFormatsCannotSubmit() public {
+        (uint64 id, address key, ) = _registerSource("bare", _none());
+        vm.assertTrue(ledger.isActiveSource(key), "active");
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryFormatNotAllowed.selector, id, FORMAT_AIR)
+        );
+        vm.prank(key);
+        ledger.submitRecord(_record(keccak256("x")));
+    }
+
+    function test_registerSource_revertsForNonOperator() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, sourceOwner, OPERATOR_ROLE)
+        );
+        vm.prank(sourceOwner);
+        ledger.registerSource(stranger, sourceOwner, 0, "", _none());
+    }
+
+    function test_registerSource_revertsForZeroOwner() public {
+        vm.expectRevert(ISourceRegistry.SourceRegistryZeroAddress.selector);
+        vm.prank(operator);
+        ledger.registerSource(stranger, address(0), 0, "", _none());
+    }
+
+    function test_registerSource_revertsForZeroSigner() public {
+        vm.expectRevert(ISourceRegistry.SourceRegistryZeroAddress.selector);
+        vm.prank(operator);
+        ledger.registerSource(address(0), sourceOwner, 0, "", _none());
+    }
+
+    function test_registerSource_revertsForBoundKey() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, sourceKey, sourceId)
+        );
+        vm.prank(operator);
+        ledger.registerSource(sourceKey, stranger, 0, "", _none());
+    }
+
+    function test_registerSource_revertsForKeyOfRevokedSource() public {
+        vm.startPrank(operator);
+        ledger.revokeSource(sourceId, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, sourceKey, sourceId)
+        );
+        ledger.registerSource(sourceKey, stranger, 0, "", _none());
+        vm.stopPrank();
+    }
+
+    function test_registerSource_revertsForUnknownFormat() public {
+        bytes32 unknown = keccak256("unknown");
+        vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryUnknownFormat.selector, unknown));
+        vm.prank(operator);
+        ledger.registerSource(stranger, sourceOwner, 0, "", _two(FORMAT_AIR, unknown));
+        vm.assertEq(uint256(ledger.sourceIdOf(stranger)), 0, "key bound despite revert");
+    }
+
+    function test_registerSource_revertsForDeprecatedFormat() public {
+        vm.startPrank(operator);
+        ledger.deprecateFormat(FORMAT_NOISE);
+        vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryDeprecatedFormat.selector, FORMAT_NOISE));
+        ledger.registerSource(stranger, sourceOwner, 0, "", _one(FORMAT_NOISE));
+        vm.stopPrank();
+    }
+
+    // ---------------------------------------------------------------- formats
+
+    function test_setSourceFormats_allowsAndDisallows() public {
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceFormatSet(sourceId, FORMAT_NOISE, true);
+        vm.prank(operator);
+        ledger.setSourceFormats(sourceId, _one(FORMAT_NOISE), true);
+        vm.assertTrue(ledger.isFormatAllowed(sourceId, FORMAT_NOISE), "allowed");
+
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(keccak256("noise"), FORMAT_NOISE));
+
+        vm.prank(operator);
+        ledger.setSourceFormats(sourceId, _two(FORMAT_AIR, FORMAT_NOISE), false);
+        vm.assertFalse(ledger.isFormatAllowed(sourceId, FORMAT_AIR), "air still allowed");
+        vm.assertFalse(ledger.isFormatAllowed(sourceId, FORMAT_NOISE), "noise still allowed");
+
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryFormatNotAllowed.selector, sourceId, FORMAT_AIR)
+        );
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(keccak256("air")));
+    }
+
+    function test_setSourceFormats_revertsForNonOperator() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, sourceOwner, OPERATOR_ROLE)
+        );
+        vm.prank(sourceOwner);
+        ledger.setSourceFormats(sourceId, _one(FORMAT_NOISE), true);
+    }
+
+    function test_setSourceFormats_revertsForUnknownSource() public {
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnknownSource.selector, uint64(9)));
+        vm.prank(operator);
+        ledger.setSourceFormats(9, _one(FORMAT_NOISE), true);
+    }
+
+    function test_setSourceFormats_revertsForUnknownFormatEvenWhenDisallowing() public {
+        bytes32 unknown = keccak256("unknown");
+        vm.startPrank(operator);
+        vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryUnknownFormat.selector, unknown));
+        ledger.setSourceFormats(sourceId, _one(unknown), true);
+        vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryUnknownFormat.selector, unknown));
+        ledger.setSourceFormats(sourceId, _one(unknown), false);
+        vm.stopPrank();
+    }
+
+    // ---------------------------------------------------------------- status
+
+    function test_suspendSource_stopsTheKey() public {
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceStatusChanged(sourceId, SourceStatus.Suspended, 42);
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 42);
+
+        vm.assertEq(uint256(ledger.getSource(sourceId).status), uint256(SourceStatus.Suspended), "status");
+        vm.assertFalse(ledger.isActiveSource(sourceKey), "still active");
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(keccak256("x")));
+    }
+
+    function test_suspendSource_revertsForNonOperator() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, supervisor, OPERATOR_ROLE)
+        );
+        vm.prank(supervisor);
+        ledger.suspendSource(sourceId, 0);
+    }
+
+    function test_suspendSource_revertsForUnknownSource() public {
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnknownSource.selector, uint64(0)));
+        vm.prank(operator);
+        ledger.suspendSource(0, 0);
+    }
+
+    function test_suspendSource_revertsUnlessActive() public {
+        vm.startPrank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISourceRegistry.SourceRegistryInvalidStatus.selector,
+                sourceId,
+                SourceStatus.Suspended
+            )
+        );
+        ledger.suspendSource(sourceId, 0);
+
+        ledger.revokeSource(sourceId, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryInvalidStatus.selector, sourceId, SourceStatus.Revoked)
+        );
+        ledger.suspendSource(sourceId, 0);
+        vm.stopPrank();
+    }
+
+    function test_reactivateSource_restoresTheKey() public {
+        vm.startPrank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceStatusChanged(sourceId, SourceStatus.Active, 0);
+        ledger.reactivateSource(sourceId);
+        vm.stopPrank();
+
+        vm.assertTrue(ledger.isActiveSource(sourceKey), "inactive");
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(keccak256("x")));
+    }
+
+    function test_reactivateSource_revertsUnlessSuspended() public {
+        vm.startPrank(operator);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryInvalidStatus.selector, sourceId, SourceStatus.Active)
+        );
+        ledger.reactivateSource(sourceId);
+
+        ledger.revokeSource(sourceId, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryInvalidStatus.selector, sourceId, SourceStatus.Revoked)
+        );
+        ledger.reactivateSource(sourceId);
+
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnknownSource.selector, uint64(5)));
+        ledger.reactivateSource(5);
+        vm.stopPrank();
+    }
+
+    function test_reactivateSource_revertsForNonOperator() public {
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, sourceOwner, OPERATOR_ROLE)
+        );
+        vm.prank(sourceOwner);
+        ledger.reactivateSource(sourceId);
+    }
+
+    function test_revokeSource_fromActiveAndSuspended() public {
+        (uint64 other, address otherKey, ) = _registerSource("other", _one(FORMAT_AIR));
+        vm.startPrank(operator);
+        ledger.suspendSource(other, 0);
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceStatusChanged(sourceId, SourceStatus.Revoked, 9);
+        ledger.revokeSource(sourceId, 9);
+        ledger.revokeSource(other, 9);
+        vm.stopPrank();
+
+        vm.assertEq(uint256(ledger.getSource(sourceId).status), uint256(SourceStatus.Revoked), "from active");
+        vm.assertEq(uint256(ledger.getSource(other).status), uint256(SourceStatus.Revoked), "from suspended");
+        vm.assertFalse(ledger.isActiveSource(sourceKey), "key active");
+        vm.assertFalse(ledger.isActiveSource(otherKey), "other key active");
+    }
+
+    function test_revokeSource_isFinal() public {
+        vm.startPrank(operator);
+        ledger.revokeSource(sourceId, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryInvalidStatus.selector, sourceId, SourceStatus.Revoked)
+        );
+        ledger.revokeSource(sourceId, 0);
+        vm.stopPrank();
+    }
+
+    function test_revokeSource_revertsForNonOperatorAndUnknownSource() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, sourceOwner, OPERATOR_ROLE)
+        );
+        vm.prank(sourceOwner);
+        ledger.revokeSource(sourceId, 0);
+
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnknownSource.selector, uint64(2)));
+        vm.prank(operator);
+        ledger.revokeSource(2, 0);
+    }
+
+    // ---------------------------------------------------------------- key rotation
+
+    function test_rotateSourceKey_byOwner() public {
+        address newKey = makeAddr("newKey");
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceKeyRotated(sourceId, sourceKey, newKey);
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+
+        vm.assertEq(ledger.getSource(sourceId).signer, newKey, "signer");
+        vm.assertEq(uint256(ledger.sourceIdOf(newKey)), sourceId, "new key bound");
+        vm.assertEq(uint256(ledger.sourceIdOf(sourceKey)), sourceId, "old key stays attributable");
+        vm.assertTrue(ledger.isActiveSource(newKey), "new key active");
+        vm.assertFalse(ledger.isActiveSource(sourceKey), "old key active");
+
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(keccak256("old")));
+        vm.prank(newKey);
+        ledger.submitRecord(_record(keccak256("new")));
+        vm.assertEq(uint256(ledger.getRecord(keccak256("new")).sourceId), sourceId, "attributed to source");
+    }
+
+    function test_rotateSourceKey_byOperator() public {
+        address newKey = makeAddr("newKey");
+        vm.prank(operator);
+        ledger.rotateSourceKey(sourceId, newKey);
+        vm.assertEq(ledger.getSource(sourceId).signer, newKey, "signer");
+    }
+
+    function test_rotateSourceKey_revertsForOthers() public {
+        address newKey = makeAddr("newKey");
+        // The source key itself is not its owner.
+        address[3] memory others = [sourceKey, stranger, supervisor];
+        for (uint256 i = 0; i < others.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnauthorized.selector, others[i], sourceId)
+            );
+            vm.prank(others[i]);
+            ledger.rotateSourceKey(sourceId, newKey);
+        }
+    }
+
+    function test_rotateSourceKey_revertsForRevokedSource() public {
+        vm.prank(operator);
+        ledger.revokeSource(sourceId, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryInvalidStatus.selector, sourceId, SourceStatus.Revoked)
+        );
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, stranger);
+    }
+
+    function test_rotateSourceKey_revertsForUnknownSource() public {
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnknownSource.selector, uint64(3)));
+        vm.prank(operator);
+        ledger.rotateSourceKey(3, stranger);
+    }
+
+    function test_rotateSourceKey_revertsForZeroKey() public {
+        vm.expectRevert(ISourceRegistry.SourceRegistryZeroAddress.selector);
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, address(0));
+    }
+
+    function test_rotateSourceKey_neverReusesAKey() public {
+        address newKey = makeAddr("newKey");
+        (uint64 other, address otherKey, ) = _registerSource("other", _none());
+
+        vm.startPrank(sourceOwner);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, otherKey, other)
+        );
+        ledger.rotateSourceKey(sourceId, otherKey);
+
+        ledger.rotateSourceKey(sourceId, newKey);
+        // Rotating back to the retired key would make its old signatures valid again.
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, sourceKey, sourceId)
+        );
+        ledger.rotateSourceKey(sourceId, sourceKey);
+        vm.stopPrank();
+    }
+
+    function test_rotateSourceKey_ofSuspendedSourceKeepsItSuspended() public {
+        address newKey = makeAddr("newKey");
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+        vm.assertFalse(ledger.isActiveSource(newKey), "new key of suspended source active");
+
+        vm.prank(operator);
+        ledger.reactivateSource(sourceId);
+        vm.assertTrue(ledger.isActiveSource(newKey), "new key after reactivation");
+        vm.assertFalse(ledger.isActiveSource(sourceKey), "retired key came back");
+    }
+
+    function test_revokeSource_afterRotationStopsTheNewKey() public {
+        address newKey = makeAddr("newKey");
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+        vm.prank(operator);
+        ledger.revokeSource(sourceId, 0);
+        vm.assertFalse(ledger.isActiveSource(newKey), "new key active");
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, newKey));
+        vm.prank(newKey);
+        ledger.submitRecord(_record(keccak256("x")));
+    }
+
+    // ---------------------------------------------------------------- history
+
+    function test_wasActiveSourceAt_followsTheTimeline() public {
+        // Registered at START; suspended at START+100, reactivated at START+200, rotated at START+300.
+        address newKey = makeAddr("newKey");
+        vm.warp(START + 100);
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.warp(START + 200);
+        vm.prank(operator);
+        ledger.reactivateSource(sourceId);
+        vm.warp(START + 300);
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+
+        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START - 1), "before registration");
+        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START), "at registration");
+        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 99), "before suspension");
+        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 100), "at suspension");
+        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 199), "while suspended");
+        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 200), "at reactivation");
+        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 299), "before rotation");
+        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 300), "at rotation, old key");
+        vm.assertFalse(ledger.wasActiveSourceAt(newKey, START + 299), "before binding, new key");
+        vm.assertTrue(ledger.wasActiveSourceAt(newKey, START + 300), "at rotation, new key");
+        vm.assertTrue(ledger.wasActiveSourceAt(newKey, type(uint48).max), "far future, new key");
+        vm.assertFalse(ledger.wasActiveSourceAt(stranger, START + 300), "never bound");
+    }
+
+    // ---------------------------------------------------------------- fuzz
+
+    function testFuzz_registerSource_onlyOperators(address caller) public {
+        vm.assume(caller != operator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, OPERATOR_ROLE)
+        );
+        vm.prank(caller);
+        ledger.registerSource(stranger, sourceOwner, 0, "", _none());
+    }
+
+    function testFuzz_rotateSourceKey_onlyOwnerOrOperator(address caller) public {
+        vm.assume(caller != operator && caller != sourceOwner);
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnauthorized.selector, caller, sourceId));
+        vm.prank(caller);
+        ledger.rotateSourceKey(sourceId, stranger);
+    }
+
+    function testFuzz_statusChanges_onlyOperators(address caller, uint8 action) public {
+        vm.assume(caller != operator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, OPERATOR_ROLE)
+        );
+        vm.prank(caller);
+        if (action % 3 == 0) ledger.suspendSource(sourceId, 0);
+        else if (action % 3 == 1) ledger.revokeSource(sourceId, 0);
+        else ledger.setSourceFormats(sourceId, _one(FORMAT_NOISE), true);
+        vm.assertEq(uint256(ledger.getSource(sourceId).status), uint256(SourceStatus.Active), "status changed");
+    }
+
+    /// @dev Suspends at `start + suspendAfter`, reactivates `pause` seconds later and checks
+    /// `wasActiveSourceAt` at an arbitrary instant against that schedule.
+    function testFuzz_wasActiveSourceAt_matchesSchedule(uint32 suspendAfter, uint32 pause, uint48 query) public {
+        uint48 suspendedAt = START + uint48(suspendAfter);
+        uint48 reactivatedAt = suspendedAt + uint48(bound(pause, 1, type(uint32).max));
+        vm.warp(suspendedAt);
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.warp(reactivatedAt);
+        vm.prank(operator);
+        ledger.reactivateSource(sourceId);
+
+        bool expected = query >= START && (query < suspendedAt || query >= reactivatedAt);
+        vm.assertEq(ledger.wasActiveSourceAt(sourceKey, query), expected, "wasActiveSourceAt");
+    }
+
+    function testFuzz_submitRecord_disallowedFormatRejected(bytes32 formatId) public {
+        vm.assume(formatId != FORMAT_AIR);
+        RecordInput memory record = _record(keccak256("x"), formatId);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISourceRegistry.SourceRegistryFormatNotAllowed.selector, sourceId, formatId)
+        );
+        vm.prank(sourceKey);
+        ledger.submitRecord(record);
+    }
+}

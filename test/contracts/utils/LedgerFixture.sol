@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {DataLedger} from "../../../contracts/DataLedger.sol";
+import {RecordInput, SignedOperation} from "../../../contracts/types/DataLedgerTypes.sol";
+
+import {Test} from "./Test.sol";
+
+/// @notice A deployed ledger with one account per Y.4561 actor, two active formats and one active
+/// source allowed the first of them. The EIP-712 and Merkle helpers are written out here from the
+/// specification rather than taken from the contract, so a test that signs with them also checks
+/// the contract's hashing.
+abstract contract LedgerFixture is Test {
+    bytes32 internal constant DEFAULT_ADMIN_ROLE = 0x00;
+    bytes32 internal constant SOURCE_ROLE = keccak256("SOURCE_ROLE");
+    bytes32 internal constant USER_ROLE = keccak256("USER_ROLE");
+    bytes32 internal constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    bytes32 internal constant SUPERVISOR_ROLE = keccak256("SUPERVISOR_ROLE");
+    bytes32 internal constant GATEWAY_ROLE = keccak256("GATEWAY_ROLE");
+
+    bytes32 internal constant RECORD_TYPEHASH = keccak256(
+        "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)"
+    );
+    bytes32 internal constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+
+    bytes32 internal constant FORMAT_AIR = keccak256("schema: air-quality 1.0.0");
+    bytes32 internal constant FORMAT_NOISE = keccak256("schema: noise 1.0.0");
+
+    uint48 internal constant START = 1_700_000_000;
+
+    DataLedger internal ledger;
+
+    address internal admin;
+    address internal operator;
+    address internal supervisor;
+    address internal gateway;
+    address internal user;
+    address internal stranger;
+    address internal sourceOwner;
+    address internal sourceKey;
+    uint256 internal sourceKeyPk;
+
+    uint64 internal sourceId;
+
+    function setUp() public virtual {
+        vm.warp(START);
+        admin = makeAddr("admin");
+        operator = makeAddr("operator");
+        supervisor = makeAddr("supervisor");
+        gateway = makeAddr("gateway");
+        user = makeAddr("user");
+        stranger = makeAddr("stranger");
+        sourceOwner = makeAddr("sourceOwner");
+        (sourceKey, sourceKeyPk) = makeAddrAndKey("sourceKey");
+
+        ledger = new DataLedger(admin);
+
+        vm.startPrank(admin);
+        ledger.grantRole(OPERATOR_ROLE, operator);
+        ledger.grantRole(SUPERVISOR_ROLE, supervisor);
+        vm.stopPrank();
+
+        vm.startPrank(operator);
+        ledger.grantRole(GATEWAY_ROLE, gateway);
+        ledger.grantRole(USER_ROLE, user);
+        ledger.registerFormat(FORMAT_AIR, "air-quality", "1.0.0", "ipfs://air");
+        ledger.registerFormat(FORMAT_NOISE, "noise", "1.0.0", "ipfs://noise");
+        sourceId = ledger.registerSource(
+            sourceKey,
+            sourceOwner,
+            keccak256("station-1"),
+            "ipfs://station-1",
+            _one(FORMAT_AIR)
+        );
+        vm.stopPrank();
+    }
+
+    // ---------------------------------------------------------------- builders
+
+    function _record(bytes32 dataHash) internal pure returns (RecordInput memory) {
+        return _record(dataHash, FORMAT_AIR);
+    }
+
+    function _record(bytes32 dataHash, bytes32 formatId) internal pure returns (RecordInput memory) {
+        return
+            RecordInput({
+                dataHash: dataHash,
+                formatId: formatId,
+                metadataHash: keccak256(abi.encode("metadata", dataHash)),
+                sampledAt: START - 60,
+                uri: "ipfs://payload"
+            });
+    }
+
+    function _one(bytes32 id) internal pure returns (bytes32[] memory ids) {
+        ids = new bytes32[](1);
+        ids[0] = id;
+    }
+
+    function _two(bytes32 a, bytes32 b) internal pure returns (bytes32[] memory ids) {
+        ids = new bytes32[](2);
+        ids[0] = a;
+        ids[1] = b;
+    }
+
+    function _none() internal pure returns (bytes32[] memory ids) {
+        ids = new bytes32[](0);
+    }
+
+    /// @dev Registers a new source whose key is derived from `name`; returns its id, key and private key.
+    function _registerSource(
+        string memory name,
+        bytes32[] memory formats
+    ) internal returns (uint64 id, address key, uint256 pk) {
+        (key, pk) = makeAddrAndKey(name);
+        vm.prank(operator);
+        id = ledger.registerSource(key, sourceOwner, keccak256(bytes(name)), name, formats);
+    }
+
+    // ---------------------------------------------------------------- EIP-712
+
+    function _domainSeparator(address verifyingContract, uint256 chainId) internal pure returns (bytes32) {
+        return
+            keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("DataLedger"), keccak256("1"), chainId, verifyingContract));
+    }
+
+    function _structHash(RecordInput memory record, uint48 deadline) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    RECORD_TYPEHASH,
+                    record.dataHash,
+                    record.formatId,
+                    record.metadataHash,
+                    record.sampledAt,
+                    keccak256(bytes(record.uri)),
+                    deadline
+                )
+            );
+    }
+
+    function _digest(RecordInput memory record, uint48 deadline) internal view returns (bytes32) {
+        return
+            keccak256(
+                abi.encodePacked(
+                    "\x19\x01",
+                    _domainSeparator(address(ledger), block.chainid),
+                    _structHash(record, deadline)
+                )
+            );
+    }
+
+    function _sign(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _sign(uint256 pk, RecordInput memory record, uint48 deadline) internal view returns (bytes memory) {
+        return _sign(pk, _digest(record, deadline));
+    }
+
+    // ---------------------------------------------------------------- data blocks
+
+    function _operation(
+        address source,
+        uint256 pk,
+        bytes32 dataHash,
+        uint48 deadline
+    ) internal view returns (SignedOperation memory) {
+        RecordInput memory record = _record(dataHash);
+        return
+            SignedOperation({
+                source: source,
+                record: record,
+                deadline: deadline,
+                signature: _sign(pk, record, deadline)
+            });
+    }
+
+    function _leaf(SignedOperation memory op) internal pure returns (bytes32) {
+        bytes32 inner = keccak256(
+            abi.encode(op.source, _structHash(op.record, op.deadline), op.deadline, keccak256(op.signature))
+        );
+        return keccak256(bytes.concat(inner));
+    }
+
+    function _hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32) {
+        return a < b ? keccak256(abi.encodePacked(a, b)) : keccak256(abi.encodePacked(b, a));
+    }
+
+    /// @dev Root and per-leaf proofs of a four-leaf tree, in OpenZeppelin's sorted-pair layout.
+    function _tree4(bytes32[4] memory leaves) internal pure returns (bytes32 root, bytes32[][4] memory proofs) {
+        bytes32 left = _hashPair(leaves[0], leaves[1]);
+        bytes32 right = _hashPair(leaves[2], leaves[3]);
+        root = _hashPair(left, right);
+        for (uint256 i = 0; i < 4; ++i) {
+            proofs[i] = new bytes32[](2);
+            proofs[i][0] = leaves[i ^ 1];
+            proofs[i][1] = i < 2 ? right : left;
+        }
+    }
+}
