@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { FetchRequest, JsonRpcProvider, Network, Wallet } from "ethers";
 
+import { useFetchForEthers } from "../chain/useFetchForEthers.js";
 import { BaseError } from "../shared/BaseError.js";
 import { createGateway, type Gateway } from "./createGateway.js";
 import {
@@ -75,6 +76,7 @@ try {
 }
 
 async function run(config: GatewayProcessConfig): Promise<void> {
+  useFetchForEthers();
   const request = () => {
     const req = new FetchRequest(config.rpcUrl);
     req.timeout = config.rpcTimeoutMs;

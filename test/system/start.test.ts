@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+
+/**
+ * `npm start` end to end, as a user runs it: devices → gateway → chain → SDK verification and
+ * the service's index, on the embedded network and on real JSON-RPC nodes (`hardhat node` and
+ * Anvil from the npm package). Each run is bounded by --duration and must end with every accepted
+ * record anchored and verified.
+ */
+const root = process.cwd();
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+const children: ChildProcess[] = [];
+
+function run(
+  command: string,
+  args: string[],
+): { child: ChildProcess; output: Promise<{ code: number | null; out: string }> } {
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, CI: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  return {
+    child,
+    output: new Promise((resolve) => child.on("exit", (code) => resolve({ code, out }))),
+  };
+}
+
+async function waitForRpc(url: string, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const ok = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no JSON-RPC node at ${url}`);
+}
+
+async function startSystem(extra: string[]) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "dataledger-start-"));
+  const { output } = run(bin("tsx"), [
+    "scripts/start.ts",
+    "--duration",
+    "12",
+    "--gateway-port",
+    "0",
+    "--service-port",
+    "0",
+    "--devices",
+    "3",
+    "--interval-ms",
+    "500",
+    "--data-dir",
+    dataDir,
+    ...extra,
+  ]);
+  const { code, out } = await output;
+  const line = out.split("\n").find((l) => l.startsWith('{"event":"summary"'));
+  expect(line, out).to.not.equal(undefined);
+  const summary = JSON.parse(line!);
+  expect(code, out).to.equal(0);
+  expect(summary.accepted).to.be.greaterThan(0);
+  expect(summary.verified).to.equal(summary.accepted);
+  expect(summary.failed).to.equal(0);
+  expect(summary.serviceSaysRecorded).to.equal(true);
+  return summary;
+}
+
+describe("npm start (system)", function () {
+  this.timeout(180_000);
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("runs on the embedded in-process network", async () => {
+    await startSystem([]);
+  });
+
+  it("runs against `hardhat node` over --rpc-url", async () => {
+    const port = 18545 + Math.floor(Math.random() * 1000);
+    run(bin("hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)]);
+    await waitForRpc(`http://127.0.0.1:${port}`);
+    await startSystem(["--rpc-url", `http://127.0.0.1:${port}`]);
+  });
+
+  it("runs against Anvil over --rpc-url", async () => {
+    const port = 19545 + Math.floor(Math.random() * 1000);
+    run(bin("anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent"]);
+    await waitForRpc(`http://127.0.0.1:${port}`);
+    await startSystem(["--rpc-url", `http://127.0.0.1:${port}`]);
+  });
+});
