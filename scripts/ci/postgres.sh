@@ -4,7 +4,10 @@
 # Usage: eval "$(bash scripts/ci/postgres.sh)"   -> exports TEST_DATABASE_URL
 set -euo pipefail
 
+# First free loopback port from PGTEST_PORT (default 54329) on, so a server left running by
+# someone else is never mistaken for ours.
 port="${PGTEST_PORT:-54329}"
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
   echo "[postgres] installing Debian's postgresql package" >&2
