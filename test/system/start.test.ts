@@ -19,10 +19,13 @@ function run(
   command: string,
   args: string[],
 ): { child: ChildProcess; output: Promise<{ code: number | null; out: string }> } {
+  // Own process group: `.bin/anvil` and `.bin/tsx` are wrappers that start the real process as
+  // their child, so only killing the whole group leaves nothing behind.
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, CI: "true" },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   children.push(child);
   let out = "";
@@ -83,7 +86,13 @@ async function startSystem(extra: string[]) {
 describe("npm start (system)", function () {
   this.timeout(180_000);
   afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+    for (const child of children.splice(0)) {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // the group is already gone
+      }
+    }
   });
 
   it("runs on the embedded in-process network", async () => {
