@@ -19,6 +19,8 @@ fi
 
 dir="$(mktemp -d /tmp/dataledger-pg.XXXXXX)"
 # PostgreSQL refuses to run as root; use the postgres system user the package creates.
+# runuser lives in /usr/sbin, which a minimal PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 run() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
 run "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
