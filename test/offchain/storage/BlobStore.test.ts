@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { keccak256 } from "viem";
+import { keccak256, type Hex } from "viem";
 
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import { expectCode } from "../../helpers/expectCode.js";
@@ -27,5 +27,42 @@ describe("offchain/storage: DirectoryBlobStore", () => {
     await writeFile(path.join(store.directory, hash.slice(2, 4), hash.slice(2)), "tampered");
     await expectCode(store.get(hash), "BLOB_CORRUPTED");
     await expectCode(store.get("0x1234"), "BLOB_INVALID_HASH");
+  });
+});
+
+describe("offchain/storage: DirectoryBlobStore.putMany", () => {
+  it("stores many blobs in order, deduplicated, idempotently, with no temporary files", async () => {
+    const store = new DirectoryBlobStore(await mkdtemp(path.join(tmpdir(), "blobs-")));
+    const items = Array.from({ length: 300 }, (_, i) => new TextEncoder().encode(`{"i":${i}}`));
+    items.push(items[7]); // the same bytes twice in one call
+    const hashes = await store.putMany(items);
+    expect(hashes).to.deep.equal(items.map((bytes) => keccak256(bytes)));
+    expect(await store.putMany(items)).to.deep.equal(hashes);
+    for (const [i, hash] of hashes.entries()) {
+      expect(await store.get(hash)).to.deep.equal(items[i]);
+    }
+    const files = (await readdir(store.directory, { recursive: true })) as string[];
+    expect(files.filter((f) => f.endsWith(".tmp"))).to.deep.equal([]);
+    expect(await store.putMany([])).to.deep.equal([]);
+  });
+
+  it("uses hashes the caller already computed", async () => {
+    const store = new DirectoryBlobStore(await mkdtemp(path.join(tmpdir(), "blobs-")));
+    const bytes = new TextEncoder().encode("payload");
+    const hash = keccak256(bytes);
+    expect(
+      await store.putMany([bytes], [hash.toUpperCase().replace("0X", "0x") as Hex]),
+    ).to.deep.equal([hash]);
+    expect(Buffer.from((await store.get(hash))!).toString()).to.equal("payload");
+  });
+
+  it("survives a reopen: what putMany returned is on disk under its name", async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "blobs-"));
+    const items = [new TextEncoder().encode("one"), new TextEncoder().encode("two")];
+    const hashes = await new DirectoryBlobStore(directory).putMany(items);
+    const reopened = new DirectoryBlobStore(directory);
+    for (const [i, hash] of hashes.entries()) {
+      expect(await reopened.get(hash)).to.deep.equal(items[i]);
+    }
   });
 });
