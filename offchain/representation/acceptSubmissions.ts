@@ -3,6 +3,8 @@ import type { Hex } from "viem";
 import { BaseError } from "../shared/BaseError.js";
 import type { BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
+import { findAnchoredRecords } from "./findAnchoredRecords.js";
+import { insertAcceptedRecords } from "./insertAcceptedRecords.js";
 import { normalizeSubmission, type NormalizedSubmission } from "./normalizeSubmission.js";
 import { RejectionError } from "./RejectionError.js";
 import type { Submission } from "./schemas.js";
@@ -93,46 +95,71 @@ export async function acceptSubmissions(
     }
   }
 
+  // The on-chain duplicate check is made for the whole request at once, at the block each
+  // record's other chain-backed checks were made at.
+  const checkedAt = new Map<number, NormalizedSubmission[]>();
   await runPool(fresh, VALIDATION_CONCURRENCY, async (candidate) => {
     try {
-      await validateSubmission(deps.validation, candidate.normalized, candidate.payload);
+      const { blockNumber } = await validateSubmission(
+        deps.validation,
+        candidate.normalized,
+        candidate.payload,
+        { onChainCheck: false },
+      );
+      const group = checkedAt.get(blockNumber) ?? [];
+      group.push(candidate.normalized);
+      checkedAt.set(blockNumber, group);
     } catch (error) {
       verdicts[candidate.index].error = asBaseError(error);
     }
   });
+  const anchored = new Map<string, BaseError>();
+  await Promise.all(
+    [...checkedAt].map(async ([blockNumber, group]) => {
+      const found = await findAnchoredRecords(deps.validation.ledger, group, blockNumber);
+      for (const [recordId, error] of found) anchored.set(recordId, error);
+    }),
+  );
+  for (const candidate of fresh) {
+    const error = anchored.get(candidate.normalized.recordId);
+    if (error) verdicts[candidate.index].error = error;
+  }
   const valid = fresh.filter((c) => !verdicts[c.index].error);
   if (valid.length === 0) return settleWithinRequest(verdicts, candidates);
 
-  for (const { normalized } of valid) await deps.blobStore.put(normalized.payloadBytes);
+  // The payload's keccak256 is its data hash, already checked by normalizeSubmission.
+  await deps.blobStore.putMany(
+    valid.map((c) => c.normalized.payloadBytes),
+    valid.map((c) => c.normalized.recordId),
+  );
 
   const acceptedAt = Date.now();
   await deps.db.transaction(async (tx) => {
+    const created = await insertAcceptedRecords(
+      tx,
+      valid.map((c) => c.normalized),
+      acceptedAt,
+    );
+    const raced = valid.filter((c) => !created.has(c.normalized.recordId));
     for (const { index, normalized } of valid) {
-      const inserted = await tx.query(
-        `insert into gateway_records
-           (record_id, mode, operation, operation_hash, status, accepted_at)
-         values ($1, $2, $3::jsonb, $4, 'accepted', $5)
-         on conflict (record_id) do nothing
-         returning record_id`,
-        [
-          normalized.recordId,
-          normalized.mode,
-          JSON.stringify(normalized.operation),
-          normalized.operationHash,
-          acceptedAt,
-        ],
-      );
+      if (!created.has(normalized.recordId)) continue;
+      verdicts[index].status = "accepted";
+      verdicts[index].created = true;
+    }
+    if (raced.length === 0) return;
+    // Another request stored these record ids between our lookup and this insert.
+    const rows = await tx.query<{
+      record_id: string;
+      operation_hash: string;
+      status: RecordStatus;
+    }>(
+      "select record_id, operation_hash, status from gateway_records where record_id = any($1::text[])",
+      [raced.map((c) => c.normalized.recordId)],
+    );
+    const stored = new Map(rows.map((row) => [row.record_id, row]));
+    for (const { index, normalized } of raced) {
+      const row = stored.get(normalized.recordId)!;
       const verdict = verdicts[index];
-      if (inserted.length === 1) {
-        verdict.status = "accepted";
-        verdict.created = true;
-        continue;
-      }
-      // Another request stored the same record id between our lookup and this insert.
-      const [row] = await tx.query<{ operation_hash: string; status: RecordStatus }>(
-        "select operation_hash, status from gateway_records where record_id = $1",
-        [normalized.recordId],
-      );
       if (row.operation_hash === normalized.operationHash) {
         verdict.status = row.status;
         verdict.created = false;

@@ -1,8 +1,7 @@
-import type { Hex } from "viem";
-
 import type { LedgerDomain } from "../sdk/ledgerDomain.js";
-import { verifyRecordSignature } from "../sdk/verifyRecordSignature.js";
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import { createSignatureVerifier, type SignatureVerifier } from "./createSignatureVerifier.js";
+import { findAnchoredRecords } from "./findAnchoredRecords.js";
 import type { FormatSchemaCache } from "./FormatSchemaCache.js";
 import type { NormalizedSubmission } from "./normalizeSubmission.js";
 import { RejectionError } from "./RejectionError.js";
@@ -22,6 +21,14 @@ export interface ValidationContext {
   minDeadlineMarginSec: number;
 }
 
+export interface ValidateOptions {
+  /**
+   * false: leave the on-chain duplicate check to the caller, which runs it for a whole request
+   * with `findAnchoredRecords` at the returned block.
+   */
+  onChainCheck?: boolean;
+}
+
 const FORMAT_NONE = 0;
 const FORMAT_DEPRECATED = 2;
 
@@ -30,7 +37,8 @@ const FORMAT_DEPRECATED = 2;
  * check): the signature recovers to the claimed source for this ledger and is not about to
  * expire, the key is the current key of an active source, the format is registered, active and
  * allowed for that source, the payload conforms to the format's JSON Schema, and the record is
- * not already on-chain. The cheap local checks run before any chain read.
+ * not already on-chain. The cheap local checks run before any chain read. Returns the block the
+ * chain-backed checks were made at.
  *
  * @throws {RejectionError} SIGNATURE_INVALID, SIGNATURE_EXPIRED, SOURCE_UNKNOWN, SOURCE_INACTIVE,
  * FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION, DUPLICATE_RECORD,
@@ -43,9 +51,10 @@ export async function validateSubmission(
   context: ValidationContext,
   submission: NormalizedSubmission,
   payload: unknown,
-): Promise<void> {
+  options: ValidateOptions = {},
+): Promise<{ blockNumber: number }> {
   const { operation } = submission;
-  if (!(await verifyRecordSignature({ domain: context.domain, operation }))) {
+  if (!(await signatureVerifier(context.domain).verify(operation))) {
     throw new RejectionError(
       "SIGNATURE_INVALID",
       "Signature does not recover to the claimed source for this ledger",
@@ -105,13 +114,23 @@ export async function validateSubmission(
     });
   }
 
-  const onChain = await context.ledger.getRecord(operation.record.dataHash as Hex, {
-    blockTag: head.number,
-  });
-  if (Number(onChain.status) !== 0) {
-    throw new RejectionError("DUPLICATE_RECORD", "A record with this data hash is on-chain", {
-      recordId: submission.recordId,
-      sourceId: onChain.sourceId.toString(),
-    });
+  if (options.onChainCheck !== false) {
+    const duplicate = (await findAnchoredRecords(context.ledger, [submission], head.number)).get(
+      submission.recordId,
+    );
+    if (duplicate) throw duplicate;
   }
+  return { blockNumber: head.number };
+}
+
+// One verifier per domain object: it holds the domain separator, computed once.
+const verifiers = new WeakMap<LedgerDomain, SignatureVerifier>();
+
+function signatureVerifier(domain: LedgerDomain): SignatureVerifier {
+  let verifier = verifiers.get(domain);
+  if (!verifier) {
+    verifier = createSignatureVerifier(domain);
+    verifiers.set(domain, verifier);
+  }
+  return verifier;
 }
