@@ -15,40 +15,32 @@ const ledgerOption = {
   defaultValue: "",
 } as const;
 
-const grant = task(
+/** roles:grant and roles:revoke take the same options; only the action differs. */
+function roleChangeTask(id: string, description: string) {
+  return task(id, description)
+    .addOption({
+      name: "role",
+      description: "Role name",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
+    })
+    .addOption({
+      name: "account",
+      description: "Account address",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
+    })
+    .addOption(ledgerOption);
+}
+
+const grant = roleChangeTask(
   "roles:grant",
   "Grant a role (admin, operator, supervisor, gateway, user) to an account",
 )
-  .addOption({
-    name: "role",
-    description: "Role name",
-    type: ArgumentType.STRING_WITHOUT_DEFAULT,
-    defaultValue: undefined,
-  })
-  .addOption({
-    name: "account",
-    description: "Account address",
-    type: ArgumentType.STRING_WITHOUT_DEFAULT,
-    defaultValue: undefined,
-  })
-  .addOption(ledgerOption)
   .setAction(() => import("./rolesGrant.js"))
   .build();
 
-const revoke = task("roles:revoke", "Revoke a role from an account")
-  .addOption({
-    name: "role",
-    description: "Role name",
-    type: ArgumentType.STRING_WITHOUT_DEFAULT,
-    defaultValue: undefined,
-  })
-  .addOption({
-    name: "account",
-    description: "Account address",
-    type: ArgumentType.STRING_WITHOUT_DEFAULT,
-    defaultValue: undefined,
-  })
-  .addOption(ledgerOption)
+const revoke = roleChangeTask("roles:revoke", "Revoke a role from an account")
   .setAction(() => import("./rolesRevoke.js"))
   .build();
 
