@@ -19,7 +19,7 @@ export class SourceRoleError extends BaseError {
   constructor() {
     super(
       "ROLE_SOURCE_MANAGED_BY_REGISTRY",
-      "The source role follows the source registry: register the source (sources:register) instead",
+      "The source role follows the source registry: register, suspend or revoke the source there (registerSource, suspendSource, revokeSource) instead",
     );
   }
 }
