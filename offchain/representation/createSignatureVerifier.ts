@@ -1,10 +1,12 @@
 import { createRequire } from "node:module";
 
-import { domainSeparator, keccak256, stringToBytes } from "viem";
+import { domainSeparator } from "viem";
 
 import type { LedgerDomain } from "../sdk/ledgerDomain.js";
 import type { SignedOperation } from "../sdk/types.js";
 import { verifyRecordSignature } from "../sdk/verifyRecordSignature.js";
+import { keccak256Bytes } from "../shared/keccak.js";
+import { recordDigest } from "./recordHashing.js";
 
 /** Checks that an operation's signature is its source's, by the ledger's rules. */
 export interface SignatureVerifier {
@@ -23,20 +25,11 @@ interface NativeSecp256k1 {
   ): Uint8Array;
 }
 
-// keccak256("Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)")
-const RECORD_TYPEHASH = keccak256(
-  stringToBytes(
-    "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)",
-  ),
-  "bytes",
-);
-const MAX_UINT48 = 2 ** 48 - 1;
 /** Half the secp256k1 group order: OpenZeppelin ECDSA rejects larger `s` (malleable signatures). */
 const HALF_N = Buffer.from(
   "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0",
   "hex",
 );
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
 
 let native: NativeSecp256k1 | null | undefined;
@@ -96,36 +89,10 @@ export function createSignatureVerifier(
       } catch {
         return false; // r or s zero or not below the group order, or no point for r
       }
-      const address = keccak256(publicKey.subarray(1), "hex").slice(-40);
+      const address = Buffer.from(keccak256Bytes(publicKey.subarray(1)))
+        .toString("hex")
+        .slice(-40);
       return typeof source === "string" && address === source.slice(2).toLowerCase();
     },
   };
-}
-
-/** `\x19\x01 ‖ domainSeparator ‖ hashStruct(Record)`, or undefined when a field cannot be encoded. */
-function recordDigest(
-  separator: Buffer,
-  { record, deadline }: SignedOperation,
-): Uint8Array | undefined {
-  const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
-  if (!BYTES32.test(dataHash) || !BYTES32.test(formatId) || !BYTES32.test(metadataHash)) return;
-  if (!isUint48(sampledAt) || !isUint48(deadline) || typeof uri !== "string") return;
-  const struct = Buffer.alloc(7 * 32);
-  struct.set(RECORD_TYPEHASH, 0);
-  struct.write(dataHash.slice(2), 32, "hex");
-  struct.write(formatId.slice(2), 64, "hex");
-  struct.write(metadataHash.slice(2), 96, "hex");
-  struct.writeUIntBE(sampledAt, 128 + 26, 6);
-  struct.set(keccak256(stringToBytes(uri), "bytes"), 160);
-  struct.writeUIntBE(deadline, 192 + 26, 6);
-  const message = Buffer.alloc(66);
-  message[0] = 0x19;
-  message[1] = 0x01;
-  message.set(separator, 2);
-  message.set(keccak256(struct, "bytes"), 34);
-  return keccak256(message, "bytes");
-}
-
-function isUint48(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_UINT48;
 }

@@ -1,7 +1,8 @@
-import { getAddress, keccak256, toBytes, type Address, type Hex } from "viem";
+import type { Hex } from "viem";
 
 import { canonicalJson } from "../sdk/canonicalJson.js";
 import type { SignedOperation } from "../sdk/types.js";
+import { checksumAddress, keccak256Hex } from "../shared/keccak.js";
 import { RejectionError } from "./RejectionError.js";
 import type { Submission } from "./schemas.js";
 
@@ -15,6 +16,8 @@ export interface NormalizedSubmission {
   operationHash: Hex;
   /** The canonical payload bytes, whose keccak256 is the data hash; stored in the BlobStore. */
   payloadBytes: Uint8Array;
+  /** The same canonical payload as text (what the outbox row holds until the block is packed). */
+  payloadText: string;
 }
 
 /**
@@ -43,7 +46,7 @@ export function normalizeSubmission(
       cause,
     );
   }
-  const payloadBytes = toBytes(canonical);
+  const payloadBytes = Buffer.from(canonical, "utf8");
   if (payloadBytes.length > maxPayloadBytes) {
     throw new RejectionError("PAYLOAD_TOO_LARGE", "Payload exceeds the gateway's limit", {
       size: payloadBytes.length,
@@ -52,7 +55,7 @@ export function normalizeSubmission(
   }
   const { operation: raw } = submission;
   const dataHash = raw.record.dataHash.toLowerCase() as Hex;
-  const actual = keccak256(payloadBytes);
+  const actual = keccak256Hex(payloadBytes);
   if (actual !== dataHash) {
     throw new RejectionError(
       "DATA_HASH_MISMATCH",
@@ -61,7 +64,7 @@ export function normalizeSubmission(
     );
   }
   const operation: SignedOperation = {
-    source: getAddress(raw.source) as Address,
+    source: checksumAddress(raw.source),
     record: {
       dataHash,
       formatId: raw.record.formatId.toLowerCase() as Hex,
@@ -77,7 +80,8 @@ export function normalizeSubmission(
     recordId: dataHash,
     mode,
     operation,
-    operationHash: keccak256(toBytes(canonicalJson({ mode, operation }))),
+    operationHash: keccak256Hex(canonicalJson({ mode, operation })),
     payloadBytes,
+    payloadText: canonical,
   };
 }

@@ -1,9 +1,10 @@
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 
-import { keccak256, type Hex } from "viem";
+import type { Hex } from "viem";
 
 import { BaseError } from "../shared/BaseError.js";
+import { keccak256Hex } from "../shared/keccak.js";
 
 /**
  * Content-addressed storage for payloads and published data block documents, keyed by keccak256
@@ -52,7 +53,7 @@ export class DirectoryBlobStore implements BlobStore {
 
   async putMany(items: readonly Uint8Array[], hashes?: readonly Hex[]): Promise<Hex[]> {
     const keys = items.map(
-      (bytes, i) => (hashes?.[i]?.toLowerCase() as Hex | undefined) ?? keccak256(bytes),
+      (bytes, i) => (hashes?.[i]?.toLowerCase() as Hex | undefined) ?? keccak256Hex(bytes),
     );
     const files = new Map<string, Uint8Array>();
     for (const [i, hash] of keys.entries()) files.set(this.#file(hash), items[i]);
@@ -84,7 +85,7 @@ export class DirectoryBlobStore implements BlobStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
-    if (keccak256(bytes) !== hash.toLowerCase()) throw new BlobCorruptedError(hash);
+    if (keccak256Hex(bytes) !== hash.toLowerCase()) throw new BlobCorruptedError(hash);
     return bytes;
   }
 

@@ -1,0 +1,88 @@
+import { keccak256, stringToBytes } from "viem";
+
+import type { LedgerRecord, SignedOperation } from "../sdk/types.js";
+import { keccak256Bytes } from "../shared/keccak.js";
+
+// The SDK's hashRecordStruct/leafHash (viem) are the reference; these give the same bytes with
+// the gateway's fast keccak and no ABI encoder, for the per-record hot path.
+
+// keccak256("Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)")
+const RECORD_TYPEHASH = keccak256(
+  stringToBytes(
+    "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)",
+  ),
+  "bytes",
+);
+const MAX_UINT48 = 2 ** 48 - 1;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
+
+/**
+ * The EIP-712 struct hash of a record with its deadline (the contract's `_structHash`), or
+ * undefined when a field cannot be encoded (wrong hex length, not a uint48, uri not a string).
+ *
+ * @example
+ * const structHash = recordStructHash(operation.record, operation.deadline);
+ */
+export function recordStructHash(record: LedgerRecord, deadline: number): Buffer | undefined {
+  const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
+  if (!BYTES32.test(dataHash) || !BYTES32.test(formatId) || !BYTES32.test(metadataHash)) return;
+  if (!isUint48(sampledAt) || !isUint48(deadline) || typeof uri !== "string") return;
+  const struct = Buffer.alloc(7 * 32);
+  struct.set(RECORD_TYPEHASH, 0);
+  struct.write(dataHash.slice(2), 32, "hex");
+  struct.write(formatId.slice(2), 64, "hex");
+  struct.write(metadataHash.slice(2), 96, "hex");
+  struct.writeUIntBE(sampledAt, 128 + 26, 6);
+  struct.set(keccak256Bytes(Buffer.from(uri, "utf8")), 160);
+  struct.writeUIntBE(deadline, 192 + 26, 6);
+  return Buffer.from(keccak256Bytes(struct));
+}
+
+/**
+ * `\x19\x01 ‖ domainSeparator ‖ structHash`, hashed: the digest a source signs.
+ *
+ * @example
+ * const digest = recordDigest(separator, operation);
+ */
+export function recordDigest(
+  separator: Uint8Array,
+  { record, deadline }: Pick<SignedOperation, "record" | "deadline">,
+): Uint8Array | undefined {
+  const structHash = recordStructHash(record, deadline);
+  if (!structHash) return;
+  const message = Buffer.alloc(66);
+  message[0] = 0x19;
+  message[1] = 0x01;
+  message.set(separator, 2);
+  message.set(structHash, 34);
+  return keccak256Bytes(message);
+}
+
+/**
+ * A data block leaf as the ledger's `leafHash` computes it (the SDK's `leafHash`):
+ * keccak256(keccak256(abi.encode(source, structHash, deadline, keccak256(signature)))).
+ *
+ * @throws {TypeError} when a field cannot be encoded (operations reach the batcher validated).
+ *
+ * @example
+ * const leaf = operationLeaf(operation); // 32 bytes
+ */
+export function operationLeaf(operation: SignedOperation): Uint8Array {
+  const { source, record, deadline, signature } = operation;
+  const structHash = recordStructHash(record, deadline);
+  if (!structHash || !ADDRESS.test(source) || !SIGNATURE.test(signature)) {
+    throw new TypeError(`operation ${record?.dataHash} cannot be encoded as a leaf`);
+  }
+  const encoded = Buffer.alloc(4 * 32);
+  encoded.write(source.slice(2), 12, "hex");
+  encoded.set(structHash, 32);
+  encoded.writeUIntBE(deadline, 64 + 26, 6);
+  encoded.set(keccak256Bytes(Buffer.from(signature.slice(2), "hex")), 96);
+  return keccak256Bytes(keccak256Bytes(encoded));
+}
+
+export function isUint48(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_UINT48;
+}

@@ -1,0 +1,114 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { expect } from "chai";
+import { getAddress, keccak256, toBytes, toHex, type Address, type Hex } from "viem";
+
+import { hashRecordStruct } from "../../../offchain/sdk/hashRecordStruct.js";
+import { leafEncoding, leafHash, leafValues } from "../../../offchain/sdk/leafHash.js";
+import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
+import { DataBlockTree } from "../../../offchain/representation/DataBlockTree.js";
+import {
+  checksumAddress,
+  keccak256Bytes,
+  keccak256Hex,
+} from "../../../offchain/shared/keccak.js";
+import {
+  operationLeaf,
+  recordStructHash,
+} from "../../../offchain/representation/recordHashing.js";
+
+// The gateway's fast hashing must give, byte for byte, what the SDK (viem) and OpenZeppelin's
+// StandardMerkleTree give: the ledger checks roots and proofs built by either.
+
+function word(seed: string): Hex {
+  return keccak256(toBytes(seed));
+}
+
+function operation(i: number): SignedOperation {
+  return {
+    source: getAddress(word(`source-${i}`).slice(0, 42)) as Address,
+    record: {
+      dataHash: word(`data-${i}`),
+      formatId: word(`format-${i % 3}`),
+      metadataHash: word(`meta-${i}`),
+      sampledAt: 1_700_000_000 + i,
+      // Empty, ASCII and multi-byte URIs hash differently only if UTF-8 is right.
+      uri: ["", `ipfs://block-${i}`, `https://example.org/ünïcødé/${i}`][i % 3],
+    },
+    deadline: 2 ** 48 - 1 - i,
+    signature: `${word(`r-${i}`)}${word(`s-${i}`).slice(2)}${i % 2 ? "1b" : "1c"}` as Hex,
+  };
+}
+
+describe("gateway fast hashing", () => {
+  it("keccak256Hex and keccak256Bytes equal viem's keccak256 for every length around the rate", () => {
+    for (const length of [0, 1, 31, 32, 33, 135, 136, 137, 272, 1000]) {
+      const data = toBytes(word(`len-${length}`).repeat(40)).subarray(0, length);
+      expect(keccak256Hex(data)).to.equal(keccak256(data));
+      expect(toHex(keccak256Bytes(data))).to.equal(keccak256(data));
+    }
+  });
+
+  it("checksumAddress spells addresses as viem's getAddress does", () => {
+    for (let i = 0; i < 50; i++) {
+      const lower = word(`addr-${i}`).slice(0, 42).toLowerCase();
+      expect(checksumAddress(lower)).to.equal(getAddress(lower));
+      expect(checksumAddress(lower.toUpperCase().replace("0X", "0x"))).to.equal(getAddress(lower));
+    }
+  });
+
+  it("recordStructHash and operationLeaf match the SDK's hashRecordStruct and leafHash", () => {
+    for (let i = 0; i < 9; i++) {
+      const op = operation(i);
+      expect(toHex(recordStructHash(op.record, op.deadline)!)).to.equal(
+        hashRecordStruct(op.record, op.deadline),
+      );
+      expect(toHex(operationLeaf(op))).to.equal(leafHash(op));
+    }
+  });
+
+  it("recordStructHash refuses fields the ledger cannot encode", () => {
+    const op = operation(1);
+    expect(recordStructHash({ ...op.record, dataHash: "0x12" }, op.deadline)).to.equal(undefined);
+    expect(recordStructHash({ ...op.record, sampledAt: 2 ** 48 }, op.deadline)).to.equal(undefined);
+    expect(recordStructHash(op.record, -1)).to.equal(undefined);
+    expect(() => operationLeaf({ ...op, signature: "0x1234" })).to.throw(TypeError);
+  });
+
+  for (const size of [1, 2, 3, 5, 8, 13, 64, 257]) {
+    it(`DataBlockTree of ${size} has StandardMerkleTree's root and proofs`, () => {
+      const operations = Array.from({ length: size }, (_, i) => operation(i * 7 + size));
+      const reference = StandardMerkleTree.of(
+        operations.map((op) => [...leafValues(op)]),
+        [...leafEncoding],
+      );
+      const tree = DataBlockTree.of(operations);
+      expect(tree.root).to.equal(reference.root);
+      for (let i = 0; i < size; i++) {
+        expect(tree.proof(i)).to.deep.equal(reference.getProof(i));
+        expect(verifyMerkleProof(tree.root, leafHash(operations[i]), tree.proof(i))).to.equal(true);
+      }
+    });
+  }
+
+  it("DataBlockTree refuses an empty block and an index outside it", () => {
+    expect(() => DataBlockTree.of([])).to.throw(RangeError);
+    expect(() => DataBlockTree.of([operation(1)]).proof(1)).to.throw(RangeError);
+  });
+});
+
+describe("DataBlockTree stored nodes", () => {
+  it("proofFromNodes gives, for the leaf at each position of `order`, that operation's proof", () => {
+    const operations = Array.from({ length: 23 }, (_, i) => operation(i + 100));
+    const tree = DataBlockTree.of(operations);
+    const nodes = tree.nodes();
+    expect(nodes.length).to.equal((2 * 23 - 1) * 32);
+    expect(toHex(nodes.subarray(0, 32))).to.equal(tree.root);
+    expect([...tree.order].sort((a, b) => a - b)).to.deep.equal([...Array(23).keys()]);
+    tree.order.forEach((index, position) => {
+      expect(DataBlockTree.proofFromNodes(nodes, position)).to.deep.equal(tree.proof(index));
+    });
+    expect(() => DataBlockTree.proofFromNodes(nodes, 23)).to.throw(RangeError);
+    expect(() => DataBlockTree.proofFromNodes(nodes.subarray(32), 0)).to.throw(RangeError);
+  });
+});
