@@ -1,11 +1,10 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { toBytes, type Hex } from "viem";
 
 import { canonicalJson } from "../sdk/canonicalJson.js";
-import { leafEncoding, leafValues } from "../sdk/leafHash.js";
 import type { SignedOperation } from "../sdk/types.js";
 import type { BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
+import { DataBlockTree } from "./DataBlockTree.js";
 
 export interface BatcherOptions {
   db: Database;
@@ -21,16 +20,19 @@ export interface BatcherOptions {
 /** A data block just packed. */
 export interface PackedBlock {
   root: Hex;
+  /** In acceptance order (the block's document lists them in leaf order). */
   recordIds: Hex[];
 }
 
 /**
  * Packs accepted "block"-mode records, in acceptance order, into data blocks (Y.4561 7.1.1
  * "encapsulation", 8.6 step 4): a block is cut when `maxBlockSize` records wait, or when the
- * oldest has waited `maxWaitMs`. The Merkle tree uses the SDK's leaf encoding, so its root is
- * what the ledger's `leafHash`/`verifyInclusion` check. The block document (canonical JSON of
- * `{ root, operations }`) is published to the BlobStore before the block row is committed, and
- * the block and every record's root, leaf index and proof are committed in one transaction.
+ * oldest has waited `maxWaitMs`. The Merkle tree is StandardMerkleTree's over the SDK's leaf
+ * encoding, so its root is what the ledger's `leafHash`/`verifyInclusion` check. The block's
+ * payloads and its document (canonical JSON of `{ root, operations }`, operations in leaf order)
+ * are published to the BlobStore before the block row is committed; the block (with its tree's
+ * nodes, from which receipts read proofs) and every record's root and leaf index are committed
+ * in one transaction.
  *
  * @example
  * const batcher = new Batcher({ db, blobStore, maxBlockSize: 256, maxWaitMs: 2_000 });
@@ -56,9 +58,11 @@ export class Batcher {
     const rows = await db.query<{
       record_id: Hex;
       operation: SignedOperation;
+      payload: string | null;
       accepted_at: number;
     }>(
-      `select record_id, operation, accepted_at::float8 as accepted_at from gateway_records
+      `select record_id, operation, payload, accepted_at::float8 as accepted_at
+       from gateway_records
        where status = 'accepted' and mode = 'block'
        order by seq limit $1`,
       [maxBlockSize],
@@ -67,48 +71,52 @@ export class Batcher {
     const due = rows.length >= maxBlockSize || now - Number(rows[0].accepted_at) >= maxWaitMs;
     if (!due) return undefined;
 
-    const operations = rows.map((r) => r.operation);
-    const tree = StandardMerkleTree.of(
-      operations.map((op) => [...leafValues(op)]),
-      [...leafEncoding],
-    );
-    const root = tree.root as Hex;
+    const tree = DataBlockTree.of(rows.map((r) => r.operation));
+    // The block lists its operations in leaf order, so a record's leaf index is its position
+    // in the document and its proof can be read from the stored nodes alone.
+    const members = tree.order.map((i) => rows[i]);
+    const operations = members.map((r) => r.operation);
+    const root = tree.root;
     const sampled = operations.map((op) => op.record.sampledAt);
+
+    // Payloads wait in the outbox row (one durable write with the acceptance); they are
+    // published before the block commits, so a crash here only means publishing them again.
+    const payloads = members.filter((r) => r.payload !== null);
+    await this.options.blobStore.putMany(
+      payloads.map((r) => Buffer.from(r.payload!, "utf8")),
+      payloads.map((r) => r.record_id),
+    );
     const documentHash = await this.options.blobStore.put(
       toBytes(canonicalJson({ root, operations })),
     );
-    const members = rows.map((r, i) => ({
-      record_id: r.record_id,
-      leaf_index: i,
-      proof: tree.getProof(i),
-    }));
 
     await db.transaction(async (tx) => {
       await tx.query(
         `insert into gateway_blocks
-           (root, count, first_sampled_at, last_sampled_at, uri, status, created_at)
-         values ($1, $2, $3, $4, $5, 'packed', $6)`,
+           (root, count, first_sampled_at, last_sampled_at, uri, status, created_at, nodes)
+         values ($1, $2, $3, $4, $5, 'packed', $6, $7)`,
         [
           root,
-          rows.length,
+          members.length,
           Math.min(...sampled),
           Math.max(...sampled),
           `blob:${documentHash}`,
           now,
+          tree.nodes(),
         ],
       );
       // The status guard makes a concurrent packer (a second gateway process on the same
       // database) fail this transaction instead of putting a record into two blocks.
       const updated = await tx.query(
         `update gateway_records r
-         set status = 'packed', block_root = $1, leaf_index = m.leaf_index, proof = m.proof
-         from jsonb_to_recordset($2::jsonb) as m(record_id text, leaf_index integer, proof jsonb)
+         set status = 'packed', block_root = $1, leaf_index = m.position - 1, payload = null
+         from unnest($2::text[]) with ordinality as m(record_id, position)
          where r.record_id = m.record_id and r.status = 'accepted' and r.block_root is null
          returning r.record_id`,
-        [root, JSON.stringify(members)],
+        [root, members.map((r) => r.record_id)],
       );
-      if (updated.length !== rows.length) {
-        throw new Error(`packing ${root}: ${updated.length} of ${rows.length} records claimable`);
+      if (updated.length !== members.length) {
+        throw new Error(`packing ${root}: ${updated.length} of ${members.length} records claimable`);
       }
     });
     return { root, recordIds: rows.map((r) => r.record_id) };

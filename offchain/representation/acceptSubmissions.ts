@@ -41,9 +41,9 @@ const VALIDATION_CONCURRENCY = 8;
 
 /**
  * The R2D accept path (Y.4561 7.1.1 collection, validation, hashing, encapsulation): validates
- * each item on its own, stores the payloads of the valid ones in the BlobStore (content-addressed,
- * so a crash before the commit only leaves an unreferenced blob), then stores all of them in one
- * database transaction. Only after that commit may the caller answer "accepted": from then on the
+ * each item on its own, then stores the valid ones with their payloads in one database
+ * transaction (a relayed record's payload goes to the BlobStore first: content-addressed, so a
+ * crash before the commit only leaves an unreferenced blob). Only after that commit may the caller answer "accepted": from then on the
  * outbox owns the record until it is anchored.
  *
  * Resubmitting an accepted record (same operation and mode) is an idempotent retry and reports
@@ -127,11 +127,17 @@ export async function acceptSubmissions(
   const valid = fresh.filter((c) => !verdicts[c.index].error);
   if (valid.length === 0) return settleWithinRequest(verdicts, candidates);
 
-  // The payload's keccak256 is its data hash, already checked by normalizeSubmission.
-  await deps.blobStore.putMany(
-    valid.map((c) => c.normalized.payloadBytes),
-    valid.map((c) => c.normalized.recordId),
-  );
+  // A block-mode payload is stored with its outbox row (one durable write per request; the
+  // batcher publishes it to the BlobStore with its block). A relayed record has no batcher
+  // step, so its payload goes to the BlobStore now. The payload's keccak256 is its data hash,
+  // already checked by normalizeSubmission.
+  const relayed = valid.filter((c) => c.normalized.mode === "relayed");
+  if (relayed.length > 0) {
+    await deps.blobStore.putMany(
+      relayed.map((c) => c.normalized.payloadBytes),
+      relayed.map((c) => c.normalized.recordId),
+    );
+  }
 
   const acceptedAt = Date.now();
   await deps.db.transaction(async (tx) => {
@@ -153,7 +159,7 @@ export async function acceptSubmissions(
       operation_hash: string;
       status: RecordStatus;
     }>(
-      "select record_id, operation_hash, status from gateway_records where record_id = any($1::text[])",
+      "select record_id, operation_hash, status from gateway_record_states where record_id = any($1::text[])",
       [raced.map((c) => c.normalized.recordId)],
     );
     const stored = new Map(rows.map((row) => [row.record_id, row]));
@@ -197,7 +203,7 @@ async function findExisting(
 ): Promise<Map<string, { operationHash: string; status: RecordStatus }>> {
   if (recordIds.length === 0) return new Map();
   const rows = await db.query<{ record_id: string; operation_hash: string; status: RecordStatus }>(
-    "select record_id, operation_hash, status from gateway_records where record_id = any($1::text[])",
+    "select record_id, operation_hash, status from gateway_record_states where record_id = any($1::text[])",
     [recordIds],
   );
   return new Map(

@@ -20,10 +20,11 @@ export async function insertAcceptedRecords(
   if (submissions.length === 0) return new Set();
   const rows = await tx.query<{ record_id: Hex }>(
     `insert into gateway_records
-       (record_id, mode, operation, operation_hash, status, accepted_at)
-     select r.record_id, r.mode, r.operation::jsonb, r.operation_hash, 'accepted', $5::bigint
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[])
-            with ordinality as r(record_id, mode, operation, operation_hash, ord)
+       (record_id, mode, operation, operation_hash, payload, status, accepted_at)
+     select r.record_id, r.mode, r.operation::jsonb, r.operation_hash, r.payload, 'accepted',
+            $6::bigint
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+            with ordinality as r(record_id, mode, operation, operation_hash, payload, ord)
       order by r.ord
      on conflict (record_id) do nothing
      returning record_id`,
@@ -32,6 +33,8 @@ export async function insertAcceptedRecords(
       submissions.map((s) => s.mode),
       submissions.map((s) => JSON.stringify(s.operation)),
       submissions.map((s) => s.operationHash),
+      // Block-mode payloads wait here for the batcher, which publishes them with their block.
+      submissions.map((s) => (s.mode === "block" ? s.payloadText : null)),
       acceptedAt,
     ],
   );

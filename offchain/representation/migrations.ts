@@ -68,4 +68,28 @@ export const representationMigrations: Migration[] = [
       create index gateway_txs_subject on gateway_txs (subject_kind, subject_id)
     `,
   },
+  {
+    // Throughput: at thousands of records per second the outbox's per-record writes were the
+    // gateway's largest cost. From here a block-mode record is written twice (accepted, then
+    // packed into a block); submitted/anchored/failed live on its block row only, proofs are
+    // read from the block's stored tree, and the payload rides in the accept transaction
+    // instead of a file fsynced per record (the batcher publishes it to the BlobStore).
+    id: "representation-002-block-owned-state",
+    sql: `
+      alter table gateway_blocks add column nodes bytea;
+      alter table gateway_records add column payload text;
+      drop index gateway_records_pending;
+      create index gateway_records_accepted on gateway_records (mode, seq) where status = 'accepted';
+      -- A record's effective state, whichever row holds it: what readers query.
+      create view gateway_record_states as
+        select r.record_id, r.seq, r.mode, r.operation, r.operation_hash,
+               case when r.block_root is null then r.status else b.status end as status,
+               r.block_root, r.leaf_index, r.proof, b.nodes,
+               coalesce(b.tx_hash, r.tx_hash) as tx_hash,
+               coalesce(b.block_number, r.block_number) as block_number,
+               coalesce(b.anchored_at, r.anchored_at) as anchored_at,
+               r.failure, r.accepted_at
+          from gateway_records r left join gateway_blocks b on b.root = r.block_root
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import type { Hex } from "viem";
 import type { Receipt, SignedOperation } from "../sdk/types.js";
 import type { Database } from "../storage/Database.js";
 import type { RecordStatus } from "./acceptSubmissions.js";
+import { DataBlockTree } from "./DataBlockTree.js";
 
 /** What GET /v1/records/{recordId} answers. */
 export interface RecordState {
@@ -34,15 +35,17 @@ export async function readRecordState(
     status: RecordStatus;
     operation: SignedOperation;
     block_root: Hex | null;
+    leaf_index: number | null;
     proof: Hex[] | null;
+    nodes: Uint8Array | null;
     tx_hash: Hex | null;
     block_number: number | null;
     anchored_at: number | null;
     failure: Record<string, unknown> | null;
   }>(
-    `select record_id, mode, status, operation, block_root, proof, tx_hash,
+    `select record_id, mode, status, operation, block_root, leaf_index, proof, nodes, tx_hash,
        block_number::float8 as block_number, anchored_at::float8 as anchored_at, failure
-     from gateway_records where record_id = $1`,
+     from gateway_record_states where record_id = $1`,
     [recordId.toLowerCase()],
   );
   if (!row) return undefined;
@@ -58,7 +61,11 @@ export async function readRecordState(
     };
     if (row.block_root) {
       receipt.root = row.block_root;
-      receipt.proof = row.proof ?? [];
+      // Blocks packed before the tree was stored kept a proof per record.
+      receipt.proof =
+        row.nodes && row.leaf_index !== null
+          ? DataBlockTree.proofFromNodes(row.nodes, row.leaf_index)
+          : (row.proof ?? []);
     }
     if (row.tx_hash) receipt.txHash = row.tx_hash;
     if (row.block_number !== null) receipt.blockNumber = Number(row.block_number);

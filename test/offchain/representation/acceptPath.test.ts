@@ -73,11 +73,16 @@ describe("offchain/representation: R2D accept path", () => {
           status: "accepted",
         });
         const [row] = await gateway.db.query<{ status: string; mode: string }>(
-          "select status, mode from gateway_records where record_id = $1",
+          "select status, mode from gateway_record_states where record_id = $1",
           [json.recordId],
         );
         expect(row).to.deep.equal({ status: "accepted", mode: "block" });
-        expect(await fx.blobStore.get(json.recordId)).to.not.equal(undefined);
+        // The canonical payload is in the outbox row, committed with the acceptance.
+        const [{ payload: stored }] = await gateway.db.query<{ payload: string }>(
+          "select payload from gateway_records where record_id = $1",
+          [json.recordId],
+        );
+        expect(keccak256(toBytes(stored))).to.equal(json.recordId);
         const state = await readJson(await gateway.app.request(`/v1/records/${json.recordId}`));
         expect(state).to.deep.equal({ recordId: json.recordId, status: "accepted", mode: "block" });
       });

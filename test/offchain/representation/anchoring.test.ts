@@ -8,7 +8,12 @@ import { network } from "hardhat";
 import { createPublicClient, custom, hexToString, toHex, type Hex } from "viem";
 
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
-import { leafHash, verifyReceipt, type Receipt } from "../../../offchain/sdk/index.js";
+import {
+  leafHash,
+  verifyReceipt,
+  type Receipt,
+  type SignedOperation,
+} from "../../../offchain/sdk/index.js";
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import {
   makeSubmission,
@@ -102,10 +107,24 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
         new TextDecoder().decode(await fx.blobStore.get(row.uri.slice("blob:".length) as Hex)),
       );
       expect(document.root).to.equal(bySize[0].root);
-      expect(
-        document.operations.map((op: { record: { dataHash: Hex } }) => op.record.dataHash),
-      ).to.deep.equal(ids.slice(0, 3));
+      // The document lists the block's operations in leaf order (a record's leaf index is its
+      // position there), which StandardMerkleTree rebuilds into the same root.
+      const listed = document.operations.map(
+        (op: { record: { dataHash: Hex } }) => op.record.dataHash,
+      );
+      expect([...listed].sort()).to.deep.equal(ids.slice(0, 3).sort());
+      const leaves = document.operations.map((op: SignedOperation) => leafHash(op));
+      expect(leaves).to.deep.equal([...leaves].sort());
       expect((await state(gateway, ids[0])).status).to.equal("packed");
+      // Packing published the payloads and emptied the outbox rows' copies.
+      for (const [i, id] of ids.entries()) {
+        const bytes = await fx.blobStore.get(id);
+        expect(JSON.parse(new TextDecoder().decode(bytes))).to.deep.equal(bodies[i].payload);
+      }
+      const held = await gateway.db.query(
+        "select record_id from gateway_records where payload is not null",
+      );
+      expect(held).to.deep.equal([]);
       const dup = await gateway.db.query(
         "select record_id from gateway_records group by record_id having count(distinct block_root) > 1",
       );
@@ -404,7 +423,7 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       // The PGlite directory holds the same state when opened cold.
       const reopened = await openDatabase({ url: "", dataDir });
       const [{ n }] = await reopened.query<{ n: number }>(
-        "select count(*)::int as n from gateway_records where status = 'anchored'",
+        "select count(*)::int as n from gateway_record_states where status = 'anchored'",
       );
       expect(n).to.equal(6);
       await reopened.close();

@@ -552,7 +552,7 @@ describe("offchain/representation: crash safety of the gateway process (exactly 
     const db = await openDatabase({ url: "", dataDir });
     try {
       const rows = await db.query<{ status: string; n: number }>(
-        "select status, count(*)::int as n from gateway_records group by status",
+        "select status, count(*)::int as n from gateway_record_states group by status",
       );
       expect(rows).to.deep.equal([{ status: "anchored", n: acknowledged.size }]);
       const [{ n: blocks }] = await db.query<{ n: number }>(

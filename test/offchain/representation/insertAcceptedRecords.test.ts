@@ -31,7 +31,8 @@ function submission(i: number, mode: "block" | "relayed" = "block"): NormalizedS
     mode,
     operation,
     operationHash: keccak256(toBytes(canonicalJson({ mode, operation }))),
-    payloadBytes: new Uint8Array(),
+    payloadBytes: toBytes(`{"i":${i}}`),
+    payloadText: `{"i":${i}}`,
   };
 }
 
@@ -52,6 +53,7 @@ for (const target of databaseTargets()) {
           mode: string;
           operation: SignedOperation;
           operation_hash: Hex;
+          payload: string | null;
           status: string;
           accepted_at: string | number;
         }>("select * from gateway_records order by seq");
@@ -61,6 +63,8 @@ for (const target of databaseTargets()) {
           expect(row.mode).to.equal(first[i].mode);
           expect(row.operation_hash).to.equal(first[i].operationHash);
           expect(row.status).to.equal("accepted");
+          // Block-mode payloads wait in the outbox for their block; relayed ones are blobs.
+          expect(row.payload).to.equal(first[i].mode === "block" ? `{"i":${i}}` : null);
           expect(Number(row.accepted_at)).to.equal(1234);
         }
 
