@@ -19,6 +19,7 @@ import { useFetchForEthers } from "../offchain/chain/useFetchForEthers.js";
 import { defineIndexerConfig } from "../offchain/monitoring/indexer/config.js";
 import { Indexer } from "../offchain/monitoring/indexer/Indexer.js";
 import { createGateway } from "../offchain/representation/createGateway.js";
+import { defaultSignatureWorkers } from "../offchain/representation/readGatewayConfig.js";
 import { ledgerDomain } from "../offchain/sdk/ledgerDomain.js";
 import { getRecordStatus } from "../offchain/sdk/sendRecords.js";
 import { verifyReceipt } from "../offchain/sdk/verifyReceipt.js";
@@ -94,6 +95,7 @@ const gateway = await createGateway({
   blobStore,
   batch: { maxBlockSize: 256, maxWaitMs: 1_000 },
   submit: { confirmations: 1 },
+  signatureWorkers: defaultSignatureWorkers(),
 });
 closers.unshift(() => gateway.close());
 

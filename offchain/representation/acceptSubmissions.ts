@@ -8,7 +8,11 @@ import { insertAcceptedRecords } from "./insertAcceptedRecords.js";
 import { normalizeSubmission, type NormalizedSubmission } from "./normalizeSubmission.js";
 import { RejectionError } from "./RejectionError.js";
 import type { Submission } from "./schemas.js";
-import { validateSubmission, type ValidationContext } from "./validateSubmission.js";
+import {
+  signatureVerifier,
+  validateSubmission,
+  type ValidationContext,
+} from "./validateSubmission.js";
 
 export type RecordStatus = "accepted" | "packed" | "submitted" | "anchored" | "failed";
 
@@ -98,13 +102,17 @@ export async function acceptSubmissions(
   // The on-chain duplicate check is made for the whole request at once, at the block each
   // record's other chain-backed checks were made at.
   const checkedAt = new Map<number, NormalizedSubmission[]>();
-  await runPool(fresh, VALIDATION_CONCURRENCY, async (candidate) => {
+  // Signatures first, the whole request in one call: the verifier spreads it over its threads.
+  const signatures = await signatureVerifier(deps.validation).verifyMany(
+    fresh.map((c) => c.normalized.operation),
+  );
+  await runPool([...fresh.entries()], VALIDATION_CONCURRENCY, async ([k, candidate]) => {
     try {
       const { blockNumber } = await validateSubmission(
         deps.validation,
         candidate.normalized,
         candidate.payload,
-        { onChainCheck: false },
+        { onChainCheck: false, signatureValid: signatures[k] },
       );
       const group = checkedAt.get(blockNumber) ?? [];
       group.push(candidate.normalized);

@@ -9,6 +9,7 @@ import { migrate } from "../storage/migrate.js";
 import { openDatabase } from "../storage/openDatabase.js";
 import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
 import { Batcher } from "./Batcher.js";
+import { createSignatureVerifier } from "./createSignatureVerifier.js";
 import { createGatewayApp, type GatewayLimits } from "./createGatewayApp.js";
 import { FormatSchemaCache } from "./FormatSchemaCache.js";
 import { Loop } from "./Loop.js";
@@ -45,6 +46,8 @@ export interface GatewayConfig {
   limits?: Partial<GatewayLimits> & { maxPayloadBytes?: number; minDeadlineMarginSec?: number };
   /** Pause of the background loops; they are also woken when work arrives. */
   pollMs?: number;
+  /** Worker threads recovering signature keys; 0 (default) recovers on the calling thread. */
+  signatureWorkers?: number;
   /** false: do not start the batcher and submitter loops (tests drive `tick()` themselves). */
   startLoops?: boolean;
   onEvent?: SubmitterOptions["onEvent"];
@@ -130,6 +133,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const batchLoop = new Loop(() => batcher.tick(), { intervalMs: pollMs, onError });
   const submitLoop = new Loop(() => submitter.tick(), { intervalMs: pollMs, onError });
 
+  const domain = ledgerDomain(chainId, config.ledgerAddress as Address);
+  const verifier = createSignatureVerifier(domain, { workers: config.signatureWorkers ?? 0 });
   const app = createGatewayApp({
     db,
     limits,
@@ -138,7 +143,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       blobStore,
       maxPayloadBytes: limits.maxPayloadBytes,
       validation: {
-        domain: ledgerDomain(chainId, config.ledgerAddress as Address),
+        domain,
+        verifier,
         registry: new SourceRegistryCache(reader, provider),
         schemas: new FormatSchemaCache({ blobStore, baseDir: config.schemaBaseDir }),
         ledger: reader,
@@ -165,7 +171,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     submitter,
     start,
     async close() {
-      await Promise.all([batchLoop.stop(), submitLoop.stop()]);
+      await Promise.all([batchLoop.stop(), submitLoop.stop(), verifier.close()]);
       if (ownsDb) await db.close();
     },
   };

@@ -103,6 +103,7 @@ async function run(config: GatewayProcessConfig): Promise<void> {
     batch: { maxBlockSize: config.maxBlockSize, maxWaitMs: config.maxWaitMs },
     submit: { confirmations: config.confirmations },
     pollMs: config.pollMs,
+    signatureWorkers: config.signatureWorkers,
     onEvent: (event, details) => emit(process.stdout, event, details),
     onError: (error) => emit(process.stderr, "error", errorFields(error)),
   });

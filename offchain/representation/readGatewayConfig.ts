@@ -1,3 +1,4 @@
+import os from "node:os";
 import { parseArgs } from "node:util";
 
 import { isAddress, isHex } from "viem";
@@ -23,6 +24,8 @@ export interface GatewayProcessConfig {
   maxBlockSize: number;
   maxWaitMs: number;
   pollMs: number;
+  /** Worker threads recovering signature keys (0: on the main thread). */
+  signatureWorkers: number;
   confirmations: number;
   rpcTimeoutMs: number;
   shutdownTimeoutMs: number;
@@ -55,6 +58,8 @@ export const GATEWAY_USAGE = `Usage: main.ts [options]   (runs the representatio
   --max-block-size <n>     records per data block (default 256)
   --max-wait-ms <n>        longest a record waits for its block (default 2000)
   --poll-ms <n>            pause of the batcher and submitter loops (default 200)
+  --signature-workers <n>  threads recovering signature keys, 0 = main thread
+                           (default: cores - 1, at most 4)
   --confirmations <n>      blocks before a record counts as anchored (default 1)
   --rpc-timeout-ms <n>     one JSON-RPC request's timeout (default 30000)
   --shutdown-timeout-ms <n> forced exit after SIGINT/SIGTERM (default 30000)
@@ -72,6 +77,7 @@ const OPTIONS = {
   "max-block-size": { type: "string" },
   "max-wait-ms": { type: "string" },
   "poll-ms": { type: "string" },
+  "signature-workers": { type: "string" },
   confirmations: { type: "string" },
   "rpc-timeout-ms": { type: "string" },
   "shutdown-timeout-ms": { type: "string" },
@@ -151,10 +157,21 @@ export function readGatewayConfig(
     maxBlockSize: integer("max-block-size", flag("max-block-size") ?? "256", 1, 100_000),
     maxWaitMs: integer("max-wait-ms", flag("max-wait-ms") ?? "2000", 0),
     pollMs: integer("poll-ms", flag("poll-ms") ?? "200", 1),
+    signatureWorkers: integer(
+      "signature-workers",
+      flag("signature-workers") ?? String(defaultSignatureWorkers()),
+      0,
+      64,
+    ),
     confirmations: integer("confirmations", flag("confirmations") ?? "1", 1, 1_000),
     rpcTimeoutMs: integer("rpc-timeout-ms", flag("rpc-timeout-ms") ?? "30000", 100),
     shutdownTimeoutMs: integer("shutdown-timeout-ms", flag("shutdown-timeout-ms") ?? "30000", 0),
   };
+}
+
+/** One core is left to the main thread (HTTP, database, batcher); more than 4 rarely pays. */
+export function defaultSignatureWorkers(): number {
+  return Math.max(0, Math.min(4, os.availableParallelism() - 1));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

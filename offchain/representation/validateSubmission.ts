@@ -11,6 +11,8 @@ export interface ValidationContext {
   domain: LedgerDomain;
   registry: SourceRegistryCache;
   schemas: FormatSchemaCache;
+  /** Signature checks (with their worker threads); the domain's in-thread verifier if absent. */
+  verifier?: SignatureVerifier;
   /** Read-only ledger for the on-chain duplicate check (P2R). */
   ledger: DataLedger;
   /**
@@ -27,6 +29,8 @@ export interface ValidateOptions {
    * with `findAnchoredRecords` at the returned block.
    */
   onChainCheck?: boolean;
+  /** The signature's verdict, when the caller checked a whole request at once (`verifyMany`). */
+  signatureValid?: boolean;
 }
 
 const FORMAT_NONE = 0;
@@ -54,7 +58,9 @@ export async function validateSubmission(
   options: ValidateOptions = {},
 ): Promise<{ blockNumber: number }> {
   const { operation } = submission;
-  if (!(await signatureVerifier(context.domain).verify(operation))) {
+  const signatureValid =
+    options.signatureValid ?? (await signatureVerifier(context).verify(operation));
+  if (!signatureValid) {
     throw new RejectionError(
       "SIGNATURE_INVALID",
       "Signature does not recover to the claimed source for this ledger",
@@ -123,10 +129,13 @@ export async function validateSubmission(
   return { blockNumber: head.number };
 }
 
-// One verifier per domain object: it holds the domain separator, computed once.
+// One in-thread verifier per domain object (when the context brings none): it holds the domain
+// separator, computed once.
 const verifiers = new WeakMap<LedgerDomain, SignatureVerifier>();
 
-function signatureVerifier(domain: LedgerDomain): SignatureVerifier {
+export function signatureVerifier(context: ValidationContext): SignatureVerifier {
+  if (context.verifier) return context.verifier;
+  const { domain } = context;
   let verifier = verifiers.get(domain);
   if (!verifier) {
     verifier = createSignatureVerifier(domain);

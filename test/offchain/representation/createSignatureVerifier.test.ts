@@ -125,3 +125,42 @@ describe("offchain/representation: createSignatureVerifier", () => {
     }
   });
 });
+
+describe("offchain/representation: createSignatureVerifier on worker threads", () => {
+  const pooled = createSignatureVerifier(domain, { workers: 2 });
+  const inThread = createSignatureVerifier(domain);
+  after(() => pooled.close());
+
+  it("verifyMany gives verify's verdicts, in order, for valid, foreign, tampered and malformed items", async () => {
+    const operations: SignedOperation[] = [];
+    for (const label of ["p", "q", "r ✓", ""]) {
+      const op = await signed(label, label === "" ? "" : `https://x.test/${label}`);
+      const other = await signed(`${label}-other`);
+      operations.push(
+        op,
+        { ...op, source: other.source },
+        { ...op, deadline: op.deadline - 1 },
+        { ...op, signature: highS(op.signature) },
+        { ...op, signature: withV(op.signature, 29) },
+        { ...op, signature: concat([numberToHex(N, { size: 32 }), op.signature.slice(66) as Hex]) },
+        { ...op, record: { ...op.record, dataHash: "0x1234" } },
+        other,
+      );
+    }
+    expect(pooled.workers).to.equal(2);
+    const expected = await Promise.all(operations.map((op) => inThread.verify(op)));
+    expect(expected.filter(Boolean)).to.have.length(8); // each op and each `other`
+    expect(await pooled.verifyMany(operations)).to.deep.equal(expected);
+    expect(await inThread.verifyMany(operations)).to.deep.equal(expected);
+    expect(await pooled.verifyMany([])).to.deep.equal([]);
+  });
+
+  it("keeps answering on the calling thread once closed", async () => {
+    const verifier = createSignatureVerifier(domain, { workers: 1 });
+    const ops = [await signed("closed-a"), await signed("closed-b")];
+    await verifier.close();
+    expect(await verifier.verifyMany([ops[0], { ...ops[1], source: ops[0].source }])).to.deep.equal(
+      [true, false],
+    );
+  });
+});
