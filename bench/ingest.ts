@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 
 import { JsonRpcProvider } from "ethers";
+import pg from "pg";
 import type { Hex } from "viem";
 
 import { ledgerDomain } from "../offchain/sdk/ledgerDomain.js";
@@ -59,10 +60,12 @@ const OPTIONS = {
   "devices-per-worker": { type: "string", default: "4" },
   batch: { type: "string", default: "500" },
   "in-flight": { type: "string", default: "2" },
-  presign: { type: "string", default: "20000" },
+  presign: { type: "string", default: "800000" },
   "presign-budget": { type: "string", default: "60" },
   "max-block-size": { type: "string", default: "4096" },
   "max-wait-ms": { type: "string", default: "1000" },
+  "signature-workers": { type: "string" },
+  "database-url": { type: "string" },
   drain: { type: "string", default: "30" },
   "ceiling-ms": { type: "string", default: "3000" },
   profile: { type: "boolean", default: false },
@@ -77,10 +80,14 @@ if (opts.help) {
   --devices-per-worker <n>  device keys per worker (default 4)
   --batch <n>               records per bulk request (default 500)
   --in-flight <n>           bulk requests in flight per worker (default 2)
-  --presign <n>             records signed before the clock starts, all workers (default 20000)
+  --presign <n>             records signed before the clock starts, all workers (default 800000)
   --presign-budget <s>      longest pre-signing phase (default 60)
   --max-block-size <n>      gateway data block size (default 4096)
   --max-wait-ms <ms>        gateway batching window (default 1000)
+  --signature-workers <n>   gateway key-recovery threads (default: the gateway's, cores - 1)
+  --database-url <url>      run the gateway on this PostgreSQL server (a fresh database is
+                            created and dropped) instead of PGlite; results go to
+                            bench/results/ingest-postgres.json
   --drain <s>               wait for accepted records to anchor after the load (default 30)
   --ceiling-ms <ms>         per implementation, secp256k1 recovery ceiling (default 3000)
   --profile                 run the gateway with --cpu-prof and summarise where it spent CPU`);
@@ -108,6 +115,9 @@ const config = {
   drainS: num("drain"),
   ceilingMs: num("ceiling-ms"),
   profile: opts.profile === true,
+  signatureWorkers:
+    opts["signature-workers"] === undefined ? undefined : Math.floor(num("signature-workers")),
+  databaseUrl: opts["database-url"],
 };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -117,9 +127,11 @@ const track = (worker: Worker) => {
   workers.add(worker);
   worker.once("exit", () => workers.delete(worker));
 };
+const dropDatabases: (() => Promise<void>)[] = [];
 const cleanup = async () => {
   await Promise.all([...workers].map((w) => w.terminate()));
   await children.stopAll();
+  for (const drop of dropDatabases.splice(0)) await drop().catch(() => {});
 };
 process.once("exit", () => children.killAllNow());
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -167,6 +179,7 @@ async function run(): Promise<void> {
     config.workers * config.devicesPerWorker,
   );
 
+  const databaseUrl = config.databaseUrl ? await freshDatabase(config.databaseUrl) : undefined;
   const profileDir = path.join(tmp, "profile");
   const gateway = await startGateway(children, {
     root,
@@ -177,6 +190,8 @@ async function run(): Promise<void> {
     blobDir,
     maxBlockSize: config.maxBlockSize,
     maxWaitMs: config.maxWaitMs,
+    signatureWorkers: config.signatureWorkers,
+    databaseUrl,
     nodeArgs: config.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   });
   console.log(`gateway ${gateway.url} (pid ${gateway.pid}), chain ${chain.rpcUrl}`);
@@ -519,7 +534,10 @@ async function run(): Promise<void> {
       chain: "hardhat node (automine), loopback JSON-RPC",
       gateway: {
         process: "offchain/representation/main.ts (node --import tsx)",
-        database: "PGlite (data dir in a temp dir)",
+        database: config.databaseUrl
+          ? "PostgreSQL server (loopback, fresh database)"
+          : "PGlite (data dir in a temp dir)",
+        signatureWorkers: config.signatureWorkers ?? "default (cores - 1)",
         maxBlockSize: config.maxBlockSize,
         maxWaitMs: config.maxWaitMs,
       },
@@ -541,7 +559,12 @@ async function run(): Promise<void> {
     results: figures,
     ceiling: ceilings,
   };
-  const outFile = path.join(root, "bench", "results", "ingest.json");
+  const outFile = path.join(
+    root,
+    "bench",
+    "results",
+    config.databaseUrl ? "ingest-postgres.json" : "ingest.json",
+  );
   await mkdir(path.dirname(outFile), { recursive: true });
   await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(root, outFile)}`);
@@ -591,4 +614,26 @@ function finiteOrNull(value: number): number | null {
 
 function fmt(value: number, digits = 1): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits });
+}
+
+/**
+ * A new, empty database on the server `url` names, dropped when the benchmark exits: a run never
+ * sees another run's outbox. Returns its URL.
+ */
+async function freshDatabase(url: string): Promise<string> {
+  const name = `dataledger_ingest_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const dropAfter = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.end();
+  };
+  dropDatabases.push(dropAfter);
+  const fresh = new URL(url);
+  fresh.pathname = `/${name}`;
+  return fresh.toString();
 }

@@ -22,6 +22,10 @@ export interface StartGatewayOptions {
   blobDir: string;
   maxBlockSize: number;
   maxWaitMs: number;
+  /** Key-recovery threads; the gateway's default (cores − 1) when absent. */
+  signatureWorkers?: number;
+  /** PostgreSQL instead of PGlite. */
+  databaseUrl?: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
   timeoutMs?: number;
@@ -61,10 +65,17 @@ export async function startGateway(
       String(options.maxBlockSize),
       "--max-wait-ms",
       String(options.maxWaitMs),
+      ...(options.signatureWorkers === undefined
+        ? []
+        : ["--signature-workers", String(options.signatureWorkers)]),
     ],
     {
       cwd: options.root,
-      env: { ...process.env, GATEWAY_PRIVATE_KEY: options.gatewayPrivateKey },
+      env: {
+        ...process.env,
+        GATEWAY_PRIVATE_KEY: options.gatewayPrivateKey,
+        DATABASE_URL: options.databaseUrl ?? "",
+      },
     },
   );
   const gateway: Omit<GatewayProcess, "url"> = {

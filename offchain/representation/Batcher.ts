@@ -116,7 +116,9 @@ export class Batcher {
         [root, members.map((r) => r.record_id)],
       );
       if (updated.length !== members.length) {
-        throw new Error(`packing ${root}: ${updated.length} of ${members.length} records claimable`);
+        throw new Error(
+          `packing ${root}: ${updated.length} of ${members.length} records claimable`,
+        );
       }
     });
     return { root, recordIds: rows.map((r) => r.record_id) };

@@ -32,7 +32,10 @@ export class DataBlockTree {
   static of(operations: readonly SignedOperation[]): DataBlockTree {
     const n = operations.length;
     if (n === 0) throw new RangeError("A data block needs at least one operation");
-    const leaves = operations.map((operation, index) => ({ index, hash: operationLeaf(operation) }));
+    const leaves = operations.map((operation, index) => ({
+      index,
+      hash: operationLeaf(operation),
+    }));
     leaves.sort((a, b) => Buffer.compare(a.hash, b.hash));
     const nodes = new Array<Uint8Array>(2 * n - 1);
     const treeIndex = new Int32Array(n);

@@ -121,7 +121,9 @@ export function createSignatureVerifier(
     } catch {
       return undefined; // r or s zero or not below the group order, or no point for r
     }
-    return Buffer.from(keccak256Bytes(publicKey.subarray(1))).subarray(12).toString("hex");
+    return Buffer.from(keccak256Bytes(publicKey.subarray(1)))
+      .subarray(12)
+      .toString("hex");
   };
   const matches = (operation: SignedOperation, address: string | undefined) =>
     address !== undefined && address === operation.source.slice(2).toLowerCase();

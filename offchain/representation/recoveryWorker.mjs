@@ -19,7 +19,12 @@ parentPort.on("message", ({ id, count, digests, signatures }) => {
     const sig = signature.subarray(i * 65, i * 65 + 65);
     let publicKey;
     try {
-      publicKey = secp.ecdsaRecover(sig.subarray(0, 64), sig[64] - 27, digest.subarray(i * 32, i * 32 + 32), false);
+      publicKey = secp.ecdsaRecover(
+        sig.subarray(0, 64),
+        sig[64] - 27,
+        digest.subarray(i * 32, i * 32 + 32),
+        false,
+      );
     } catch {
       continue; // r or s zero or not below the group order, or no point for r
     }

@@ -7,15 +7,8 @@ import { leafEncoding, leafHash, leafValues } from "../../../offchain/sdk/leafHa
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
 import { DataBlockTree } from "../../../offchain/representation/DataBlockTree.js";
-import {
-  checksumAddress,
-  keccak256Bytes,
-  keccak256Hex,
-} from "../../../offchain/shared/keccak.js";
-import {
-  operationLeaf,
-  recordStructHash,
-} from "../../../offchain/representation/recordHashing.js";
+import { checksumAddress, keccak256Bytes, keccak256Hex } from "../../../offchain/shared/keccak.js";
+import { operationLeaf, recordStructHash } from "../../../offchain/representation/recordHashing.js";
 
 // The gateway's fast hashing must give, byte for byte, what the SDK (viem) and OpenZeppelin's
 // StandardMerkleTree give: the ledger checks roots and proofs built by either.
