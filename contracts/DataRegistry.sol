@@ -166,6 +166,15 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     }
 
     /// @inheritdoc IDataRegistry
+    function recordSourceIds(bytes32[] calldata dataHashes) external view returns (uint64[] memory sourceIds) {
+        sourceIds = new uint64[](dataHashes.length);
+        for (uint256 i = 0; i < dataHashes.length; ++i) {
+            // Source ids start at 1, so 0 means no record (of any status) holds the hash.
+            sourceIds[i] = _records[dataHashes[i]].sourceId;
+        }
+    }
+
+    /// @inheritdoc IDataRegistry
     function getDataBlock(bytes32 root) external view returns (DataBlockView memory view_) {
         DataBlockHeader memory dataBlock = _dataBlocks[root];
         if (dataBlock.status == DataBlockStatus.None) return view_;

@@ -159,6 +159,10 @@ interface IDataRegistry {
     /// @notice The record with this data hash (status `None` when there is none).
     function getRecord(bytes32 dataHash) external view returns (RecordView memory);
 
+    /// @notice The source id of the record under each of `dataHashes`, 0 where there is none: a
+    /// gateway's duplicate check of a whole bulk request in one call instead of one per record.
+    function recordSourceIds(bytes32[] calldata dataHashes) external view returns (uint64[] memory sourceIds);
+
     /// @notice The data block with this root (status `None` when there is none).
     function getDataBlock(bytes32 root) external view returns (DataBlockView memory);
 

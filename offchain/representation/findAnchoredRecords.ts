@@ -4,14 +4,15 @@ import type { DataLedger } from "../../types/ethers-contracts/index.js";
 import type { NormalizedSubmission } from "./normalizeSubmission.js";
 import { RejectionError } from "./RejectionError.js";
 
+/** Hashes per `recordSourceIds` call: ~32 KB of calldata, far below any node's limits. */
+const CHUNK = 1_000;
+
 /**
  * The on-chain duplicate check of R2D validation for many records at once: the DUPLICATE_RECORD
- * rejection of each submission whose data hash the ledger already holds at `blockTag`. The reads
- * are issued together so that ethers' JSON-RPC provider packs them into a few batch requests
- * instead of one round trip (and one batch stall) per record. The calls are encoded and decoded by
- * hand (`RecordView` is a static struct): through the typed contract, ethers' ABI coder and
- * selector hashing cost more CPU than the rest of validation. A read that fails is that record's
- * CHAIN_UNAVAILABLE rejection, so the others are still decided.
+ * rejection of each submission whose data hash the ledger already holds at `blockTag`. One
+ * `recordSourceIds` call per thousand records (a call per record made the chain node, not the
+ * gateway, the bottleneck of bulk ingest). A read that fails is the CHAIN_UNAVAILABLE rejection
+ * of the records it covered.
  *
  * @example
  * const duplicates = await findAnchoredRecords(ledger, valid, head.number);
@@ -23,55 +24,41 @@ export async function findAnchoredRecords(
   blockTag: number,
 ): Promise<Map<Hex, RejectionError>> {
   const duplicates = new Map<Hex, RejectionError>();
-  const readRecord = await recordReader(ledger);
+  const chunks: (readonly NormalizedSubmission[])[] = [];
+  for (let i = 0; i < submissions.length; i += CHUNK) chunks.push(submissions.slice(i, i + CHUNK));
   await Promise.all(
-    submissions.map(async ({ recordId, operation }) => {
-      let onChain: { sourceId: bigint; status: bigint };
+    chunks.map(async (chunk) => {
+      let sourceIds: bigint[];
       try {
-        onChain = await readRecord(operation.record.dataHash as Hex, blockTag);
-      } catch (cause) {
-        duplicates.set(
-          recordId,
-          new RejectionError("CHAIN_UNAVAILABLE", "The ledger cannot be read right now", {}, cause),
+        sourceIds = await ledger.recordSourceIds(
+          chunk.map((s) => s.operation.record.dataHash),
+          { blockTag },
         );
+      } catch (cause) {
+        for (const { recordId } of chunk) {
+          duplicates.set(
+            recordId,
+            new RejectionError(
+              "CHAIN_UNAVAILABLE",
+              "The ledger cannot be read right now",
+              {},
+              cause,
+            ),
+          );
+        }
         return;
       }
-      if (Number(onChain.status) !== 0) {
+      for (const [i, { recordId }] of chunk.entries()) {
+        if (sourceIds[i] === 0n) continue;
         duplicates.set(
           recordId,
           new RejectionError("DUPLICATE_RECORD", "A record with this data hash is on-chain", {
             recordId,
-            sourceId: onChain.sourceId.toString(),
+            sourceId: sourceIds[i].toString(),
           }),
         );
       }
     }),
   );
   return duplicates;
-}
-
-// RecordView: dataHash, sourceId, formatId, sampledAt, recordedAt, status, revocationReason,
-// replaces, supersededBy; one 32-byte word each.
-const RECORD_VIEW_WORDS = 9;
-const SOURCE_ID_WORD = 1;
-const STATUS_WORD = 5;
-
-async function recordReader(
-  ledger: DataLedger,
-): Promise<(dataHash: Hex, blockTag: number) => Promise<{ sourceId: bigint; status: bigint }>> {
-  const runner = ledger.runner;
-  if (!runner?.call) {
-    return async (dataHash, blockTag) => ledger.getRecord(dataHash, { blockTag });
-  }
-  const call = runner.call.bind(runner);
-  const to = await ledger.getAddress();
-  const selector = ledger.interface.getFunction("getRecord").selector;
-  return async (dataHash, blockTag) => {
-    const result = await call({ to, data: `${selector}${dataHash.slice(2)}`, blockTag });
-    if (!/^0x[0-9a-fA-F]*$/.test(result) || result.length !== 2 + RECORD_VIEW_WORDS * 64) {
-      throw new Error(`getRecord returned ${result.length} hex characters, not a RecordView`);
-    }
-    const word = (i: number) => BigInt(`0x${result.slice(2 + i * 64, 2 + (i + 1) * 64)}`);
-    return { sourceId: word(SOURCE_ID_WORD), status: word(STATUS_WORD) };
-  };
 }

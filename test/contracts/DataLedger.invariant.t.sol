@@ -53,11 +53,15 @@ contract DataLedgerInvariantTest is Test, StdInvariant {
     function invariant_recordsOnlyFromAuthorisedActiveSources() public view {
         vm.assertEq(handler.unauthorisedAnchors(), 0, "ledger anchored a record without an authorised active source");
         uint256 domain = handler.HASH_DOMAIN();
+        bytes32[] memory hashes = new bytes32[](domain + 1);
+        for (uint256 i = 0; i <= domain; ++i) hashes[i] = handler.dataHashAt(i);
+        uint64[] memory sourceIds = ledger.recordSourceIds(hashes);
         for (uint256 i = 0; i <= domain; ++i) {
-            bytes32 dataHash = handler.dataHashAt(i);
+            bytes32 dataHash = hashes[i];
             RecordView memory stored = ledger.getRecord(dataHash);
             DataLedgerHandler.ModelRecord memory expected = handler.modelRecord(dataHash);
             vm.assertEq(uint256(stored.status), uint256(expected.status), "record status differs from the model");
+            vm.assertEq(uint256(sourceIds[i]), uint256(stored.sourceId), "batch read differs from getRecord");
             if (stored.status == RecordStatus.None) continue;
             vm.assertTrue(handler.acceptedByLedger(dataHash), "record appeared without an accepted submission");
             vm.assertTrue(handler.authorisedAtAnchor(dataHash), "record's source was not authorised when anchored");

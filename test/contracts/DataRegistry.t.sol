@@ -54,6 +54,21 @@ contract DataRegistryTest is LedgerFixture {
 
     // ---------------------------------------------------------------- direct submission
 
+    function test_recordSourceIds_namesTheSourceOfEachRecordedHashAndZeroElsewhere() public {
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        bytes32[] memory hashes = new bytes32[](3);
+        hashes[0] = keccak256("absent");
+        hashes[1] = DATA;
+        hashes[2] = bytes32(0);
+        uint64[] memory ids = ledger.recordSourceIds(hashes);
+        vm.assertEq(ids.length, 3, "one id per hash");
+        vm.assertEq(uint256(ids[0]), 0, "absent");
+        vm.assertEq(uint256(ids[1]), sourceId, "recorded");
+        vm.assertEq(uint256(ids[2]), 0, "zero hash");
+        vm.assertEq(ledger.recordSourceIds(new bytes32[](0)).length, 0, "empty");
+    }
+
     function test_submitRecord_anchorsTheRecord() public {
         RecordInput memory record = _record(DATA);
         vm.warp(START + 5);
