@@ -103,16 +103,18 @@ export async function acceptSubmissions(
   // record's other chain-backed checks were made at.
   const checkedAt = new Map<number, NormalizedSubmission[]>();
   // Signatures first, the whole request in one call: the verifier spreads it over its threads.
-  const signatures = await signatureVerifier(deps.validation).verifyMany(
-    fresh.map((c) => c.normalized.operation),
-  );
+  // The registry is synced once for the request, while the threads work.
+  const [signatures, head] = await Promise.all([
+    signatureVerifier(deps.validation).verifyMany(fresh.map((c) => c.normalized.operation)),
+    fresh.length > 0 ? deps.validation.registry.sync().catch(() => undefined) : undefined,
+  ]);
   await runPool([...fresh.entries()], VALIDATION_CONCURRENCY, async ([k, candidate]) => {
     try {
       const { blockNumber } = await validateSubmission(
         deps.validation,
         candidate.normalized,
         candidate.payload,
-        { onChainCheck: false, signatureValid: signatures[k] },
+        { onChainCheck: false, signatureValid: signatures[k], head },
       );
       const group = checkedAt.get(blockNumber) ?? [];
       group.push(candidate.normalized);

@@ -5,7 +5,7 @@ import { findAnchoredRecords } from "./findAnchoredRecords.js";
 import type { FormatSchemaCache } from "./FormatSchemaCache.js";
 import type { NormalizedSubmission } from "./normalizeSubmission.js";
 import { RejectionError } from "./RejectionError.js";
-import type { SourceRegistryCache } from "./SourceRegistryCache.js";
+import type { ChainHead, SourceRegistryCache } from "./SourceRegistryCache.js";
 
 export interface ValidationContext {
   domain: LedgerDomain;
@@ -31,6 +31,11 @@ export interface ValidateOptions {
   onChainCheck?: boolean;
   /** The signature's verdict, when the caller checked a whole request at once (`verifyMany`). */
   signatureValid?: boolean;
+  /**
+   * The registry's head, when the caller synced it once for a whole request: a sync per record
+   * is an RPC round trip per record.
+   */
+  head?: ChainHead;
 }
 
 const FORMAT_NONE = 0;
@@ -68,7 +73,7 @@ export async function validateSubmission(
     );
   }
 
-  const head = await context.registry.sync();
+  const head = options.head ?? (await context.registry.sync());
   const now = Math.max(Math.floor(Date.now() / 1000), head.timestamp);
   if (operation.deadline < now + context.minDeadlineMarginSec) {
     throw new RejectionError("SIGNATURE_EXPIRED", "Signature expires before it can be anchored", {
