@@ -94,7 +94,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const provider =
     config.provider ??
     (config.rpcUrl
-      ? new JsonRpcProvider(config.rpcUrl, undefined, { cacheTimeout: -1 })
+      ? new JsonRpcProvider(config.rpcUrl, undefined, { cacheTimeout: -1, batchStallTime: 0 })
       : undefined);
   if (!provider) throw new Error("createGateway needs rpcUrl or provider");
   const signer =

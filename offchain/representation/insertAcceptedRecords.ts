@@ -18,23 +18,29 @@ export async function insertAcceptedRecords(
   acceptedAt: number,
 ): Promise<Set<Hex>> {
   if (submissions.length === 0) return new Set();
+  // One JSON parameter rather than five text[] ones: JSON.stringify is native, while the
+  // driver escaped every array element in JavaScript.
   const rows = await tx.query<{ record_id: Hex }>(
     `insert into gateway_records
        (record_id, mode, operation, operation_hash, payload, status, accepted_at)
-     select r.record_id, r.mode, r.operation::jsonb, r.operation_hash, r.payload, 'accepted',
-            $6::bigint
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+     select r.record_id, r.mode, r.operation, r.operation_hash, r.payload, 'accepted', $2::bigint
+       from rows from (jsonb_to_recordset($1::jsonb)
+              as (record_id text, mode text, operation jsonb, operation_hash text, payload text))
             with ordinality as r(record_id, mode, operation, operation_hash, payload, ord)
       order by r.ord
      on conflict (record_id) do nothing
      returning record_id`,
     [
-      submissions.map((s) => s.recordId),
-      submissions.map((s) => s.mode),
-      submissions.map((s) => JSON.stringify(s.operation)),
-      submissions.map((s) => s.operationHash),
-      // Block-mode payloads wait here for the batcher, which publishes them with their block.
-      submissions.map((s) => (s.mode === "block" ? s.payloadText : null)),
+      JSON.stringify(
+        submissions.map((s) => ({
+          record_id: s.recordId,
+          mode: s.mode,
+          operation: s.operation,
+          operation_hash: s.operationHash,
+          // Block-mode payloads wait here for the batcher, which publishes them with their block.
+          payload: s.mode === "block" ? s.payloadText : null,
+        })),
+      ),
       acceptedAt,
     ],
   );

@@ -12,7 +12,7 @@ export interface NormalizedSubmission {
   recordId: Hex;
   mode: "block" | "relayed";
   operation: SignedOperation;
-  /** keccak256 of the canonical operation and mode: equal hashes mean "the same submission". */
+  /** keccak256 of the normalized operation and mode: equal hashes mean "the same submission". */
   operationHash: Hex;
   /** The canonical payload bytes, whose keccak256 is the data hash; stored in the BlobStore. */
   payloadBytes: Uint8Array;
@@ -80,8 +80,31 @@ export function normalizeSubmission(
     recordId: dataHash,
     mode,
     operation,
-    operationHash: keccak256Hex(canonicalJson({ mode, operation })),
+    operationHash: operationHash(mode, operation),
     payloadBytes,
     payloadText: canonical,
   };
+}
+
+/**
+ * keccak256 of the normalized fields in a fixed order: JSON of an array is unambiguous (strings
+ * are escaped, numbers are integers) and several times cheaper than canonical JSON of an object.
+ */
+function operationHash(
+  mode: string,
+  { source, record, deadline, signature }: SignedOperation,
+): Hex {
+  return keccak256Hex(
+    JSON.stringify([
+      mode,
+      source,
+      record.dataHash,
+      record.formatId,
+      record.metadataHash,
+      record.sampledAt,
+      record.uri,
+      deadline,
+      signature,
+    ]),
+  );
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -64,5 +64,56 @@ describe("offchain/storage: DirectoryBlobStore.putMany", () => {
     for (const [i, hash] of hashes.entries()) {
       expect(await reopened.get(hash)).to.deep.equal(items[i]);
     }
+  });
+});
+
+describe("offchain/storage: DirectoryBlobStore packs", () => {
+  const batch = (tag: string, n = 40) =>
+    Array.from({ length: n }, (_, i) => new TextEncoder().encode(`{"${tag}":${i}}`));
+
+  it("writes a large putMany as one pack file, idempotently, and reads every blob from it", async () => {
+    const store = new DirectoryBlobStore(await mkdtemp(path.join(tmpdir(), "blobs-")));
+    const items = batch("a");
+    items.push(items[3]);
+    const hashes = await store.putMany(items);
+    expect(hashes).to.deep.equal(items.map((bytes) => keccak256(bytes)));
+    expect(await readdir(store.directory)).to.deep.equal(["packs"]);
+    const packs = await readdir(path.join(store.directory, "packs"));
+    expect(packs).to.have.length(1);
+    expect(await store.putMany(items)).to.deep.equal(hashes);
+    expect(await readdir(path.join(store.directory, "packs"))).to.deep.equal(packs);
+    for (const [i, hash] of hashes.entries()) expect(await store.get(hash)).to.deep.equal(items[i]);
+    expect(await store.get(keccak256(new Uint8Array([9])))).to.equal(undefined);
+  });
+
+  it("finds blobs another instance (process) packed, also after its first look", async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "blobs-"));
+    const writer = new DirectoryBlobStore(directory);
+    const reader = new DirectoryBlobStore(directory);
+    const missing = keccak256(new TextEncoder().encode('{"b":0}'));
+    expect(await reader.get(missing)).to.equal(undefined); // no packs directory yet
+    const [first] = await writer.putMany(batch("a"));
+    expect(await reader.get(first)).to.deep.equal(batch("a")[0]);
+    const second = await writer.putMany(batch("b"));
+    expect(second[0]).to.equal(missing);
+    expect(await reader.get(missing)).to.deep.equal(batch("b")[0]);
+    expect(await new DirectoryBlobStore(directory).get(second[39])).to.deep.equal(batch("b")[39]);
+  });
+
+  it("detects a tampered packed blob and ignores a truncated pack", async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "blobs-"));
+    const hashes = await new DirectoryBlobStore(directory).putMany(batch("t"));
+    const [pack] = await readdir(path.join(directory, "packs"));
+    const file = path.join(directory, "packs", pack);
+    const bytes = await readFile(file);
+    const tampered = Buffer.from(bytes);
+    tampered[tampered.length - 2] ^= 1; // inside the last blob
+    await writeFile(file, tampered);
+    const reader = new DirectoryBlobStore(directory);
+    await expectCode(reader.get(hashes[39]), "BLOB_CORRUPTED");
+    expect(await reader.get(hashes[0])).to.deep.equal(batch("t")[0]);
+
+    await writeFile(file, bytes.subarray(0, 20)); // cut inside the table
+    expect(await new DirectoryBlobStore(directory).get(hashes[0])).to.equal(undefined);
   });
 });
