@@ -1,3 +1,4 @@
+import { JsonRpcApiProvider, toQuantity } from "ethers";
 import type { Hex } from "viem";
 
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
@@ -73,7 +74,14 @@ async function sourceIdReader(
   if (!runner?.call) {
     return (dataHashes, blockTag) => ledger.recordSourceIds(dataHashes, { blockTag });
   }
-  const call = runner.call.bind(runner);
+  // Through a JSON-RPC provider the request goes out as is: ethers' `call` turns the ~32 KB of
+  // calldata into bytes and back to hex in JavaScript, per request.
+  const provider = runner.provider;
+  const call =
+    provider instanceof JsonRpcApiProvider
+      ? ({ to, data, blockTag }: { to: string; data: string; blockTag: number }) =>
+          provider.send("eth_call", [{ to, data }, toQuantity(blockTag)]) as Promise<string>
+      : runner.call.bind(runner);
   const to = await ledger.getAddress();
   const selector = ledger.interface.getFunction("recordSourceIds").selector;
   return async (dataHashes, blockTag) => {
