@@ -66,6 +66,7 @@ const OPTIONS = {
   "max-wait-ms": { type: "string", default: "1000" },
   "signature-workers": { type: "string" },
   "database-url": { type: "string" },
+  out: { type: "string" },
   drain: { type: "string", default: "30" },
   "ceiling-ms": { type: "string", default: "3000" },
   profile: { type: "boolean", default: false },
@@ -88,6 +89,8 @@ if (opts.help) {
   --database-url <url>      run the gateway on this PostgreSQL server (a fresh database is
                             created and dropped) instead of PGlite; results go to
                             bench/results/ingest-postgres.json
+  --out <file>              results file name under bench/results (default ingest.json, or
+                            ingest-postgres.json with --database-url)
   --drain <s>               wait for accepted records to anchor after the load (default 30)
   --ceiling-ms <ms>         per implementation, secp256k1 recovery ceiling (default 3000)
   --profile                 run the gateway with --cpu-prof and summarise where it spent CPU`);
@@ -118,6 +121,7 @@ const config = {
   signatureWorkers:
     opts["signature-workers"] === undefined ? undefined : Math.floor(num("signature-workers")),
   databaseUrl: opts["database-url"],
+  out: opts.out,
 };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -563,7 +567,7 @@ async function run(): Promise<void> {
     root,
     "bench",
     "results",
-    config.databaseUrl ? "ingest-postgres.json" : "ingest.json",
+    path.basename(config.out ?? (config.databaseUrl ? "ingest-postgres.json" : "ingest.json")),
   );
   await mkdir(path.dirname(outFile), { recursive: true });
   await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);

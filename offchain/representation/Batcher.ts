@@ -79,16 +79,17 @@ export class Batcher {
     const root = tree.root;
     const sampled = operations.map((op) => op.record.sampledAt);
 
-    // Payloads wait in the outbox row (one durable write with the acceptance); they are
-    // published before the block commits, so a crash here only means publishing them again.
+    // Payloads wait in the outbox row (one durable write with the acceptance); they and the
+    // block document are published, side by side, before the block commits, so a crash here
+    // only means publishing them again.
     const payloads = members.filter((r) => r.payload !== null);
-    await this.options.blobStore.putMany(
-      payloads.map((r) => Buffer.from(r.payload!, "utf8")),
-      payloads.map((r) => r.record_id),
-    );
-    const documentHash = await this.options.blobStore.put(
-      toBytes(canonicalJson({ root, operations })),
-    );
+    const [, documentHash] = await Promise.all([
+      this.options.blobStore.putMany(
+        payloads.map((r) => Buffer.from(r.payload!, "utf8")),
+        payloads.map((r) => r.record_id),
+      ),
+      this.options.blobStore.put(toBytes(canonicalJson({ root, operations }))),
+    ]);
 
     await db.transaction(async (tx) => {
       await tx.query(

@@ -102,11 +102,22 @@ export async function acceptSubmissions(
   // The on-chain duplicate check is made for the whole request at once, at the block each
   // record's other chain-backed checks were made at.
   const checkedAt = new Map<number, NormalizedSubmission[]>();
-  // Signatures first, the whole request in one call: the verifier spreads it over its threads.
-  // The registry is synced once for the request, while the threads work.
+  // The registry is synced once for the request. The signatures are checked in one call (the
+  // verifier spreads them over its threads) and, as soon as the head is known, the duplicate
+  // check of every fresh record runs beside them and the validation loop: each of these waits
+  // on another process, and in sequence they made most of a request's latency.
+  const syncing =
+    fresh.length > 0 ? deps.validation.registry.sync().catch(() => undefined) : undefined;
+  const early = Promise.resolve(syncing).then(async (at) => {
+    if (!at) return undefined;
+    const group = fresh.map((c) => c.normalized);
+    const found = await findAnchoredRecords(deps.validation.ledger, group, at.number);
+    return { blockNumber: at.number, found };
+  });
+  early.catch(() => {}); // settled below; never an unhandled rejection meanwhile
   const [signatures, head] = await Promise.all([
     signatureVerifier(deps.validation).verifyMany(fresh.map((c) => c.normalized.operation)),
-    fresh.length > 0 ? deps.validation.registry.sync().catch(() => undefined) : undefined,
+    syncing,
   ]);
   await runPool([...fresh.entries()], VALIDATION_CONCURRENCY, async ([k, candidate]) => {
     try {
@@ -123,11 +134,18 @@ export async function acceptSubmissions(
       verdicts[candidate.index].error = asBaseError(error);
     }
   });
+  const checkedEarly = await early.catch(() => undefined);
   const anchored = new Map<string, BaseError>();
   await Promise.all(
     [...checkedAt].map(async ([blockNumber, group]) => {
-      const found = await findAnchoredRecords(deps.validation.ledger, group, blockNumber);
-      for (const [recordId, error] of found) anchored.set(recordId, error);
+      const found =
+        checkedEarly?.blockNumber === blockNumber
+          ? checkedEarly.found
+          : await findAnchoredRecords(deps.validation.ledger, group, blockNumber);
+      for (const { recordId } of group) {
+        const error = found.get(recordId);
+        if (error) anchored.set(recordId, error);
+      }
     }),
   );
   for (const candidate of fresh) {
