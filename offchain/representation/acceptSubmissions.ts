@@ -46,9 +46,9 @@ const VALIDATION_CONCURRENCY = 8;
 /**
  * The R2D accept path (Y.4561 7.1.1 collection, validation, hashing, encapsulation): validates
  * each item on its own, then stores the valid ones with their payloads in one database
- * transaction (a relayed record's payload goes to the BlobStore first: content-addressed, so a
- * crash before the commit only leaves an unreferenced blob). Only after that commit may the caller answer "accepted": from then on the
- * outbox owns the record until it is anchored.
+ * statement (a relayed record's payload goes to the BlobStore first: content-addressed, so a
+ * crash before the commit only leaves an unreferenced blob). Only after that commit may the
+ * caller answer "accepted": from then on the outbox owns the record until it is anchored.
  *
  * Resubmitting an accepted record (same operation and mode) is an idempotent retry and reports
  * its current status; the same data hash with another operation is DUPLICATE_RECORD.
@@ -76,12 +76,40 @@ export async function acceptSubmissions(
     }
   }
 
-  // Retries and conflicts are settled against the outbox before any chain read: a retry of an
-  // accepted record must succeed even once its signature has expired or it is anchored.
-  const existing = await findExisting(
-    deps.db,
-    candidates.map((c) => c.normalized.recordId),
-  );
+  // Each record id is checked once per request; later copies share its verdict.
+  const firstOf = new Map<string, (typeof candidates)[number]>();
+  for (const candidate of candidates) {
+    if (!firstOf.has(candidate.normalized.recordId)) {
+      firstOf.set(candidate.normalized.recordId, candidate);
+    }
+  }
+  const checked = [...firstOf.values()];
+
+  // Four waits on other processes run side by side, as in sequence they made most of a
+  // request's latency: the outbox lookup of retries, the registry sync (once per request), the
+  // signature threads (the whole request in one call) and, once the head is known, the on-chain
+  // duplicate check. Retries are still settled against the outbox before any chain verdict is
+  // used: a retry of an accepted record succeeds even once its signature has expired or it is
+  // anchored.
+  const syncing =
+    checked.length > 0 ? deps.validation.registry.sync().catch(() => undefined) : undefined;
+  const early = Promise.resolve(syncing).then(async (at) => {
+    if (!at) return undefined;
+    const group = checked.map((c) => c.normalized);
+    const found = await findAnchoredRecords(deps.validation.ledger, group, at.number);
+    return { blockNumber: at.number, found };
+  });
+  early.catch(() => {}); // settled below; never an unhandled rejection meanwhile
+  const [existing, signatureList, head] = await Promise.all([
+    findExisting(
+      deps.db,
+      checked.map((c) => c.normalized.recordId),
+    ),
+    signatureVerifier(deps.validation).verifyMany(checked.map((c) => c.normalized.operation)),
+    syncing,
+  ]);
+  const signatureOf = new Map(checked.map((c, i) => [c.normalized.recordId, signatureList[i]]));
+
   const fresh: typeof candidates = [];
   const firstInRequest = new Map<string, NormalizedSubmission>();
   for (const candidate of candidates) {
@@ -102,30 +130,17 @@ export async function acceptSubmissions(
   // The on-chain duplicate check is made for the whole request at once, at the block each
   // record's other chain-backed checks were made at.
   const checkedAt = new Map<number, NormalizedSubmission[]>();
-  // The registry is synced once for the request. The signatures are checked in one call (the
-  // verifier spreads them over its threads) and, as soon as the head is known, the duplicate
-  // check of every fresh record runs beside them and the validation loop: each of these waits
-  // on another process, and in sequence they made most of a request's latency.
-  const syncing =
-    fresh.length > 0 ? deps.validation.registry.sync().catch(() => undefined) : undefined;
-  const early = Promise.resolve(syncing).then(async (at) => {
-    if (!at) return undefined;
-    const group = fresh.map((c) => c.normalized);
-    const found = await findAnchoredRecords(deps.validation.ledger, group, at.number);
-    return { blockNumber: at.number, found };
-  });
-  early.catch(() => {}); // settled below; never an unhandled rejection meanwhile
-  const [signatures, head] = await Promise.all([
-    signatureVerifier(deps.validation).verifyMany(fresh.map((c) => c.normalized.operation)),
-    syncing,
-  ]);
-  await runPool([...fresh.entries()], VALIDATION_CONCURRENCY, async ([k, candidate]) => {
+  await runPool(fresh, VALIDATION_CONCURRENCY, async (candidate) => {
     try {
       const { blockNumber } = await validateSubmission(
         deps.validation,
         candidate.normalized,
         candidate.payload,
-        { onChainCheck: false, signatureValid: signatures[k], head },
+        {
+          onChainCheck: false,
+          signatureValid: signatureOf.get(candidate.normalized.recordId),
+          head,
+        },
       );
       const group = checkedAt.get(blockNumber) ?? [];
       group.push(candidate.normalized);
@@ -168,21 +183,22 @@ export async function acceptSubmissions(
   }
 
   const acceptedAt = Date.now();
-  await deps.db.transaction(async (tx) => {
-    const created = await insertAcceptedRecords(
-      tx,
-      valid.map((c) => c.normalized),
-      acceptedAt,
-    );
-    const raced = valid.filter((c) => !created.has(c.normalized.recordId));
-    for (const { index, normalized } of valid) {
-      if (!created.has(normalized.recordId)) continue;
-      verdicts[index].status = "accepted";
-      verdicts[index].created = true;
-    }
-    if (raced.length === 0) return;
-    // Another request stored these record ids between our lookup and this insert.
-    const rows = await tx.query<{
+  // One statement, atomic on its own: an explicit transaction only added two round trips.
+  const created = await insertAcceptedRecords(
+    deps.db,
+    valid.map((c) => c.normalized),
+    acceptedAt,
+  );
+  const raced = valid.filter((c) => !created.has(c.normalized.recordId));
+  for (const { index, normalized } of valid) {
+    if (!created.has(normalized.recordId)) continue;
+    verdicts[index].status = "accepted";
+    verdicts[index].created = true;
+  }
+  if (raced.length > 0) {
+    // Another request stored these record ids between our lookup and this insert (committed,
+    // since ours conflicted with it).
+    const rows = await deps.db.query<{
       record_id: string;
       operation_hash: string;
       status: RecordStatus;
@@ -201,7 +217,7 @@ export async function acceptSubmissions(
         verdict.error = duplicate(normalized.recordId);
       }
     }
-  });
+  }
   if (valid.some((c) => verdicts[c.index].created)) deps.onAccepted?.();
   return settleWithinRequest(verdicts, candidates);
 }
