@@ -1,4 +1,4 @@
-import { toBytes, type Hex } from "viem";
+import type { Hex } from "viem";
 
 import { canonicalJson } from "../sdk/canonicalJson.js";
 import type { SignedOperation } from "../sdk/types.js";
@@ -71,7 +71,7 @@ export class Batcher {
     const due = rows.length >= maxBlockSize || now - Number(rows[0].accepted_at) >= maxWaitMs;
     if (!due) return undefined;
 
-    const tree = DataBlockTree.of(rows.map((r) => r.operation));
+    const tree = await DataBlockTree.build(rows.map((r) => r.operation));
     // The block lists its operations in leaf order, so a record's leaf index is its position
     // in the document and its proof can be read from the stored nodes alone.
     const members = tree.order.map((i) => rows[i]);
@@ -88,7 +88,7 @@ export class Batcher {
         payloads.map((r) => Buffer.from(r.payload!, "utf8")),
         payloads.map((r) => r.record_id),
       ),
-      this.options.blobStore.put(toBytes(canonicalJson({ root, operations }))),
+      blockDocument(root, operations).then((document) => this.options.blobStore.put(document)),
     ]);
 
     await db.transaction(async (tx) => {
@@ -124,4 +124,23 @@ export class Batcher {
     });
     return { root, recordIds: rows.map((r) => r.record_id) };
   }
+}
+
+/**
+ * The block document, canonical JSON of `{ root, operations }` (RFC 8785: "operations" sorts
+ * before "root"), built a slice of operations at a time so the event loop keeps serving requests.
+ *
+ * @example
+ * const bytes = await blockDocument(tree.root, operations);
+ */
+export async function blockDocument(
+  root: Hex,
+  operations: readonly SignedOperation[],
+): Promise<Buffer> {
+  const parts: string[] = [];
+  for (let i = 0; i < operations.length; i += 256) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const operation of operations.slice(i, i + 256)) parts.push(canonicalJson(operation));
+  }
+  return Buffer.from(`{"operations":[${parts.join(",")}],"root":${canonicalJson(root)}}`, "utf8");
 }

@@ -2,10 +2,12 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { getAddress, keccak256, toBytes, toHex, type Address, type Hex } from "viem";
 
+import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
 import { hashRecordStruct } from "../../../offchain/sdk/hashRecordStruct.js";
 import { leafEncoding, leafHash, leafValues } from "../../../offchain/sdk/leafHash.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
+import { blockDocument } from "../../../offchain/representation/Batcher.js";
 import { DataBlockTree } from "../../../offchain/representation/DataBlockTree.js";
 import { checksumAddress, keccak256Bytes, keccak256Hex } from "../../../offchain/shared/keccak.js";
 import { operationLeaf, recordStructHash } from "../../../offchain/representation/recordHashing.js";
@@ -103,5 +105,18 @@ describe("DataBlockTree stored nodes", () => {
     });
     expect(() => DataBlockTree.proofFromNodes(nodes, 23)).to.throw(RangeError);
     expect(() => DataBlockTree.proofFromNodes(nodes.subarray(32), 0)).to.throw(RangeError);
+  });
+});
+
+describe("data block building that yields to the event loop", () => {
+  it("DataBlockTree.build gives `of`'s tree and blockDocument gives canonical JSON", async () => {
+    const operations = Array.from({ length: 600 }, (_, i) => operation(i + 7));
+    const built = await DataBlockTree.build(operations, 64);
+    const reference = DataBlockTree.of(operations);
+    expect(built.root).to.equal(reference.root);
+    expect(built.order).to.deep.equal(reference.order);
+    expect(built.nodes().equals(reference.nodes())).to.equal(true);
+    const document = await blockDocument(built.root, operations);
+    expect(document.toString("utf8")).to.equal(canonicalJson({ root: built.root, operations }));
   });
 });
