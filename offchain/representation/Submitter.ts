@@ -274,13 +274,12 @@ export class Submitter {
             receipt: NonNullable<Awaited<ReturnType<Provider["getTransactionReceipt"]>>>;
           }
         | undefined;
-      for (const row of [...group].reverse()) {
-        const receipt = await provider.getTransactionReceipt(row.tx_hash);
-        if (receipt) {
-          mined = { row, receipt };
-          break;
-        }
-      }
+      const candidates = [...group].reverse();
+      const receipts = await Promise.all(
+        candidates.map((row) => provider.getTransactionReceipt(row.tx_hash)),
+      );
+      const found = receipts.findIndex((receipt) => receipt !== null);
+      if (found >= 0) mined = { row: candidates[found], receipt: receipts[found]! };
       if (mined) {
         const { row, receipt } = mined;
         if (latest - receipt.blockNumber + 1 < this.#o.confirmations) continue;
@@ -366,8 +365,13 @@ export class Submitter {
        from gateway_txs where status = 'mined' and block_number > $1`,
       [latest - this.#o.reorgDepth],
     );
-    for (const row of rows) {
-      const block = row.block_number <= latest ? await provider.getBlock(row.block_number) : null;
+    // Read together (one JSON-RPC batch): one round trip per recent transaction, in sequence,
+    // delayed every confirmation behind it while the gateway was busy.
+    const blocks = await Promise.all(
+      rows.map((row) => (row.block_number <= latest ? provider.getBlock(row.block_number) : null)),
+    );
+    for (const [i, row] of rows.entries()) {
+      const block = blocks[i];
       if (block && block.hash === row.block_hash) continue;
       const subject: Subject = { kind: row.subject_kind, id: row.subject_id };
       this.#o.onEvent?.("reorged", { ...subject, blockNumber: row.block_number });
