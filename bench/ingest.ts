@@ -65,6 +65,7 @@ const OPTIONS = {
   "max-block-size": { type: "string", default: "4096" },
   "max-wait-ms": { type: "string", default: "1000" },
   "signature-workers": { type: "string" },
+  "max-backlog": { type: "string" },
   "database-url": { type: "string" },
   out: { type: "string" },
   drain: { type: "string", default: "30" },
@@ -86,6 +87,8 @@ if (opts.help) {
   --max-block-size <n>      gateway data block size (default 4096)
   --max-wait-ms <ms>        gateway batching window (default 1000)
   --signature-workers <n>   gateway key-recovery threads (default: the gateway's, cores - 1)
+  --max-backlog <n>         records waiting for a block before the gateway answers
+                            GATEWAY_BUSY (default: the gateway's, 4 blocks' worth)
   --database-url <url>      run the gateway on this PostgreSQL server (a fresh database is
                             created and dropped) instead of PGlite; results go to
                             bench/results/ingest-postgres.json
@@ -121,6 +124,7 @@ const config = {
   signatureWorkers:
     opts["signature-workers"] === undefined ? undefined : Math.floor(num("signature-workers")),
   databaseUrl: opts["database-url"],
+  maxBacklog: opts["max-backlog"] === undefined ? undefined : Math.floor(num("max-backlog")),
   out: opts.out,
 };
 
@@ -195,6 +199,7 @@ async function run(): Promise<void> {
     maxBlockSize: config.maxBlockSize,
     maxWaitMs: config.maxWaitMs,
     signatureWorkers: config.signatureWorkers,
+    maxBacklog: config.maxBacklog,
     databaseUrl,
     nodeArgs: config.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   });
@@ -348,6 +353,8 @@ async function run(): Promise<void> {
   const inWindow = stats.filter((s) => s.doneAt >= measureFrom && s.doneAt <= endAt);
   const acceptedInWindow = inWindow.reduce((sum, s) => sum + s.accepted, 0);
   const rejectedInWindow = inWindow.reduce((sum, s) => sum + s.rejected, 0);
+  // Requests the gateway turned away whole (GATEWAY_BUSY) and the devices sent again.
+  const deferredInWindow = inWindow.filter((s) => s.deferred).length;
   const rejections: Record<string, number> = {};
   for (const s of stats) {
     for (const [code, n] of Object.entries(s.errors))
@@ -391,6 +398,7 @@ async function run(): Promise<void> {
     unanchoredSamples,
     acceptedInWindow,
     rejectedInWindow,
+    deferredRequestsInWindow: deferredInWindow,
     rejections,
     acceptedTotal,
     anchoredTotal,
@@ -432,6 +440,12 @@ async function run(): Promise<void> {
       goal: Object.entries(rejections)
         .map(([c, n]) => `${c} ${n}`)
         .join(", "),
+      verdict: "",
+    },
+    {
+      metric: "requests deferred in window",
+      measured: fmt(deferredInWindow),
+      goal: "503 GATEWAY_BUSY (backlog full), resent after 100 ms",
       verdict: "",
     },
     {
@@ -542,6 +556,7 @@ async function run(): Promise<void> {
           ? "PostgreSQL server (loopback, fresh database)"
           : "PGlite (data dir in a temp dir)",
         signatureWorkers: config.signatureWorkers ?? "default (cores - 1)",
+        maxBacklog: config.maxBacklog ?? "default (4 x maxBlockSize)",
         maxBlockSize: config.maxBlockSize,
         maxWaitMs: config.maxWaitMs,
       },

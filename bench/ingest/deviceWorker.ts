@@ -42,6 +42,11 @@ export interface RequestStat {
   errors: Record<string, number>;
   /** One accepted record of the request, followed to "anchored" by the main thread. */
   sample?: Hex;
+  /**
+   * The gateway's backlog was full (503 GATEWAY_BUSY): nothing was stored and the device sends
+   * the same records again shortly. Not a rejection; `sentAt` of the resend is the first send's.
+   */
+  deferred?: boolean;
 }
 
 export type DeviceWorkerMessage =
@@ -61,7 +66,12 @@ export type DeviceWorkerCommand = { type: "start"; endAt: number };
 interface Body {
   ndjson: string;
   records: number;
+  /** When the device first sent these records, if it is resending them. */
+  firstSentAt?: number;
 }
+
+/** How long a device waits after GATEWAY_BUSY: shorter than Retry-After's 1 s, to keep load on. */
+const BUSY_BACKOFF_MS = 100;
 
 const data = workerData as DeviceWorkerData;
 const port = parentPort!;
@@ -133,9 +143,10 @@ port.once("message", async (command: DeviceWorkerCommand) => {
   };
   const loop = async () => {
     while (epochMs() < command.endAt) {
-      const { ndjson, records } = await take();
+      const body = await take();
+      const { ndjson, records } = body;
       const stat: RequestStat = {
-        sentAt: epochMs(),
+        sentAt: body.firstSentAt ?? epochMs(),
         doneAt: 0,
         records,
         accepted: 0,
@@ -157,8 +168,13 @@ port.once("message", async (command: DeviceWorkerCommand) => {
         });
         const text = await response.text();
         stat.doneAt = epochMs();
-        if (!response.ok) {
-          fail(requestErrorCode(response.status, text));
+        const code = response.ok ? undefined : requestErrorCode(response.status, text);
+        if (code === "GATEWAY_BUSY") {
+          stat.deferred = true;
+          bodies.unshift({ ...body, firstSentAt: stat.sentAt });
+          await new Promise((resolve) => setTimeout(resolve, BUSY_BACKOFF_MS));
+        } else if (code) {
+          fail(code);
         } else {
           for (const verdict of (JSON.parse(text) as { results: Verdict[] }).results) {
             if (verdict.error) {

@@ -24,6 +24,8 @@ export interface StartGatewayOptions {
   maxWaitMs: number;
   /** Key-recovery threads; the gateway's default (cores − 1) when absent. */
   signatureWorkers?: number;
+  /** Records waiting for a block before GATEWAY_BUSY; the gateway's default when absent. */
+  maxBacklog?: number;
   /** PostgreSQL instead of PGlite. */
   databaseUrl?: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
@@ -65,6 +67,7 @@ export async function startGateway(
       String(options.maxBlockSize),
       "--max-wait-ms",
       String(options.maxWaitMs),
+      ...(options.maxBacklog === undefined ? [] : ["--max-backlog", String(options.maxBacklog)]),
       ...(options.signatureWorkers === undefined
         ? []
         : ["--signature-workers", String(options.signatureWorkers)]),

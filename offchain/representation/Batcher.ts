@@ -39,7 +39,26 @@ export interface PackedBlock {
  * const packed = await batcher.tick(); // call from a loop
  */
 export class Batcher {
+  /** Block-mode records waiting to be packed, as counted at the end of the last tick. */
+  #counted = 0;
+  /** Records the accept path reported since that count. */
+  #acceptedSince = 0;
+
   constructor(readonly options: BatcherOptions) {}
+
+  /**
+   * About how many accepted block-mode records wait for a block: the gateway turns new
+   * submissions away (GATEWAY_BUSY) above a limit, so that an overload shows up as backpressure
+   * on devices instead of an ever longer wait for anchoring. Recounted every tick.
+   */
+  backlog(): number {
+    return this.#counted + this.#acceptedSince;
+  }
+
+  /** Called by the accept path after it stored `count` block-mode records. */
+  noteAccepted(count: number): void {
+    this.#acceptedSince += count;
+  }
 
   /** Packs every block that is due now; returns them in packing order. */
   async tick(now = Date.now()): Promise<PackedBlock[]> {
@@ -50,6 +69,12 @@ export class Batcher {
       packed.push(block);
     }
     if (packed.length > 0) this.options.onPacked?.();
+    const acceptedBefore = this.#acceptedSince;
+    const [{ n }] = await this.options.db.query<{ n: number }>(
+      "select count(*)::int as n from gateway_records where status = 'accepted' and mode = 'block'",
+    );
+    this.#counted = n;
+    this.#acceptedSince -= acceptedBefore; // what was accepted during the count stays counted
     return packed;
   }
 

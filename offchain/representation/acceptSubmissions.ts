@@ -32,8 +32,10 @@ export interface AcceptDependencies {
   blobStore: BlobStore;
   validation: ValidationContext;
   maxPayloadBytes: number;
-  /** Called after a commit that stored at least one record (wakes the batcher). */
-  onAccepted?: () => void;
+  /** Called after a commit that stored at least one record, with how many in block mode. */
+  onAccepted?: (blockRecords: number) => void;
+  /** True while the gateway turns new submissions away (GATEWAY_BUSY): its backlog is full. */
+  isBusy?: () => boolean;
 }
 
 /** A request item: either a submission whose envelope parsed, or the reason it did not. */
@@ -218,7 +220,11 @@ export async function acceptSubmissions(
       }
     }
   }
-  if (valid.some((c) => verdicts[c.index].created)) deps.onAccepted?.();
+  if (valid.some((c) => verdicts[c.index].created)) {
+    deps.onAccepted?.(
+      valid.filter((c) => verdicts[c.index].created && c.normalized.mode === "block").length,
+    );
+  }
   return settleWithinRequest(verdicts, candidates);
 }
 

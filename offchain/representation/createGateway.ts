@@ -43,7 +43,15 @@ export interface GatewayConfig {
     | "fromBlock"
     | "maxPerTick"
   >;
-  limits?: Partial<GatewayLimits> & { maxPayloadBytes?: number; minDeadlineMarginSec?: number };
+  limits?: Partial<GatewayLimits> & {
+    maxPayloadBytes?: number;
+    minDeadlineMarginSec?: number;
+    /**
+     * Accepted block-mode records that may wait for a data block before new submissions get
+     * GATEWAY_BUSY (503, Retry-After). Default: 4 blocks' worth, at least 1,000.
+     */
+    maxBacklog?: number;
+  };
   /** Pause of the background loops; they are also woken when work arrives. */
   pollMs?: number;
   /** Worker threads recovering signature keys; 0 (default) recovers on the calling thread. */
@@ -114,10 +122,12 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const limits = { ...DEFAULT_LIMITS, ...config.limits };
   const pollMs = config.pollMs ?? 200;
 
+  const maxBlockSize = config.batch?.maxBlockSize ?? 256;
+  const maxBacklog = config.limits?.maxBacklog ?? Math.max(1_000, 4 * maxBlockSize);
   const batcher = new Batcher({
     db,
     blobStore,
-    maxBlockSize: config.batch?.maxBlockSize ?? 256,
+    maxBlockSize,
     maxWaitMs: config.batch?.maxWaitMs ?? 2_000,
     onPacked: () => submitLoop.wake(),
   });
@@ -150,10 +160,12 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         ledger: reader,
         minDeadlineMarginSec: limits.minDeadlineMarginSec,
       },
-      onAccepted: () => {
+      onAccepted: (blockRecords) => {
+        batcher.noteAccepted(blockRecords);
         batchLoop.wake();
         submitLoop.wake();
       },
+      isBusy: () => batcher.backlog() >= maxBacklog,
     },
   });
 

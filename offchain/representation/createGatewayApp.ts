@@ -38,6 +38,9 @@ export interface GatewayAppDependencies {
   limits: GatewayLimits;
 }
 
+/** What a GATEWAY_BUSY answer asks devices to wait. */
+const RETRY_AFTER_SEC = 1;
+
 const errorResponse = (description: string) => ({
   content: { "application/json": { schema: ErrorSchema } },
   description,
@@ -82,6 +85,23 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
     bodyLimit({ maxSize: deps.limits.maxBulkBytes, onError: tooLarge(deps.limits.maxBulkBytes) }),
   );
 
+  // Turned away before the body is parsed: a full backlog must cost the gateway next to nothing.
+  // The body is still drained, since an unread body makes the server drop a keep-alive
+  // connection and the device would see a network error instead of the 503.
+  const busyGate = async (c: Context, next: () => Promise<void>) => {
+    if (c.req.method === "POST" && deps.accept.isBusy?.()) {
+      await c.req.raw.arrayBuffer().catch(() => undefined);
+      throw new RejectionError(
+        "GATEWAY_BUSY",
+        "Too many accepted records wait for anchoring; retry later",
+        { retryAfterSec: RETRY_AFTER_SEC },
+      );
+    }
+    await next();
+  };
+  app.use("/v1/records", busyGate);
+  app.use("/v1/records/bulk", busyGate);
+
   const submitRoute = createRoute({
     method: "post",
     path: "/v1/records",
@@ -104,6 +124,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       409: errorResponse("Another submission holds this data hash"),
       413: errorResponse("Body or payload too large"),
       422: errorResponse("Data hash, format or schema check failed"),
+      503: errorResponse("Backlog full (GATEWAY_BUSY, Retry-After) or chain unavailable"),
     },
   });
 
@@ -143,6 +164,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       },
       400: errorResponse("Body is not a JSON array / NDJSON"),
       413: errorResponse("Too many items or too large a body"),
+      503: errorResponse("Backlog full (GATEWAY_BUSY, Retry-After): nothing was stored"),
     },
   });
 
@@ -265,7 +287,11 @@ function errorJson(c: Context, error: BaseError) {
       : error.retryable
         ? rejectionStatus.CHAIN_UNAVAILABLE
         : rejectionStatus.INTERNAL;
-  if (status >= 500) console.error("[representation] R2D request failed:", error);
+  if (error.code === "GATEWAY_BUSY") {
+    c.header("Retry-After", String(RETRY_AFTER_SEC));
+  } else if (status >= 500) {
+    console.error("[representation] R2D request failed:", error);
+  }
   return c.json(errorBody(error), status);
 }
 

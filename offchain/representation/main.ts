@@ -104,6 +104,7 @@ async function run(config: GatewayProcessConfig): Promise<void> {
     blobDir: config.blobDir,
     schemaBaseDir: config.schemaDir,
     batch: { maxBlockSize: config.maxBlockSize, maxWaitMs: config.maxWaitMs },
+    limits: { maxBacklog: config.maxBacklog },
     submit: { confirmations: config.confirmations },
     pollMs: config.pollMs,
     signatureWorkers: config.signatureWorkers,

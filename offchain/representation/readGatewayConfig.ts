@@ -23,6 +23,8 @@ export interface GatewayProcessConfig {
   port: number;
   maxBlockSize: number;
   maxWaitMs: number;
+  /** Records waiting for a block before submissions get GATEWAY_BUSY; absent: the default. */
+  maxBacklog?: number;
   pollMs: number;
   /** Worker threads recovering signature keys (0: on the main thread). */
   signatureWorkers: number;
@@ -57,6 +59,8 @@ export const GATEWAY_USAGE = `Usage: main.ts [options]   (runs the representatio
   --port <n>               listen port, 0 picks one (default 8080) env PORT
   --max-block-size <n>     records per data block (default 256)
   --max-wait-ms <n>        longest a record waits for its block (default 2000)
+  --max-backlog <n>        records waiting for a block before new submissions get
+                           503 GATEWAY_BUSY (default 4 blocks' worth, at least 1000)
   --poll-ms <n>            pause of the batcher and submitter loops (default 200)
   --signature-workers <n>  threads recovering signature keys, 0 = main thread
                            (default: cores - 1, at most 4)
@@ -76,6 +80,7 @@ const OPTIONS = {
   port: { type: "string" },
   "max-block-size": { type: "string" },
   "max-wait-ms": { type: "string" },
+  "max-backlog": { type: "string" },
   "poll-ms": { type: "string" },
   "signature-workers": { type: "string" },
   confirmations: { type: "string" },
@@ -156,6 +161,10 @@ export function readGatewayConfig(
     port: integer("port", setting("port", "PORT") ?? "8080", 0, 65_535),
     maxBlockSize: integer("max-block-size", flag("max-block-size") ?? "256", 1, 100_000),
     maxWaitMs: integer("max-wait-ms", flag("max-wait-ms") ?? "2000", 0),
+    maxBacklog:
+      flag("max-backlog") === undefined
+        ? undefined
+        : integer("max-backlog", flag("max-backlog")!, 1),
     pollMs: integer("poll-ms", flag("poll-ms") ?? "200", 1),
     signatureWorkers: integer(
       "signature-workers",
