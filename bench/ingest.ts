@@ -87,7 +87,7 @@ if (opts.help) {
   --max-block-size <n>      gateway data block size (default 4096)
   --max-wait-ms <ms>        gateway batching window (default 1000)
   --signature-workers <n>   gateway key-recovery threads (default: the gateway's, cores - 1)
-  --max-backlog <n>         records waiting for a block before the gateway answers
+  --max-backlog <n>         records waiting to be anchored before the gateway answers
                             GATEWAY_BUSY (default: the gateway's, 4 blocks' worth)
   --database-url <url>      run the gateway on this PostgreSQL server (a fresh database is
                             created and dropped) instead of PGlite; results go to

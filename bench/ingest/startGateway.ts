@@ -24,7 +24,7 @@ export interface StartGatewayOptions {
   maxWaitMs: number;
   /** Key-recovery threads; the gateway's default (cores − 1) when absent. */
   signatureWorkers?: number;
-  /** Records waiting for a block before GATEWAY_BUSY; the gateway's default when absent. */
+  /** Records waiting to be anchored before GATEWAY_BUSY; the gateway's default when absent. */
   maxBacklog?: number;
   /** PostgreSQL instead of PGlite. */
   databaseUrl?: string;

@@ -39,7 +39,7 @@ export interface PackedBlock {
  * const packed = await batcher.tick(); // call from a loop
  */
 export class Batcher {
-  /** Block-mode records waiting to be packed, as counted at the end of the last tick. */
+  /** Block-mode records waiting to be anchored, as counted at the end of the last tick. */
   #counted = 0;
   /** Records the accept path reported since that count. */
   #acceptedSince = 0;
@@ -47,7 +47,7 @@ export class Batcher {
   constructor(readonly options: BatcherOptions) {}
 
   /**
-   * About how many accepted block-mode records wait for a block: the gateway turns new
+   * About how many accepted block-mode records wait to be anchored: the gateway turns new
    * submissions away (GATEWAY_BUSY) above a limit, so that an overload shows up as backpressure
    * on devices instead of an ever longer wait for anchoring. Recounted every tick.
    */
@@ -70,8 +70,12 @@ export class Batcher {
     }
     if (packed.length > 0) this.options.onPacked?.();
     const acceptedBefore = this.#acceptedSince;
+    // Waiting means not yet anchored: unpacked, or in a block not yet anchored (a submitter
+    // that falls behind must slow acceptance down as much as a batcher that does).
     const [{ n }] = await this.options.db.query<{ n: number }>(
-      "select count(*)::int as n from gateway_records where status = 'accepted' and mode = 'block'",
+      `select (select count(*) from gateway_records where status = 'accepted' and mode = 'block')
+            + (select coalesce(sum(count), 0) from gateway_blocks
+               where status in ('packed', 'submitted'))::int as n`,
     );
     this.#counted = n;
     this.#acceptedSince -= acceptedBefore; // what was accepted during the count stays counted

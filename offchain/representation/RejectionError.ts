@@ -27,7 +27,7 @@ export const rejectionStatus = {
   // hash to its id. Retryable, so devices keep the record and try again later.
   FORMAT_SCHEMA_UNAVAILABLE: 503,
   CHAIN_UNAVAILABLE: 503,
-  // More accepted records wait for a data block than the gateway lets queue up: back off (the
+  // More accepted records wait to be anchored than the gateway lets queue up: back off (the
   // answer carries Retry-After) and send the same records again; nothing was stored.
   GATEWAY_BUSY: 503,
   INTERNAL: 500,

@@ -47,7 +47,7 @@ export interface GatewayConfig {
     maxPayloadBytes?: number;
     minDeadlineMarginSec?: number;
     /**
-     * Accepted block-mode records that may wait for a data block before new submissions get
+     * Accepted block-mode records that may wait to be anchored before new submissions get
      * GATEWAY_BUSY (503, Retry-After). Default: 4 blocks' worth, at least 1,000.
      */
     maxBacklog?: number;

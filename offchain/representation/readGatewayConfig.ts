@@ -23,7 +23,7 @@ export interface GatewayProcessConfig {
   port: number;
   maxBlockSize: number;
   maxWaitMs: number;
-  /** Records waiting for a block before submissions get GATEWAY_BUSY; absent: the default. */
+  /** Records waiting to be anchored before submissions get GATEWAY_BUSY; absent: default. */
   maxBacklog?: number;
   pollMs: number;
   /** Worker threads recovering signature keys (0: on the main thread). */
@@ -59,7 +59,7 @@ export const GATEWAY_USAGE = `Usage: main.ts [options]   (runs the representatio
   --port <n>               listen port, 0 picks one (default 8080) env PORT
   --max-block-size <n>     records per data block (default 256)
   --max-wait-ms <n>        longest a record waits for its block (default 2000)
-  --max-backlog <n>        records waiting for a block before new submissions get
+  --max-backlog <n>        records waiting to be anchored before new submissions get
                            503 GATEWAY_BUSY (default 4 blocks' worth, at least 1000)
   --poll-ms <n>            pause of the batcher and submitter loops (default 200)
   --signature-workers <n>  threads recovering signature keys, 0 = main thread

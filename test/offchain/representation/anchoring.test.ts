@@ -324,6 +324,12 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
         ).to.equal(404);
         const packed = await gateway.batcher.tick();
         expect(packed).to.have.length(2);
+        // Packed is not anchored: the backlog (and the refusal) lasts until the blocks are.
+        expect(gateway.batcher.backlog()).to.equal(4);
+        expect((await postJson(gateway.app, "/v1/records", refused)).status).to.equal(503);
+        await gateway.submitter.tick();
+        await gateway.submitter.tick();
+        await gateway.batcher.tick();
         expect(gateway.batcher.backlog()).to.equal(0);
         expect((await postJson(gateway.app, "/v1/records", refused)).status).to.equal(202);
         expect(await count()).to.equal(5);
