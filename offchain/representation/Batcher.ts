@@ -72,12 +72,12 @@ export class Batcher {
     const acceptedBefore = this.#acceptedSince;
     // Waiting means not yet anchored: unpacked, or in a block not yet anchored (a submitter
     // that falls behind must slow acceptance down as much as a batcher that does).
-    const [{ n }] = await this.options.db.query<{ n: number }>(
-      `select (select count(*) from gateway_records where status = 'accepted' and mode = 'block')
-            + (select coalesce(sum(count), 0) from gateway_blocks
-               where status in ('packed', 'submitted'))::int as n`,
+    const [{ n }] = await this.options.db.query<{ n: number | string }>(
+      `select ((select count(*) from gateway_records where status = 'accepted' and mode = 'block')
+             + (select coalesce(sum(count), 0) from gateway_blocks
+                where status in ('packed', 'submitted')))::int as n`,
     );
-    this.#counted = n;
+    this.#counted = Number(n);
     this.#acceptedSince -= acceptedBefore; // what was accepted during the count stays counted
     return packed;
   }

@@ -15,6 +15,7 @@ import {
   type SignedOperation,
 } from "../../../offchain/sdk/index.js";
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
+import { databaseTargets } from "../../helpers/databaseTargets.js";
 import {
   makeSubmission,
   postJson,
@@ -288,55 +289,65 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
   });
 
   describe("backpressure", () => {
-    it("answers 503 GATEWAY_BUSY with Retry-After, storing nothing, while the backlog is full", async () => {
-      const gateway = await createGateway(
-        gatewayConfig({ limits: { maxBacklog: 3 }, batch: { maxBlockSize: 2, maxWaitMs: 60_000 } }),
-      );
-      try {
-        const count = async () =>
-          (
-            await gateway.db.query<{ n: number }>("select count(*)::int as n from gateway_records")
-          )[0].n;
-        await acceptAll(gateway, [
-          await makeSubmission(fx, payload()),
-          await makeSubmission(fx, payload()),
-        ]);
-        expect(gateway.batcher.backlog()).to.equal(2);
-        // Below the limit a request may take the backlog past it; the next one is turned away.
-        await acceptAll(gateway, [
-          await makeSubmission(fx, payload()),
-          await makeSubmission(fx, payload()),
-        ]);
-        const refused = await makeSubmission(fx, payload());
-        for (const [route, body] of [
-          ["/v1/records", refused],
-          ["/v1/records/bulk", [refused]],
-        ] as const) {
-          const res = await postJson(gateway.app, route, body);
-          expect(res.status).to.equal(503);
-          expect(res.headers.get("retry-after")).to.equal("1");
-          expect((await readJson(res)).error.code).to.equal("GATEWAY_BUSY");
+    for (const target of databaseTargets()) {
+      it(`answers 503 GATEWAY_BUSY with Retry-After, storing nothing, while the backlog is full (${target.name})`, async () => {
+        const db = await target.open();
+        const gateway = await createGateway(
+          gatewayConfig({
+            database: db,
+            limits: { maxBacklog: 3 },
+            batch: { maxBlockSize: 2, maxWaitMs: 60_000 },
+          }),
+        );
+        try {
+          const count = async () =>
+            (
+              await gateway.db.query<{ n: number }>(
+                "select count(*)::int as n from gateway_records",
+              )
+            )[0].n;
+          await acceptAll(gateway, [
+            await makeSubmission(fx, payload()),
+            await makeSubmission(fx, payload()),
+          ]);
+          expect(gateway.batcher.backlog()).to.equal(2);
+          // Below the limit a request may take the backlog past it; the next one is turned away.
+          await acceptAll(gateway, [
+            await makeSubmission(fx, payload()),
+            await makeSubmission(fx, payload()),
+          ]);
+          const refused = await makeSubmission(fx, payload());
+          for (const [route, body] of [
+            ["/v1/records", refused],
+            ["/v1/records/bulk", [refused]],
+          ] as const) {
+            const res = await postJson(gateway.app, route, body);
+            expect(res.status).to.equal(503);
+            expect(res.headers.get("retry-after")).to.equal("1");
+            expect((await readJson(res)).error.code).to.equal("GATEWAY_BUSY");
+          }
+          expect(await count()).to.equal(4);
+          // Status reads still work, and packing frees the backlog.
+          expect(
+            (await gateway.app.request(`/v1/records/${refused.operation.record.dataHash}`)).status,
+          ).to.equal(404);
+          const packed = await gateway.batcher.tick();
+          expect(packed).to.have.length(2);
+          // Packed is not anchored: the backlog (and the refusal) lasts until the blocks are.
+          expect(gateway.batcher.backlog()).to.equal(4);
+          expect((await postJson(gateway.app, "/v1/records", refused)).status).to.equal(503);
+          await gateway.submitter.tick();
+          await gateway.submitter.tick();
+          await gateway.batcher.tick();
+          expect(gateway.batcher.backlog()).to.equal(0);
+          expect((await postJson(gateway.app, "/v1/records", refused)).status).to.equal(202);
+          expect(await count()).to.equal(5);
+        } finally {
+          await gateway.close();
+          await db.close();
         }
-        expect(await count()).to.equal(4);
-        // Status reads still work, and packing frees the backlog.
-        expect(
-          (await gateway.app.request(`/v1/records/${refused.operation.record.dataHash}`)).status,
-        ).to.equal(404);
-        const packed = await gateway.batcher.tick();
-        expect(packed).to.have.length(2);
-        // Packed is not anchored: the backlog (and the refusal) lasts until the blocks are.
-        expect(gateway.batcher.backlog()).to.equal(4);
-        expect((await postJson(gateway.app, "/v1/records", refused)).status).to.equal(503);
-        await gateway.submitter.tick();
-        await gateway.submitter.tick();
-        await gateway.batcher.tick();
-        expect(gateway.batcher.backlog()).to.equal(0);
-        expect((await postJson(gateway.app, "/v1/records", refused)).status).to.equal(202);
-        expect(await count()).to.equal(5);
-      } finally {
-        await gateway.close();
-      }
-    });
+      });
+    }
   });
 
   describe("with the loops running", () => {
