@@ -13,7 +13,10 @@ export interface CpuProfile {
 const CATEGORIES: [string, RegExp][] = [
   ["@noble/curves (secp256k1)", /@noble\/curves/],
   ["@noble/hashes (keccak)", /@noble\/hashes/],
-  ["PGlite (Postgres in WASM)", /@electric-sql\/pglite|^wasm:/],
+  ["hash-wasm (keccak)", /\/hash-wasm\//],
+  ["PGlite (Postgres in WASM)", /@electric-sql\/pglite/],
+  // WebAssembly frames name no module: PGlite's Postgres and hash-wasm's keccak both land here.
+  ["WebAssembly (PGlite, hash-wasm)", /^wasm:/],
   ["ethers (RPC, ABI)", /\/ethers\//],
   ["viem (encoding, typed data)", /\/viem\//],
   ["canonicalize (RFC 8785)", /\/canonicalize\//],
