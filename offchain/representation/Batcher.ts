@@ -1,3 +1,5 @@
+import { setImmediate } from "node:timers/promises";
+
 import type { Hex } from "viem";
 
 import { canonicalJson } from "../sdk/canonicalJson.js";
@@ -168,7 +170,7 @@ export async function blockDocument(
 ): Promise<Buffer> {
   const parts: string[] = [];
   for (let i = 0; i < operations.length; i += 256) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i > 0) await setImmediate();
     for (const operation of operations.slice(i, i + 256)) parts.push(canonicalJson(operation));
   }
   return Buffer.from(`{"operations":[${parts.join(",")}],"root":${canonicalJson(root)}}`, "utf8");

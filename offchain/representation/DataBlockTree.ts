@@ -1,3 +1,5 @@
+import { setImmediate } from "node:timers/promises";
+
 import type { Hex } from "viem";
 
 import type { SignedOperation } from "../sdk/types.js";
@@ -43,7 +45,7 @@ export class DataBlockTree {
   static async build(operations: readonly SignedOperation[], slice = 256): Promise<DataBlockTree> {
     const hashes: Uint8Array[] = [];
     for (let i = 0; i < operations.length; i += slice) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (i > 0) await setImmediate();
       for (const operation of operations.slice(i, i + slice)) hashes.push(operationLeaf(operation));
     }
     return DataBlockTree.#fromLeaves(hashes);

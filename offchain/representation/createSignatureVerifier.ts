@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
 import { domainSeparator } from "viem";
@@ -7,6 +6,7 @@ import type { LedgerDomain } from "../sdk/ledgerDomain.js";
 import type { SignedOperation } from "../sdk/types.js";
 import { verifyRecordSignature } from "../sdk/verifyRecordSignature.js";
 import { keccak256Bytes } from "../shared/keccak.js";
+import { loadNativeSecp256k1 } from "../shared/nativeSecp256k1.js";
 import { recordDigest } from "./recordHashing.js";
 
 /** Checks that an operation's signature is its source's, by the ledger's rules. */
@@ -32,40 +32,12 @@ export interface SignatureVerifierOptions {
   workers?: number;
 }
 
-/** The N-API binding's one call we use (the package ships no types). */
-interface NativeSecp256k1 {
-  ecdsaRecover(
-    signature: Uint8Array,
-    recid: number,
-    message: Uint8Array,
-    compressed: boolean,
-  ): Uint8Array;
-}
-
 /** Half the secp256k1 group order: OpenZeppelin ECDSA rejects larger `s` (malleable signatures). */
 const HALF_N = Buffer.from(
   "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0",
   "hex",
 );
 const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
-
-let native: NativeSecp256k1 | null | undefined;
-
-/**
- * The binding itself, not the package entry point: that one silently falls back to `elliptic`,
- * which is slower than viem's noble. Any load failure (no prebuilt binary for this platform,
- * another ABI) leaves the gateway on the pure-JS path.
- */
-function loadNative(): NativeSecp256k1 | null {
-  if (native === undefined) {
-    try {
-      native = createRequire(import.meta.url)("secp256k1/bindings") as NativeSecp256k1;
-    } catch {
-      native = null;
-    }
-  }
-  return native;
-}
 
 /** What the calling thread checks before recovery: shape, `v`, low `s`, and the digest. */
 interface Prepared {
@@ -91,7 +63,7 @@ export function createSignatureVerifier(
 ): SignatureVerifier {
   const { prefer = "native", workers = 0 } =
     typeof options === "string" ? { prefer: options } : options;
-  const secp = prefer === "native" ? loadNative() : null;
+  const secp = prefer === "native" ? loadNativeSecp256k1() : null;
   if (!secp) {
     const verify = (operation: SignedOperation) => verifyRecordSignature({ domain, operation });
     return {
