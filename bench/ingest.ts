@@ -39,6 +39,7 @@ import { percentile } from "./ingest/percentile.js";
 import {
   machineCpuTicks,
   machineInfo,
+  postgresCpuSeconds,
   processCpuSeconds,
   processRssBytes,
 } from "./ingest/procStats.js";
@@ -278,6 +279,7 @@ async function run(): Promise<void> {
     gatewayCpuS: processCpuSeconds(gateway.pid),
     chainCpuS: processCpuSeconds(chain.pid),
     benchCpuS: processCpuSeconds(process.pid),
+    databaseCpuS: postgresCpuSeconds(),
     machine: machineCpuTicks(),
   });
   let first: ReturnType<typeof snapshot> | undefined;
@@ -380,7 +382,7 @@ async function run(): Promise<void> {
       anchorLatencies.push({ value: Math.max(0, seenAt - s.doneAt) });
     }
   }
-  const cpu = (key: "gatewayCpuS" | "chainCpuS" | "benchCpuS") =>
+  const cpu = (key: "gatewayCpuS" | "chainCpuS" | "benchCpuS" | "databaseCpuS") =>
     first && last ? (last[key] - first[key]) / ((last.at - first.at) / 1000) : NaN;
   const machineBusy =
     first && last
@@ -407,6 +409,7 @@ async function run(): Promise<void> {
     gatewayCpuCores: round(cpu("gatewayCpuS"), 3),
     chainCpuCores: round(cpu("chainCpuS"), 3),
     benchCpuCores: round(cpu("benchCpuS"), 3),
+    databaseCpuCores: config.databaseUrl ? round(cpu("databaseCpuS"), 3) : null,
     machineCpuBusy: round(machineBusy, 3),
     loadAverageBefore: loadBefore.map((l) => round(l, 2)),
     loadAverageAtEnd: loadAtEnd.map((l) => round(l, 2)),
@@ -500,6 +503,16 @@ async function run(): Promise<void> {
       goal: `${fmt(signedDuringRun)} records signed during the run`,
       verdict: "",
     },
+    ...(figures.databaseCpuCores === null
+      ? []
+      : [
+          {
+            metric: "PostgreSQL server CPU",
+            measured: `${fmt(figures.databaseCpuCores, 2)} cores`,
+            goal: "all postgres processes here (0 if the server is elsewhere)",
+            verdict: "",
+          },
+        ]),
     {
       metric: "machine CPU busy / load avg",
       measured: `${fmt(machineBusy * 100, 0)} %`,
@@ -596,7 +609,12 @@ async function run(): Promise<void> {
     if (files.length === 0) {
       console.error("no CPU profile was written");
     } else {
-      const profile = JSON.parse(await readFile(path.join(profileDir, files[0]), "utf8"));
+      const raw = await readFile(path.join(profileDir, files[0]), "utf8");
+      // The raw profile outlives the run's temporary directory, for DevTools or a closer look.
+      const rawFile = path.join(os.tmpdir(), "dataledger-ingest-gateway.cpuprofile");
+      await writeFile(rawFile, raw);
+      console.log(`\nraw profile: ${rawFile} (open in Chrome DevTools › Performance)`);
+      const profile = JSON.parse(raw);
       const summary = summarizeCpuProfile(profile);
       console.log(`\n${summary.text}`);
       const profileFile = path.join(root, "bench", "results", "ingest-profile.json");
