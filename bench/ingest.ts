@@ -505,14 +505,14 @@ async function run(): Promise<void> {
     },
     ...(figures.databaseCpuCores === null
       ? []
-      : [
+      : ([
           {
             metric: "PostgreSQL server CPU",
             measured: `${fmt(figures.databaseCpuCores, 2)} cores`,
             goal: "all postgres processes here (0 if the server is elsewhere)",
             verdict: "",
           },
-        ]),
+        ] satisfies IngestRow[])),
     {
       metric: "machine CPU busy / load avg",
       measured: `${fmt(machineBusy * 100, 0)} %`,
