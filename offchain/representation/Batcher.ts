@@ -26,44 +26,67 @@ export interface PackedBlock {
   recordIds: Hex[];
 }
 
+/** A block-mode record waiting in the outbox for its data block. */
+export interface QueuedRecord {
+  /** Its place in the outbox's sequence (`gateway_records.seq`). */
+  seq: number;
+  recordId: Hex;
+  operation: SignedOperation;
+  /** Canonical payload text, to publish with the block (null for rows that no longer hold it). */
+  payload: string | null;
+  acceptedAt: number;
+}
+
 /**
  * Packs accepted "block"-mode records, in acceptance order, into data blocks (Y.4561 7.1.1
  * "encapsulation", 8.6 step 4): a block is cut when `maxBlockSize` records wait, or when the
  * oldest has waited `maxWaitMs`. The Merkle tree is StandardMerkleTree's over the SDK's leaf
  * encoding, so its root is what the ledger's `leafHash`/`verifyInclusion` check. The block's
  * payloads and its document (canonical JSON of `{ root, operations }`, operations in leaf order)
- * are published to the BlobStore before the block row is committed; the block (with its tree's
- * nodes, from which receipts read proofs) and every record's root and leaf index are committed
- * in one transaction.
+ * are published to the BlobStore before the block row is committed.
+ *
+ * A block owns the range of the outbox's sequence its records span (migration
+ * representation-003), so packing writes one block row and no record row. The records waiting
+ * are held in memory, handed over by the OutboxWriter as they commit; the outbox is read only
+ * at start-up, and again whenever the block row's check finds the memory and the outbox
+ * disagree.
  *
  * @example
  * const batcher = new Batcher({ db, blobStore, maxBlockSize: 256, maxWaitMs: 2_000 });
  * const packed = await batcher.tick(); // call from a loop
  */
 export class Batcher {
-  /** Block-mode records waiting to be anchored, as counted at the end of the last tick. */
-  #counted = 0;
-  /** Records the accept path reported since that count. */
-  #acceptedSince = 0;
+  /** Block-mode records not yet in a block, in sequence order. */
+  #queue: QueuedRecord[] = [];
+  /** Whether #queue holds everything the outbox had waiting when the batcher started. */
+  #loaded = false;
+  /** Records in blocks not yet anchored, as counted at the end of the last tick. */
+  #inBlocks = 0;
 
   constructor(readonly options: BatcherOptions) {}
 
   /**
    * About how many accepted block-mode records wait to be anchored: the gateway turns new
    * submissions away (GATEWAY_BUSY) above a limit, so that an overload shows up as backpressure
-   * on devices instead of an ever longer wait for anchoring. Recounted every tick.
+   * on devices instead of an ever longer wait for anchoring.
    */
   backlog(): number {
-    return this.#counted + this.#acceptedSince;
+    return this.#queue.length + this.#inBlocks;
   }
 
-  /** Called by the accept path after it stored `count` block-mode records. */
-  noteAccepted(count: number): void {
-    this.#acceptedSince += count;
+  /** Block-mode records the outbox just committed, in sequence order (OutboxWriter.onStored). */
+  enqueue(records: readonly QueuedRecord[]): void {
+    let last = this.#queue.at(-1)?.seq ?? -1;
+    for (const record of records) {
+      if (record.seq <= last) continue; // already queued (read at start-up)
+      this.#queue.push(record);
+      last = record.seq;
+    }
   }
 
   /** Packs every block that is due now; returns them in packing order. */
   async tick(now = Date.now()): Promise<PackedBlock[]> {
+    if (!this.#loaded) await this.#load();
     const packed: PackedBlock[] = [];
     for (;;) {
       const block = await this.#packOne(now);
@@ -71,41 +94,58 @@ export class Batcher {
       packed.push(block);
     }
     if (packed.length > 0) this.options.onPacked?.();
-    const acceptedBefore = this.#acceptedSince;
-    // Waiting means not yet anchored: unpacked, or in a block not yet anchored (a submitter
-    // that falls behind must slow acceptance down as much as a batcher that does).
+    // Waiting means not yet anchored: a submitter that falls behind must slow acceptance down
+    // as much as a batcher that does.
     const [{ n }] = await this.options.db.query<{ n: number | string }>(
-      `select ((select count(*) from gateway_records where status = 'accepted' and mode = 'block')
-             + (select coalesce(sum(count), 0) from gateway_blocks
-                where status in ('packed', 'submitted')))::int as n`,
+      `select coalesce(sum(count), 0)::int as n from gateway_blocks
+        where status in ('packed', 'submitted')`,
     );
-    this.#counted = Number(n);
-    this.#acceptedSince -= acceptedBefore; // what was accepted during the count stays counted
+    this.#inBlocks = Number(n);
     return packed;
   }
 
-  async #packOne(now: number): Promise<PackedBlock | undefined> {
-    const { db, maxBlockSize, maxWaitMs } = this.options;
-    const rows = await db.query<{
+  /** Everything after the last block's range, merged with what was queued meanwhile. */
+  async #load(): Promise<void> {
+    const rows = await this.options.db.query<{
+      seq: string;
       record_id: Hex;
       operation: SignedOperation;
       payload: string | null;
       accepted_at: number;
     }>(
-      `select record_id, operation, payload, accepted_at::float8 as accepted_at
-       from gateway_records
-       where status = 'accepted' and mode = 'block'
-       order by seq limit $1`,
-      [maxBlockSize],
+      `select seq::text as seq, record_id, operation, payload, accepted_at::float8 as accepted_at
+         from gateway_records
+        where mode = 'block'
+          and seq > coalesce((select max(last_seq) from gateway_blocks), 0)
+        order by seq`,
     );
-    if (rows.length === 0) return undefined;
-    const due = rows.length >= maxBlockSize || now - Number(rows[0].accepted_at) >= maxWaitMs;
+    const bySeq = new Map<number, QueuedRecord>();
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      bySeq.set(seq, {
+        seq,
+        recordId: row.record_id,
+        operation: row.operation,
+        payload: row.payload,
+        acceptedAt: Number(row.accepted_at),
+      });
+    }
+    for (const record of this.#queue) bySeq.set(record.seq, record);
+    this.#queue = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+    this.#loaded = true;
+  }
+
+  async #packOne(now: number): Promise<PackedBlock | undefined> {
+    const { db, maxBlockSize, maxWaitMs } = this.options;
+    const records = this.#queue.slice(0, maxBlockSize);
+    if (records.length === 0) return undefined;
+    const due = records.length >= maxBlockSize || now - records[0].acceptedAt >= maxWaitMs;
     if (!due) return undefined;
 
-    const tree = await DataBlockTree.build(rows.map((r) => r.operation));
+    const tree = await DataBlockTree.build(records.map((r) => r.operation));
     // The block lists its operations in leaf order, so a record's leaf index is its position
     // in the document and its proof can be read from the stored nodes alone.
-    const members = tree.order.map((i) => rows[i]);
+    const members = tree.order.map((i) => records[i]);
     const operations = members.map((r) => r.operation);
     const root = tree.root;
     const sampled = operations.map((op) => op.record.sampledAt);
@@ -117,43 +157,47 @@ export class Batcher {
     const [, documentHash] = await Promise.all([
       this.options.blobStore.putMany(
         payloads.map((r) => Buffer.from(r.payload!, "utf8")),
-        payloads.map((r) => r.record_id),
+        payloads.map((r) => r.recordId),
       ),
       blockDocument(root, operations).then((document) => this.options.blobStore.put(document)),
     ]);
 
-    await db.transaction(async (tx) => {
-      await tx.query(
-        `insert into gateway_blocks
-           (root, count, first_sampled_at, last_sampled_at, uri, status, created_at, nodes)
-         values ($1, $2, $3, $4, $5, 'packed', $6, $7)`,
-        [
-          root,
-          members.length,
-          Math.min(...sampled),
-          Math.max(...sampled),
-          `blob:${documentHash}`,
-          now,
-          tree.nodes(),
-        ],
+    const firstSeq = records[0].seq;
+    const lastSeq = records.at(-1)!.seq;
+    // One statement, so no transaction. It checks what the range claims: no block reaches into
+    // it (a second packer on the same database) and the outbox holds exactly these records in
+    // it (a row the memory missed would otherwise join a block without a leaf).
+    const inserted = await db.query<{ root: Hex }>(
+      `insert into gateway_blocks
+         (root, count, first_seq, last_seq, first_sampled_at, last_sampled_at, uri, status,
+          created_at, nodes)
+       select $1, $2::int, $3::bigint, $4::bigint, $5, $6, $7, 'packed', $8, $9
+        where not exists (select 1 from gateway_blocks where last_seq >= $3::bigint)
+          and (select count(*) from gateway_records
+                where mode = 'block' and seq between $3::bigint and $4::bigint) = $2::int
+       returning root`,
+      [
+        root,
+        members.length,
+        firstSeq,
+        lastSeq,
+        Math.min(...sampled),
+        Math.max(...sampled),
+        `blob:${documentHash}`,
+        now,
+        tree.nodes(),
+      ],
+    );
+    if (inserted.length === 0) {
+      this.#queue = [];
+      this.#loaded = false;
+      throw new Error(
+        `packing ${root}: the outbox's records ${firstSeq}..${lastSeq} are not the ${members.length} queued; rereading the outbox`,
       );
-      // The status guard makes a concurrent packer (a second gateway process on the same
-      // database) fail this transaction instead of putting a record into two blocks.
-      const updated = await tx.query(
-        `update gateway_records r
-         set status = 'packed', block_root = $1, leaf_index = m.position - 1, payload = null
-         from unnest($2::text[]) with ordinality as m(record_id, position)
-         where r.record_id = m.record_id and r.status = 'accepted' and r.block_root is null
-         returning r.record_id`,
-        [root, members.map((r) => r.record_id)],
-      );
-      if (updated.length !== members.length) {
-        throw new Error(
-          `packing ${root}: ${updated.length} of ${members.length} records claimable`,
-        );
-      }
-    });
-    return { root, recordIds: rows.map((r) => r.record_id) };
+    }
+    // Only appends happened meanwhile (enqueue); the packed records are still the first ones.
+    this.#queue.splice(0, records.length);
+    return { root, recordIds: records.map((r) => r.recordId) };
   }
 }
 

@@ -109,6 +109,31 @@ export class DataBlockTree {
     }
     return siblingPath(count - 1 - position, (node) => nodes.subarray(node * 32, node * 32 + 32));
   }
+
+  /**
+   * The proof of the leaf with hash `leaf` (`operationLeaf` of a member operation), from stored
+   * `nodes()`: leaves are stored sorted, so it is found by binary search.
+   *
+   * @example
+   * const proof = DataBlockTree.proofOfLeaf(row.nodes, operationLeaf(operation));
+   */
+  static proofOfLeaf(nodes: Uint8Array, leaf: Uint8Array): Hex[] {
+    const count = nodes.length / 32;
+    const leaves = (count + 1) / 2;
+    if (!Number.isInteger(leaves)) throw new RangeError(`${count} nodes make no tree`);
+    // Leaf position p (ascending hash) is node count - 1 - p.
+    const at = (p: number) => nodes.subarray((count - 1 - p) * 32, (count - p) * 32);
+    let lo = 0;
+    let hi = leaves - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const order = Buffer.compare(at(mid), leaf);
+      if (order === 0) return DataBlockTree.proofFromNodes(nodes, mid);
+      if (order < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    throw new RangeError("The leaf is not in this block");
+  }
 }
 
 /** Siblings from tree node `i` up to the root (OpenZeppelin's array layout). */

@@ -4,8 +4,8 @@ import { BaseError } from "../shared/BaseError.js";
 import type { BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
 import { findAnchoredRecords } from "./findAnchoredRecords.js";
-import { insertAcceptedRecords } from "./insertAcceptedRecords.js";
 import { normalizeSubmission, type NormalizedSubmission } from "./normalizeSubmission.js";
+import type { OutboxWriter } from "./OutboxWriter.js";
 import { RejectionError } from "./RejectionError.js";
 import type { Submission } from "./schemas.js";
 import {
@@ -29,6 +29,8 @@ export interface Verdict {
 
 export interface AcceptDependencies {
   db: Database;
+  /** Stores accepted records: the outbox's only writer. */
+  outbox: OutboxWriter;
   blobStore: BlobStore;
   validation: ValidationContext;
   maxPayloadBytes: number;
@@ -185,11 +187,9 @@ export async function acceptSubmissions(
   }
 
   const acceptedAt = Date.now();
-  // One statement, atomic on its own: an explicit transaction only added two round trips.
-  const created = await insertAcceptedRecords(
-    deps.db,
-    valid.map((c) => c.normalized),
-    acceptedAt,
+  // One statement, atomic on its own (shared with requests that arrived meanwhile).
+  const created = await deps.outbox.write(
+    valid.map((c) => ({ submission: c.normalized, acceptedAt })),
   );
   const raced = valid.filter((c) => !created.has(c.normalized.recordId));
   for (const { index, normalized } of valid) {

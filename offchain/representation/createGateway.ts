@@ -14,6 +14,7 @@ import { createGatewayApp, type GatewayLimits } from "./createGatewayApp.js";
 import { FormatSchemaCache } from "./FormatSchemaCache.js";
 import { Loop } from "./Loop.js";
 import { representationMigrations } from "./migrations.js";
+import { OutboxWriter } from "./OutboxWriter.js";
 import { SourceRegistryCache } from "./SourceRegistryCache.js";
 import { Submitter, type SubmitterOptions } from "./Submitter.js";
 
@@ -131,6 +132,21 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     maxWaitMs: config.batch?.maxWaitMs ?? 2_000,
     onPacked: () => submitLoop.wake(),
   });
+  // Block-mode records go from the outbox's commit straight into the batcher's queue.
+  const outbox = new OutboxWriter(db, {
+    onStored: (records) =>
+      batcher.enqueue(
+        records
+          .filter((r) => r.submission.mode === "block")
+          .map(({ seq, submission, acceptedAt }) => ({
+            seq,
+            recordId: submission.recordId,
+            operation: submission.operation,
+            payload: submission.payloadText,
+            acceptedAt,
+          })),
+      ),
+  });
   const submitter = new Submitter({
     db,
     ledger: DataLedger__factory.connect(config.ledgerAddress, signer),
@@ -150,6 +166,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     limits,
     accept: {
       db,
+      outbox,
       blobStore,
       maxPayloadBytes: limits.maxPayloadBytes,
       validation: {
@@ -160,8 +177,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         ledger: reader,
         minDeadlineMarginSec: limits.minDeadlineMarginSec,
       },
-      onAccepted: (blockRecords) => {
-        batcher.noteAccepted(blockRecords);
+      onAccepted: () => {
         batchLoop.wake();
         submitLoop.wake();
       },

@@ -4,6 +4,7 @@ import type { Receipt, SignedOperation } from "../sdk/types.js";
 import type { Database } from "../storage/Database.js";
 import type { RecordStatus } from "./acceptSubmissions.js";
 import { DataBlockTree } from "./DataBlockTree.js";
+import { operationLeaf } from "./recordHashing.js";
 
 /** What GET /v1/records/{recordId} answers. */
 export interface RecordState {
@@ -61,11 +62,13 @@ export async function readRecordState(
     };
     if (row.block_root) {
       receipt.root = row.block_root;
-      // Blocks packed before the tree was stored kept a proof per record.
-      receipt.proof =
-        row.nodes && row.leaf_index !== null
+      // Blocks packed before the tree was stored kept a proof per record; records packed
+      // before blocks owned sequence ranges kept their leaf index.
+      receipt.proof = !row.nodes
+        ? (row.proof ?? [])
+        : row.leaf_index !== null
           ? DataBlockTree.proofFromNodes(row.nodes, row.leaf_index)
-          : (row.proof ?? []);
+          : DataBlockTree.proofOfLeaf(row.nodes, operationLeaf(row.operation));
     }
     if (row.tx_hash) receipt.txHash = row.tx_hash;
     if (row.block_number !== null) receipt.blockNumber = Number(row.block_number);

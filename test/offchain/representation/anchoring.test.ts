@@ -117,19 +117,28 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       const leaves = document.operations.map((op: SignedOperation) => leafHash(op));
       expect(leaves).to.deep.equal([...leaves].sort());
       expect((await state(gateway, ids[0])).status).to.equal("packed");
-      // Packing published the payloads and emptied the outbox rows' copies.
+      // Packing published the payloads.
       for (const [i, id] of ids.entries()) {
         const bytes = await fx.blobStore.get(id);
         expect(JSON.parse(new TextDecoder().decode(bytes))).to.deep.equal(bodies[i].payload);
       }
-      const held = await gateway.db.query(
-        "select record_id from gateway_records where payload is not null",
+      // Each block owns its own range of the outbox, and each record is in exactly one block.
+      const ranges = await gateway.db.query<{ first_seq: string; last_seq: string; count: number }>(
+        "select first_seq::text, last_seq::text, count from gateway_blocks order by first_seq",
       );
-      expect(held).to.deep.equal([]);
-      const dup = await gateway.db.query(
-        "select record_id from gateway_records group by record_id having count(distinct block_root) > 1",
+      expect(ranges).to.have.length(3);
+      for (const [i, range] of ranges.entries()) {
+        expect(Number(range.last_seq) - Number(range.first_seq) + 1).to.equal(range.count);
+        if (i > 0)
+          expect(Number(range.first_seq)).to.be.greaterThan(Number(ranges[i - 1].last_seq));
+      }
+      const roots = await gateway.db.query<{ record_id: Hex; block_root: Hex }>(
+        "select record_id, block_root from gateway_record_states",
       );
-      expect(dup).to.deep.equal([]);
+      expect(roots.map((r) => r.record_id)).to.have.members(ids);
+      expect(roots.filter((r) => r.record_id === ids[6]).map((r) => r.block_root)).to.deep.equal([
+        byTime[0].root,
+      ]);
 
       await gateway.submitter.tick();
       await gateway.submitter.tick();

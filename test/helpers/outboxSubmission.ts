@@ -1,0 +1,39 @@
+import { keccak256, toBytes, type Hex } from "viem";
+
+import { canonicalJson } from "../../offchain/sdk/canonicalJson.js";
+import type { SignedOperation } from "../../offchain/sdk/types.js";
+import type { NormalizedSubmission } from "../../offchain/representation/normalizeSubmission.js";
+
+// URIs that break naive array-literal or JSON quoting.
+const URIS = ["", 'a "quoted" uri', "back\\slash", "{braces},commas", "NULL", "ünïcødé ✓", "x\ny"];
+
+/**
+ * A well-formed outbox entry for storage tests (its signature is not a real one): record `i`
+ * has data hash keccak256("record-i") and payload `{"i":i}`.
+ */
+export function outboxSubmission(
+  i: number,
+  mode: "block" | "relayed" = "block",
+): NormalizedSubmission {
+  const recordId = keccak256(toBytes(`record-${i}`));
+  const operation: SignedOperation = {
+    source: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    record: {
+      dataHash: recordId,
+      formatId: keccak256(toBytes("format")),
+      metadataHash: keccak256(toBytes("meta")),
+      sampledAt: 1_700_000_000 + i,
+      uri: URIS[i % URIS.length],
+    },
+    deadline: 2_000_000_000,
+    signature: `0x${"ab".repeat(65)}` as Hex,
+  };
+  return {
+    recordId,
+    mode,
+    operation,
+    operationHash: keccak256(toBytes(canonicalJson({ mode, operation }))),
+    payloadBytes: toBytes(`{"i":${i}}`),
+    payloadText: `{"i":${i}}`,
+  };
+}
