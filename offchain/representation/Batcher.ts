@@ -215,7 +215,31 @@ export async function blockDocument(
   const parts: string[] = [];
   for (let i = 0; i < operations.length; i += 256) {
     if (i > 0) await setImmediate();
-    for (const operation of operations.slice(i, i + 256)) parts.push(canonicalJson(operation));
+    for (const operation of operations.slice(i, i + 256)) parts.push(operationJson(operation));
   }
   return Buffer.from(`{"operations":[${parts.join(",")}],"root":${canonicalJson(root)}}`, "utf8");
+}
+
+/**
+ * canonicalJson(operation) for the operation shape the outbox holds (RFC 8785 key order spelled
+ * out; JCS strings are JSON.stringify's), several times faster than the generic serializer.
+ * Anything else, or an integer JCS would spell otherwise, takes the generic path.
+ */
+function operationJson(operation: SignedOperation): string {
+  const { source, record, deadline, signature } = operation;
+  if (
+    Object.keys(operation).length !== 4 ||
+    Object.keys(record).length !== 5 ||
+    !Number.isSafeInteger(deadline) ||
+    !Number.isSafeInteger(record.sampledAt)
+  ) {
+    return canonicalJson(operation);
+  }
+  const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
+  return (
+    `{"deadline":${deadline},"record":{"dataHash":${JSON.stringify(dataHash)},` +
+    `"formatId":${JSON.stringify(formatId)},"metadataHash":${JSON.stringify(metadataHash)},` +
+    `"sampledAt":${sampledAt},"uri":${JSON.stringify(uri)}},` +
+    `"signature":${JSON.stringify(signature)},"source":${JSON.stringify(source)}}`
+  );
 }

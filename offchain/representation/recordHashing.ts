@@ -40,6 +40,20 @@ export function recordStructHash(record: LedgerRecord, deadline: number): Buffer
   return Buffer.from(keccak256Bytes(struct));
 }
 
+// The accept path hashes an operation's struct for its digest and the batcher again for its
+// leaf; both get the same operation object (normalized once, never changed after), so the
+// second time is a lookup.
+const structHashes = new WeakMap<object, Buffer | undefined>();
+
+function cachedStructHash(
+  operation: Pick<SignedOperation, "record" | "deadline">,
+): Buffer | undefined {
+  if (structHashes.has(operation)) return structHashes.get(operation);
+  const structHash = recordStructHash(operation.record, operation.deadline);
+  structHashes.set(operation, structHash);
+  return structHash;
+}
+
 /**
  * `\x19\x01 ‖ domainSeparator ‖ structHash`, hashed: the digest a source signs.
  *
@@ -48,9 +62,9 @@ export function recordStructHash(record: LedgerRecord, deadline: number): Buffer
  */
 export function recordDigest(
   separator: Uint8Array,
-  { record, deadline }: Pick<SignedOperation, "record" | "deadline">,
+  operation: Pick<SignedOperation, "record" | "deadline">,
 ): Uint8Array | undefined {
-  const structHash = recordStructHash(record, deadline);
+  const structHash = cachedStructHash(operation);
   if (!structHash) return;
   const message = Buffer.alloc(66);
   message[0] = 0x19;
@@ -71,7 +85,7 @@ export function recordDigest(
  */
 export function operationLeaf(operation: SignedOperation): Uint8Array {
   const { source, record, deadline, signature } = operation;
-  const structHash = recordStructHash(record, deadline);
+  const structHash = cachedStructHash(operation);
   if (!structHash || !ADDRESS.test(source) || !SIGNATURE.test(signature)) {
     throw new TypeError(`operation ${record?.dataHash} cannot be encoded as a leaf`);
   }

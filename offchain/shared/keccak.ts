@@ -41,6 +41,19 @@ export function keccak256Hex(data: Uint8Array | string): Hex {
  * checksumAddress("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"); // "0xf39Fd6e5…"
  */
 export function checksumAddress(address: string): Address {
+  let spelled = checksums.get(address);
+  if (spelled === undefined) {
+    // A gateway sees the same few thousand source keys over and over.
+    if (checksums.size >= 10_000) checksums.clear();
+    spelled = computeChecksum(address);
+    checksums.set(address, spelled);
+  }
+  return spelled;
+}
+
+const checksums = new Map<string, Address>();
+
+function computeChecksum(address: string): Address {
   const lower = address.slice(2).toLowerCase();
   const hash = keccak256Hex(lower);
   let out = "0x";

@@ -10,7 +10,11 @@ import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
 import { blockDocument } from "../../../offchain/representation/Batcher.js";
 import { DataBlockTree } from "../../../offchain/representation/DataBlockTree.js";
 import { checksumAddress, keccak256Bytes, keccak256Hex } from "../../../offchain/shared/keccak.js";
-import { operationLeaf, recordStructHash } from "../../../offchain/representation/recordHashing.js";
+import {
+  operationLeaf,
+  recordDigest,
+  recordStructHash,
+} from "../../../offchain/representation/recordHashing.js";
 
 // The gateway's fast hashing must give, byte for byte, what the SDK (viem) and OpenZeppelin's
 // StandardMerkleTree give: the ledger checks roots and proofs built by either.
@@ -49,6 +53,7 @@ describe("gateway fast hashing", () => {
       const lower = word(`addr-${i}`).slice(0, 42).toLowerCase();
       expect(checksumAddress(lower)).to.equal(getAddress(lower));
       expect(checksumAddress(lower.toUpperCase().replace("0X", "0x"))).to.equal(getAddress(lower));
+      expect(checksumAddress(lower)).to.equal(getAddress(lower)); // remembered spelling
     }
   });
 
@@ -60,6 +65,34 @@ describe("gateway fast hashing", () => {
       );
       expect(toHex(operationLeaf(op))).to.equal(leafHash(op));
     }
+  });
+
+  it("the digest and the leaf of one operation object agree with the SDK whichever comes first", () => {
+    const separator = toBytes(word("domain"));
+    for (let i = 0; i < 6; i++) {
+      const op = operation(i);
+      const twin = operation(i);
+      const digestFirst = recordDigest(separator, op)!;
+      expect(toHex(operationLeaf(op))).to.equal(leafHash(op));
+      expect(toHex(operationLeaf(twin))).to.equal(leafHash(twin));
+      expect(toHex(recordDigest(separator, twin)!)).to.equal(toHex(digestFirst));
+      expect(
+        toHex(
+          keccak256Bytes(
+            new Uint8Array([
+              0x19,
+              0x01,
+              ...separator,
+              ...toBytes(hashRecordStruct(op.record, op.deadline)),
+            ]),
+          ),
+        ),
+      ).to.equal(toHex(digestFirst));
+    }
+    const bad = { ...operation(1), deadline: -1 };
+    expect(recordDigest(separator, bad)).to.equal(undefined);
+    expect(recordDigest(separator, bad)).to.equal(undefined);
+    expect(() => operationLeaf(bad)).to.throw(TypeError);
   });
 
   it("recordStructHash refuses fields the ledger cannot encode", () => {
@@ -118,5 +151,18 @@ describe("data block building that yields to the event loop", () => {
     expect(built.nodes().equals(reference.nodes())).to.equal(true);
     const document = await blockDocument(built.root, operations);
     expect(document.toString("utf8")).to.equal(canonicalJson({ root: built.root, operations }));
+    // URIs JSON must escape, and operations of another shape, still come out canonical.
+    const odd = [
+      'say "hi"',
+      "back\\slash",
+      "tab\tnew\nline\u0001",
+      "\u2028 emoji 😀",
+      "</script>",
+    ].map((uri, i) => ({ ...operations[i], record: { ...operations[i].record, uri } }));
+    const extra = { ...operations[9], note: "kept" } as SignedOperation;
+    const mixed = [...odd, extra];
+    expect((await blockDocument(built.root, mixed)).toString("utf8")).to.equal(
+      canonicalJson({ root: built.root, operations: mixed }),
+    );
   });
 });
