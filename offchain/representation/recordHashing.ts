@@ -29,15 +29,27 @@ export function recordStructHash(record: LedgerRecord, deadline: number): Buffer
   const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
   if (!BYTES32.test(dataHash) || !BYTES32.test(formatId) || !BYTES32.test(metadataHash)) return;
   if (!isUint48(sampledAt) || !isUint48(deadline) || typeof uri !== "string") return;
-  const struct = Buffer.alloc(7 * 32);
-  struct.set(RECORD_TYPEHASH, 0);
+  const struct = STRUCT; // every field below is written in full; the uint48 padding stays 0
   struct.write(dataHash.slice(2), 32, "hex");
   struct.write(formatId.slice(2), 64, "hex");
   struct.write(metadataHash.slice(2), 96, "hex");
   struct.writeUIntBE(sampledAt, 128 + 26, 6);
   struct.set(keccak256Bytes(Buffer.from(uri, "utf8")), 160);
   struct.writeUIntBE(deadline, 192 + 26, 6);
-  return Buffer.from(keccak256Bytes(struct));
+  return asBuffer(keccak256Bytes(struct));
+}
+
+// Scratch buffers for the encodings hashed below (hashing is synchronous, so no call can see
+// another's bytes); a zero-filled allocation per hash was a visible share of the accept path.
+const STRUCT = Buffer.alloc(7 * 32);
+STRUCT.set(RECORD_TYPEHASH, 0);
+const MESSAGE = Buffer.alloc(66);
+MESSAGE[0] = 0x19;
+MESSAGE[1] = 0x01;
+const LEAF = Buffer.alloc(4 * 32);
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 // The accept path hashes an operation's struct for its digest and the batcher again for its
@@ -66,12 +78,9 @@ export function recordDigest(
 ): Uint8Array | undefined {
   const structHash = cachedStructHash(operation);
   if (!structHash) return;
-  const message = Buffer.alloc(66);
-  message[0] = 0x19;
-  message[1] = 0x01;
-  message.set(separator, 2);
-  message.set(structHash, 34);
-  return keccak256Bytes(message);
+  MESSAGE.set(separator, 2);
+  MESSAGE.set(structHash, 34);
+  return keccak256Bytes(MESSAGE);
 }
 
 /**
@@ -89,7 +98,7 @@ export function operationLeaf(operation: SignedOperation): Uint8Array {
   if (!structHash || !ADDRESS.test(source) || !SIGNATURE.test(signature)) {
     throw new TypeError(`operation ${record?.dataHash} cannot be encoded as a leaf`);
   }
-  const encoded = Buffer.alloc(4 * 32);
+  const encoded = LEAF; // address and uint48 padding stay 0
   encoded.write(source.slice(2), 12, "hex");
   encoded.set(structHash, 32);
   encoded.writeUIntBE(deadline, 64 + 26, 6);
