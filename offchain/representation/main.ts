@@ -1,8 +1,9 @@
 import type { AddressInfo } from "node:net";
 
 import { serve } from "@hono/node-server";
-import { FetchRequest, JsonRpcProvider, Network, Wallet } from "ethers";
+import { FetchRequest, Network, Wallet } from "ethers";
 
+import { FetchJsonRpcProvider } from "../chain/FetchJsonRpcProvider.js";
 import { useFetchForEthers } from "../chain/useFetchForEthers.js";
 import { BaseError } from "../shared/BaseError.js";
 import { createGateway, type Gateway } from "./createGateway.js";
@@ -86,7 +87,8 @@ async function run(config: GatewayProcessConfig): Promise<void> {
   if (stopping) return;
   // A static network: ethers would otherwise re-detect it, and wait forever while the RPC is down.
   const network = Network.from(chainId);
-  const provider = new JsonRpcProvider(request(), network, {
+  const provider = new FetchJsonRpcProvider(config.rpcUrl, network, {
+    timeoutMs: config.rpcTimeoutMs,
     staticNetwork: network,
     cacheTimeout: -1,
     // Calls made in the same tick are still batched; ethers' default 10 ms stall would add
