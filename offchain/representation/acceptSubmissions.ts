@@ -34,8 +34,8 @@ export interface AcceptDependencies {
   blobStore: BlobStore;
   validation: ValidationContext;
   maxPayloadBytes: number;
-  /** Called after a commit that stored at least one record, with how many in block mode. */
-  onAccepted?: (blockRecords: number) => void;
+  /** Called after a commit that stored at least one record, with how many of each mode. */
+  onAccepted?: (stored: { block: number; relayed: number }) => void;
   /** True while the gateway turns new submissions away (GATEWAY_BUSY): its backlog is full. */
   isBusy?: () => boolean;
 }
@@ -220,11 +220,9 @@ export async function acceptSubmissions(
       }
     }
   }
-  if (valid.some((c) => verdicts[c.index].created)) {
-    deps.onAccepted?.(
-      valid.filter((c) => verdicts[c.index].created && c.normalized.mode === "block").length,
-    );
-  }
+  const stored = { block: 0, relayed: 0 };
+  for (const c of valid) if (verdicts[c.index].created) stored[c.normalized.mode]++;
+  if (stored.block + stored.relayed > 0) deps.onAccepted?.(stored);
   return settleWithinRequest(verdicts, candidates);
 }
 

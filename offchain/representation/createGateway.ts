@@ -178,9 +178,11 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         ledger: reader,
         minDeadlineMarginSec: limits.minDeadlineMarginSec,
       },
-      onAccepted: () => {
-        batchLoop.wake();
-        submitLoop.wake();
+      // Block-mode records reach the submitter through the batcher (onPacked); waking it per
+      // request had it re-read recent chain blocks a dozen times a second under load.
+      onAccepted: ({ block, relayed }) => {
+        if (block > 0) batchLoop.wake();
+        if (relayed > 0) submitLoop.wake();
       },
       isBusy: () => batcher.backlog() >= maxBacklog,
     },
