@@ -89,12 +89,13 @@ export async function acceptSubmissions(
   }
   const checked = [...firstOf.values()];
 
-  // Four waits on other processes run side by side, as in sequence they made most of a
-  // request's latency: the outbox lookup of retries, the registry sync (once per request), the
-  // signature threads (the whole request in one call) and, once the head is known, the on-chain
-  // duplicate check. Retries are still settled against the outbox before any chain verdict is
-  // used: a retry of an accepted record succeeds even once its signature has expired or it is
-  // anchored.
+  // Three waits on other processes run side by side, as in sequence they made most of a
+  // request's latency: the registry sync (once per request), the signature threads (the whole
+  // request in one call) and, once the head is known, the on-chain duplicate check. The outbox
+  // is not read first: a new record is stored by an insert that skips ids the outbox holds, so
+  // only records that a check turned down, or that the insert skipped, are looked up there (a
+  // retry of an accepted record succeeds even once its signature has expired or it is
+  // anchored).
   const syncing =
     checked.length > 0 ? deps.validation.registry.sync().catch(() => undefined) : undefined;
   const early = Promise.resolve(syncing).then(async (at) => {
@@ -104,11 +105,7 @@ export async function acceptSubmissions(
     return { blockNumber: at.number, found };
   });
   early.catch(() => {}); // settled below; never an unhandled rejection meanwhile
-  const [existing, signatureList, head] = await Promise.all([
-    findExisting(
-      deps.db,
-      checked.map((c) => c.normalized.recordId),
-    ),
+  const [signatureList, head] = await Promise.all([
     signatureVerifier(deps.validation).verifyMany(checked.map((c) => c.normalized.operation)),
     syncing,
   ]);
@@ -119,14 +116,14 @@ export async function acceptSubmissions(
   for (const candidate of candidates) {
     const { recordId, operationHash } = candidate.normalized;
     const verdict = verdicts[candidate.index];
-    const known = existing.get(recordId) ?? firstInRequest.get(recordId);
+    const known = firstInRequest.get(recordId);
     if (!known) {
       firstInRequest.set(recordId, candidate.normalized);
       fresh.push(candidate);
     } else if (known.operationHash !== operationHash) {
       verdict.error = duplicate(recordId);
     } else {
-      verdict.status = "status" in known ? known.status : "accepted";
+      verdict.status = "accepted";
       verdict.created = false;
     }
   }
@@ -171,7 +168,12 @@ export async function acceptSubmissions(
     const error = anchored.get(candidate.normalized.recordId);
     if (error) verdicts[candidate.index].error = error;
   }
-  const valid = fresh.filter((c) => !verdicts[c.index].error);
+  // A record turned down may be a retry of one the outbox holds: that is its verdict instead.
+  const turnedDown = fresh.filter((c) => verdicts[c.index].error);
+  if (turnedDown.length > 0) await settleWithOutbox(deps.db, turnedDown, verdicts);
+  const valid = fresh.filter(
+    (c) => !verdicts[c.index].error && verdicts[c.index].created !== false,
+  );
   if (valid.length === 0) return settleWithinRequest(verdicts, candidates);
 
   // A block-mode payload is stored with its outbox row (one durable write per request; the
@@ -197,29 +199,9 @@ export async function acceptSubmissions(
     verdicts[index].status = "accepted";
     verdicts[index].created = true;
   }
-  if (raced.length > 0) {
-    // Another request stored these record ids between our lookup and this insert (committed,
-    // since ours conflicted with it).
-    const rows = await deps.db.query<{
-      record_id: string;
-      operation_hash: string;
-      status: RecordStatus;
-    }>(
-      "select record_id, operation_hash, status from gateway_record_states where record_id = any($1::text[])",
-      [raced.map((c) => c.normalized.recordId)],
-    );
-    const stored = new Map(rows.map((row) => [row.record_id, row]));
-    for (const { index, normalized } of raced) {
-      const row = stored.get(normalized.recordId)!;
-      const verdict = verdicts[index];
-      if (row.operation_hash === normalized.operationHash) {
-        verdict.status = row.status;
-        verdict.created = false;
-      } else {
-        verdict.error = duplicate(normalized.recordId);
-      }
-    }
-  }
+  // The outbox already held these ids: an earlier request's, or one that committed while this
+  // one was being checked.
+  if (raced.length > 0) await settleWithOutbox(deps.db, raced, verdicts);
   const stored = { block: 0, relayed: 0 };
   for (const c of valid) if (verdicts[c.index].created) stored[c.normalized.mode]++;
   if (stored.block + stored.relayed > 0) deps.onAccepted?.(stored);
@@ -245,18 +227,35 @@ function settleWithinRequest(
   return verdicts;
 }
 
-async function findExisting(
+/**
+ * The verdicts of submissions whose record ids the outbox may hold: the same operation is an
+ * idempotent retry (its current status, not created), another one DUPLICATE_RECORD. Ids the
+ * outbox does not hold keep their verdict.
+ */
+async function settleWithOutbox(
   db: Database,
-  recordIds: Hex[],
-): Promise<Map<string, { operationHash: string; status: RecordStatus }>> {
-  if (recordIds.length === 0) return new Map();
+  submissions: readonly { index: number; normalized: NormalizedSubmission }[],
+  verdicts: Verdict[],
+): Promise<void> {
   const rows = await db.query<{ record_id: string; operation_hash: string; status: RecordStatus }>(
     "select record_id, operation_hash, status from gateway_record_states where record_id = any($1::text[])",
-    [recordIds],
+    [submissions.map((s) => s.normalized.recordId)],
   );
-  return new Map(
-    rows.map((r) => [r.record_id, { operationHash: r.operation_hash, status: r.status }]),
-  );
+  const held = new Map(rows.map((row) => [row.record_id, row]));
+  for (const { index, normalized } of submissions) {
+    const row = held.get(normalized.recordId);
+    if (!row) continue;
+    const verdict = verdicts[index];
+    if (row.operation_hash === normalized.operationHash) {
+      delete verdict.error;
+      verdict.status = row.status;
+      verdict.created = false;
+    } else {
+      delete verdict.status;
+      delete verdict.created;
+      verdict.error = duplicate(normalized.recordId);
+    }
+  }
 }
 
 function duplicate(recordId: Hex): RejectionError {

@@ -158,6 +158,12 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       }
       const onChain = await fx.ledger.getDataBlock(bySize[1].root);
       expect(onChain.count).to.equal(3n);
+
+      // A retry of an anchored record is answered from the outbox.
+      const retry = await postJson(gateway.app, "/v1/records/bulk", [bodies[0], bodies[1]]);
+      expect(
+        (await readJson(retry)).results.map((r: { status: string }) => r.status),
+      ).to.deep.equal(["anchored", "anchored"]);
     });
 
     it("anchors a relayed record on its own with submitRecordBySig", async () => {
@@ -179,6 +185,20 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       });
       expect(result.sourceId).to.equal(fx.sourceId);
       expect((await fx.ledger.getRecord(recordId)).status).to.equal(1n);
+
+      // The ledger now holds its data hash, which turns the retry down on-chain
+      // (DUPLICATE_RECORD), but the outbox holds the same operation: the retry's verdict.
+      const retry = await postJson(gateway.app, "/v1/records", body);
+      expect(retry.status).to.equal(200);
+      expect(await readJson(retry)).to.deep.equal({ recordId, status: "anchored" });
+      // Someone else's operation on the same data is still a duplicate.
+      const other = await makeSubmission(fx, body.payload, {
+        mode: "relayed",
+        sampledAt: 1_760_000_002,
+      });
+      const refused = await postJson(gateway.app, "/v1/records", other);
+      expect(refused.status).to.equal(409);
+      expect((await readJson(refused)).error.code).to.equal("DUPLICATE_RECORD");
     });
 
     it("ends anchored, not failed, when the chain already holds the block or record (crash after broadcast)", async () => {
