@@ -9,6 +9,8 @@ export interface GatewayProcess {
   pid: number;
   /** When this process saw each data block's "anchored" event, by block root (epoch ms). */
   anchoredAt: Map<string, number>;
+  /** When this process saw each data block's (first) "submitted" event, by block root. */
+  submittedAt: Map<string, number>;
   /** Error lines the gateway wrote to stderr, by code. */
   errors: Map<string, number>;
 }
@@ -84,6 +86,7 @@ export async function startGateway(
   const gateway: Omit<GatewayProcess, "url"> = {
     pid: child.pid!,
     anchoredAt: new Map(),
+    submittedAt: new Map(),
     errors: new Map(),
   };
   let stderrTail = "";
@@ -115,6 +118,9 @@ export async function startGateway(
       }
       if (event.event === "anchored" && event.kind === "block" && event.id) {
         gateway.anchoredAt.set(event.id.toLowerCase(), epochMs());
+      } else if (event.event === "submitted" && event.kind === "block" && event.id) {
+        const root = event.id.toLowerCase();
+        if (!gateway.submittedAt.has(root)) gateway.submittedAt.set(root, epochMs());
       } else if (event.event === "listening" && event.url) {
         clearTimeout(timer);
         resolve({ ...gateway, url: event.url });

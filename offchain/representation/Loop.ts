@@ -4,13 +4,19 @@ export interface LoopOptions {
   /** Ceiling of the exponential backoff after consecutive failures (RPC or database down). */
   maxBackoffMs?: number;
   onError?: (error: unknown) => void;
+  /**
+   * The pause after a successful run, from what the run returned, when it should differ from
+   * `intervalMs` (the submitter looks for receipts soon after it broadcast).
+   */
+  pauseAfter?: (result: unknown) => number | undefined;
 }
 
 /**
  * Runs a background step forever, one run at a time, until stopped: the batcher and the
  * submitter are such steps. Failures back off exponentially so a node that is down is not
  * hammered, and resume the normal pace once a run succeeds; `wake()` cuts a pause short when new
- * work is known to be waiting.
+ * work is known to be waiting, and a wake during a run skips the pause after it (the work may
+ * have arrived after the run looked).
  *
  * @example
  * const loop = new Loop(() => batcher.tick(), { intervalMs: 100 });
@@ -23,6 +29,7 @@ export class Loop {
   #timer?: NodeJS.Timeout;
   #resolvePause?: () => void;
   #failures = 0;
+  #wokenDuringRun = false;
 
   constructor(
     readonly step: () => Promise<unknown>,
@@ -36,7 +43,8 @@ export class Loop {
   }
 
   wake(): void {
-    this.#resolvePause?.();
+    if (this.#resolvePause) this.#resolvePause();
+    else this.#wokenDuringRun = true;
   }
 
   /** Stops after the run in progress, if any, has finished. */
@@ -48,21 +56,25 @@ export class Loop {
 
   async #run(): Promise<void> {
     while (this.#running) {
+      this.#wokenDuringRun = false;
+      let pause = this.options.intervalMs;
       try {
-        await this.step();
+        const result = await this.step();
         this.#failures = 0;
+        pause = this.options.pauseAfter?.(result) ?? pause;
       } catch (error) {
         this.#failures++;
         this.options.onError?.(error);
+        pause = Math.min(
+          this.options.intervalMs * 2 ** this.#failures,
+          this.options.maxBackoffMs ?? 30_000,
+        );
       }
       if (!this.#running) break;
-      const backoff = Math.min(
-        this.options.intervalMs * 2 ** this.#failures,
-        this.options.maxBackoffMs ?? 30_000,
-      );
+      if (this.#wokenDuringRun && this.#failures === 0) continue;
       await new Promise<void>((resolve) => {
         this.#resolvePause = resolve;
-        this.#timer = setTimeout(resolve, this.#failures === 0 ? this.options.intervalMs : backoff);
+        this.#timer = setTimeout(resolve, pause);
       });
       clearTimeout(this.#timer);
       this.#resolvePause = undefined;

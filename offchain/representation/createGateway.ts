@@ -158,7 +158,13 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   });
   const onError = config.onError ?? ((error) => console.error("[representation]", error));
   const batchLoop = new Loop(() => batcher.tick(), { intervalMs: pollMs, onError });
-  const submitLoop = new Loop(() => submitter.tick(), { intervalMs: pollMs, onError });
+  const submitLoop = new Loop(() => submitter.tick(), {
+    intervalMs: pollMs,
+    onError,
+    // A chain that mines on receipt (a dev node) has the receipt at once; others cost one
+    // receipt poll more per transaction. Waiting the full pause added ~pollMs to anchoring.
+    pauseAfter: (sent) => ((sent as number) > 0 ? Math.min(pollMs, 20) : undefined),
+  });
 
   const domain = ledgerDomain(chainId, config.ledgerAddress as Address);
   const verifier = createSignatureVerifier(domain, { workers: config.signatureWorkers ?? 0 });

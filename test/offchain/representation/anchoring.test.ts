@@ -286,6 +286,15 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
           [rows[0].nonce],
         );
         expect(mined).to.have.length(1);
+        // The one not mined is marked replaced, in the same statement.
+        const statuses = await gateway.db.query<{ tx_hash: Hex; status: string }>(
+          "select tx_hash, status from gateway_txs where tx_hash = any($1)",
+          [rows.map((r) => r.tx_hash)],
+        );
+        expect(Object.fromEntries(statuses.map((r) => [r.tx_hash, r.status]))).to.deep.equal({
+          [rows[0].tx_hash]: "replaced",
+          [rows[1].tx_hash]: "mined",
+        });
       } finally {
         await rpc("evm_setAutomine", [true]);
       }
