@@ -14,7 +14,8 @@ export interface OutboxEntry {
  * more than the rest of the accept path), in the given order: `ordinality` keeps the outbox's
  * `seq`, and so the batcher's packing order, in the given order. A record id the outbox already
  * holds, or that an earlier entry of the same call holds, is left alone. Returns the outbox
- * sequence number of each record id actually inserted.
+ * sequence number of each record id actually inserted. A submission's record id must be its
+ * operation's data hash (as normalizeSubmission makes it).
  *
  * Callers that pack data blocks by sequence range must not run two of these at once (see
  * OutboxWriter): rows must commit in sequence order.
@@ -28,30 +29,26 @@ export async function insertAcceptedRecords(
 ): Promise<Map<Hex, number>> {
   if (entries.length === 0) return new Map();
   // One JSON parameter rather than five text[] ones: JSON.stringify is native, while the
-  // driver escaped every array element in JavaScript.
+  // driver escaped every array element in JavaScript. Its keys are one letter and the record id
+  // is read from the operation (it is the data hash): at ~10,000 records a second the bytes sent
+  // are a visible share of the gateway's and the server's time.
   const rows = await tx.query<{ record_id: Hex; seq: string | number }>(
     `insert into gateway_records
        (record_id, mode, operation, operation_hash, payload, status, accepted_at)
-     select r.record_id, r.mode, r.operation, r.operation_hash, r.payload, 'accepted', r.accepted_at
-       from rows from (jsonb_to_recordset($1::jsonb)
-              as (record_id text, mode text, operation jsonb, operation_hash text, payload text,
-                  accepted_at bigint))
-            with ordinality
-              as r(record_id, mode, operation, operation_hash, payload, accepted_at, ord)
+     select r.o->'record'->>'dataHash', coalesce(r.m, 'block'), r.o, r.h, r.p, 'accepted', r.t
+       from rows from (jsonb_to_recordset($1::jsonb) as (o jsonb, h text, p text, m text, t bigint))
+            with ordinality as r(o, h, p, m, t, ord)
       order by r.ord
      on conflict (record_id) do nothing
      returning record_id, seq::text as seq`,
     [
       JSON.stringify(
-        entries.map(({ submission: s, acceptedAt }) => ({
-          record_id: s.recordId,
-          mode: s.mode,
-          operation: s.operation,
-          operation_hash: s.operationHash,
+        entries.map(({ submission: s, acceptedAt }) =>
           // Block-mode payloads stay with the record (the batcher publishes them with its block).
-          payload: s.mode === "block" ? s.payloadText : null,
-          accepted_at: acceptedAt,
-        })),
+          s.mode === "block"
+            ? { o: s.operation, h: s.operationHash, p: s.payloadText, t: acceptedAt }
+            : { o: s.operation, h: s.operationHash, m: s.mode, t: acceptedAt },
+        ),
       ),
     ],
   );
