@@ -115,11 +115,14 @@ export class SourceRegistryCache {
   }
 
   async #sync(): Promise<ChainHead> {
-    const latest = await this.#provider.getBlock("latest");
-    if (!latest) throw new Error("RPC returned no latest block");
-    const head = { number: latest.number, timestamp: latest.timestamp };
+    // The number alone first: most syncs find no new block, and a whole block (what the
+    // timestamp needs) costs the node and this process far more than its number.
+    const number = await this.#provider.getBlockNumber();
     const previous = this.#head;
-    if (previous && head.number === previous.number) return previous;
+    if (previous && number === previous.number) return previous;
+    const latest = await this.#provider.getBlock(number);
+    if (!latest) throw new Error(`RPC returned no block ${number}`);
+    const head = { number: latest.number, timestamp: latest.timestamp };
     if (
       !previous ||
       head.number < previous.number ||
