@@ -7,6 +7,7 @@ import type { SignedOperation } from "../sdk/types.js";
 import type { BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
 import { DataBlockTree } from "./DataBlockTree.js";
+import type { StoredRecord } from "./OutboxWriter.js";
 
 export interface BatcherOptions {
   db: Database;
@@ -27,7 +28,7 @@ export interface PackedBlock {
 }
 
 /** A block-mode record waiting in the outbox for its data block. */
-export interface QueuedRecord {
+interface QueuedRecord {
   /** Its place in the outbox's sequence (`gateway_records.seq`). */
   seq: number;
   recordId: Hex;
@@ -74,13 +75,23 @@ export class Batcher {
     return this.#queue.length + this.#inBlocks;
   }
 
-  /** Block-mode records the outbox just committed, in sequence order (OutboxWriter.onStored). */
-  enqueue(records: readonly QueuedRecord[]): void {
+  /**
+   * Records the outbox just committed, in sequence order (OutboxWriter.onStored): the
+   * block-mode ones join the queue.
+   */
+  enqueue(records: readonly StoredRecord[]): void {
     let last = this.#queue.at(-1)?.seq ?? -1;
-    for (const record of records) {
-      if (record.seq <= last) continue; // already queued (read at start-up)
-      this.#queue.push(record);
-      last = record.seq;
+    for (const { seq, submission, acceptedAt } of records) {
+      if (submission.mode !== "block") continue;
+      if (seq <= last) continue; // already queued (read at start-up)
+      this.#queue.push({
+        seq,
+        recordId: submission.recordId,
+        operation: submission.operation,
+        payload: submission.payloadText,
+        acceptedAt,
+      });
+      last = seq;
     }
   }
 

@@ -134,20 +134,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     onPacked: () => submitLoop.wake(),
   });
   // Block-mode records go from the outbox's commit straight into the batcher's queue.
-  const outbox = new OutboxWriter(db, {
-    onStored: (records) =>
-      batcher.enqueue(
-        records
-          .filter((r) => r.submission.mode === "block")
-          .map(({ seq, submission, acceptedAt }) => ({
-            seq,
-            recordId: submission.recordId,
-            operation: submission.operation,
-            payload: submission.payloadText,
-            acceptedAt,
-          })),
-      ),
-  });
+  const outbox = new OutboxWriter(db, { onStored: (records) => batcher.enqueue(records) });
   const submitter = new Submitter({
     db,
     ledger: DataLedger__factory.connect(config.ledgerAddress, signer),
