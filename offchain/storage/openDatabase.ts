@@ -1,7 +1,7 @@
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
 import { DatabaseUnavailableError, type Database, type Queryable } from "./Database.js";
+import { openPGliteWorker } from "./openPGliteWorker.js";
 
 export interface OpenDatabaseOptions {
   /** postgres://… URL of a PostgreSQL server; when absent PGlite is used. Defaults to $DATABASE_URL. */
@@ -12,7 +12,7 @@ export interface OpenDatabaseOptions {
 
 /**
  * Opens the configured database: a PostgreSQL server when `url` (or $DATABASE_URL) is set, else
- * PGlite in `dataDir` (or in memory).
+ * PGlite in `dataDir` (or in memory), on a worker thread of its own.
  *
  * @example
  * const db = await openDatabase({ dataDir: "data/gateway" });
@@ -20,30 +20,7 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const url = options.url ?? process.env.DATABASE_URL;
-  return url ? openPostgres(url) : openPGlite(options.dataDir);
-}
-
-async function openPGlite(dataDir?: string): Promise<Database> {
-  let db: PGlite;
-  try {
-    db = await PGlite.create(dataDir);
-  } catch (cause) {
-    throw new DatabaseUnavailableError(dataDir ?? "memory://", cause);
-  }
-  const asQueryable = (q: Pick<PGlite, "query">): Queryable => ({
-    async query<Row>(sql: string, params: unknown[] = []) {
-      return (await q.query<Row>(sql, params)).rows;
-    },
-  });
-  return {
-    kind: "pglite",
-    ...asQueryable(db),
-    transaction: (fn) => db.transaction((tx) => fn(asQueryable(tx))),
-    exec: async (sql) => {
-      await db.exec(sql);
-    },
-    close: () => db.close(),
-  } as Database;
+  return url ? openPostgres(url) : openPGliteWorker(options.dataDir);
 }
 
 async function openPostgres(url: string): Promise<Database> {

@@ -67,6 +67,48 @@ describe("offchain/storage: PGlite persistence and errors", () => {
     await second.close();
   });
 
+  it("runs PGlite off the calling thread with its semantics: errors, types, transactions", async () => {
+    const db = await openDatabase({ url: "" });
+    try {
+      await migrate(db, MIGRATIONS);
+      await db.query("insert into items (id, n) values ('a', 1)");
+      // A PostgreSQL error crosses the thread with its fields.
+      let error: (Error & { code?: string; constraint?: string }) | undefined;
+      await db.query("insert into items (id, n) values ('a', 2)").catch((e) => (error = e));
+      expect(error).to.be.instanceOf(Error);
+      expect(error!.code).to.equal("23505");
+      expect(error!.constraint).to.equal("items_pkey");
+      // Bytes, JSON and big integers come back as they would in process.
+      const [row] = await db.query<{ b: Uint8Array; j: unknown; big: string }>(
+        "select $1::bytea as b, $2::jsonb as j, (2::bigint ^ 60)::bigint::text as big",
+        [Buffer.from([1, 2, 255]), JSON.stringify({ x: [1, "y"] })],
+      );
+      expect([...row.b]).to.deep.equal([1, 2, 255]);
+      expect(row.j).to.deep.equal({ x: [1, "y"] });
+      expect(row.big).to.equal((2n ** 60n).toString());
+      // One connection: a statement sent while a transaction is open waits for it to end, and
+      // sees its result.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const tx = db.transaction(async (t) => {
+        await t.query("insert into items (id, n) values ('t', 5)");
+        await held;
+        await t.query("update items set n = 6 where id = 't'");
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const outside = db.query<{ n: number }>("select n from items where id = 't'");
+      release();
+      await tx;
+      expect(await outside).to.deep.equal([{ n: 6 }]);
+      // A parameter that cannot cross the thread is refused, and the database goes on.
+      await expectRejects(db.query("select $1::text", [() => 1]));
+      expect(await db.query("select count(*)::int as n from items")).to.deep.equal([{ n: 2 }]);
+    } finally {
+      await db.close();
+    }
+    await expectRejects(db.query("select 1"));
+  });
+
   it("reports an unreachable PostgreSQL server as DATABASE_UNAVAILABLE, retryable", async () => {
     await expectCode(
       openDatabase({ url: "postgres://nobody:secret@127.0.0.1:1/none" }),
@@ -74,3 +116,9 @@ describe("offchain/storage: PGlite persistence and errors", () => {
     );
   });
 });
+
+async function expectRejects(promise: Promise<unknown>): Promise<void> {
+  let rejected = false;
+  await promise.catch(() => (rejected = true));
+  expect(rejected).to.equal(true);
+}
