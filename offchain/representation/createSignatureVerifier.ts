@@ -7,7 +7,7 @@ import type { SignedOperation } from "../sdk/types.js";
 import { verifyRecordSignature } from "../sdk/verifyRecordSignature.js";
 import { keccak256Bytes } from "../shared/keccak.js";
 import { loadNativeSecp256k1 } from "../shared/nativeSecp256k1.js";
-import { recordDigest } from "./recordHashing.js";
+import { hexBytes, recordDigest } from "./recordHashing.js";
 
 /** Checks that an operation's signature is its source's, by the ledger's rules. */
 export interface SignatureVerifier {
@@ -37,7 +37,6 @@ const HALF_N = Buffer.from(
   "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0",
   "hex",
 );
-const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
 
 /** What the calling thread checks before recovery: shape, `v`, low `s`, and the digest. */
 interface Prepared {
@@ -78,9 +77,8 @@ export function createSignatureVerifier(
 
   const prepare = (operation: SignedOperation): Prepared | undefined => {
     const { signature, source } = operation;
-    if (typeof signature !== "string" || !SIGNATURE.test(signature)) return;
-    if (typeof source !== "string") return;
-    const sig = Buffer.from(signature.slice(2), "hex");
+    const sig = hexBytes(signature, 65);
+    if (!sig || typeof source !== "string") return;
     const v = sig[64];
     if ((v !== 27 && v !== 28) || Buffer.compare(sig.subarray(32, 64), HALF_N) > 0) return;
     const digest = recordDigest(separator, operation);

@@ -14,9 +14,36 @@ const RECORD_TYPEHASH = keccak256(
   "bytes",
 );
 const MAX_UINT48 = 2 ** 48 - 1;
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
+
+/**
+ * Writes `value`, which must be "0x" and exactly `bytes` bytes of hex, into `target` at
+ * `offset`; false (having written a prefix at most) otherwise. The write itself is the check:
+ * Node stops decoding hex at the first character that is not, and a regex test first cost as
+ * much as the write.
+ */
+function writeHex(target: Buffer, value: unknown, offset: number, bytes: number): boolean {
+  return (
+    typeof value === "string" &&
+    value.length === 2 + 2 * bytes &&
+    value.startsWith("0x") &&
+    target.write(value.slice(2), offset, bytes, "hex") === bytes
+  );
+}
+
+/**
+ * The bytes of `value` when it is "0x" and exactly `bytes` bytes of hex (either case), else
+ * undefined.
+ *
+ * @example
+ * const signature = hexBytes(operation.signature, 65);
+ */
+export function hexBytes(value: unknown, bytes: number): Buffer | undefined {
+  if (typeof value !== "string" || value.length !== 2 + 2 * bytes || !value.startsWith("0x")) {
+    return undefined;
+  }
+  const decoded = Buffer.from(value.slice(2), "hex");
+  return decoded.length === bytes ? decoded : undefined;
+}
 
 /**
  * The EIP-712 struct hash of a record with its deadline (the contract's `_structHash`), or
@@ -27,12 +54,15 @@ const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
  */
 export function recordStructHash(record: LedgerRecord, deadline: number): Buffer | undefined {
   const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
-  if (!BYTES32.test(dataHash) || !BYTES32.test(formatId) || !BYTES32.test(metadataHash)) return;
   if (!isUint48(sampledAt) || !isUint48(deadline) || typeof uri !== "string") return;
   const struct = STRUCT; // every field below is written in full; the uint48 padding stays 0
-  struct.write(dataHash.slice(2), 32, "hex");
-  struct.write(formatId.slice(2), 64, "hex");
-  struct.write(metadataHash.slice(2), 96, "hex");
+  if (
+    !writeHex(struct, dataHash, 32, 32) ||
+    !writeHex(struct, formatId, 64, 32) ||
+    !writeHex(struct, metadataHash, 96, 32)
+  ) {
+    return;
+  }
   struct.writeUIntBE(sampledAt, 128 + 26, 6);
   struct.set(keccak256Bytes(Buffer.from(uri, "utf8")), 160);
   struct.writeUIntBE(deadline, 192 + 26, 6);
@@ -95,14 +125,14 @@ export function recordDigest(
 export function operationLeaf(operation: SignedOperation): Uint8Array {
   const { source, record, deadline, signature } = operation;
   const structHash = cachedStructHash(operation);
-  if (!structHash || !ADDRESS.test(source) || !SIGNATURE.test(signature)) {
+  const encoded = LEAF; // address and uint48 padding stay 0
+  const signatureBytes = hexBytes(signature, 65);
+  if (!structHash || !signatureBytes || !writeHex(encoded, source, 12, 20)) {
     throw new TypeError(`operation ${record?.dataHash} cannot be encoded as a leaf`);
   }
-  const encoded = LEAF; // address and uint48 padding stay 0
-  encoded.write(source.slice(2), 12, "hex");
   encoded.set(structHash, 32);
   encoded.writeUIntBE(deadline, 64 + 26, 6);
-  encoded.set(keccak256Bytes(Buffer.from(signature.slice(2), "hex")), 96);
+  encoded.set(keccak256Bytes(signatureBytes), 96);
   return keccak256Bytes(keccak256Bytes(encoded));
 }
 

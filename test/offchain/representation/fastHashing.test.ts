@@ -101,6 +101,28 @@ describe("gateway fast hashing", () => {
     expect(recordStructHash({ ...op.record, sampledAt: 2 ** 48 }, op.deadline)).to.equal(undefined);
     expect(recordStructHash(op.record, -1)).to.equal(undefined);
     expect(() => operationLeaf({ ...op, signature: "0x1234" })).to.throw(TypeError);
+    // The right length with a character that is not hex, anywhere, is refused too.
+    const bad = (hex: string, at: number) => `${hex.slice(0, at)}g${hex.slice(at + 1)}` as Hex;
+    for (const at of [2, 20, 65]) {
+      expect(
+        recordStructHash({ ...op.record, formatId: bad(op.record.formatId, at) }, op.deadline),
+      ).to.equal(undefined);
+    }
+    expect(
+      recordStructHash({ ...op.record, dataHash: `${op.record.dataHash}00` as Hex }, op.deadline),
+    ).to.equal(undefined);
+    expect(() => operationLeaf({ ...op, signature: bad(op.signature, 131) })).to.throw(TypeError);
+    expect(() => operationLeaf({ ...op, source: bad(op.source, 41) as Address })).to.throw(
+      TypeError,
+    );
+    // Upper-case hex is hex.
+    const upper = {
+      ...op.record,
+      metadataHash: `0x${op.record.metadataHash.slice(2).toUpperCase()}` as Hex,
+    };
+    expect(toHex(recordStructHash(upper, op.deadline)!)).to.equal(
+      toHex(recordStructHash(op.record, op.deadline)!),
+    );
   });
 
   for (const size of [1, 2, 3, 5, 8, 13, 64, 257]) {
