@@ -7,6 +7,7 @@ import type { SignedOperation } from "../sdk/types.js";
 import type { BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
 import { DataBlockTree } from "./DataBlockTree.js";
+import { operationJson } from "./operationJson.js";
 import type { StoredRecord } from "./OutboxWriter.js";
 
 export interface BatcherOptions {
@@ -33,6 +34,8 @@ interface QueuedRecord {
   seq: number;
   recordId: Hex;
   operation: SignedOperation;
+  /** Its canonical JSON, when the accept path made it already. */
+  operationJson?: string;
   /** Canonical payload text, to publish with the block (null for rows that no longer hold it). */
   payload: string | null;
   acceptedAt: number;
@@ -88,6 +91,7 @@ export class Batcher {
         seq,
         recordId: submission.recordId,
         operation: submission.operation,
+        operationJson: submission.operationJson,
         payload: submission.payloadText,
         acceptedAt,
       });
@@ -170,7 +174,10 @@ export class Batcher {
         payloads.map((r) => Buffer.from(r.payload!, "utf8")),
         payloads.map((r) => r.recordId),
       ),
-      blockDocument(root, operations).then((document) => this.options.blobStore.put(document)),
+      blockDocument(
+        root,
+        members.map((r) => (r.operationJson ? { json: r.operationJson } : r.operation)),
+      ).then((document) => this.options.blobStore.put(document)),
     ]);
 
     const firstSeq = records[0].seq;
@@ -215,42 +222,21 @@ export class Batcher {
 /**
  * The block document, canonical JSON of `{ root, operations }` (RFC 8785: "operations" sorts
  * before "root"), built a slice of operations at a time so the event loop keeps serving requests.
+ * An operation may come as its canonical JSON already (`{ json }`, from the accept path).
  *
  * @example
  * const bytes = await blockDocument(tree.root, operations);
  */
 export async function blockDocument(
   root: Hex,
-  operations: readonly SignedOperation[],
+  operations: readonly (SignedOperation | { json: string })[],
 ): Promise<Buffer> {
   const parts: string[] = [];
   for (let i = 0; i < operations.length; i += 256) {
     if (i > 0) await setImmediate();
-    for (const operation of operations.slice(i, i + 256)) parts.push(operationJson(operation));
+    for (const operation of operations.slice(i, i + 256)) {
+      parts.push("json" in operation ? operation.json : operationJson(operation));
+    }
   }
   return Buffer.from(`{"operations":[${parts.join(",")}],"root":${canonicalJson(root)}}`, "utf8");
-}
-
-/**
- * canonicalJson(operation) for the operation shape the outbox holds (RFC 8785 key order spelled
- * out; JCS strings are JSON.stringify's), several times faster than the generic serializer.
- * Anything else, or an integer JCS would spell otherwise, takes the generic path.
- */
-function operationJson(operation: SignedOperation): string {
-  const { source, record, deadline, signature } = operation;
-  if (
-    Object.keys(operation).length !== 4 ||
-    Object.keys(record).length !== 5 ||
-    !Number.isSafeInteger(deadline) ||
-    !Number.isSafeInteger(record.sampledAt)
-  ) {
-    return canonicalJson(operation);
-  }
-  const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
-  return (
-    `{"deadline":${deadline},"record":{"dataHash":${JSON.stringify(dataHash)},` +
-    `"formatId":${JSON.stringify(formatId)},"metadataHash":${JSON.stringify(metadataHash)},` +
-    `"sampledAt":${sampledAt},"uri":${JSON.stringify(uri)}},` +
-    `"signature":${JSON.stringify(signature)},"source":${JSON.stringify(source)}}`
-  );
 }

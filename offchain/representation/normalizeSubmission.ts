@@ -3,6 +3,7 @@ import type { Hex } from "viem";
 import { canonicalJson } from "../sdk/canonicalJson.js";
 import type { SignedOperation } from "../sdk/types.js";
 import { checksumAddress, keccak256Hex } from "../shared/keccak.js";
+import { operationJson } from "./operationJson.js";
 import { RejectionError } from "./RejectionError.js";
 import type { Submission } from "./schemas.js";
 
@@ -18,6 +19,8 @@ export interface NormalizedSubmission {
   payloadBytes: Uint8Array;
   /** The same canonical payload as text (what the outbox row holds until the block is packed). */
   payloadText: string;
+  /** Canonical JSON of `operation` (RFC 8785), made once for the outbox row and block document. */
+  operationJson: string;
 }
 
 /**
@@ -83,6 +86,7 @@ export function normalizeSubmission(
     operationHash: operationHash(mode, operation),
     payloadBytes,
     payloadText: canonical,
+    operationJson: operationJson(operation),
   };
 }
 

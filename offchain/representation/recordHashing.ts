@@ -52,7 +52,7 @@ export function hexBytes(value: unknown, bytes: number): Buffer | undefined {
  * @example
  * const structHash = recordStructHash(operation.record, operation.deadline);
  */
-export function recordStructHash(record: LedgerRecord, deadline: number): Buffer | undefined {
+export function recordStructHash(record: LedgerRecord, deadline: number): Uint8Array | undefined {
   const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
   if (!isUint48(sampledAt) || !isUint48(deadline) || typeof uri !== "string") return;
   const struct = STRUCT; // every field below is written in full; the uint48 padding stays 0
@@ -66,7 +66,7 @@ export function recordStructHash(record: LedgerRecord, deadline: number): Buffer
   struct.writeUIntBE(sampledAt, 128 + 26, 6);
   struct.set(keccak256Bytes(Buffer.from(uri, "utf8")), 160);
   struct.writeUIntBE(deadline, 192 + 26, 6);
-  return asBuffer(keccak256Bytes(struct));
+  return keccak256Bytes(struct);
 }
 
 // Scratch buffers for the encodings hashed below (hashing is synchronous, so no call can see
@@ -78,18 +78,14 @@ MESSAGE[0] = 0x19;
 MESSAGE[1] = 0x01;
 const LEAF = Buffer.alloc(4 * 32);
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 // The accept path hashes an operation's struct for its digest and the batcher again for its
 // leaf; both get the same operation object (normalized once, never changed after), so the
 // second time is a lookup.
-const structHashes = new WeakMap<object, Buffer | undefined>();
+const structHashes = new WeakMap<object, Uint8Array | undefined>();
 
 function cachedStructHash(
   operation: Pick<SignedOperation, "record" | "deadline">,
-): Buffer | undefined {
+): Uint8Array | undefined {
   if (structHashes.has(operation)) return structHashes.get(operation);
   const structHash = recordStructHash(operation.record, operation.deadline);
   structHashes.set(operation, structHash);

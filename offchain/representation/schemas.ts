@@ -24,7 +24,7 @@ export const SignedOperationSchema = z
     record: RecordSchema,
     deadline: uint48,
     // Any hex length passes the envelope; a wrong length is SIGNATURE_INVALID, not a 400.
-    signature: z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "hex"),
+    signature: z.string().regex(/^0x(?:[0-9a-fA-F]{2})*$/, "hex"),
   })
   .openapi("SignedOperation");
 

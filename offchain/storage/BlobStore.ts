@@ -133,7 +133,8 @@ export class DirectoryBlobStore implements BlobStore {
     await writeDurably(file, Buffer.concat([PACK_MAGIC, table, ...blobs.values()]));
     await syncDirectory(packs);
     if (created !== undefined) await syncDirectory(this.directory);
-    this.#index(file, table);
+    // Not indexed here: the index is for reads, which find new packs by scanning, and a writer
+    // that indexed every blob it packed spent time and memory on entries it never read.
   }
 
   /** Adds the packs written since the last scan (by any process) to the index. */

@@ -35,5 +35,6 @@ export function outboxSubmission(
     operationHash: keccak256(toBytes(canonicalJson({ mode, operation }))),
     payloadBytes: toBytes(`{"i":${i}}`),
     payloadText: `{"i":${i}}`,
+    operationJson: canonicalJson(operation),
   };
 }

@@ -186,5 +186,10 @@ describe("data block building that yields to the event loop", () => {
     expect((await blockDocument(built.root, mixed)).toString("utf8")).to.equal(
       canonicalJson({ root: built.root, operations: mixed }),
     );
+    // Operations the accept path serialized already are used as they are.
+    const given = mixed.map((op, i) => (i % 2 ? { json: canonicalJson(op) } : op));
+    expect((await blockDocument(built.root, given)).toString("utf8")).to.equal(
+      canonicalJson({ root: built.root, operations: mixed }),
+    );
   });
 });
