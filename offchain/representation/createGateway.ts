@@ -111,16 +111,27 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     config.signer ?? (config.privateKey ? new Wallet(config.privateKey, provider) : undefined);
   if (!signer) throw new Error("createGateway needs signer or privateKey");
 
+  const chainId = (await provider.getNetwork()).chainId;
   const ownsDb = !config.database || !("query" in config.database);
   const db =
     config.database && "query" in config.database
       ? config.database
       : await openDatabase(config.database ?? {});
-  await migrate(db, representationMigrations);
+  // One gateway per database: block ranges need one outbox writer committing in sequence
+  // order, and the submitter's nonces one sender. Claimed before migrating, so two gateways
+  // starting together do not migrate side by side either.
+  let claim: { release(): Promise<void> } | undefined;
+  try {
+    claim = await db.claim("dataledger-gateway");
+    await migrate(db, representationMigrations);
+  } catch (error) {
+    await claim?.release();
+    if (ownsDb) await db.close();
+    throw error;
+  }
   const blobStore = config.blobStore ?? new DirectoryBlobStore(config.blobDir ?? "data/blobs");
 
   const reader = DataLedger__factory.connect(config.ledgerAddress, provider);
-  const chainId = (await provider.getNetwork()).chainId;
   const limits = { ...DEFAULT_LIMITS, ...config.limits };
   const pollMs = config.pollMs ?? 200;
 
@@ -196,6 +207,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     start,
     async close() {
       await Promise.all([batchLoop.stop(), submitLoop.stop(), verifier.close()]);
+      await claim!.release();
       if (ownsDb) await db.close();
     },
   };

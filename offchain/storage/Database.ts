@@ -19,6 +19,13 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs several statements separated by semicolons (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Claims `name` in this database (and schema) for as long as this process holds it: a second
+   * claim, from another process or connection, fails with DATABASE_IN_USE until `release()` or
+   * until this process's session ends (a killed process frees it). PGlite is one process's by
+   * construction, so there it always succeeds.
+   */
+  claim(name: string): Promise<{ release(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -29,6 +36,16 @@ export class DatabaseUnavailableError extends BaseError {
       cause,
       retryable: true,
       details: { target },
+    });
+  }
+}
+
+/** Thrown when another process holds a claim this one needs (`Database.claim`). */
+export class DatabaseInUseError extends BaseError {
+  constructor(name: string) {
+    super("DATABASE_IN_USE", `Another process holds "${name}" in this database`, {
+      retryable: true,
+      details: { name },
     });
   }
 }

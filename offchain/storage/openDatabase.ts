@@ -1,6 +1,11 @@
 import pg from "pg";
 
-import { DatabaseUnavailableError, type Database, type Queryable } from "./Database.js";
+import {
+  DatabaseInUseError,
+  DatabaseUnavailableError,
+  type Database,
+  type Queryable,
+} from "./Database.js";
 import { openPGliteWorker } from "./openPGliteWorker.js";
 
 export interface OpenDatabaseOptions {
@@ -56,6 +61,34 @@ async function openPostgres(url: string): Promise<Database> {
     },
     async exec(sql) {
       await pool.query(sql);
+    },
+    // A session-level advisory lock on a connection kept out of the pool: it lasts exactly as
+    // long as this process's session, whatever way the process ends.
+    async claim(name) {
+      const client = await pool.connect();
+      const key = "hashtextextended($1 || ':' || current_schema(), 0)";
+      try {
+        const { rows } = await client.query<{ claimed: boolean }>(
+          `select pg_try_advisory_lock(${key}) as claimed`,
+          [name],
+        );
+        if (!rows[0].claimed) throw new DatabaseInUseError(name);
+      } catch (error) {
+        client.release();
+        throw error;
+      }
+      let released = false;
+      return {
+        async release() {
+          if (released) return; // the connection may be someone else's by now
+          released = true;
+          try {
+            await client.query(`select pg_advisory_unlock(${key})`, [name]);
+          } finally {
+            client.release();
+          }
+        },
+      };
     },
     close: () => pool.end(),
   } as Database;

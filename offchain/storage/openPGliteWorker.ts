@@ -112,6 +112,10 @@ export async function openPGliteWorker(dataDir?: string): Promise<Database> {
     async exec(sql) {
       await call({ op: "exec", sql });
     },
+    // A PGlite data directory is one process's: there is nobody to claim anything against.
+    async claim() {
+      return { release: async () => {} };
+    },
     async close() {
       if (broken) return;
       await call({ op: "close" });

@@ -16,6 +16,7 @@ import {
 } from "../../../offchain/sdk/index.js";
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
+import { expectCode } from "../../helpers/expectCode.js";
 import {
   makeSubmission,
   postJson,
@@ -382,6 +383,26 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
           expect(await count()).to.equal(5);
         } finally {
           await gateway.close();
+          await db.close();
+        }
+      });
+    }
+  });
+
+  describe("one gateway per database", () => {
+    for (const target of databaseTargets().filter((t) => t.name === "PostgreSQL")) {
+      it(`refuses a second gateway on the same database with DATABASE_IN_USE (${target.name})`, async () => {
+        const db = await target.open();
+        const first = await createGateway(gatewayConfig({ database: db }));
+        try {
+          await expectCode(createGateway(gatewayConfig({ database: db })), "DATABASE_IN_USE");
+          // The first one is untouched, and once it is gone another may start.
+          await acceptAll(first, [await makeSubmission(fx, payload())]);
+          await first.close();
+          const next = await createGateway(gatewayConfig({ database: db }));
+          await next.close();
+        } finally {
+          await first.close().catch(() => {});
           await db.close();
         }
       });
