@@ -120,30 +120,24 @@ export class SourceRegistryCache {
     const number = await this.#provider.getBlockNumber();
     const previous = this.#head;
     if (previous && number === previous.number) return previous;
-    // The block (for its timestamp) and the registry events since the last sync are read side
-    // by side: a request that meets a new block otherwise waits for three round trips in a row.
-    const replay =
-      previous && number > previous.number && number - previous.number <= MAX_LOG_RANGE;
-    const [latest, logs] = await Promise.all([
-      this.#provider.getBlock(number),
-      replay
-        ? this.#ledger.getAddress().then((address) =>
-            this.#provider.getLogs({
-              address,
-              fromBlock: previous.number + 1,
-              toBlock: number,
-              topics: [this.#topics],
-            }),
-          )
-        : undefined,
-    ]);
+    const latest = await this.#provider.getBlock(number);
     if (!latest) throw new Error(`RPC returned no block ${number}`);
     const head = { number: latest.number, timestamp: latest.timestamp };
-    if (logs) {
-      for (const log of logs) this.#invalidate(log);
-    } else {
+    if (
+      !previous ||
+      head.number < previous.number ||
+      head.number - previous.number > MAX_LOG_RANGE
+    ) {
       // First sync, a rewound chain (reorg, snapshot revert) or a long absence: start clean.
       this.#clear();
+    } else {
+      const logs = await this.#provider.getLogs({
+        address: await this.#ledger.getAddress(),
+        fromBlock: previous.number + 1,
+        toBlock: head.number,
+        topics: [this.#topics],
+      });
+      for (const log of logs) this.#invalidate(log);
     }
     this.#head = head;
     return head;
