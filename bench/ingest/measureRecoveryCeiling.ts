@@ -1,11 +1,11 @@
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 
-import {
-  loadNativeSecp256k1,
-  type RecoveryImplementation,
-  type RecoveryWorkerData,
-  type RecoveryWorkerResult,
+import { loadNativeSecp256k1 } from "../../offchain/shared/nativeSecp256k1.js";
+import type {
+  RecoveryImplementation,
+  RecoveryWorkerData,
+  RecoveryWorkerResult,
 } from "./recoveryWorker.js";
 
 export interface RecoveryCeiling {

@@ -5,11 +5,12 @@
  * libsecp256k1 binding (npm `secp256k1`, prebuilt). Both end in the same keccak256 of the public
  * key, so the figures compare like for like.
  */
-import { createRequire } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 
 import { hexToBytes, keccak256, recoverAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { loadNativeSecp256k1 } from "../../offchain/shared/nativeSecp256k1.js";
 
 export type RecoveryImplementation = "noble" | "native";
 
@@ -23,24 +24,6 @@ export interface RecoveryWorkerData {
 export interface RecoveryWorkerResult {
   recoveries: number;
   elapsedMs: number;
-}
-
-interface NativeSecp256k1 {
-  ecdsaRecover(
-    signature: Uint8Array,
-    recid: number,
-    message: Uint8Array,
-    compressed: boolean,
-  ): Uint8Array;
-}
-
-/** The native binding only (not the package's pure-JS fallback), or undefined. */
-export function loadNativeSecp256k1(): NativeSecp256k1 | undefined {
-  try {
-    return createRequire(import.meta.url)("secp256k1/bindings.js") as NativeSecp256k1;
-  } catch {
-    return undefined;
-  }
 }
 
 const data = workerData as RecoveryWorkerData | undefined;
