@@ -38,6 +38,8 @@ interface QueuedRecord {
   operationJson?: string;
   /** Canonical payload text, to publish with the block (null for rows that no longer hold it). */
   payload: string | null;
+  /** The same payload as bytes, when the accept path encoded it already. */
+  payloadBytes?: Uint8Array;
   acceptedAt: number;
 }
 
@@ -93,6 +95,7 @@ export class Batcher {
         operation: submission.operation,
         operationJson: submission.operationJson,
         payload: submission.payloadText,
+        payloadBytes: submission.payloadBytes,
         acceptedAt,
       });
       last = seq;
@@ -171,7 +174,7 @@ export class Batcher {
     const payloads = members.filter((r) => r.payload !== null);
     const [, documentHash] = await Promise.all([
       this.options.blobStore.putMany(
-        payloads.map((r) => Buffer.from(r.payload!, "utf8")),
+        payloads.map((r) => r.payloadBytes ?? Buffer.from(r.payload!, "utf8")),
         payloads.map((r) => r.recordId),
       ),
       blockDocument(
