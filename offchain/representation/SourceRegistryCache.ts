@@ -1,6 +1,7 @@
 import type { Provider } from "ethers";
 
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import type { AnchoredRecordFilter } from "./AnchoredRecordFilter.js";
 
 /** The chain's view of a signing key, at the block the cache last synced to. */
 export interface SourceKeyState {
@@ -34,6 +35,16 @@ const INVALIDATING_EVENTS = [
   "FormatDeprecated",
 ] as const;
 
+export interface SourceRegistryCacheOptions {
+  /**
+   * Filled from the same log reads with every `RecordAnchored`, so the on-chain duplicate check
+   * can skip the chain for hashes it does not hold (see findAnchoredRecords).
+   */
+  anchoredRecords?: AnchoredRecordFilter;
+  /** First block with ledger events (its deployment); the filter is filled from here. */
+  fromBlock?: number;
+}
+
 /**
  * Read-through cache of the source and format registries (P2R reads through the typechain-bound
  * ledger). Validating a record needs three or four registry reads; caching them keeps the R2D hot
@@ -41,9 +52,10 @@ const INVALIDATING_EVENTS = [
  * bite from the next request after the block that holds it. So every lookup first syncs to the
  * latest block: when a new block has appeared, that block range's registry events invalidate the
  * entries they touch, and reads are made at the synced block so answers and invalidation agree.
+ * The same log reads keep the optional anchored-record filter complete up to the synced block.
  *
  * @example
- * const cache = new SourceRegistryCache(ledger, provider);
+ * const cache = new SourceRegistryCache(ledger, provider, { anchoredRecords: new AnchoredRecordFilter() });
  * const head = await cache.sync();
  * const key = await cache.sourceKey(operation.source);
  */
@@ -54,13 +66,25 @@ export class SourceRegistryCache {
   readonly #allowed = new Map<string, boolean>();
   readonly #formats = new Map<string, FormatState>();
   readonly #topics: string[];
+  readonly #recordTopic: string;
+  readonly #records?: AnchoredRecordFilter;
+  readonly #fromBlock: number;
   #head?: ChainHead;
   #syncing?: Promise<ChainHead>;
 
-  constructor(ledger: DataLedger, provider: Provider) {
+  constructor(ledger: DataLedger, provider: Provider, options: SourceRegistryCacheOptions = {}) {
     this.#ledger = ledger;
     this.#provider = provider;
+    this.#records = options.anchoredRecords;
+    this.#fromBlock = options.fromBlock ?? 0;
+    this.#recordTopic = ledger.interface.getEvent("RecordAnchored").topicHash;
     this.#topics = INVALIDATING_EVENTS.map((name) => ledger.interface.getEvent(name).topicHash);
+    if (this.#records) this.#topics.push(this.#recordTopic);
+  }
+
+  /** The anchored-record filter this cache keeps up to date, if it was given one. */
+  get anchoredRecords(): AnchoredRecordFilter | undefined {
+    return this.#records;
   }
 
   /** Moves the cache to the latest block; concurrent callers share one round trip. */
@@ -123,24 +147,47 @@ export class SourceRegistryCache {
     const latest = await this.#provider.getBlock(number);
     if (!latest) throw new Error(`RPC returned no block ${number}`);
     const head = { number: latest.number, timestamp: latest.timestamp };
-    if (
-      !previous ||
-      head.number < previous.number ||
-      head.number - previous.number > MAX_LOG_RANGE
-    ) {
+    const address = await this.#ledger.getAddress();
+    const rewound = previous !== undefined && head.number < previous.number;
+    if (!previous || rewound || head.number - previous.number > MAX_LOG_RANGE) {
       // First sync, a rewound chain (reorg, snapshot revert) or a long absence: start clean.
       this.#clear();
+      const records = this.#records;
+      if (records) {
+        // Only a rewind can take records away; after an absence the missed range is read.
+        if (!previous || rewound) records.reset();
+        const from = records.coveredTo >= 0 ? records.coveredTo + 1 : this.#fromBlock;
+        await this.#scanRecords(address, from, head.number);
+        records.coveredTo = head.number;
+      }
     } else {
       const logs = await this.#provider.getLogs({
-        address: await this.#ledger.getAddress(),
+        address,
         fromBlock: previous.number + 1,
         toBlock: head.number,
         topics: [this.#topics],
       });
-      for (const log of logs) this.#invalidate(log);
+      for (const log of logs) {
+        if (log.topics[0] === this.#recordTopic) this.#records?.add(log.topics[1]);
+        else this.#invalidate(log);
+      }
+      if (this.#records) this.#records.coveredTo = head.number;
     }
     this.#head = head;
     return head;
+  }
+
+  /** Adds every `RecordAnchored` of blocks `from`..`to`, a capped range per request. */
+  async #scanRecords(address: string, from: number, to: number): Promise<void> {
+    for (let start = from; start <= to; start += MAX_LOG_RANGE) {
+      const logs = await this.#provider.getLogs({
+        address,
+        fromBlock: start,
+        toBlock: Math.min(to, start + MAX_LOG_RANGE - 1),
+        topics: [this.#recordTopic],
+      });
+      for (const log of logs) this.#records!.add(log.topics[1]);
+    }
   }
 
   #invalidate(log: { topics: readonly string[]; data: string }): void {

@@ -101,7 +101,12 @@ export async function acceptSubmissions(
   const early = Promise.resolve(syncing).then(async (at) => {
     if (!at) return undefined;
     const group = checked.map((c) => c.normalized);
-    const found = await findAnchoredRecords(deps.validation.ledger, group, at.number);
+    const found = await findAnchoredRecords(
+      deps.validation.ledger,
+      group,
+      at.number,
+      deps.validation.registry.anchoredRecords,
+    );
     return { blockNumber: at.number, found };
   });
   early.catch(() => {}); // settled below; never an unhandled rejection meanwhile
@@ -157,7 +162,12 @@ export async function acceptSubmissions(
       const found =
         checkedEarly?.blockNumber === blockNumber
           ? checkedEarly.found
-          : await findAnchoredRecords(deps.validation.ledger, group, blockNumber);
+          : await findAnchoredRecords(
+              deps.validation.ledger,
+              group,
+              blockNumber,
+              deps.validation.registry.anchoredRecords,
+            );
       for (const { recordId } of group) {
         const error = found.get(recordId);
         if (error) anchored.set(recordId, error);

@@ -9,6 +9,7 @@ import type { Database } from "../storage/Database.js";
 import { migrate } from "../storage/migrate.js";
 import { openDatabase } from "../storage/openDatabase.js";
 import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
+import { AnchoredRecordFilter } from "./AnchoredRecordFilter.js";
 import { Batcher } from "./Batcher.js";
 import { createSignatureVerifier } from "./createSignatureVerifier.js";
 import { createGatewayApp, type GatewayLimits } from "./createGatewayApp.js";
@@ -177,7 +178,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       validation: {
         domain,
         verifier,
-        registry: new SourceRegistryCache(reader, provider),
+        registry: new SourceRegistryCache(reader, provider, {
+          anchoredRecords: new AnchoredRecordFilter(),
+          fromBlock: config.submit?.fromBlock,
+        }),
         schemas: new FormatSchemaCache({ blobStore, baseDir: config.schemaBaseDir }),
         ledger: reader,
         minDeadlineMarginSec: limits.minDeadlineMarginSec,

@@ -2,6 +2,7 @@ import { JsonRpcApiProvider, toQuantity } from "ethers";
 import type { Hex } from "viem";
 
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import type { AnchoredRecordFilter } from "./AnchoredRecordFilter.js";
 import type { NormalizedSubmission } from "./normalizeSubmission.js";
 import { RejectionError } from "./RejectionError.js";
 
@@ -14,18 +15,24 @@ const CHUNK = 1_000;
  * `recordSourceIds` call per thousand records (a call per record made the chain node, not the
  * gateway, the bottleneck of bulk ingest), encoded and decoded by hand: ethers' ABI coder spent
  * ~16 µs per hash. A read that fails is the CHAIN_UNAVAILABLE rejection of the records it
- * covered.
+ * covered. With a `filter` that covers `blockTag`, only the hashes it may hold are read: usually
+ * none, and no call is made.
  *
  * @example
- * const duplicates = await findAnchoredRecords(ledger, valid, head.number);
+ * const duplicates = await findAnchoredRecords(ledger, valid, head.number, registry.anchoredRecords);
  * const error = duplicates.get(submission.recordId);
  */
 export async function findAnchoredRecords(
   ledger: DataLedger,
   submissions: readonly NormalizedSubmission[],
   blockTag: number,
+  filter?: AnchoredRecordFilter,
 ): Promise<Map<Hex, RejectionError>> {
   const duplicates = new Map<Hex, RejectionError>();
+  if (filter?.covers(blockTag)) {
+    submissions = submissions.filter((s) => filter.mayHold(s.operation.record.dataHash));
+  }
+  if (submissions.length === 0) return duplicates;
   const readSourceIds = await sourceIdReader(ledger);
   const chunks: (readonly NormalizedSubmission[])[] = [];
   for (let i = 0; i < submissions.length; i += CHUNK) chunks.push(submissions.slice(i, i + CHUNK));

@@ -126,9 +126,14 @@ export async function validateSubmission(
   }
 
   if (options.onChainCheck !== false) {
-    const duplicate = (await findAnchoredRecords(context.ledger, [submission], head.number)).get(
-      submission.recordId,
-    );
+    const duplicate = (
+      await findAnchoredRecords(
+        context.ledger,
+        [submission],
+        head.number,
+        context.registry.anchoredRecords,
+      )
+    ).get(submission.recordId);
     if (duplicate) throw duplicate;
   }
   return { blockNumber: head.number };
