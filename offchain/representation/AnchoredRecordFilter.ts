@@ -26,11 +26,14 @@ export class AnchoredRecordFilter {
   static readonly PROBES = 7;
 
   readonly #words = new Uint32Array(AnchoredRecordFilter.BITS / 32);
-  /** Every `RecordAnchored` of blocks up to this one has been added; -1 before the first scan. */
+  /**
+   * Every `RecordAnchored` of blocks up to this one has been added; -1 while it is not known
+   * (before the first scan, and while a rewound chain is read again).
+   */
   coveredTo = -1;
   #size = 0;
 
-  /** Hashes added since the last reset (repeats included). */
+  /** Hashes added (repeats included). */
   get size(): number {
     return this.#size;
   }
@@ -55,13 +58,6 @@ export class AnchoredRecordFilter {
   /** The filter can answer for `blockNumber`: it holds every record anchored up to it. */
   covers(blockNumber: number): boolean {
     return this.coveredTo >= blockNumber;
-  }
-
-  /** Forgets everything (a rewound chain): answers nothing until filled and covered again. */
-  reset(): void {
-    this.#words.fill(0);
-    this.#size = 0;
-    this.coveredTo = -1;
   }
 }
 

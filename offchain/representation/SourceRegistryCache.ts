@@ -70,6 +70,7 @@ export class SourceRegistryCache {
   readonly #records?: AnchoredRecordFilter;
   readonly #fromBlock: number;
   #head?: ChainHead;
+  #headHash?: string;
   #syncing?: Promise<ChainHead>;
 
   constructor(ledger: DataLedger, provider: Provider, options: SourceRegistryCacheOptions = {}) {
@@ -145,17 +146,18 @@ export class SourceRegistryCache {
     const previous = this.#head;
     if (previous && number === previous.number) return previous;
     const latest = await this.#provider.getBlock(number);
-    if (!latest) throw new Error(`RPC returned no block ${number}`);
+    if (!latest?.hash) throw new Error(`RPC returned no block ${number}`);
     const head = { number: latest.number, timestamp: latest.timestamp };
     const address = await this.#ledger.getAddress();
-    const rewound = previous !== undefined && head.number < previous.number;
+    const rewound = previous !== undefined && (await this.#rewound(previous, latest));
     if (!previous || rewound || head.number - previous.number > MAX_LOG_RANGE) {
       // First sync, a rewound chain (reorg, snapshot revert) or a long absence: start clean.
       this.#clear();
       const records = this.#records;
       if (records) {
-        // Only a rewind can take records away; after an absence the missed range is read.
-        if (!previous || rewound) records.reset();
+        // A rewind may have dropped blocks the filter has read, so it reads them all again;
+        // hashes only the old branch held stay, as false positives the chain check clears.
+        if (!previous || rewound) records.coveredTo = -1;
         const from = records.coveredTo >= 0 ? records.coveredTo + 1 : this.#fromBlock;
         await this.#scanRecords(address, from, head.number);
         records.coveredTo = head.number;
@@ -174,7 +176,25 @@ export class SourceRegistryCache {
       if (this.#records) this.#records.coveredTo = head.number;
     }
     this.#head = head;
+    this.#headHash = latest.hash;
     return head;
+  }
+
+  /**
+   * Whether the chain no longer holds the block the cache last synced to: it went back below
+   * it, or the new head does not descend from it (a reorg, or a snapshot revert followed by
+   * more blocks than were reverted). The next block's parent hash says so for free; after a
+   * jump of several blocks the old height is read again. A block replaced at the same height
+   * shows at the next block.
+   */
+  async #rewound(
+    previous: ChainHead,
+    latest: { number: number; parentHash: string },
+  ): Promise<boolean> {
+    if (latest.number < previous.number) return true;
+    if (latest.number === previous.number + 1) return latest.parentHash !== this.#headHash;
+    const then = await this.#provider.getBlock(previous.number);
+    return then?.hash !== this.#headHash;
   }
 
   /** Adds every `RecordAnchored` of blocks `from`..`to`, a capped range per request. */

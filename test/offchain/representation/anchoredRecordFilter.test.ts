@@ -34,17 +34,13 @@ describe("offchain/representation: anchored-record filter", () => {
       expect(filter.size).to.equal(10_000);
     });
 
-    it("answers only for blocks it covers, and nothing after a reset", () => {
+    it("answers only for blocks it covers", () => {
       const filter = new AnchoredRecordFilter();
       expect(filter.covers(0)).to.equal(false);
       filter.add(hash("a"));
       filter.coveredTo = 12;
       expect(filter.covers(12)).to.equal(true);
       expect(filter.covers(13)).to.equal(false);
-      filter.reset();
-      expect(filter.covers(0)).to.equal(false);
-      expect(filter.mayHold(hash("a"))).to.equal(false);
-      expect(filter.size).to.equal(0);
     });
 
     it("refuses a key that is not a 32-byte hash", () => {
@@ -173,6 +169,30 @@ describe("offchain/representation: anchored-record filter", () => {
       await anchorOnChain(next);
       expect((await submit(next)).body.error.code).to.equal("DUPLICATE_RECORD");
       expect(await gw.db.query("select 1 from gateway_records")).to.have.length(0);
+    });
+
+    it("reads a rewound chain again, even once it has grown past the block last synced", async () => {
+      const gw = await startGateway();
+      const device = await fx.addDevice();
+      const reading = (station: string, account = fx.device) =>
+        makeSubmission(fx, { station, pm25: 1, seq: seq++ }, { account });
+      const snapshot = await connection.provider.request({ method: "evm_snapshot" });
+      await connection.provider.request({ method: "hardhat_mine", params: ["0x1"] });
+      // Synced at the mined block, with the device's key cached as active.
+      expect((await submit(await reading("F3", device.account))).status).to.equal(202);
+
+      await connection.provider.request({ method: "evm_revert", params: [snapshot] });
+      // The other branch: a record anchored and the device suspended, one block more than the
+      // branch the gateway saw, so the head number alone shows no rewind.
+      const late = await reading("F3");
+      await anchorOnChain(late);
+      await (await fx.asOperator.suspendSource(device.sourceId, 7)).wait();
+
+      expect((await submit(late)).body.error.code).to.equal("DUPLICATE_RECORD");
+      expect((await submit(await reading("F3", device.account))).body.error.code).to.equal(
+        "SOURCE_INACTIVE",
+      );
+      expect(await gw.db.query("select 1 from gateway_records")).to.have.length(1);
     });
 
     it("accepts a new record without asking the chain about its hash", async () => {
