@@ -14,6 +14,7 @@ import type { Hex } from "viem";
 import type { LedgerDomain } from "../../offchain/sdk/ledgerDomain.js";
 import type { Submission, Verdict } from "../../offchain/sdk/sendRecords.js";
 import { epochMs } from "./clock.js";
+import { postBody } from "./postBody.js";
 import { createPresigner } from "./presign.js";
 
 export interface DeviceWorkerData {
@@ -161,14 +162,10 @@ port.once("message", async (command: DeviceWorkerCommand) => {
       };
       try {
         // One attempt: a retry would hide the gateway's real answer time.
-        const response = await fetch(bulkUrl, {
-          method: "POST",
-          headers: { "content-type": "application/x-ndjson" },
-          body: ndjson,
-        });
-        const text = await response.text();
+        const { status, text } = await postBody(bulkUrl, ndjson, "application/x-ndjson");
         stat.doneAt = epochMs();
-        const code = response.ok ? undefined : requestErrorCode(response.status, text);
+        const ok = status >= 200 && status < 300;
+        const code = ok ? undefined : requestErrorCode(status, text);
         if (code === "GATEWAY_BUSY") {
           stat.deferred = true;
           bodies.unshift({ ...body, firstSentAt: stat.sentAt });
