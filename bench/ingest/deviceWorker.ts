@@ -13,8 +13,8 @@ import type { Hex } from "viem";
 
 import type { LedgerDomain } from "../../offchain/sdk/ledgerDomain.js";
 import type { Submission, Verdict } from "../../offchain/sdk/sendRecords.js";
+import { httpPost } from "../../offchain/shared/httpPost.js";
 import { epochMs } from "./clock.js";
-import { postBody } from "./postBody.js";
 import { createPresigner } from "./presign.js";
 
 export interface DeviceWorkerData {
@@ -162,7 +162,7 @@ port.once("message", async (command: DeviceWorkerCommand) => {
       };
       try {
         // One attempt: a retry would hide the gateway's real answer time.
-        const { status, text } = await postBody(bulkUrl, ndjson, "application/x-ndjson");
+        const { status, text } = await httpPost(bulkUrl, ndjson, "application/x-ndjson");
         stat.doneAt = epochMs();
         const ok = status >= 200 && status < 300;
         const code = ok ? undefined : requestErrorCode(status, text);

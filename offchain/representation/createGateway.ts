@@ -2,7 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Wallet, type Provider, type Signer } from "ethers";
 import type { Address } from "viem";
 
-import { FetchJsonRpcProvider } from "../chain/FetchJsonRpcProvider.js";
+import { HttpJsonRpcProvider } from "../chain/HttpJsonRpcProvider.js";
 import { ledgerDomain } from "../sdk/ledgerDomain.js";
 import { DirectoryBlobStore, type BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
@@ -105,7 +105,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const provider =
     config.provider ??
     (config.rpcUrl
-      ? new FetchJsonRpcProvider(config.rpcUrl, undefined, { cacheTimeout: -1, batchStallTime: 0 })
+      ? new HttpJsonRpcProvider(config.rpcUrl, undefined, { cacheTimeout: -1, batchStallTime: 0 })
       : undefined);
   if (!provider) throw new Error("createGateway needs rpcUrl or provider");
   const signer =

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { FetchRequest, Network, Wallet } from "ethers";
 
-import { FetchJsonRpcProvider } from "../chain/FetchJsonRpcProvider.js";
+import { HttpJsonRpcProvider } from "../chain/HttpJsonRpcProvider.js";
 import { useFetchForEthers } from "../chain/useFetchForEthers.js";
 import { BaseError } from "../shared/BaseError.js";
 import { createGateway, type Gateway } from "./createGateway.js";
@@ -87,7 +87,7 @@ async function run(config: GatewayProcessConfig): Promise<void> {
   if (stopping) return;
   // A static network: ethers would otherwise re-detect it, and wait forever while the RPC is down.
   const network = Network.from(chainId);
-  const provider = new FetchJsonRpcProvider(config.rpcUrl, network, {
+  const provider = new HttpJsonRpcProvider(config.rpcUrl, network, {
     timeoutMs: config.rpcTimeoutMs,
     staticNetwork: network,
     cacheTimeout: -1,

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import net from "node:net";
 
-import { postBody } from "../../bench/ingest/postBody.js";
+import { httpPost } from "../../../offchain/shared/httpPost.js";
 
 /**
  * A minimal HTTP/1.1 server on raw sockets: answers each request with its body reversed on a
@@ -36,17 +36,19 @@ async function resettingServer() {
   return { url: `http://127.0.0.1:${port}/v1/records/bulk`, seen, server };
 }
 
-describe("bench/ingest: postBody", () => {
+describe("offchain/shared: httpPost", () => {
   it("returns status and text, and resends once on a reused socket the server reset", async () => {
     const { url, seen, server } = await resettingServer();
     try {
-      expect(await postBody(url, "abc", "application/x-ndjson")).to.deep.equal({
+      expect(await httpPost(url, "abc", "application/x-ndjson")).to.deep.equal({
         status: 201,
+        statusText: "Created",
         text: "cba",
       });
       // Goes out on the kept-alive socket, which the server resets: sent again on a new one.
-      expect(await postBody(url, "xyz", "application/x-ndjson")).to.deep.equal({
+      expect(await httpPost(url, "xyz", "application/x-ndjson")).to.deep.equal({
         status: 201,
+        statusText: "Created",
         text: "zyx",
       });
       expect(seen).to.deep.equal([
@@ -58,11 +60,36 @@ describe("bench/ingest: postBody", () => {
     }
   });
 
+  it("rejects with TIMEOUT when no response comes in time", async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket)); // never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const started = Date.now();
+      let error: NodeJS.ErrnoException | undefined;
+      await httpPost(`http://127.0.0.1:${port}/`, "abc", "text/plain", { timeoutMs: 100 }).catch(
+        (e) => (error = e),
+      );
+      expect(error?.code).to.equal("TIMEOUT");
+      expect(Date.now() - started).to.be.within(90, 2_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it("refuses a URL that is not http(s)", async () => {
+    let error: Error | undefined;
+    await httpPost("ws://127.0.0.1:1/", "abc", "text/plain").catch((e) => (error = e));
+    expect(error).to.be.instanceOf(TypeError);
+  });
+
   it("rejects when nothing listens", async () => {
     const { server, url } = await resettingServer();
     await new Promise((resolve) => server.close(resolve));
     let error: NodeJS.ErrnoException | undefined;
-    await postBody(url, "abc", "text/plain").catch((e) => (error = e));
+    await httpPost(url, "abc", "text/plain").catch((e) => (error = e));
     expect(error?.code).to.equal("ECONNREFUSED");
   });
 });

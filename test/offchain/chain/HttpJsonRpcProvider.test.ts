@@ -5,13 +5,13 @@ import { expect } from "chai";
 import { Network } from "ethers";
 import { network } from "hardhat";
 
-import { FetchJsonRpcProvider } from "../../../offchain/chain/FetchJsonRpcProvider.js";
+import { HttpJsonRpcProvider } from "../../../offchain/chain/HttpJsonRpcProvider.js";
 
 type Payload = { id: number; method: string; params: unknown[] };
 type Seen = {
   contentType?: string;
   authorization?: string;
-  transport: "fetch" | "ethers";
+  transport: "own" | "ethers";
   body: Payload | Payload[];
 };
 
@@ -34,8 +34,8 @@ async function startRpcServer() {
     seen.push({
       contentType: req.headers["content-type"],
       authorization: req.headers.authorization,
-      // ethers' own transport asks for exactly "gzip"; fetch (undici) also offers deflate and br.
-      transport: req.headers["accept-encoding"] === "gzip" ? "ethers" : "fetch",
+      // ethers' own transport asks for gzip; the provider's own asks for no encoding.
+      transport: req.headers["accept-encoding"] === "gzip" ? "ethers" : "own",
       body,
     });
     if (req.url?.startsWith("/broken")) {
@@ -50,12 +50,12 @@ async function startRpcServer() {
   return { seen, port, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-describe("offchain/chain: FetchJsonRpcProvider", () => {
+describe("offchain/chain: HttpJsonRpcProvider", () => {
   let rpc: Awaited<ReturnType<typeof startRpcServer>>;
-  const providers: FetchJsonRpcProvider[] = [];
+  const providers: HttpJsonRpcProvider[] = [];
   const connect = (url: string, staticNetwork = false) => {
     const chain = Network.from(31337);
-    const provider = new FetchJsonRpcProvider(
+    const provider = new HttpJsonRpcProvider(
       url,
       staticNetwork ? chain : undefined,
       staticNetwork ? { staticNetwork: chain } : {},
@@ -83,7 +83,7 @@ describe("offchain/chain: FetchJsonRpcProvider", () => {
     for (const { contentType, authorization, transport } of rpc.seen) {
       expect(contentType).to.equal("application/json");
       expect(authorization).to.equal(undefined);
-      expect(transport).to.equal("fetch");
+      expect(transport).to.equal("own");
     }
     expect(rpc.seen.flatMap(({ body }) => body).map(({ method }) => method)).to.include(
       "eth_blockNumber",
