@@ -32,12 +32,15 @@ export class DataBlockTree {
   }
 
   static of(operations: readonly SignedOperation[]): DataBlockTree {
-    return DataBlockTree.#fromLeaves(operations.map((operation) => operationLeaf(operation)));
+    const placed = DataBlockTree.#place(operations.map((operation) => operationLeaf(operation)));
+    hashNodes(placed.nodes, placed.nodes.length - 1 - operations.length, 0);
+    return new DataBlockTree(placed.nodes, placed.treeIndex, placed.order);
   }
 
   /**
-   * `of`, handing the event loop back every `slice` leaves: a 4096-operation block is ~50 ms
-   * of hashing, which would otherwise stall every request the gateway is serving.
+   * `of`, handing the event loop back every `slice` leaves and every `slice` inner nodes: a
+   * 4096-operation block is ~50 ms of hashing, which would otherwise stall every request the
+   * gateway is serving.
    *
    * @example
    * const tree = await DataBlockTree.build(operations);
@@ -48,10 +51,21 @@ export class DataBlockTree {
       if (i > 0) await setImmediate();
       for (const operation of operations.slice(i, i + slice)) hashes.push(operationLeaf(operation));
     }
-    return DataBlockTree.#fromLeaves(hashes);
+    const { nodes, treeIndex, order } = DataBlockTree.#place(hashes);
+    // Inner nodes from the last to the root: each needs only nodes after it.
+    for (let last = nodes.length - 1 - hashes.length; last >= 0; last -= slice) {
+      await setImmediate();
+      hashNodes(nodes, last, Math.max(0, last - slice + 1));
+    }
+    return new DataBlockTree(nodes, treeIndex, order);
   }
 
-  static #fromLeaves(hashes: Uint8Array[]): DataBlockTree {
+  /** Leaves sorted by hash at the end of the node array, as StandardMerkleTree lays them out. */
+  static #place(hashes: Uint8Array[]): {
+    nodes: Uint8Array[];
+    treeIndex: Int32Array;
+    order: number[];
+  } {
     const n = hashes.length;
     if (n === 0) throw new RangeError("A data block needs at least one operation");
     const leaves = hashes.map((hash, index) => ({ index, hash }));
@@ -62,20 +76,7 @@ export class DataBlockTree {
       nodes[nodes.length - 1 - position] = leaf.hash;
       treeIndex[leaf.index] = nodes.length - 1 - position;
     }
-    const pair = new Uint8Array(64);
-    for (let i = nodes.length - 1 - n; i >= 0; i--) {
-      const left = nodes[2 * i + 1];
-      const right = nodes[2 * i + 2];
-      const leftFirst = Buffer.compare(left, right) <= 0;
-      pair.set(leftFirst ? left : right, 0);
-      pair.set(leftFirst ? right : left, 32);
-      nodes[i] = keccak256Bytes(pair);
-    }
-    return new DataBlockTree(
-      nodes,
-      treeIndex,
-      leaves.map((leaf) => leaf.index),
-    );
+    return { nodes, treeIndex, order: leaves.map((leaf) => leaf.index) };
   }
 
   get root(): Hex {
@@ -144,6 +145,19 @@ function siblingPath(i: number, node: (index: number) => Uint8Array): Hex[] {
     i = Math.floor((i - 1) / 2);
   }
   return proof;
+}
+
+/** Inner nodes `from` down to `to` (sorted-pair keccak256 of their two children). */
+function hashNodes(nodes: Uint8Array[], from: number, to: number): void {
+  const pair = new Uint8Array(64);
+  for (let i = from; i >= to; i--) {
+    const left = nodes[2 * i + 1];
+    const right = nodes[2 * i + 2];
+    const leftFirst = Buffer.compare(left, right) <= 0;
+    pair.set(leftFirst ? left : right, 0);
+    pair.set(leftFirst ? right : left, 32);
+    nodes[i] = keccak256Bytes(pair);
+  }
 }
 
 function toHex(bytes: Uint8Array): Hex {

@@ -164,15 +164,24 @@ describe("DataBlockTree stored nodes", () => {
 });
 
 describe("data block building that yields to the event loop", () => {
-  it("DataBlockTree.build gives `of`'s tree and blockDocument gives canonical JSON", async () => {
+  it("DataBlockTree.build gives `of`'s tree and blockDocument gives canonical JSON and its hash", async () => {
     const operations = Array.from({ length: 600 }, (_, i) => operation(i + 7));
     const built = await DataBlockTree.build(operations, 64);
+    for (const size of [1, 2, 3, 64, 65]) {
+      const some = operations.slice(0, size);
+      expect((await DataBlockTree.build(some, 2)).root, `${size}`).to.equal(
+        DataBlockTree.of(some).root,
+      );
+    }
     const reference = DataBlockTree.of(operations);
     expect(built.root).to.equal(reference.root);
     expect(built.order).to.deep.equal(reference.order);
     expect(built.nodes().equals(reference.nodes())).to.equal(true);
     const document = await blockDocument(built.root, operations);
-    expect(document.toString("utf8")).to.equal(canonicalJson({ root: built.root, operations }));
+    expect(document.bytes.toString("utf8")).to.equal(
+      canonicalJson({ root: built.root, operations }),
+    );
+    expect(document.hash).to.equal(keccak256(document.bytes));
     // URIs JSON must escape, and operations of another shape, still come out canonical.
     const odd = [
       'say "hi"',
@@ -183,12 +192,12 @@ describe("data block building that yields to the event loop", () => {
     ].map((uri, i) => ({ ...operations[i], record: { ...operations[i].record, uri } }));
     const extra = { ...operations[9], note: "kept" } as SignedOperation;
     const mixed = [...odd, extra];
-    expect((await blockDocument(built.root, mixed)).toString("utf8")).to.equal(
+    expect((await blockDocument(built.root, mixed)).bytes.toString("utf8")).to.equal(
       canonicalJson({ root: built.root, operations: mixed }),
     );
     // Operations the accept path serialized already are used as they are.
     const given = mixed.map((op, i) => (i % 2 ? { json: canonicalJson(op) } : op));
-    expect((await blockDocument(built.root, given)).toString("utf8")).to.equal(
+    expect((await blockDocument(built.root, given)).bytes.toString("utf8")).to.equal(
       canonicalJson({ root: built.root, operations: mixed }),
     );
   });
