@@ -3,6 +3,7 @@ import {
   JsonRpcProvider,
   makeError,
   type JsonRpcApiProviderOptions,
+  type JsonRpcError,
   type JsonRpcPayload,
   type JsonRpcResult,
   type Networkish,
@@ -35,6 +36,8 @@ const DEFAULT_TIMEOUT_MS = 300_000;
 export class HttpJsonRpcProvider extends JsonRpcProvider {
   readonly #url: string | undefined;
   readonly #timeoutMs: number;
+  // Ids of sendNow's requests: apart from the batch queue's, which restart at 1.
+  #nextId = 1_000_000_000;
 
   constructor(
     url: string,
@@ -47,6 +50,23 @@ export class HttpJsonRpcProvider extends JsonRpcProvider {
     super(fallback, network, providerOptions);
     this.#url = postableUrl(url);
     this.#timeoutMs = timeoutMs;
+  }
+
+  /**
+   * One request sent at once, outside ethers' batch queue. Even at `batchStallTime: 0` that
+   * queue waits for a timer before it sends, ~1.4 ms per call on an idle machine against
+   * 0.35 ms for the request itself, and more while the event loop is busy: the gateway pays it
+   * on the block-number read made for every request it serves.
+   *
+   * @example
+   * const head = Number(await provider.sendNow("eth_blockNumber", []));
+   */
+  async sendNow(method: string, params: unknown[]): Promise<unknown> {
+    const payload: JsonRpcPayload = { method, params, id: this.#nextId++, jsonrpc: "2.0" };
+    const [result] = await this._send(payload);
+    // _send's type says results only; a node's JSON-RPC errors come through it too.
+    if ("error" in result) throw this.getRpcError(payload, result as unknown as JsonRpcError);
+    return result.result;
   }
 
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {

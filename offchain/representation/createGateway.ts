@@ -181,6 +181,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         registry: new SourceRegistryCache(reader, provider, {
           anchoredRecords: new AnchoredRecordFilter(),
           fromBlock: config.submit?.fromBlock,
+          readBlockNumber:
+            provider instanceof HttpJsonRpcProvider
+              ? async () => Number(await provider.sendNow("eth_blockNumber", []))
+              : undefined,
         }),
         schemas: new FormatSchemaCache({ blobStore, baseDir: config.schemaBaseDir }),
         ledger: reader,

@@ -113,6 +113,25 @@ describe("offchain/chain: HttpJsonRpcProvider", () => {
     expect(echoed).to.deep.equal({ status: "fulfilled", value: "still fine" });
   });
 
+  it("sends a sendNow request on its own, not in a batch, and rejects with its JSON-RPC error", async () => {
+    const provider = connect(`http://127.0.0.1:${rpc.port}`, true);
+    const [now, queued] = await Promise.all([
+      provider.sendNow("eth_blockNumber", []),
+      provider.send("test_echo", ["queued"]),
+    ]);
+    expect(now).to.equal("0x2a");
+    expect(queued).to.equal("queued");
+    const single = rpc.seen.find(
+      ({ body }) => !Array.isArray(body) && body.method === "eth_blockNumber",
+    );
+    expect(single, JSON.stringify(rpc.seen)).to.not.equal(undefined);
+    const error = await provider.sendNow("test_fail", []).then(
+      () => expect.fail("should reject"),
+      (e: { error?: { code: number; message: string } }) => e,
+    );
+    expect(error.error).to.deep.equal({ code: -32042, message: "test_fail went wrong" });
+  });
+
   it("rejects on an HTTP error status, naming only the origin", async () => {
     const provider = connect(`http://127.0.0.1:${rpc.port}/broken/api-key-123`, true);
     const error = await provider.send("eth_blockNumber", []).then(
