@@ -61,6 +61,7 @@ const OPTIONS = {
   "devices-per-worker": { type: "string", default: "4" },
   batch: { type: "string", default: "500" },
   "in-flight": { type: "string", default: "2" },
+  rate: { type: "string" },
   presign: { type: "string", default: "800000" },
   "presign-budget": { type: "string", default: "60" },
   "max-block-size": { type: "string", default: "4096" },
@@ -82,7 +83,11 @@ if (opts.help) {
   --workers <n>             device worker threads (default 2)
   --devices-per-worker <n>  device keys per worker (default 4)
   --batch <n>               records per bulk request (default 500)
-  --in-flight <n>           bulk requests in flight per worker (default 2)
+  --in-flight <n>           bulk requests in flight per worker (default 2); with --rate, the
+                            most a worker has in flight
+  --rate <records/s>        open loop: offer this many records a second in all, a bulk at a
+                            time on a fixed schedule, and count latency from each bulk's slot
+                            (default: closed loop, each request sent when one is answered)
   --presign <n>             records signed before the clock starts, all workers (default 800000)
   --presign-budget <s>      longest pre-signing phase (default 60)
   --max-block-size <n>      gateway data block size (default 4096)
@@ -115,6 +120,7 @@ const config = {
   devicesPerWorker: Math.max(1, Math.floor(num("devices-per-worker"))),
   batch: Math.max(1, Math.floor(num("batch"))),
   inFlightPerWorker: Math.max(1, Math.floor(num("in-flight"))),
+  ratePerSecond: opts.rate === undefined ? undefined : Math.max(1, num("rate")),
   presign: Math.floor(num("presign")),
   presignBudgetS: num("presign-budget"),
   maxBlockSize: Math.floor(num("max-block-size")),
@@ -231,6 +237,7 @@ async function run(): Promise<void> {
         formatId: boot.formatId,
         batch: config.batch,
         inFlight: config.inFlightPerWorker,
+        rate: config.ratePerSecond && config.ratePerSecond / config.workers,
         presign: Math.ceil(config.presign / config.workers),
         presignBudgetMs: config.presignBudgetS * 1000,
       } satisfies DeviceWorkerData,
@@ -271,7 +278,7 @@ async function run(): Promise<void> {
     worker.postMessage({ type: "start", endAt } satisfies DeviceWorkerCommand);
   }
   console.log(
-    `load: ${config.workers} workers × ${config.inFlightPerWorker} requests of ${config.batch} in flight, ${config.warmupS} s warm-up + ${config.durationS} s measured…`,
+    `load: ${loadShape()}, ${config.warmupS} s warm-up + ${config.durationS} s measured…`,
   );
 
   const snapshot = () => ({
@@ -459,7 +466,7 @@ async function run(): Promise<void> {
     {
       metric: "requests deferred in window",
       measured: fmt(deferredInWindow),
-      goal: "503 GATEWAY_BUSY (backlog full), resent after 100 ms",
+      goal: `503 GATEWAY_BUSY (backlog full), resent ${config.ratePerSecond ? "in the next slot" : "after 100 ms"}`,
       verdict: "",
     },
     {
@@ -472,7 +479,7 @@ async function run(): Promise<void> {
     {
       metric: "to accepted p50",
       measured: ms(figures.acceptedP50Ms),
-      goal: `bulk of ${config.batch}, ${config.workers * config.inFlightPerWorker} in flight`,
+      goal: loadShape(),
       verdict: "",
     },
     {
@@ -595,6 +602,8 @@ async function run(): Promise<void> {
         devicesPerWorker: config.devicesPerWorker,
         batch: config.batch,
         inFlightPerWorker: config.inFlightPerWorker,
+        // Absent: closed loop.
+        ...(config.ratePerSecond ? { openLoopRecordsPerSecond: config.ratePerSecond } : {}),
         warmupS: config.warmupS,
         durationS: config.durationS,
       },
@@ -651,6 +660,14 @@ async function gasPerRecordAt(n: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The load shape in words, for the log and the table. */
+function loadShape(): string {
+  const { workers, inFlightPerWorker, batch, ratePerSecond } = config;
+  return ratePerSecond
+    ? `${fmt(ratePerSecond, 0)} records/s offered in bulks of ${batch}, ≤ ${workers * inFlightPerWorker} in flight`
+    : `bulk of ${batch}, ${workers * inFlightPerWorker} in flight`;
 }
 
 function verdict(ok: boolean): "PASS" | "FAIL" {

@@ -2,7 +2,8 @@
  * Worker thread of simulated data sources (D): holds several device keys, pre-signs air-quality
  * readings (EIP-712, the SDK's exact submissions, with native libsecp256k1 through `presign.ts`)
  * and pre-serializes them into NDJSON bulk bodies before the clock starts, then posts those bodies
- * as fast as the gateway takes them, `inFlight` requests at a time, until `endAt`. Sending a
+ * until `endAt`: as fast as the gateway takes them, `inFlight` requests at a time (closed loop),
+ * or one every `batch / rate` seconds (open loop, `rate` set). Sending a
  * prebuilt body costs next to no CPU, so the run measures the gateway, not the devices. Signing
  * during the run happens only when the pre-signed pool runs dry, and is counted, because it takes
  * CPU from the gateway on a small machine.
@@ -25,8 +26,13 @@ export interface DeviceWorkerData {
   formatId: Hex;
   /** Records per bulk request. */
   batch: number;
-  /** Bulk requests this worker keeps in flight. */
+  /** Bulk requests this worker keeps in flight (closed loop), or at most has (open loop). */
   inFlight: number;
+  /**
+   * Records per second this worker offers on a fixed schedule (open loop); without it, each
+   * request goes out when an earlier one is answered (closed loop).
+   */
+  rate?: number;
   /** Records to sign before the run; fewer when `presignBudgetMs` runs out first. */
   presign: number;
   presignBudgetMs: number;
@@ -142,55 +148,85 @@ port.once("message", async (command: DeviceWorkerCommand) => {
     }
     return { ndjson: batch.join("\n"), records: batch.length };
   };
+  if (data.rate) await openLoop(command.endAt, data.rate, take);
+  else await closedLoop(command.endAt, take);
+  port.postMessage({ type: "done", signedDuringRun } satisfies DeviceWorkerMessage);
+});
+
+/** `inFlight` requests at a time, each sent as soon as the one before it was answered. */
+async function closedLoop(endAt: number, take: () => Promise<Body>): Promise<void> {
   const loop = async () => {
-    while (epochMs() < command.endAt) {
+    while (epochMs() < endAt) {
       const body = await take();
-      const { ndjson, records } = body;
-      const stat: RequestStat = {
-        sentAt: body.firstSentAt ?? epochMs(),
-        doneAt: 0,
-        records,
-        accepted: 0,
-        rejected: 0,
-        errors: {},
-      };
-      const fail = (code: string) => {
-        stat.accepted = 0;
-        stat.sample = undefined;
-        stat.rejected = records;
-        stat.errors[code] = records;
-      };
-      try {
-        // One attempt: a retry would hide the gateway's real answer time.
-        const { status, text } = await httpPost(bulkUrl, ndjson, "application/x-ndjson");
-        stat.doneAt = epochMs();
-        const ok = status >= 200 && status < 300;
-        const code = ok ? undefined : requestErrorCode(status, text);
-        if (code === "GATEWAY_BUSY") {
-          stat.deferred = true;
-          bodies.unshift({ ...body, firstSentAt: stat.sentAt });
-          await new Promise((resolve) => setTimeout(resolve, BUSY_BACKOFF_MS));
-        } else if (code) {
-          fail(code);
-        } else {
-          for (const verdict of (JSON.parse(text) as { results: Verdict[] }).results) {
-            if (verdict.error) {
-              stat.rejected++;
-              stat.errors[verdict.error.code] = (stat.errors[verdict.error.code] ?? 0) + 1;
-            } else {
-              stat.accepted++;
-              stat.sample ??= verdict.recordId;
-            }
-          }
-        }
-      } catch {
-        // No answer at all (connection refused or reset), or one that is not a bulk result.
-        fail(stat.doneAt === 0 ? "GATEWAY_UNAVAILABLE" : "REQUEST_FAILED");
-        stat.doneAt ||= epochMs();
-      }
-      port.postMessage({ type: "request", stat } satisfies DeviceWorkerMessage);
+      const { deferred } = await post(body, body.firstSentAt ?? epochMs());
+      if (deferred) await sleep(BUSY_BACKOFF_MS);
     }
   };
   await Promise.all(Array.from({ length: data.inFlight }, loop));
-  port.postMessage({ type: "done", signedDuringRun } satisfies DeviceWorkerMessage);
-});
+}
+
+/**
+ * A bulk every `batch / rate` seconds on a fixed schedule, whether or not earlier ones were
+ * answered (at most `inFlight` at once): devices that sample at their own pace. A request's
+ * latency counts from its slot in the schedule, so a gateway that falls behind shows it as
+ * latency instead of as fewer requests (no coordinated omission). A deferred bulk goes out
+ * again in the next slot.
+ */
+async function openLoop(endAt: number, rate: number, take: () => Promise<Body>): Promise<void> {
+  const intervalMs = (data.batch / rate) * 1000;
+  const open = new Set<Promise<unknown>>();
+  for (let slot = epochMs(); slot < endAt; slot += intervalMs) {
+    const wait = slot - epochMs();
+    if (wait > 0) await sleep(wait);
+    while (open.size >= data.inFlight) await Promise.race(open);
+    const body = await take();
+    const request = post(body, body.firstSentAt ?? slot);
+    open.add(request);
+    void request.finally(() => open.delete(request));
+  }
+  await Promise.all(open);
+}
+
+/** Sends one bulk, once (a retry would hide the gateway's real answer time), and reports it. */
+async function post(body: Body, sentAt: number): Promise<{ deferred: boolean }> {
+  const { ndjson, records } = body;
+  const stat: RequestStat = { sentAt, doneAt: 0, records, accepted: 0, rejected: 0, errors: {} };
+  const fail = (code: string) => {
+    stat.accepted = 0;
+    stat.sample = undefined;
+    stat.rejected = records;
+    stat.errors[code] = records;
+  };
+  try {
+    const { status, text } = await httpPost(bulkUrl, ndjson, "application/x-ndjson");
+    stat.doneAt = epochMs();
+    const ok = status >= 200 && status < 300;
+    const code = ok ? undefined : requestErrorCode(status, text);
+    if (code === "GATEWAY_BUSY") {
+      stat.deferred = true;
+      bodies.unshift({ ...body, firstSentAt: sentAt });
+    } else if (code) {
+      fail(code);
+    } else {
+      for (const verdict of (JSON.parse(text) as { results: Verdict[] }).results) {
+        if (verdict.error) {
+          stat.rejected++;
+          stat.errors[verdict.error.code] = (stat.errors[verdict.error.code] ?? 0) + 1;
+        } else {
+          stat.accepted++;
+          stat.sample ??= verdict.recordId;
+        }
+      }
+    }
+  } catch {
+    // No answer at all (connection refused or reset), or one that is not a bulk result.
+    fail(stat.doneAt === 0 ? "GATEWAY_UNAVAILABLE" : "REQUEST_FAILED");
+    stat.doneAt ||= epochMs();
+  }
+  port.postMessage({ type: "request", stat } satisfies DeviceWorkerMessage);
+  return { deferred: stat.deferred === true };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
