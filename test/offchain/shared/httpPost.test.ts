@@ -11,7 +11,10 @@ import { httpPost } from "../../../offchain/shared/httpPost.js";
 async function resettingServer() {
   const seen: { connection: number; body: string }[] = [];
   let connections = 0;
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     const connection = ++connections;
     let requests = 0;
     let buffered = "";
@@ -33,12 +36,17 @@ async function resettingServer() {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as net.AddressInfo;
-  return { url: `http://127.0.0.1:${port}/v1/records/bulk`, seen, server };
+  // The client's kept-alive socket is unref'd, but this side's would keep the test process alive.
+  const close = () => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  };
+  return { url: `http://127.0.0.1:${port}/v1/records/bulk`, seen, close };
 }
 
 describe("offchain/shared: httpPost", () => {
   it("returns status and text, and resends once on a reused socket the server reset", async () => {
-    const { url, seen, server } = await resettingServer();
+    const { url, seen, close } = await resettingServer();
     try {
       expect(await httpPost(url, "abc", "application/x-ndjson")).to.deep.equal({
         status: 201,
@@ -56,7 +64,7 @@ describe("offchain/shared: httpPost", () => {
         { connection: 2, body: "xyz" },
       ]);
     } finally {
-      server.close();
+      await close();
     }
   });
 
@@ -86,8 +94,8 @@ describe("offchain/shared: httpPost", () => {
   });
 
   it("rejects when nothing listens", async () => {
-    const { server, url } = await resettingServer();
-    await new Promise((resolve) => server.close(resolve));
+    const { close, url } = await resettingServer();
+    await close();
     let error: NodeJS.ErrnoException | undefined;
     await httpPost(url, "abc", "text/plain").catch((e) => (error = e));
     expect(error?.code).to.equal("ECONNREFUSED");
