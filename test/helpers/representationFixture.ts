@@ -164,6 +164,23 @@ export async function makeSubmission<P>(
   return { operation, payload, ...(options.mode ? { mode: options.mode } : {}) };
 }
 
+/** Anchors a submission's record on-chain on its own (`submitRecordBySig`), as another gateway would. */
+export async function anchorOnChain(
+  fx: RepresentationFixture,
+  { operation }: Awaited<ReturnType<typeof makeSubmission>>,
+): Promise<void> {
+  await (
+    await fx.ledger
+      .connect(fx.gatewaySigner)
+      .submitRecordBySig(
+        operation.source,
+        operation.record,
+        operation.deadline,
+        operation.signature,
+      )
+  ).wait();
+}
+
 /** POSTs JSON to an app without a port. */
 export function postJson(
   app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },

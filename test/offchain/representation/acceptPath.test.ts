@@ -6,6 +6,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import {
+  anchorOnChain,
   makeSubmission,
   postJson,
   readJson,
@@ -240,17 +241,7 @@ describe("offchain/representation: R2D accept path", () => {
 
       it("rejects a record already anchored on-chain with DUPLICATE_RECORD", async () => {
         const body = await makeSubmission(fx, payload());
-        const { operation } = body;
-        await (
-          await fx.ledger
-            .connect(fx.gatewaySigner)
-            .submitRecordBySig(
-              operation.source,
-              operation.record,
-              operation.deadline,
-              operation.signature,
-            )
-        ).wait();
+        await anchorOnChain(fx, body);
         await expectError(
           await postJson(gateway.app, "/v1/records", body),
           409,

@@ -10,6 +10,7 @@ import type { NormalizedSubmission } from "../../../offchain/representation/norm
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import { DataLedger__factory } from "../../../types/ethers-contracts/index.js";
 import {
+  anchorOnChain,
   makeSubmission,
   postJson,
   readJson,
@@ -131,19 +132,6 @@ describe("offchain/representation: anchored-record filter", () => {
       });
       return gateway;
     };
-    const anchorOnChain = async (body: Awaited<ReturnType<typeof makeSubmission>>) => {
-      const { operation } = body;
-      await (
-        await fx.ledger
-          .connect(fx.gatewaySigner)
-          .submitRecordBySig(
-            operation.source,
-            operation.record,
-            operation.deadline,
-            operation.signature,
-          )
-      ).wait();
-    };
     const submit = async (body: unknown) => {
       const res = await postJson(gateway!.app, "/v1/records", body);
       return { status: res.status, body: await readJson(res) };
@@ -151,7 +139,7 @@ describe("offchain/representation: anchored-record filter", () => {
 
     it("finds records anchored before the gateway started, and after a gap beyond one log read", async () => {
       const early = await makeSubmission(fx, { station: "F1", pm25: 1, seq: seq++ });
-      await anchorOnChain(early);
+      await anchorOnChain(fx, early);
       const gw = await startGateway();
       const first = await submit(early);
       expect(first.status).to.equal(409);
@@ -161,12 +149,12 @@ describe("offchain/representation: anchored-record filter", () => {
       // More blocks than one log read spans (2,000), with a record anchored at the end.
       await connection.provider.request({ method: "hardhat_mine", params: ["0x834"] });
       const late = await makeSubmission(fx, { station: "F1", pm25: 2, seq: seq++ });
-      await anchorOnChain(late);
+      await anchorOnChain(fx, late);
       expect((await submit(late)).body.error.code).to.equal("DUPLICATE_RECORD");
 
       // And one anchored in the very next block, read by the ordinary sync.
       const next = await makeSubmission(fx, { station: "F1", pm25: 3, seq: seq++ });
-      await anchorOnChain(next);
+      await anchorOnChain(fx, next);
       expect((await submit(next)).body.error.code).to.equal("DUPLICATE_RECORD");
       expect(await gw.db.query("select 1 from gateway_records")).to.have.length(0);
     });
@@ -185,7 +173,7 @@ describe("offchain/representation: anchored-record filter", () => {
       // The other branch: a record anchored and the device suspended, one block more than the
       // branch the gateway saw, so the head number alone shows no rewind.
       const late = await reading("F3");
-      await anchorOnChain(late);
+      await anchorOnChain(fx, late);
       await (await fx.asOperator.suspendSource(device.sourceId, 7)).wait();
 
       expect((await submit(late)).body.error.code).to.equal("DUPLICATE_RECORD");

@@ -5,6 +5,7 @@ import { keccak256, toBytes } from "viem";
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import {
+  anchorOnChain,
   makeSubmission,
   postJson,
   readJson,
@@ -43,19 +44,7 @@ describe("offchain/representation: on-chain duplicates in a bulk request", () =>
         makeSubmission(fx, { station: "bulk", pm25: 3.5, seq }),
       ),
     );
-    for (const i of [0, 5, 11]) {
-      const { operation } = items[i];
-      await (
-        await fx.ledger
-          .connect(fx.gatewaySigner)
-          .submitRecordBySig(
-            operation.source,
-            operation.record,
-            operation.deadline,
-            operation.signature,
-          )
-      ).wait();
-    }
+    for (const i of [0, 5, 11]) await anchorOnChain(fx, items[i]);
     const res = await postJson(gateway.app, "/v1/records/bulk", items);
     expect(res.status).to.equal(200);
     const { results } = await readJson(res);
