@@ -44,7 +44,11 @@ export async function readRecordState(
     anchored_at: number | null;
     failure: Record<string, unknown> | null;
   }>(
-    `select record_id, mode, status, operation, block_root, leaf_index, proof, nodes, tx_hash,
+    // The block's stored tree (2 × 32 bytes per record: 128 KiB for 2,048) is read only when
+    // a receipt is answered: a device polling a packed or submitted record must not drag the
+    // whole tree across the wire at every poll.
+    `select record_id, mode, status, operation, block_root, leaf_index, proof,
+       case when status = 'anchored' then nodes end as nodes, tx_hash,
        block_number::float8 as block_number, anchored_at::float8 as anchored_at, failure
      from gateway_record_states where record_id = $1`,
     [recordId.toLowerCase()],

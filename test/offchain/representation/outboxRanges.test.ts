@@ -106,6 +106,21 @@ for (const target of databaseTargets()) {
       const packed = await batcher.tick();
       const id = (i: number) => outboxSubmission(i).recordId;
       expect(packed.map((b) => b.recordIds)).to.deep.equal([[id(1), id(3), id(4)]]);
+      // A status poll of a packed record names its block but does not carry the block's tree:
+      // that is read only to answer a receipt.
+      const rowsRead: Record<string, unknown>[] = [];
+      const watched = {
+        ...db,
+        query: async <Row extends Record<string, unknown>>(sql: string, params?: unknown[]) => {
+          const rows = await db.query<Row>(sql, params);
+          rowsRead.push(...rows);
+          return rows;
+        },
+      } as Database;
+      const polled = await readRecordState(watched, id(3));
+      expect(polled).to.deep.include({ status: "packed", root: packed[0].root });
+      expect(rowsRead).to.have.length(1);
+      expect(rowsRead[0].nodes).to.equal(null);
       expect(batcher.backlog()).to.equal(5); // 3 in a block not yet anchored, 2 waiting
 
       const byTime = await batcher.tick(Date.now() + 120_000);
@@ -120,7 +135,9 @@ for (const target of databaseTargets()) {
       for (const [i, block] of [...packed, ...byTime].flatMap((b) =>
         b.recordIds.map((r) => [r, b] as const),
       )) {
-        const state = await readRecordState(db, i);
+        rowsRead.length = 0;
+        const state = await readRecordState(watched, i);
+        expect(rowsRead[0].nodes).to.be.instanceOf(Uint8Array);
         expect(state?.status).to.equal("anchored");
         expect(state?.root).to.equal(block.root);
         const tree = DataBlockTree.of(
