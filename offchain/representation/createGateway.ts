@@ -3,9 +3,11 @@ import { Wallet, type Provider, type Signer } from "ethers";
 import type { Address } from "viem";
 
 import { HttpJsonRpcProvider } from "../chain/HttpJsonRpcProvider.js";
+import { readDeploymentIdentity } from "../chain/readDeploymentIdentity.js";
 import { ledgerDomain } from "../sdk/ledgerDomain.js";
 import { DirectoryBlobStore, type BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
+import { bindDeployment } from "../storage/bindDeployment.js";
 import { migrate } from "../storage/migrate.js";
 import { openDatabase } from "../storage/openDatabase.js";
 import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
@@ -87,10 +89,11 @@ const DEFAULT_LIMITS = {
 
 /**
  * Composes the representation FE (Y.4561 7.1.1): opens the database (running the
- * `representation-…` migrations), the BlobStore and the chain connection, serves the R2D API, and
- * runs the batcher and the P2R submitter. Everything the gateway promised is in the database, so
- * starting it again on the same database resumes packed-but-unsent blocks and
- * sent-but-unconfirmed transactions where they stopped.
+ * `representation-…` migrations, and binding it to this chain and ledger: a database made for
+ * another deployment is refused with DEPLOYMENT_MISMATCH), the BlobStore and the chain
+ * connection, serves the R2D API, and runs the batcher and the P2R submitter. Everything the
+ * gateway promised is in the database, so starting it again on the same database resumes
+ * packed-but-unsent blocks and sent-but-unconfirmed transactions where they stopped.
  *
  * @example
  * const gateway = await createGateway({
@@ -123,8 +126,12 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   // starting together do not migrate side by side either.
   let claim: { release(): Promise<void> } | undefined;
   try {
+    // Asked first, so a wrong chain or ledger changes nothing in the database.
+    const identity = await readDeploymentIdentity(provider, config.ledgerAddress);
     claim = await db.claim("dataledger-gateway");
     await migrate(db, representationMigrations);
+    // Before any loop runs: an outbox made for another chain or ledger must not reach this one.
+    await bindDeployment(db, "representation", identity);
   } catch (error) {
     await claim?.release();
     if (ownsDb) await db.close();

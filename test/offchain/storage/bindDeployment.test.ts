@@ -1,0 +1,183 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { readDeploymentIdentity } from "../../../offchain/chain/readDeploymentIdentity.js";
+import { createGateway } from "../../../offchain/representation/createGateway.js";
+import { bindDeployment, readBinding } from "../../../offchain/storage/bindDeployment.js";
+import { databaseTargets } from "../../helpers/databaseTargets.js";
+import { expectCode } from "../../helpers/expectCode.js";
+import {
+  makeSubmission,
+  postJson,
+  setUpRepresentation,
+} from "../../helpers/representationFixture.js";
+
+/**
+ * Every database knows its deployment: the gateway's outbox (and the service's index) are bound
+ * to the chain id, genesis hash and ledger address they were made for, and a start against any
+ * other deployment is refused before anything is read or sent.
+ */
+describe("offchain/storage: bindDeployment", () => {
+  const identity = {
+    chainId: "31337",
+    genesisHash: "0x" + "ab".repeat(32),
+    ledgerAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  };
+
+  for (const target of databaseTargets()) {
+    describe(target.name, () => {
+      it("records the first deployment and accepts it again, in any letter case", async () => {
+        const db = await target.open();
+        try {
+          await bindDeployment(db, "representation", identity);
+          await bindDeployment(db, "representation", {
+            ...identity,
+            genesisHash: identity.genesisHash.toUpperCase().replace("0X", "0x"),
+            ledgerAddress: identity.ledgerAddress.toLowerCase(),
+          });
+          expect(await readBinding(db, "representation")).to.deep.equal(identity);
+        } finally {
+          await db.close();
+        }
+      });
+
+      for (const [field, value] of [
+        ["chainId", "1"],
+        ["genesisHash", "0x" + "cd".repeat(32)],
+        ["ledgerAddress", "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"],
+      ] as const) {
+        it(`refuses another ${field} with DEPLOYMENT_MISMATCH and keeps the first binding`, async () => {
+          const db = await target.open();
+          try {
+            await bindDeployment(db, "service", identity);
+            const error = await expectCode(
+              bindDeployment(db, "service", { ...identity, [field]: value }),
+              "DEPLOYMENT_MISMATCH",
+            );
+            expect(error.details!.differs).to.deep.equal([field]);
+            expect(await readBinding(db, "service")).to.deep.equal(identity);
+          } finally {
+            await db.close();
+          }
+        });
+      }
+
+      it("keeps one binding per module, so modules can share a database", async () => {
+        const db = await target.open();
+        try {
+          await bindDeployment(db, "representation", identity);
+          const other = {
+            ...identity,
+            ledgerAddress: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+          };
+          await bindDeployment(db, "service", other);
+          expect(await readBinding(db, "service")).to.deep.equal(other);
+          expect(await readBinding(db, "representation")).to.deep.equal(identity);
+        } finally {
+          await db.close();
+        }
+      });
+    });
+  }
+
+  describe("through createGateway", () => {
+    it("refuses an outbox made for another ledger, leaving its records untouched", async () => {
+      const connection = await network.create();
+      const first = await setUpRepresentation(connection);
+      const db = await databaseTargets()[0].open();
+      const gatewayA = await createGateway({
+        ledgerAddress: first.ledgerAddress,
+        provider: first.provider,
+        signer: first.gatewaySigner,
+        database: db,
+        blobStore: first.blobStore,
+        startLoops: false,
+      });
+      const res = await postJson(
+        gatewayA.app,
+        "/v1/records",
+        await makeSubmission(first, { station: "s1", pm25: 3 }),
+      );
+      expect(res.status).to.equal(202);
+      await gatewayA.close();
+      const before = await db.query("select record_id, status from gateway_records order by seq");
+
+      // A second deployment on the same chain: another ledger address.
+      const second = await setUpRepresentation(connection);
+      await expectCode(
+        createGateway({
+          ledgerAddress: second.ledgerAddress,
+          provider: second.provider,
+          signer: second.gatewaySigner,
+          database: db,
+          blobStore: second.blobStore,
+          startLoops: false,
+        }),
+        "DEPLOYMENT_MISMATCH",
+      );
+      expect(
+        await db.query("select record_id, status from gateway_records order by seq"),
+      ).to.deep.equal(before);
+      expect(await readBinding(db, "representation")).to.deep.equal(
+        await readDeploymentIdentity(first.provider, first.ledgerAddress),
+      );
+      await db.close();
+    });
+
+    it("refuses an outbox made on another chain (a restarted in-process network)", async () => {
+      const first = await setUpRepresentation(await network.create());
+      const db = await databaseTargets()[0].open();
+      await (
+        await createGateway({
+          ledgerAddress: first.ledgerAddress,
+          provider: first.provider,
+          signer: first.gatewaySigner,
+          database: db,
+          blobStore: first.blobStore,
+          startLoops: false,
+        })
+      ).close();
+      // A network started again later has a genesis block of another time (its hash changes with
+      // the start second), and the same deployer puts the ledger at the same address: exactly the
+      // case the ledger address alone cannot tell apart.
+      const again = await setUpRepresentation(
+        await network.create({ override: { initialDate: "2030-01-01T00:00:00Z" } }),
+      );
+      expect(again.ledgerAddress).to.equal(first.ledgerAddress);
+      const error = await expectCode(
+        createGateway({
+          ledgerAddress: again.ledgerAddress,
+          provider: again.provider,
+          signer: again.gatewaySigner,
+          database: db,
+          blobStore: again.blobStore,
+          startLoops: false,
+        }),
+        "DEPLOYMENT_MISMATCH",
+      );
+      expect(error.details!.differs).to.deep.equal(["genesisHash"]);
+      await db.close();
+    });
+
+    it("refuses a ledger address with no contract behind it", async () => {
+      const fx = await setUpRepresentation(await network.create());
+      const db = await databaseTargets()[0].open();
+      await expectCode(
+        createGateway({
+          ledgerAddress: "0x000000000000000000000000000000000000dEaD",
+          provider: fx.provider,
+          signer: fx.gatewaySigner,
+          database: db,
+          blobStore: fx.blobStore,
+          startLoops: false,
+        }),
+        "LEDGER_NOT_DEPLOYED",
+      );
+      // Refused before the gateway touched the database: not even its schema was created.
+      expect(await db.query("select to_regclass('gateway_records') as t")).to.deep.equal([
+        { t: null },
+      ]);
+      await db.close();
+    });
+  });
+});
