@@ -22,7 +22,7 @@ import type { Hex } from "viem";
 
 import { ledgerDomain } from "../offchain/sdk/ledgerDomain.js";
 import { getRecordStatus } from "../offchain/sdk/sendRecords.js";
-import { actorsFromMnemonic, bootstrapLedger } from "../offchain/server/bootstrapLedger.js";
+import { actorsFromMnemonic, bootstrapLedger } from "../offchain/system/bootstrapLedger.js";
 import { DirectoryBlobStore } from "../offchain/storage/BlobStore.js";
 import { DataLedger__factory } from "../types/ethers-contracts/index.js";
 import { ChildProcesses } from "./ingest/ChildProcesses.js";
