@@ -1,253 +1,149 @@
 /**
- * `npm start`: the whole system on one machine. With no options it starts Hardhat's in-process
- * network behind a local JSON-RPC server; `--rpc-url` points everything at any EVM node instead
- * (`hardhat node`, Anvil, a Besu consortium; the actors' keys come from DATALEDGER_MNEMONIC or the
- * development mnemonic). Then: deployment and initial roles, the representation gateway (R2D),
- * the supervisor's indexer and the service API (U2S), and simulated devices sending signed
- * readings. It prints the URLs and a live count of records accepted, anchored and verified (by the
- * SDK, against the chain only). Ctrl-C stops it cleanly; `--duration` stops it after N seconds.
+ * `npm start`: the whole system on one machine (offchain/system/runSystem.ts), on the embedded
+ * chain by default or any EVM JSON-RPC node with --rpc-url. This launcher checks the command
+ * line and the ports before it creates anything, compiles the contracts the modules bind to, and
+ * only then loads the modules (they import the typechain bindings the build writes).
  */
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
-import { parseArgs } from "node:util";
+import { createServer } from "node:net";
 
-import { serve, type ServerType } from "@hono/node-server";
-import { JsonRpcProvider } from "ethers";
-import { createPublicClient, http, type Hex } from "viem";
+import { Command, InvalidArgumentError, Option } from "commander";
 
-import { useFetchForEthers } from "../offchain/chain/useFetchForEthers.js";
-import { defineIndexerConfig } from "../offchain/monitoring/indexer/config.js";
-import { Indexer } from "../offchain/monitoring/indexer/Indexer.js";
-import { createGateway } from "../offchain/representation/createGateway.js";
-import { defaultSignatureWorkers } from "../offchain/representation/readGatewayConfig.js";
-import { ledgerDomain } from "../offchain/sdk/ledgerDomain.js";
-import { getRecordStatus } from "../offchain/sdk/sendRecords.js";
-import { verifyReceipt } from "../offchain/sdk/verifyReceipt.js";
-import { actorsFromMnemonic, bootstrapLedger } from "../offchain/server/bootstrapLedger.js";
-import { simulateDevices } from "../offchain/server/simulateDevices.js";
-import { createServiceApp } from "../offchain/service/createServiceApp.js";
-import { serviceMigrations } from "../offchain/service/schema.js";
-import { DirectoryBlobStore } from "../offchain/storage/BlobStore.js";
-import { migrate } from "../offchain/storage/migrate.js";
-import { openDatabase } from "../offchain/storage/openDatabase.js";
+import { BaseError } from "../offchain/shared/BaseError.js";
+import { buildContracts } from "./lib/buildContracts.js";
 
-const { values: opts } = parseArgs({
-  options: {
-    "rpc-url": { type: "string" },
-    host: { type: "string", default: "127.0.0.1" },
-    "gateway-port": { type: "string", default: "8787" },
-    "service-port": { type: "string", default: "8788" },
-    devices: { type: "string", default: "4" },
-    "interval-ms": { type: "string", default: "1000" },
-    batch: { type: "string", default: "5" },
-    "data-dir": { type: "string" },
-    duration: { type: "string" },
-    help: { type: "boolean", default: false },
-  },
-});
-if (opts.help) {
-  console.log(`Usage: npm start -- [--rpc-url URL] [--gateway-port 8787] [--service-port 8788] [--devices 4]
-                 [--interval-ms 1000] [--batch 5] [--data-dir DIR] [--duration SECONDS]`);
-  process.exit(0);
-}
-const int = (name: keyof typeof opts) => {
-  const n = Number(opts[name]);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`--${name} must be a non-negative integer`);
-    process.exit(2);
+const EXIT_USAGE = 2;
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError("must be a non-negative integer");
   }
   return n;
-};
-
-useFetchForEthers();
-const closers: (() => Promise<unknown>)[] = [];
-let rpcUrl = opts["rpc-url"];
-if (!rpcUrl) {
-  // The embedded default: Hardhat's in-process network, served over JSON-RPC so every module
-  // talks to it exactly as it would to a remote node.
-  const { network } = await import("hardhat");
-  const server = await network.createServer("default", "127.0.0.1", 0);
-  const { port } = await server.listen();
-  rpcUrl = `http://127.0.0.1:${port}`;
-  closers.push(() => server.close());
 }
 
-const provider = new JsonRpcProvider(rpcUrl, undefined, {
-  cacheTimeout: -1,
-  polling: true,
-  pollingInterval: 250,
-});
-const chainId = (await provider.getNetwork()).chainId;
-const actors = actorsFromMnemonic(provider, process.env.DATALEDGER_MNEMONIC);
+function port(value: string): number {
+  const n = nonNegativeInteger(value);
+  if (n > 65_535) throw new InvalidArgumentError("must be a port number (0 picks a free one)");
+  return n;
+}
 
-// Per-chain, per-run state; an in-process chain starts empty every time, so its data would be stale.
-const dataDir = opts["data-dir"] ?? path.join("data", `run-${chainId}-${Date.now()}`);
-await mkdir(dataDir, { recursive: true });
-const blobStore = new DirectoryBlobStore(path.join(dataDir, "blobs"));
-
-const boot = await bootstrapLedger({ actors, blobStore, devices: int("devices") });
-
-const gateway = await createGateway({
-  ledgerAddress: boot.ledgerAddress,
-  rpcUrl,
-  signer: actors.gateway,
-  database: { dataDir: process.env.DATABASE_URL ? undefined : path.join(dataDir, "gateway-db") },
-  blobStore,
-  batch: { maxBlockSize: 256, maxWaitMs: 1_000 },
-  submit: { confirmations: 1 },
-  signatureWorkers: defaultSignatureWorkers(),
-});
-closers.unshift(() => gateway.close());
-
-const serviceDb = await openDatabase({
-  dataDir: process.env.DATABASE_URL ? undefined : path.join(dataDir, "service-db"),
-});
-const indexer = new Indexer({
-  config: defineIndexerConfig({
-    chainId,
-    contracts: {
-      ledger: { address: boot.ledgerAddress, startBlock: boot.deployBlock },
-      access: { address: boot.accessAddress, startBlock: boot.deployBlock },
-    },
-    confirmations: 2,
-    pollingIntervalMs: 500,
-  }),
-  db: serviceDb,
-  provider,
-  blobs: blobStore,
-});
-await indexer.migrate();
-await migrate(serviceDb, serviceMigrations);
-indexer.start((error) => console.error("[monitoring]", error));
-closers.unshift(async () => {
-  await indexer.stop();
-  await serviceDb.close();
-});
-
-const host = opts.host!;
-const listen = (app: { fetch: (req: Request) => Response | Promise<Response> }, port: number) =>
-  new Promise<{ server: ServerType; url: string }>((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) =>
-      resolve({ server, url: `http://${host}:${info.port}` }),
-    );
+const program = new Command("npm start --")
+  .description(
+    "Runs DataLedger on one machine: chain, contracts, gateway (R2D), indexer, service (U2S) " +
+      "and simulated devices, and verifies every anchored record against the chain. The system " +
+      "lives in --data-dir and continues where it stopped when started again.",
+  )
+  .option(
+    "--rpc-url <url>",
+    "any EVM JSON-RPC node (default: the embedded chain, kept in <data-dir>/chain)",
+  )
+  .option("--data-dir <dir>", "folder of the system's state (chain, databases, blobs)", "data")
+  .option("--fresh", "delete what --data-dir holds and set up a new system", false)
+  .option("--host <host>", "interface the two APIs listen on", "127.0.0.1")
+  .option("--gateway-port <port>", "port of the gateway's R2D API (0: any free port)", port, 8787)
+  .option("--service-port <port>", "port of the service's U2S API (0: any free port)", port, 8788)
+  .option("--devices <n>", "simulated devices of a new system", nonNegativeInteger, 4)
+  .option("--interval-ms <ms>", "pause between a device's bulk requests", nonNegativeInteger, 1000)
+  .option("--batch <n>", "readings per bulk request", nonNegativeInteger, 5)
+  .addOption(
+    new Option(
+      "--duration <seconds>",
+      "stop after this long; exit 1 unless every accepted record was anchored and verified",
+    ).argParser(nonNegativeInteger),
+  )
+  .addHelpText(
+    "after",
+    "\nEnvironment: DATALEDGER_MNEMONIC (the actors' keys with --rpc-url; default: the development\n" +
+      "mnemonic), DATABASE_URL (a PostgreSQL server instead of PGlite in --data-dir).",
+  )
+  .helpOption("-h, --help", "show this help")
+  .showHelpAfterError("(npm start -- --help lists the options)")
+  .configureOutput({ outputError: (text, write) => write(text) })
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
   });
-const gatewayHttp = await listen(gateway.app, int("gateway-port"));
-const servicePort = int("service-port");
-const serviceApp = createServiceApp({
-  db: serviceDb,
-  blobs: blobStore,
-  provider,
-  ledgerAddress: boot.ledgerAddress,
-  accessAddress: boot.accessAddress,
-  siwe: {
-    domain: `${host}:${servicePort}`,
-    uri: `http://${host}:${servicePort}`,
-    chainId: Number(chainId),
-  },
-});
-const serviceHttp = await listen(serviceApp, servicePort);
-for (const http of [gatewayHttp, serviceHttp])
-  closers.unshift(() => new Promise((r) => http.server.close(() => r(undefined))));
 
-console.log(`DataLedger on chain ${chainId} (${rpcUrl})
-  ledger          ${boot.ledgerAddress}
-  access registry ${boot.accessAddress}
-  gateway (R2D)   ${gatewayHttp.url}   OpenAPI ${gatewayHttp.url}/openapi.json
-  service (U2S)   ${serviceHttp.url}   API page ${serviceHttp.url}/docs
-  data            ${dataDir}
-  ${boot.devices.length} devices sending ${opts.batch} readings every ${opts["interval-ms"]} ms; Ctrl-C stops`);
+program.parse(process.argv.slice(2), { from: "user" });
+const opts = program.opts<{
+  rpcUrl?: string;
+  dataDir: string;
+  fresh: boolean;
+  host: string;
+  gatewayPort: number;
+  servicePort: number;
+  devices: number;
+  intervalMs: number;
+  batch: number;
+  duration?: number;
+}>();
 
-const sim = simulateDevices({
-  devices: boot.devices,
-  domain: ledgerDomain(chainId, boot.ledgerAddress),
-  formatId: boot.formatId,
-  gatewayUrl: gatewayHttp.url,
-  intervalMs: int("interval-ms"),
-  batch: int("batch"),
-  onError: (error) => console.error("[device]", (error as Error).message),
-});
-
-// The data user's side: verify anchored receipts with the SDK, trusting only the chain.
-const publicClient = createPublicClient({ transport: http(rpcUrl) });
-let anchored = 0;
-let verified = 0;
-let failed = 0;
-let lastVerifiedPayload: unknown;
-let verifying = true;
-const verifierLoop = (async () => {
-  while (verifying) {
-    for (const [recordId, payload] of [...sim.pending].slice(0, 200)) {
-      const { status, receipt } = await getRecordStatus(gatewayHttp.url, recordId as Hex).catch(
-        () => ({ status: "unknown", receipt: undefined }),
-      );
-      if (status !== "anchored" || !receipt) continue;
-      anchored++;
-      sim.pending.delete(recordId);
-      try {
-        await verifyReceipt({ payload, receipt, publicClient, ledgerAddress: boot.ledgerAddress });
-        verified++;
-        lastVerifiedPayload = payload;
-      } catch (error) {
-        failed++;
-        console.error(`[verify] ${recordId}: ${(error as Error).message}`);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 500));
+function fail(error: unknown): never {
+  if (error instanceof BaseError) {
+    process.stderr.write(`error ${error.code}: ${error.shortMessage}\n`);
+    const output = error.details.output;
+    if (typeof output === "string" && output) process.stderr.write(`${output}\n`);
+  } else {
+    process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
   }
-})();
-
-const tty = process.stdout.isTTY;
-const status = () =>
-  `accepted ${sim.accepted}  anchored ${anchored}  verified ${verified}  rejected ${sim.rejected}  failed verification ${failed}`;
-const ticker = setInterval(
-  () => (tty ? process.stdout.write(`\r${status()}   `) : console.log(status())),
-  tty ? 500 : 5_000,
-);
-
-// U2S fingerprint verification of a payload the SDK verified: the service's index (M2P) must
-// know it too. Waits briefly for the indexer to catch up.
-async function askServiceToVerify(payload: unknown): Promise<boolean | null> {
-  if (payload === undefined) return null;
-  for (let i = 0; i < 20; i++) {
-    const res = await fetch(`${serviceHttp.url}/v1/verify`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ payload }),
-    }).catch(() => undefined);
-    if (res?.ok && ((await res.json()) as { recorded: boolean }).recorded) return true;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return false;
+  process.exit(1);
 }
 
-let stopping = false;
-async function stop(reason: string) {
-  if (stopping) return;
-  stopping = true;
-  clearInterval(ticker);
-  await sim.stop();
-  // Give the last accepted records a moment to anchor and verify before shutting down.
-  const until = Date.now() + (reason === "duration" ? 15_000 : 0);
-  while (sim.pending.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
-  verifying = false;
-  await verifierLoop;
-  console.log(`${tty ? "\n" : ""}stopped (${reason}): ${status()}`);
-  const serviceSaysRecorded = await askServiceToVerify(lastVerifiedPayload);
-  console.log(
-    JSON.stringify({
-      event: "summary",
-      accepted: sim.accepted,
-      anchored,
-      verified,
-      failed,
-      pending: sim.pending.size,
-      serviceSaysRecorded,
-    }),
-  );
-  for (const close of closers) await close().catch((error) => console.error("[shutdown]", error));
-  const incomplete = verified === 0 || sim.pending.size > 0 || serviceSaysRecorded !== true;
-  process.exit(failed > 0 || (reason === "duration" && incomplete) ? 1 : 0);
+// Ports first: a port in use must stop the command before it creates or starts anything.
+for (const [flag, value] of [
+  ["--gateway-port", opts.gatewayPort],
+  ["--service-port", opts.servicePort],
+] as const) {
+  if (value === 0) continue;
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer()
+      .once("error", () => resolve(false))
+      .listen(value, opts.host, () => probe.close(() => resolve(true)));
+  });
+  if (!free) {
+    process.stderr.write(
+      `error PORT_IN_USE: ${opts.host}:${value} is in use; choose another with ${flag} (0 picks a free one)\n`,
+    );
+    process.exit(EXIT_USAGE);
+  }
 }
-process.on("SIGINT", () => void stop("SIGINT"));
-process.on("SIGTERM", () => void stop("SIGTERM"));
-if (opts.duration) setTimeout(() => void stop("duration"), int("duration") * 1000);
+if (opts.gatewayPort !== 0 && opts.gatewayPort === opts.servicePort) {
+  process.stderr.write("error PORT_IN_USE: --gateway-port and --service-port must differ\n");
+  process.exit(EXIT_USAGE);
+}
+
+const log = (line: string) => console.log(line);
+try {
+  await buildContracts({ root: process.cwd(), log });
+} catch (error) {
+  fail(error);
+}
+
+const { runSystem } = await import("../offchain/system/runSystem.js");
+let system: Awaited<ReturnType<typeof runSystem>>;
+try {
+  system = await runSystem({
+    rpcUrl: opts.rpcUrl,
+    host: opts.host,
+    gatewayPort: opts.gatewayPort,
+    servicePort: opts.servicePort,
+    devices: opts.devices,
+    intervalMs: opts.intervalMs,
+    batch: opts.batch,
+    dataDir: opts.dataDir,
+    fresh: opts.fresh,
+    durationSec: opts.duration,
+    mnemonic: process.env.DATALEDGER_MNEMONIC,
+    log,
+  });
+} catch (error) {
+  fail(error);
+}
+let signals = 0;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    // A second Ctrl-C does not wait for the clean stop.
+    if (++signals > 1) process.exit(130);
+    system.stop(signal);
+  });
+}
+process.exit(await system.done);

@@ -38,6 +38,8 @@ export interface BootstrappedLedger {
   formatId: Hex;
   datasetId: bigint;
   devices: PrivateKeyAccount[];
+  /** The devices' private keys, in `devices` order: a restarted system signs with them again. */
+  deviceKeys: Hex[];
 }
 
 /**
@@ -77,9 +79,11 @@ export async function bootstrapLedger(options: {
   ).wait();
 
   const devices: PrivateKeyAccount[] = [];
+  const deviceKeys: Hex[] = [];
   const sourceIds: bigint[] = [];
   for (let i = 0; i < options.devices; i++) {
-    const device = privateKeyToAccount(generatePrivateKey());
+    const key = generatePrivateKey();
+    const device = privateKeyToAccount(key);
     await (
       await asOperator.registerSource(
         device.address,
@@ -90,6 +94,7 @@ export async function bootstrapLedger(options: {
       )
     ).wait();
     devices.push(device);
+    deviceKeys.push(key);
     sourceIds.push(BigInt(i + 1));
   }
 
@@ -114,5 +119,6 @@ export async function bootstrapLedger(options: {
     formatId,
     datasetId,
     devices,
+    deviceKeys,
   };
 }

@@ -1,0 +1,244 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
+
+import { BaseError } from "../shared/BaseError.js";
+
+/** Thrown when the embedded chain does not start (binary missing, bad state file, no port). */
+export class EmbeddedChainError extends BaseError {
+  constructor(message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super("EMBEDDED_CHAIN_FAILED", message, { details, cause });
+  }
+}
+
+export interface EmbeddedChainOptions {
+  /** Folder of the chain's files: `state.json` (the snapshot) and `anvil.pid`. */
+  dir: string;
+  /** Snapshot period while blocks are being made (default 1,000 ms). */
+  snapshotIntervalMs?: number;
+  /** Where Anvil's own log goes (default: discarded). */
+  log?: (line: string) => void;
+}
+
+/**
+ * The embedded default network of `npm start`: an Anvil node (npm `@foundry-rs/anvil`) on a
+ * loopback port, whose state survives restarts. Hardhat's in-process network cannot persist its
+ * state (NomicFoundation/edr#409), and a chain that starts empty under a gateway database that
+ * remembers it is what made restarts fail for good.
+ *
+ * Persistence: every `snapshotIntervalMs`, when the head moved, the node's state (accounts,
+ * storage, blocks, logs) is read with `anvil_dumpState` and written to `state.json` through a
+ * temporary file, fsync and rename, so a kill at any moment leaves the previous snapshot or the
+ * new one, never a torn file; `stop()` takes a last one. Anvil's own `--state-interval` writes
+ * the file in place. After a SIGKILL the chain comes back from the last snapshot, at most one
+ * interval behind: the gateway's submitter and the indexer treat that as a rewind and anchor
+ * again what the chain lost.
+ *
+ * @example
+ * const chain = await EmbeddedChain.start({ dir: "data/chain" });
+ * console.log(chain.rpcUrl); // http://127.0.0.1:40123
+ * await chain.snapshot(); // after a step that must not be lost
+ * await chain.stop();
+ */
+export class EmbeddedChain {
+  readonly rpcUrl: string;
+  readonly #child: ChildProcess;
+  readonly #statePath: string;
+  readonly #pidPath: string;
+  readonly #timer: NodeJS.Timeout;
+  #lastHead: string | undefined;
+  #snapshotting: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  private constructor(
+    child: ChildProcess,
+    rpcUrl: string,
+    dir: string,
+    options: EmbeddedChainOptions,
+    restored: boolean,
+  ) {
+    this.#child = child;
+    this.rpcUrl = rpcUrl;
+    this.#statePath = path.join(dir, "state.json");
+    this.#pidPath = path.join(dir, "anvil.pid");
+    // A restored chain's head is already on disk; a new one's genesis is worth a snapshot.
+    this.#lastHead = restored ? undefined : "none";
+    this.#timer = setInterval(
+      () => void this.snapshot().catch(() => {}),
+      options.snapshotIntervalMs ?? 1_000,
+    );
+    this.#timer.unref();
+  }
+
+  /** Whether `dir` holds a snapshot to restore. */
+  static hasState(dir: string): boolean {
+    return existsSync(path.join(dir, "state.json"));
+  }
+
+  /** Starts Anvil on a free loopback port, restoring `dir/state.json` when it exists. */
+  static async start(options: EmbeddedChainOptions): Promise<EmbeddedChain> {
+    const { dir } = options;
+    await mkdir(dir, { recursive: true });
+    await killStaleNode(path.join(dir, "anvil.pid"));
+    const statePath = path.join(dir, "state.json");
+    const restored = existsSync(statePath);
+    const args = ["--host", "127.0.0.1", "--port", "0", "--chain-id", "31337"];
+    if (restored) args.push("--load-state", statePath);
+    const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
+    const rpcUrl = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /Listening on (127\.0\.0\.1:\d+)/.exec(out);
+        if (match) resolve(`http://${match[1]}`);
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("error", (cause) =>
+        reject(new EmbeddedChainError("Cannot start the embedded chain (anvil)", {}, cause)),
+      );
+      child.once("exit", (code) =>
+        reject(
+          new EmbeddedChainError(
+            `The embedded chain exited during start-up (code ${code})` +
+              (restored
+                ? `; its state file ${statePath} may be unreadable (--fresh starts over)`
+                : ""),
+            { code, output: out.slice(-2_000) },
+          ),
+        ),
+      );
+    });
+    // Anvil is chatty per transaction: keep its output out of the way once it listens.
+    child.stdout!.removeAllListeners("data");
+    child.stderr!.removeAllListeners("data");
+    child.stdout!.on("data", (d: Buffer) => options.log?.(d.toString()));
+    child.stderr!.on("data", (d: Buffer) => options.log?.(d.toString()));
+    await writeFile(path.join(dir, "anvil.pid"), String(child.pid));
+    return new EmbeddedChain(child, rpcUrl, dir, options, restored);
+  }
+
+  /**
+   * Writes the node's state to `state.json` atomically, when the head moved since the last one.
+   * Calls are serialised, so a periodic snapshot and an explicit one never interleave.
+   */
+  snapshot(): Promise<void> {
+    const run = this.#snapshotting.then(() => this.#snapshotNow());
+    this.#snapshotting = run.catch(() => {});
+    return run;
+  }
+
+  async #snapshotNow(): Promise<void> {
+    if (this.#stopped) return;
+    const head = (await this.#rpc("eth_getBlockByNumber", ["latest", false])) as { hash: string };
+    if (head.hash === this.#lastHead) return;
+    const dump = (await this.#rpc("anvil_dumpState", [])) as string;
+    // The RPC answers gzip-compressed JSON; --load-state reads the plain JSON.
+    const json = canonicalState(gunzipSync(Buffer.from(dump.slice(2), "hex")).toString("utf8"));
+    const tmp = `${this.#statePath}.tmp`;
+    const file = await open(tmp, "w");
+    try {
+      await file.writeFile(json);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, this.#statePath);
+    this.#lastHead = head.hash;
+  }
+
+  /** Takes a last snapshot and stops the node. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.snapshot().catch(() => {});
+    this.#stopped = true;
+    await new Promise<void>((resolve) => {
+      if (this.#child.exitCode !== null) return resolve();
+      this.#child.once("exit", () => resolve());
+      this.#child.kill("SIGTERM");
+    });
+    await rm(this.#pidPath, { force: true });
+  }
+
+  async #rpc(method: string, params: unknown[]): Promise<unknown> {
+    const res = await fetch(this.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error) throw new EmbeddedChainError(`${method}: ${body.error.message}`);
+    return body.result;
+  }
+}
+
+interface DumpedState {
+  blocks?: { header: { number: string; timestamp: string } }[];
+}
+
+/**
+ * Anvil makes a genesis block of its own at every start and keeps it beside the restored one, so
+ * each restart adds a block 0 to the next dump, and which one a later load makes the chain's
+ * block 0 is arbitrary: the genesis hash, part of the deployment's identity, changed between
+ * restarts. The restored genesis is the oldest, so that one is kept; a height with more than one
+ * block otherwise keeps the newest.
+ */
+function canonicalState(json: string): string {
+  const state = JSON.parse(json) as DumpedState;
+  if (!state.blocks) return json;
+  const byNumber = new Map<string, (typeof state.blocks)[number]>();
+  for (const block of state.blocks) {
+    const { number, timestamp } = block.header;
+    const kept = byNumber.get(number);
+    const older = kept && BigInt(timestamp) < BigInt(kept.header.timestamp);
+    if (!kept || (number === "0x0" ? older : !older)) byNumber.set(number, block);
+  }
+  state.blocks = [...byNumber.values()];
+  return JSON.stringify(state);
+}
+
+/** The Anvil binary of the npm package for this platform. */
+function anvilBinary(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = path.dirname(require.resolve("@foundry-rs/anvil/package.json"));
+  // The package's bin is a Node wrapper that starts the platform binary as a child; calling the
+  // wrapper would leave the real node running when the wrapper is killed.
+  const platformPackage = `@foundry-rs/anvil-${process.platform === "win32" ? "win32" : process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
+  try {
+    const dir = path.dirname(require.resolve(`${platformPackage}/package.json`, { paths: [pkg] }));
+    const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as {
+      bin?: string | Record<string, string>;
+    };
+    const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.anvil;
+    return path.join(dir, bin ?? "bin/anvil");
+  } catch (cause) {
+    throw new EmbeddedChainError(
+      `No Anvil binary for ${process.platform}-${process.arch} (${platformPackage}); use --rpc-url`,
+      { platformPackage },
+      cause,
+    );
+  }
+}
+
+/** A node left running by a killed `npm start` still holds its state: end it first. */
+async function killStaleNode(pidPath: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(await readFile(pidPath, "utf8"));
+  } catch {
+    return;
+  }
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  if (!cmdline.includes("anvil")) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
