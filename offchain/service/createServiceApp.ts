@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import type { Provider } from "ethers";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -7,6 +6,12 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 import { BaseError } from "../shared/BaseError.js";
+import { chainCheck } from "../shared/http/chainCheck.js";
+import type { ReadinessChecks } from "../shared/http/createReadinessProbe.js";
+import { databaseCheck } from "../shared/http/databaseCheck.js";
+import { registerHealthRoutes } from "../shared/http/registerHealthRoutes.js";
+import { serveApiDocs } from "../shared/http/serveApiDocs.js";
+import { serveLandingPage } from "../shared/http/serveLandingPage.js";
 import type { BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
 import {
@@ -36,6 +41,11 @@ export interface ServiceDeps {
   now?: () => number;
   /** Largest request body in bytes, uploads included (default 5 MiB). */
   maxBodyBytes?: number;
+  /**
+   * What `/ready` checks, replacing the default: `database` (`select 1` on `db`, else
+   * DATABASE_UNAVAILABLE) and `chain` (`provider.getBlockNumber()`, else CHAIN_UNAVAILABLE).
+   */
+  readiness?: ReadinessChecks;
 }
 
 /** HTTP status of each stable error code; anything unlisted is a 500. */
@@ -67,7 +77,8 @@ const httpExceptionCode: Record<number, string> = {
  * fingerprint verification. Records come from the supervisor's event index (M2S); the caller
  * must have applied `monitoringMigrations` and `serviceMigrations` to `db` and should run an
  * `Indexer` over it. Every error is `{ error: { code, message, details } }` with a stable code.
- * `/openapi.json` documents the routes, `/docs` renders them.
+ * `/openapi.json` documents the routes, `/docs` renders them (Swagger UI, served by the app
+ * itself), `/` says what the service is, `/health` and `/ready` are its probes.
  *
  * @example
  * await migrate(db, [...monitoringMigrations, ...serviceMigrations]);
@@ -117,6 +128,12 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
   registerAuthRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
   registerVerifyRoutes(app, ctx);
+  registerHealthRoutes(app, {
+    readiness: deps.readiness ?? {
+      database: databaseCheck(deps.db),
+      chain: chainCheck(deps.provider),
+    },
+  });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -132,7 +149,11 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
         "Search, read and verify IoT data anchored on the DataLedger. Authorisation follows the chain.",
     },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  serveApiDocs(app, { title: "DataLedger service" });
+  serveLandingPage(app, {
+    title: "DataLedger service",
+    summary: "U2S API: search, read, verify",
+  });
 
   app.notFound(() => {
     throw new NotFoundError("No such route");
