@@ -5,6 +5,8 @@ import type { Address } from "viem";
 import { HttpJsonRpcProvider } from "../chain/HttpJsonRpcProvider.js";
 import { readDeploymentIdentity } from "../chain/readDeploymentIdentity.js";
 import { ledgerDomain } from "../sdk/ledgerDomain.js";
+import { chainCheck } from "../shared/http/chainCheck.js";
+import { databaseCheck } from "../shared/http/databaseCheck.js";
 import { DirectoryBlobStore, type BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
 import { bindDeployment } from "../storage/bindDeployment.js";
@@ -177,6 +179,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const app = createGatewayApp({
     db,
     limits,
+    readiness: { database: databaseCheck(db), chain: chainCheck(provider) },
     accept: {
       db,
       outbox,

@@ -5,6 +5,11 @@ import { HTTPException } from "hono/http-exception";
 import type { Hex } from "viem";
 
 import { BaseError } from "../shared/BaseError.js";
+import type { ReadinessChecks } from "../shared/http/createReadinessProbe.js";
+import { databaseCheck } from "../shared/http/databaseCheck.js";
+import { registerHealthRoutes } from "../shared/http/registerHealthRoutes.js";
+import { serveApiDocs } from "../shared/http/serveApiDocs.js";
+import { serveLandingPage } from "../shared/http/serveLandingPage.js";
 import type { Database } from "../storage/Database.js";
 import {
   acceptSubmissions,
@@ -36,6 +41,11 @@ export interface GatewayAppDependencies {
   db: Database;
   accept: AcceptDependencies;
   limits: GatewayLimits;
+  /**
+   * What `/ready` checks; by default only `database` (`select 1` on `db`), since the app is not
+   * given the chain: `createGateway` adds `chain`.
+   */
+  readiness?: ReadinessChecks;
 }
 
 /** What a GATEWAY_BUSY answer asks devices to wait. */
@@ -51,7 +61,8 @@ const errorResponse = (description: string) => ({
  * record, submit many (JSON array or NDJSON) with a verdict per item, and read a record's status
  * and receipt. Routes are declared with zod schemas and documented at `/openapi.json`; envelope
  * errors go through one `defaultHook`, every other error through `app.onError`, both into one
- * shape `{ error: { code, message, details } }`.
+ * shape `{ error: { code, message, details } }`. `/docs` renders the document (Swagger UI, served
+ * by the app itself), `/` says what the gateway is, `/health` and `/ready` are its probes.
  *
  * @example
  * const app = createGatewayApp({ db, accept, limits });
@@ -105,6 +116,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
   const submitRoute = createRoute({
     method: "post",
     path: "/v1/records",
+    tags: ["records"],
     summary: "Submit one source-signed record with its payload (R2D)",
     request: {
       body: { required: true, content: { "application/json": { schema: SubmissionSchema } } },
@@ -141,6 +153,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
   const bulkRoute = createRoute({
     method: "post",
     path: "/v1/records/bulk",
+    tags: ["records"],
     summary: "Submit many records: a JSON array or NDJSON, one verdict per item (R2D)",
     request: {
       body: {
@@ -177,6 +190,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
   const statusRoute = createRoute({
     method: "get",
     path: "/v1/records/{recordId}",
+    tags: ["records"],
     summary: "A record's status and, once anchored, its receipt (R2D)",
     request: { params: RecordIdParamSchema },
     responses: {
@@ -196,9 +210,21 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
     return c.json(state, 200);
   });
 
+  registerHealthRoutes(app, { readiness: deps.readiness ?? { database: databaseCheck(deps.db) } });
+
   app.doc("/openapi.json", {
     openapi: "3.0.0",
-    info: { title: "DataLedger representation gateway (R2D)", version: "1.0.0" },
+    info: {
+      title: "DataLedger representation gateway (R2D)",
+      version: "1.0.0",
+      description:
+        "Devices submit source-signed records, one or in bulk, and read each record's status and receipt.",
+    },
+  });
+  serveApiDocs(app, { title: "DataLedger representation gateway" });
+  serveLandingPage(app, {
+    title: "DataLedger representation gateway",
+    summary: "R2D API: devices submit signed records",
   });
 
   app.notFound(() => {

@@ -45,7 +45,7 @@ export class GatewayConfigError extends BaseError {
   }
 }
 
-export const GATEWAY_USAGE = `Usage: main.ts [options]   (runs the representation gateway alone)
+export const GATEWAY_USAGE = `Usage: npm run gateway -- [options]   (the representation gateway alone)
 
   --rpc-url <url>          JSON-RPC endpoint                      env RPC_URL (required)
   --ledger <address>       DataLedger contract                    env LEDGER_ADDRESS (required)
