@@ -7,6 +7,7 @@ import { readDeploymentIdentity } from "../chain/readDeploymentIdentity.js";
 import { ledgerDomain } from "../sdk/ledgerDomain.js";
 import { chainCheck } from "../shared/http/chainCheck.js";
 import { databaseCheck } from "../shared/http/databaseCheck.js";
+import { deploymentCheck } from "../shared/http/deploymentCheck.js";
 import { DirectoryBlobStore, type BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
 import { bindDeployment } from "../storage/bindDeployment.js";
@@ -179,7 +180,11 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const app = createGatewayApp({
     db,
     limits,
-    readiness: { database: databaseCheck(db), chain: chainCheck(provider) },
+    readiness: {
+      database: databaseCheck(db),
+      chain: chainCheck(provider),
+      deployment: deploymentCheck(db, "representation", provider, config.ledgerAddress),
+    },
     accept: {
       db,
       outbox,

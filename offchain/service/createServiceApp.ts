@@ -9,6 +9,7 @@ import { BaseError } from "../shared/BaseError.js";
 import { chainCheck } from "../shared/http/chainCheck.js";
 import type { ReadinessChecks } from "../shared/http/createReadinessProbe.js";
 import { databaseCheck } from "../shared/http/databaseCheck.js";
+import { deploymentCheck } from "../shared/http/deploymentCheck.js";
 import { registerHealthRoutes } from "../shared/http/registerHealthRoutes.js";
 import { serveApiDocs } from "../shared/http/serveApiDocs.js";
 import { serveLandingPage } from "../shared/http/serveLandingPage.js";
@@ -132,6 +133,7 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
     readiness: deps.readiness ?? {
       database: databaseCheck(deps.db),
       chain: chainCheck(deps.provider),
+      deployment: deploymentCheck(deps.db, "service", deps.provider, deps.ledgerAddress),
     },
   });
 

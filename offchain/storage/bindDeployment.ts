@@ -74,11 +74,15 @@ export function sameDeployment(a: DeploymentIdentity, b: DeploymentIdentity): bo
   );
 }
 
-/** The deployment `db` is bound to for `owner`, if any (after `bindDeployment` migrated it). */
+/** The deployment `db` is bound to for `owner`, if any. */
 export async function readBinding(
   db: Queryable,
   owner: string,
 ): Promise<DeploymentIdentity | undefined> {
+  const [table] = await db.query<{ t: string | null }>(
+    "select to_regclass('deployment_bindings')::text as t",
+  );
+  if (!table?.t) return undefined;
   const [row] = await db.query<BindingRow>(
     "select chain_id, genesis_hash, ledger_address from deployment_bindings where owner = $1",
     [owner],

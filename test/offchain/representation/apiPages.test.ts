@@ -66,12 +66,12 @@ describe("offchain/representation: landing page, API docs and probes", function 
         );
       });
 
-      it("is ready when its database and chain answer", async () => {
+      it("is ready when its database and chain answer and the deployment matches", async () => {
         const res = await gateway.app.request("/ready");
         expect(res.status).to.equal(200);
         expect(await readJson(res)).to.deep.equal({
           status: "ready",
-          checks: { database: { ok: true }, chain: { ok: true } },
+          checks: { database: { ok: true }, chain: { ok: true }, deployment: { ok: true } },
         });
       });
 

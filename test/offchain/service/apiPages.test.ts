@@ -48,12 +48,12 @@ for (const target of databaseTargets()) {
       expect(await (await h.app.request("/")).text()).to.contain("U2S API: search, read, verify");
     });
 
-    it("is ready when its database and chain answer", async () => {
+    it("is ready when its database and chain answer and the deployment matches", async () => {
       const res = await h.app.request("/ready");
       expect(res.status).to.equal(200);
       expect(await readJson(res)).to.deep.equal({
         status: "ready",
-        checks: { database: { ok: true }, chain: { ok: true } },
+        checks: { database: { ok: true }, chain: { ok: true }, deployment: { ok: true } },
       });
     });
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { BrowserProvider, type Eip1193Provider } from "ethers";
 import { network } from "hardhat";
 
 import { readDeploymentIdentity } from "../../../offchain/chain/readDeploymentIdentity.js";
@@ -9,6 +10,7 @@ import { expectCode } from "../../helpers/expectCode.js";
 import {
   makeSubmission,
   postJson,
+  readJson,
   setUpRepresentation,
 } from "../../helpers/representationFixture.js";
 
@@ -157,6 +159,50 @@ describe("offchain/storage: bindDeployment", () => {
       );
       expect(error.details!.differs).to.deep.equal(["genesisHash"]);
       await db.close();
+    });
+
+    it("reports on /ready when the node under a running gateway becomes another chain", async () => {
+      const first = await setUpRepresentation(await network.create());
+      const other = await network.create({ override: { initialDate: "2031-01-01T00:00:00Z" } });
+      // One EIP-1193 provider whose node can be swapped, as a restarted or replaced node would be.
+      let target = first.provider;
+      const otherProvider = new BrowserProvider(other.provider as unknown as Eip1193Provider);
+      const switchable = new BrowserProvider(
+        {
+          request: (args: { method: string; params?: unknown[] }) =>
+            target.send(args.method, args.params ?? []),
+        },
+        undefined,
+        { cacheTimeout: -1 },
+      );
+      const gateway = await createGateway({
+        ledgerAddress: first.ledgerAddress,
+        provider: switchable,
+        signer: first.gatewaySigner,
+        database: await databaseTargets()[0].open(),
+        blobStore: first.blobStore,
+        startLoops: false,
+      });
+      try {
+        const ready = await readJson(await gateway.app.request("/ready"));
+        expect(ready.status).to.equal("ready");
+        expect(ready.checks.deployment).to.deep.equal({ ok: true });
+
+        target = otherProvider;
+        const res = await gateway.app.request("/ready");
+        expect(res.status).to.equal(503);
+        const body = await readJson(res);
+        expect(body.checks.deployment.ok).to.equal(false);
+        // The other chain has no ledger at that address at all.
+        expect(body.checks.deployment.code).to.equal("LEDGER_NOT_DEPLOYED");
+
+        // Same address on the other chain (its deployer's first contract): now it is a mismatch.
+        await setUpRepresentation(other);
+        const again = await readJson(await gateway.app.request("/ready"));
+        expect(again.checks.deployment.code).to.equal("DEPLOYMENT_MISMATCH");
+      } finally {
+        await gateway.close();
+      }
     });
 
     it("refuses a ledger address with no contract behind it", async () => {
