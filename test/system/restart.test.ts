@@ -36,9 +36,10 @@ interface Run {
 async function startSystem(dataDir: string, extra: string[] = []): Promise<Run> {
   // Its own process group: npm start runs Anvil as its child, and a crash kills them together.
   const child = spawn(
-    path.join(root, "node_modules", ".bin", "tsx"),
+    "npm",
     [
-      "scripts/start.ts",
+      "start",
+      "--",
       "--data-dir",
       dataDir,
       "--gateway-port",

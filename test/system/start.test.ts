@@ -55,8 +55,10 @@ async function waitForRpc(url: string, timeoutMs = 60_000) {
 
 async function startSystem(extra: string[]) {
   const dataDir = await mkdtemp(path.join(tmpdir(), "dataledger-start-"));
-  const { output } = run(bin("tsx"), [
-    "scripts/start.ts",
+  // The README's command itself: npm start -- <options>.
+  const { output } = run("npm", [
+    "start",
+    "--",
     "--duration",
     "12",
     "--gateway-port",
@@ -95,7 +97,7 @@ describe("npm start (system)", function () {
     }
   });
 
-  it("runs on the embedded in-process network", async () => {
+  it("runs on the embedded chain (Anvil, state in the data directory)", async () => {
     await startSystem([]);
   });
 
