@@ -24,6 +24,28 @@ export class SourceRoleError extends BaseError {
   }
 }
 
+/**
+ * Thrown before sending a grant or revoke the ledger would refuse (AccessControlUnauthorizedAccount):
+ * `signer` does not hold `adminRole`, the role that administers `role`. `signer` is undefined when
+ * no candidate signer holds it.
+ */
+export class RoleAdminRequiredError extends BaseError {
+  constructor(
+    action: "grant" | "revoke",
+    role: RoleName,
+    adminRole: RoleName,
+    signer: string | undefined,
+  ) {
+    super(
+      "ROLE_ADMIN_REQUIRED",
+      signer === undefined
+        ? `no available account can ${action} ${role}: it needs ${adminRole}`
+        : `${signer} cannot ${action} ${role}: it needs ${adminRole}`,
+      { details: { action, role, adminRole, signer } },
+    );
+  }
+}
+
 /** Parses an operator-typed role name. */
 export function parseRoleName(role: string): RoleName {
   const name = role.trim().toLowerCase();
@@ -49,6 +71,39 @@ export async function roleId(ledger: DataLedger, role: RoleName): Promise<string
   }
 }
 
+/**
+ * The role that administers `role`, read from the ledger (getRoleAdmin) rather than restated here,
+ * so a redeployed ledger with other admins is still answered truthfully.
+ */
+export async function adminRoleOf(ledger: DataLedger, role: RoleName): Promise<RoleName> {
+  if (role === "source") throw new SourceRoleError();
+  const adminId = await ledger.getRoleAdmin(await roleId(ledger, role));
+  const ids = await Promise.all(ROLE_NAMES.map((name) => roleId(ledger, name)));
+  const index = ids.indexOf(adminId);
+  if (index < 0) {
+    throw new BaseError("ROLE_ADMIN_UNKNOWN", `${role} is administered by an unnamed role`, {
+      details: { role, adminId },
+    });
+  }
+  return ROLE_NAMES[index];
+}
+
+/**
+ * Throws RoleAdminRequiredError unless `signer` may grant or revoke `role` on this ledger. Checked
+ * before sending so callers get a typed error naming the missing role instead of a raw revert.
+ */
+export async function requireRoleAdmin(
+  ledger: DataLedger,
+  action: "grant" | "revoke",
+  role: RoleName,
+  signer: string,
+): Promise<void> {
+  const adminRole = await adminRoleOf(ledger, role);
+  if (!(await ledger.hasRole(await roleId(ledger, adminRole), signer))) {
+    throw new RoleAdminRequiredError(action, role, adminRole, signer);
+  }
+}
+
 /** What a grant or revoke did. `changed` is false when the account already was in that state. */
 export interface RoleChange {
   role: RoleName;
@@ -57,9 +112,18 @@ export interface RoleChange {
   txHash?: string;
 }
 
+/** The address `ledger` sends from; grants and revokes need a connected signer. */
+async function senderOf(ledger: DataLedger): Promise<string> {
+  const runner = ledger.runner as { getAddress?: () => Promise<string> } | null;
+  if (typeof runner?.getAddress !== "function") {
+    throw new BaseError("ROLE_SIGNER_MISSING", "The ledger is not connected to a signer");
+  }
+  return runner.getAddress();
+}
+
 /**
  * Grants `role` to `account`, skipping accounts that already hold it so the call is safe to repeat.
- * The ledger reverts with AccessControlUnauthorizedAccount when the signer may not grant the role.
+ * Throws RoleAdminRequiredError, before sending, when the connected signer may not grant the role.
  */
 export async function grantRole(
   ledger: DataLedger,
@@ -69,12 +133,13 @@ export async function grantRole(
   if (role === "source") throw new SourceRoleError();
   const id = await roleId(ledger, role);
   if (await ledger.hasRole(id, account)) return { role, account, changed: false };
+  await requireRoleAdmin(ledger, "grant", role, await senderOf(ledger));
   const tx = await ledger.grantRole(id, account);
   await tx.wait();
   return { role, account, changed: true, txHash: tx.hash };
 }
 
-/** Revokes `role` from `account`; a no-op when the account does not hold it. */
+/** Revokes `role` from `account`; a no-op when the account does not hold it. Same checks as grantRole. */
 export async function revokeRole(
   ledger: DataLedger,
   role: RoleName,
@@ -83,6 +148,7 @@ export async function revokeRole(
   if (role === "source") throw new SourceRoleError();
   const id = await roleId(ledger, role);
   if (!(await ledger.hasRole(id, account))) return { role, account, changed: false };
+  await requireRoleAdmin(ledger, "revoke", role, await senderOf(ledger));
   const tx = await ledger.revokeRole(id, account);
   await tx.wait();
   return { role, account, changed: true, txHash: tx.hash };
