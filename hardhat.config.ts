@@ -35,7 +35,13 @@ export default defineConfig({
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // `hardhat node` or Anvil on this machine; LOCALHOST_RPC_URL (environment or keystore) points
+    // every command, Ignition's included, at another port or host. Tasks also take --rpc-url.
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("LOCALHOST_RPC_URL", { default: "http://127.0.0.1:8545" }),
+    },
     besu: {
       type: "http",
       chainType: "l1",
