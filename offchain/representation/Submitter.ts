@@ -4,6 +4,7 @@ import type { Hex } from "viem";
 import type { SignedOperation } from "../sdk/types.js";
 import type { Database, Queryable } from "../storage/Database.js";
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import { blockHashes, ChainHead, findOrphanedBlocks, type BlockRef } from "./ChainHead.js";
 
 export interface SubmitterOptions {
   db: Database;
@@ -79,7 +80,11 @@ const TX_COLUMNS = `id::text as id, subject_kind, subject_id, nonce::text as non
  * - a revert with DataRegistryDuplicateDataBlock / DataRegistryDuplicateRecord (or any sign that
  *   the work is already on-chain) is confirmed with getDataBlock / getRecord and marked anchored;
  * - records are marked anchored only from a receipt (or that on-chain confirmation), and go back
- *   to "submitted" when the block holding their transaction disappears.
+ *   to "submitted" when the block holding their transaction disappears, however deep: a chain
+ *   that came back behind what the gateway saw (a node restarted from an older state) is found
+ *   by the head it remembers, or on a first tick by its stored transactions' blocks;
+ * - nonces never leave a gap: a pending transaction above a nonce that none of ours holds (the
+ *   chain rewound under it) could never be mined, so its subject goes back to the queue.
  * Every chain or database failure simply throws: the loop retries with backoff and the database
  * says where to resume.
  *
@@ -89,6 +94,7 @@ const TX_COLUMNS = `id::text as id, subject_kind, subject_id, nonce::text as non
  */
 export class Submitter {
   readonly #o: Required<Omit<SubmitterOptions, "onEvent">> & Pick<SubmitterOptions, "onEvent">;
+  readonly #head = new ChainHead();
   #address?: string;
   #chainId?: bigint;
 
@@ -275,8 +281,10 @@ export class Submitter {
     // hundreds of milliseconds to anchoring.
     type Receipt = NonNullable<Awaited<ReturnType<Provider["getTransactionReceipt"]>>>;
     const candidatesOf = [...groups.values()].map((group) => [...group].reverse());
-    const [latest, receiptsOf] = await Promise.all([
+    const from = await this.#from();
+    const [latest, spent, receiptsOf] = await Promise.all([
       provider.getBlockNumber(),
+      provider.getTransactionCount(from, "latest"),
       Promise.all(
         candidatesOf.map((candidates) =>
           Promise.all(candidates.map((row) => provider.getTransactionReceipt(row.tx_hash))),
@@ -304,9 +312,28 @@ export class Submitter {
         block,
       ]),
     );
-    let spent: number | undefined;
+    const stranded = strandedAbove(
+      [...groups.values()].map((group, g) => ({
+        nonce: Number(group[0].nonce),
+        mined: !!minedOf[g],
+      })),
+      spent,
+    );
+    if (stranded !== undefined) {
+      this.#o.onEvent?.("nonce-gap", {
+        nonce: stranded,
+        chainNonce: spent,
+        subjects: [...groups.values()].filter((group) => Number(group[0].nonce) > stranded).length,
+      });
+    }
     for (const [g, group] of [...groups.values()].entries()) {
       const subject: Subject = { kind: group[0].subject_kind, id: group[0].subject_id };
+      if (stranded !== undefined && Number(group[0].nonce) > stranded) {
+        // Waiting behind a nonce nothing of ours holds: it would never be mined. A fresh
+        // transaction, at the chain's next nonce, takes over.
+        await this.#reopen(subject, "replaced");
+        continue;
+      }
       const mined = minedOf[g];
       if (mined) {
         const { row, receipt } = mined;
@@ -332,7 +359,6 @@ export class Submitter {
         }
         continue;
       }
-      spent ??= await provider.getTransactionCount(await this.#from(), "latest");
       if (spent > Number(group[0].nonce)) {
         // The nonce went to a transaction that is not one of ours for this subject.
         const onChain = await this.#findOnChain(subject);
@@ -377,40 +403,121 @@ export class Submitter {
     });
   }
 
-  // --- reorgs ---------------------------------------------------------------------------------
+  // --- reorgs and rewinds ---------------------------------------------------------------------
 
+  /**
+   * Finds mined transactions whose block left the canonical chain, however deep, and puts them
+   * back to pending (`#confirmPending` then rebroadcasts them in nonce order, or settles them
+   * when their nonce went elsewhere), their subjects back to "submitted". The stored blocks are
+   * walked newest first (`findOrphanedBlocks`) on any of three signs: the head remembered from the
+   * last tick is gone (a lower head, or another block at its height: the node came back from an
+   * older state); a transaction of the last `reorgDepth` blocks lost its block (a reorg mixing
+   * forks within one tick); or nothing is remembered (a first tick: the chain may have rewound
+   * while the gateway was down). Otherwise a tick costs the head and the recent blocks' hashes.
+   */
   async #checkReorgs(): Promise<void> {
     const { db, provider } = this.#o;
-    const latest = await provider.getBlockNumber();
-    const rows = await db.query<{
-      id: string;
-      subject_kind: "block" | "record";
-      subject_id: Hex;
-      block_number: number;
-      block_hash: string;
-    }>(
-      `select id::text as id, subject_kind, subject_id, block_number::float8 as block_number, block_hash
-       from gateway_txs where status = 'mined' and block_number > $1`,
-      [latest - this.#o.reorgDepth],
+    const latest = await provider.getBlock("latest");
+    if (!latest?.hash) throw new Error("the node returned no latest block");
+    const head = { number: latest.number, hash: latest.hash };
+    const hashAt = blockHashes(provider, head, latest.parentHash);
+    const recent = await db.query<BlockRef>(
+      `select distinct block_number::float8 as number, block_hash as hash from gateway_txs
+       where status = 'mined' and block_number > $1`,
+      [head.number - this.#o.reorgDepth],
     );
-    // Read together (one JSON-RPC batch): one round trip per recent transaction, in sequence,
-    // delayed every confirmation behind it while the gateway was busy.
-    const blocks = await Promise.all(
-      rows.map((row) => (row.block_number <= latest ? provider.getBlock(row.block_number) : null)),
-    );
-    for (const [i, row] of rows.entries()) {
-      const block = blocks[i];
-      if (block && block.hash === row.block_hash) continue;
-      const subject: Subject = { kind: row.subject_kind, id: row.subject_id };
-      this.#o.onEvent?.("reorged", { ...subject, blockNumber: row.block_number });
-      await db.transaction(async (tx) => {
-        await tx.query(
-          "update gateway_txs set status = 'pending', block_number = null, block_hash = null where id = $1",
-          [row.id],
-        );
-        await setSubjectStatus(tx, subject, "submitted");
+    // One JSON-RPC batch: the remembered head's block is usually one of the recent ones, or the
+    // head's parent, and then costs nothing.
+    const [rewound, recentHashes] = await Promise.all([
+      this.#head.rewound(head, hashAt),
+      Promise.all(recent.map((block) => hashAt(block.number))),
+    ]);
+    const reorged = recent.some((block, i) => recentHashes[i] !== block.hash);
+    if (rewound === false && !reorged) {
+      this.#head.reset(head);
+      return;
+    }
+    const from = this.#head.seen?.number;
+    const { orphaned, intact } = await findOrphanedBlocks({
+      hashAt,
+      // Whole heights per page: two forks' receipts at one height must be read together.
+      page: (below) =>
+        db.query<BlockRef>(
+          `select distinct block_number::float8 as number, block_hash as hash from gateway_txs
+           where status = 'mined' and block_number in (
+             select distinct block_number from gateway_txs
+             where status = 'mined' and block_number < $1 order by block_number desc limit 64)
+           order by number desc`,
+          [below],
+        ),
+    });
+    const lost = await this.#lostFindings(intact ?? -1);
+    const moved = await db.transaction(async (tx) => {
+      const rows = await tx.query<{
+        subject_kind: "block" | "record";
+        subject_id: Hex;
+        block_number: number;
+      }>(
+        `update gateway_txs t set status = 'pending', block_number = null, block_hash = null
+           from (select unnest($1::bigint[]) as n, unnest($2::text[]) as h) o
+          where t.status = 'mined' and t.block_number = o.n and t.block_hash = o.h
+          returning t.subject_kind, t.subject_id, o.n::float8 as block_number`,
+        [orphaned.map((block) => block.number), orphaned.map((block) => block.hash)],
+      );
+      for (const row of rows) {
+        await setSubjectStatus(tx, { kind: row.subject_kind, id: row.subject_id }, "submitted");
+      }
+      for (const subject of lost) {
+        await setSubjectStatus(tx, subject, subject.kind === "block" ? "packed" : "accepted");
+      }
+      return rows;
+    });
+    for (const row of moved) {
+      this.#o.onEvent?.("reorged", {
+        kind: row.subject_kind,
+        id: row.subject_id,
+        blockNumber: row.block_number,
       });
     }
+    for (const subject of lost) this.#o.onEvent?.("reorged", { ...subject });
+    if (rewound || moved.length > 0 || lost.length > 0) {
+      this.#o.onEvent?.("rewound", {
+        from: from ?? orphaned[0]?.number ?? head.number,
+        to: head.number,
+        intactBlock: intact ?? null,
+        orphanedTransactions: moved.length,
+        lostAnchorings: lost.length,
+      });
+    }
+    this.#head.reset(head);
+  }
+
+  /**
+   * Subjects marked anchored on the ledger's word (`#findOnChain`: someone else's transaction, or
+   * one of ours we lost track of) rather than by a receipt of ours have no stored block hash to
+   * compare. Those above the newest intact block of ours are looked up again, and the ones the
+   * chain no longer holds go back to the queue.
+   */
+  async #lostFindings(intact: number): Promise<Subject[]> {
+    const { db, ledger } = this.#o;
+    const found = await db.query<Subject>(
+      `select 'block' as kind, root as id from gateway_blocks b
+        where status = 'anchored' and coalesce(block_number, $1 + 1) > $1
+          and not exists (select 1 from gateway_txs t where t.tx_hash = b.tx_hash and t.status = 'mined')
+       union all
+       select 'record', record_id from gateway_records r
+        where mode = 'relayed' and status = 'anchored' and coalesce(block_number, $1 + 1) > $1
+          and not exists (select 1 from gateway_txs t where t.tx_hash = r.tx_hash and t.status = 'mined')`,
+      [intact],
+    );
+    const held = await Promise.all(
+      found.map(async (subject) =>
+        subject.kind === "block"
+          ? Number((await ledger.getDataBlock(subject.id)).status) !== 0
+          : Number((await ledger.getRecord(subject.id)).status) !== 0,
+      ),
+    );
+    return found.filter((_, i) => !held[i]);
   }
 
   // --- settling -------------------------------------------------------------------------------
@@ -491,6 +598,9 @@ export class Submitter {
         anchoring.anchoredAt,
       ],
     );
+    if (anchoring.blockNumber !== undefined && anchoring.blockHash) {
+      this.#head.observe({ number: anchoring.blockNumber, hash: anchoring.blockHash });
+    }
     this.#o.onEvent?.("anchored", { ...subject, ...anchoring });
   }
 
@@ -508,8 +618,14 @@ export class Submitter {
 
   // --- chain helpers --------------------------------------------------------------------------
 
+  /**
+   * The chain's mined count, or past our own pending transactions. Not the node's "pending"
+   * count: a node's pool can hold transactions the database has given up (a rewind, a gap) and
+   * forget them later (eviction, restart), and a nonce handed out above them would then wait
+   * forever. A nonce the pool still holds is instead met as "underpriced" and replaced.
+   */
   async #nextNonce(): Promise<number> {
-    const chain = await this.#o.provider.getTransactionCount(await this.#from(), "pending");
+    const chain = await this.#o.provider.getTransactionCount(await this.#from(), "latest");
     const [row] = await this.#o.db.query<{ n: string | null }>(
       "select max(nonce)::text as n from gateway_txs where status = 'pending'",
     );
@@ -581,6 +697,27 @@ async function setSubjectStatus(
      where record_id = $1`,
     [...values, failure ? JSON.stringify(failure) : null],
   );
+}
+
+/**
+ * The first nonce at or above the chain's (`spent`) that none of our pending transactions holds,
+ * when one of them waits above it: everything above it is stranded, since nonces are mined in
+ * order. Undefined when the pending nonces run unbroken from the chain's, or when a transaction
+ * above `spent` already has a receipt (the reads raced a new block: the next tick decides).
+ */
+function strandedAbove(
+  groups: { nonce: number; mined: boolean }[],
+  spent: number,
+): number | undefined {
+  const open = groups.filter((group) => group.nonce >= spent);
+  if (open.some((group) => group.mined)) return undefined;
+  const nonces = [...new Set(open.map((group) => group.nonce))].sort((a, b) => a - b);
+  let expected = spent;
+  for (const nonce of nonces) {
+    if (nonce !== expected) return expected;
+    expected++;
+  }
+  return undefined;
 }
 
 function isCallException(error: unknown): boolean {
