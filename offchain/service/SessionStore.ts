@@ -8,9 +8,10 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from "viem/siwe";
+import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
 
 import type { Database } from "../storage/Database.js";
+import { createSiweNonce } from "./createSiweNonce.js";
 import { SessionExpiredError, SiweInvalidError, UnauthenticatedError } from "./errors.js";
 
 /** What a SIWE message must say to open a session here (EIP-4361). */
@@ -58,7 +59,7 @@ export class SessionStore {
   async issueNonce(): Promise<
     { nonce: string; expiresAt: number } & Pick<SiweConfig, "domain" | "uri" | "chainId">
   > {
-    const nonce = generateSiweNonce();
+    const nonce = createSiweNonce();
     const now = this.#now();
     const expiresAt = now + this.#config.nonceTtlSeconds * 1000;
     await this.#db.query("delete from svc_nonces where expires_at <= $1", [now]);

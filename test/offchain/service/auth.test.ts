@@ -29,6 +29,28 @@ for (const target of databaseTargets()) {
       expect(body).to.include({ domain: "data.example.org", uri: SIWE_URI, chainId: h.chainId });
     });
 
+    it("draws nonces from a CSPRNG: 1,000 are unique 128-bit hex, none derived from the last", async () => {
+      const nonces: string[] = [];
+      for (let i = 0; i < 1000; i++) nonces.push((await h.request("/v1/auth/nonce")).body.nonce);
+      for (const nonce of nonces) expect(nonce).to.match(/^[0-9a-f]{32}$/);
+      expect(new Set(nonces).size).to.equal(nonces.length);
+      // viem's generateSiweNonce returned the previous nonce shifted by one character. Here no
+      // 12-character run of a nonce recurs in the next one (by chance: ~1e-12 per pair), which
+      // rules out shifts of up to 20 characters either way.
+      for (let i = 1; i < nonces.length; i++) {
+        for (let j = 0; j + 12 <= 32; j++) {
+          expect(nonces[i], `nonce ${i} vs ${i - 1}`).not.to.include(
+            nonces[i - 1].slice(j, j + 12),
+          );
+        }
+      }
+      // Each hex digit about equally often (2,000 expected, sd ≈ 43): no biased draw.
+      const counts = new Map<string, number>();
+      for (const c of nonces.join("")) counts.set(c, (counts.get(c) ?? 0) + 1);
+      expect(counts.size).to.equal(16);
+      for (const [digit, n] of counts) expect(n, digit).to.be.within(1700, 2300);
+    });
+
     it("signs in, serves the session, and logs out", async () => {
       const token = await h.signIn(h.fx.user);
       const search = await h.request("/v1/records/0x" + "11".repeat(32), { token });
