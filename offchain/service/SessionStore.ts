@@ -8,11 +8,14 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
 
 import type { Database } from "../storage/Database.js";
 import { createSiweNonce } from "./createSiweNonce.js";
 import { SessionExpiredError, SiweInvalidError, UnauthenticatedError } from "./errors.js";
+import { parseSiweMessage } from "./parseSiweMessage.js";
+
+/** How far a wallet's clock may run ahead of or behind ours (issued-at checks). */
+const CLOCK_SKEW_MS = 60_000;
 
 /** What a SIWE message must say to open a session here (EIP-4361). */
 export interface SiweConfig {
@@ -35,9 +38,10 @@ export interface Session {
 
 /**
  * Sign-In with Ethereum for the U2S reference point: issues single-use nonces, verifies signed
- * EIP-4361 messages (domain, URI, chain id, nonce, expiry, signature) and keeps sessions as
- * random bearer tokens of which only the hash is stored. Signatures are checked by ECDSA recovery,
- * so externally owned accounts sign in; contract wallets (ERC-1271) are not supported.
+ * EIP-4361 messages (strict syntax, then domain, URI, chain id, nonce, times, signature) and keeps
+ * sessions as random bearer tokens of which only the hash is stored. Signatures are checked by
+ * ECDSA recovery over the message exactly as sent, so externally owned accounts sign in; contract
+ * wallets (ERC-1271) are not supported.
  *
  * @example
  * const { nonce } = await sessions.issueNonce();
@@ -47,11 +51,14 @@ export interface Session {
 export class SessionStore {
   readonly #db: Database;
   readonly #config: Required<SiweConfig>;
+  /** The scheme of `config.uri`: the only one a message's header may name. */
+  readonly #scheme: string;
   readonly #now: () => number;
 
   constructor(db: Database, config: SiweConfig, now: () => number = Date.now) {
     this.#db = db;
     this.#config = { sessionTtlSeconds: 3600, nonceTtlSeconds: 300, ...config };
+    this.#scheme = config.uri.slice(0, Math.max(0, config.uri.indexOf(":")));
     this.#now = now;
   }
 
@@ -72,54 +79,78 @@ export class SessionStore {
   }
 
   /**
-   * Verifies a signed SIWE message and opens a session. The nonce is consumed last and
-   * atomically, so a message works once and a failed attempt does not burn it.
+   * Verifies a signed SIWE message and opens a session. Checks, in this order: the message's
+   * syntax (`parseSiweMessage`), that it names this service's domain (and scheme, if any), URI
+   * and chain, a nonce issued here that is unused and unexpired, an issued-at neither ahead of
+   * our clock nor before its nonce was issued (a minute of skew either way), an expiration time
+   * still ahead and a not-before already past, and an ECDSA signature by the message's address.
    *
-   * @throws {SiweInvalidError} `SIWE_INVALID`, `details.reason` naming the failed check.
+   * A refused sign-in writes nothing: its nonce stays usable (until it expires) for a message
+   * that holds up. Consuming nonces on failure would let anyone who learned a user's nonce void
+   * their sign-in with garbage, and buys nothing: a nonce opens a session only with its owner's
+   * signature. The nonce is consumed, and the session stored, in one transaction whose `delete
+   * … returning` lets exactly one of two racing requests with the same message through.
+   *
+   * @throws {SiweInvalidError} `SIWE_INVALID`, `details.reason` naming the failed rule: a
+   *   `SiweSyntaxRule`, or `domain`, `uri`, `chainId`, `nonce`, `issuedAt`, `expirationTime`,
+   *   `notBefore`, `signature`.
    */
   async signIn(message: string, signature: Hex): Promise<{ token: string } & Session> {
     const now = this.#now();
     const fields = parseSiweMessage(message);
-    const { domain, uri, chainId } = this.#config;
-    if (!fields.address || !fields.nonce || !fields.issuedAt || fields.version !== "1") {
-      throw new SiweInvalidError("message", "Not an EIP-4361 message");
-    }
-    if (fields.domain !== domain)
+    const { domain, uri, chainId, nonceTtlSeconds } = this.#config;
+    if (fields.domain !== domain || (fields.scheme !== undefined && fields.scheme !== this.#scheme))
       throw new SiweInvalidError("domain", "The message is for another domain");
     if (fields.uri !== uri) throw new SiweInvalidError("uri", "The message is for another URI");
     if (fields.chainId !== chainId)
       throw new SiweInvalidError("chainId", "The message is for another chain");
-    // A message "issued" in the future was made for a later replay; allow a minute of skew.
-    if (
-      fields.issuedAt.getTime() > now + 60_000 ||
-      !validateSiweMessage({ message: fields, domain, time: new Date(now) })
-    ) {
-      throw new SiweInvalidError("time", "The message is expired or not yet valid");
-    }
+
+    const [nonce] = await this.#db.query<{ expires_at: string }>(
+      "select expires_at::text as expires_at from svc_nonces where nonce = $1 and expires_at > $2",
+      [fields.nonce, now],
+    );
+    if (!nonce)
+      throw new SiweInvalidError("nonce", "The nonce is unknown, expired or already used");
+    // The issue time is not stored; it is the expiry less the lifetime (the one configured now).
+    const nonceIssuedAt = Number(nonce.expires_at) - nonceTtlSeconds * 1000;
+    const issuedAt = fields.issuedAt.getTime();
+    // "Issued" in the future: made now to be replayed later.
+    if (issuedAt > now + CLOCK_SKEW_MS)
+      throw new SiweInvalidError("issuedAt", "The message is issued in the future");
+    // Older than its nonce: the message cannot have been written for it.
+    if (issuedAt < nonceIssuedAt - CLOCK_SKEW_MS)
+      throw new SiweInvalidError("issuedAt", "The message is older than its nonce");
+    if (fields.expirationTime && fields.expirationTime.getTime() <= now)
+      throw new SiweInvalidError("expirationTime", "The message has expired");
+    if (fields.notBefore && fields.notBefore.getTime() > now)
+      throw new SiweInvalidError("notBefore", "The message is not valid yet");
+
     let signer: Address;
     try {
       signer = await recoverMessageAddress({ message, signature });
     } catch {
       throw new SiweInvalidError("signature", "The signature is malformed");
     }
-    if (signer !== getAddress(fields.address)) {
+    if (signer !== fields.address) {
       throw new SiweInvalidError("signature", "The signature is not the message's address's");
-    }
-    const consumed = await this.#db.query(
-      "delete from svc_nonces where nonce = $1 and expires_at > $2 returning nonce",
-      [fields.nonce, now],
-    );
-    if (consumed.length === 0) {
-      throw new SiweInvalidError("nonce", "The nonce is unknown, expired or already used");
     }
 
     const ttlEnd = now + this.#config.sessionTtlSeconds * 1000;
     const expiresAt = Math.min(ttlEnd, fields.expirationTime?.getTime() ?? ttlEnd);
     const token = randomBytes(32).toString("base64url");
-    await this.#db.query(
-      "insert into svc_sessions (token_hash, address, expires_at, created_at) values ($1, $2, $3, $4)",
-      [hashToken(token), signer, expiresAt, now],
-    );
+    await this.#db.transaction(async (tx) => {
+      const consumed = await tx.query(
+        "delete from svc_nonces where nonce = $1 and expires_at > $2 returning nonce",
+        [fields.nonce, now],
+      );
+      if (consumed.length === 0) {
+        throw new SiweInvalidError("nonce", "The nonce is unknown, expired or already used");
+      }
+      await tx.query(
+        "insert into svc_sessions (token_hash, address, expires_at, created_at) values ($1, $2, $3, $4)",
+        [hashToken(token), signer, expiresAt, now],
+      );
+    });
     return { token, address: signer, expiresAt };
   }
 

@@ -8,6 +8,9 @@ const nonceRoute = createRoute({
   path: "/v1/auth/nonce",
   tags: ["auth"],
   summary: "A single-use nonce for a Sign-In with Ethereum (EIP-4361) message",
+  description:
+    "128 bits from a CSPRNG as 32 hex digits, valid for one sign-in within `expiresAt`. A " +
+    "refused sign-in does not use it up.",
   responses: {
     200: {
       description: "Put `nonce` in the message; `domain`, `uri` and `chainId` must match too.",
@@ -31,6 +34,19 @@ const verifyRoute = createRoute({
   path: "/v1/auth/verify",
   tags: ["auth"],
   summary: "Exchange a signed SIWE message for a session token",
+  description:
+    "`message` must follow EIP-4361's grammar exactly: the header, an EIP-55 checksummed " +
+    "address, a blank line, an optional statement and a blank line, then URI, Version (1), " +
+    "Chain ID, Nonce and Issued At, then optionally Expiration Time, Not Before, Request ID and " +
+    "Resources, in that order, each once, date-times in RFC 3339, lines ending in LF and no " +
+    "newline after the last. `signature` is the EIP-191 signature of `message` as sent. Any " +
+    "refusal is 401 `SIWE_INVALID` with `details.reason` the rule that failed: `header`, " +
+    "`layout`, `unknownField`, `duplicateField`, `fieldOrder`, `missingField`, `statement`, " +
+    "`address`, `requestId`, `resources` (malformed); `domain`, `uri`, `chainId` (malformed or " +
+    "not this service's); `version` (not 1); `nonce` (malformed, not issued here, used or " +
+    "expired); `issuedAt` (malformed, in the future or older than the nonce); " +
+    "`expirationTime` (malformed or past); `notBefore` (malformed or still ahead); " +
+    "`signature` (malformed or not by the message's address). A refusal stores nothing.",
   request: {
     body: {
       required: true,
