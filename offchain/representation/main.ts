@@ -1,11 +1,9 @@
-import type { AddressInfo } from "node:net";
-
-import { serve } from "@hono/node-server";
 import { FetchRequest, Network, Wallet } from "ethers";
 
 import { HttpJsonRpcProvider } from "../chain/HttpJsonRpcProvider.js";
 import { useFetchForEthers } from "../chain/useFetchForEthers.js";
 import { BaseError } from "../shared/BaseError.js";
+import { serveHttp, type HttpListener } from "../shared/http/serveHttp.js";
 import { createGateway, type Gateway } from "./createGateway.js";
 import {
   GATEWAY_USAGE,
@@ -119,7 +117,9 @@ async function run(config: GatewayProcessConfig): Promise<void> {
     process.exit(0);
   }
 
-  const server = serve({
+  // Timeouts and a connection cap: a slow or greedy client must not hold the gateway's sockets.
+  const http = await serveHttp({
+    ...config.http,
     hostname: config.host,
     port: config.port,
     fetch: (req, env) => {
@@ -140,16 +140,10 @@ async function run(config: GatewayProcessConfig): Promise<void> {
       return gateway.app.fetch(req, env);
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  stop = (signal) => void shutdown(gateway, server, signal, config.shutdownTimeoutMs);
+  stop = (signal) => void shutdown(gateway, http, signal, config.shutdownTimeoutMs);
   if (stopping) return stop("SIGTERM"); // the signal came while the port was opening
   emit(process.stdout, "listening", {
-    url: `http://${host}:${address.port}`,
+    url: http.url,
     database: gateway.db.kind,
     chainId,
     ledger: config.ledgerAddress,
@@ -159,7 +153,7 @@ async function run(config: GatewayProcessConfig): Promise<void> {
 /** Stops accepting, lets in-flight requests commit and answer, stops the loops, closes the DB. */
 async function shutdown(
   gateway: Gateway,
-  server: ReturnType<typeof serve>,
+  http: HttpListener,
   signal: string,
   timeoutMs: number,
 ): Promise<void> {
@@ -170,10 +164,7 @@ async function shutdown(
   }, timeoutMs);
   forced.unref();
   try {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      if ("closeIdleConnections" in server) server.closeIdleConnections();
-    });
+    await http.close();
     await gateway.close();
     emit(process.stdout, "stopped", { signal });
     process.exit(0);

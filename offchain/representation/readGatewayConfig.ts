@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { isAddress, isHex } from "viem";
 
 import { BaseError } from "../shared/BaseError.js";
+import { DEFAULT_HTTP_LIMITS, type HttpServerLimits } from "../shared/http/serveHttp.js";
 
 /** Everything `main.ts` needs to run the gateway alone, read from flags and the environment. */
 export interface GatewayProcessConfig {
@@ -31,6 +32,8 @@ export interface GatewayProcessConfig {
   confirmations: number;
   rpcTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** What one HTTP client may hold: timeouts against slow clients, a connection cap. */
+  http: HttpServerLimits;
 }
 
 /** A missing or invalid setting; the process exits non-zero with this code. */
@@ -67,6 +70,12 @@ export const GATEWAY_USAGE = `Usage: npm run gateway -- [options]   (the represe
   --confirmations <n>      blocks before a record counts as anchored (default 1)
   --rpc-timeout-ms <n>     one JSON-RPC request's timeout (default 30000)
   --shutdown-timeout-ms <n> forced exit after SIGINT/SIGTERM (default 30000)
+  --header-timeout-ms <n>  a client's time to send its headers, else 408 (default 10000)
+  --request-timeout-ms <n> a client's time to send a whole request, body included,
+                           else 408 (default 30000)
+  --keep-alive-timeout-ms <n> idle time of a kept-alive connection (default 5000)
+  --max-connections <n>    open connections at once; more are closed (default 1024)
+  --max-requests-per-socket <n> requests on one connection, 0 = no limit (default 0)
 `;
 
 const OPTIONS = {
@@ -86,6 +95,11 @@ const OPTIONS = {
   confirmations: { type: "string" },
   "rpc-timeout-ms": { type: "string" },
   "shutdown-timeout-ms": { type: "string" },
+  "header-timeout-ms": { type: "string" },
+  "request-timeout-ms": { type: "string" },
+  "keep-alive-timeout-ms": { type: "string" },
+  "max-connections": { type: "string" },
+  "max-requests-per-socket": { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -147,6 +161,26 @@ export function readGatewayConfig(
     });
   }
   const chainId = setting("chain-id", "CHAIN_ID");
+  const limit = (name: keyof typeof OPTIONS, fallback: number, min: number) =>
+    integer(name, flag(name) ?? String(fallback), min);
+  const http: HttpServerLimits = {
+    headersTimeoutMs: limit("header-timeout-ms", DEFAULT_HTTP_LIMITS.headersTimeoutMs, 100),
+    requestTimeoutMs: limit("request-timeout-ms", DEFAULT_HTTP_LIMITS.requestTimeoutMs, 100),
+    keepAliveTimeoutMs: limit("keep-alive-timeout-ms", DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs, 1),
+    maxConnections: limit("max-connections", DEFAULT_HTTP_LIMITS.maxConnections, 1),
+    maxRequestsPerSocket: limit(
+      "max-requests-per-socket",
+      DEFAULT_HTTP_LIMITS.maxRequestsPerSocket,
+      0,
+    ),
+  };
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
+    throw new GatewayConfigError(
+      "CONFIG_INVALID",
+      "--header-timeout-ms must not exceed --request-timeout-ms",
+      { setting: "header-timeout-ms", value: http.headersTimeoutMs },
+    );
+  }
 
   return {
     rpcUrl,
@@ -175,6 +209,7 @@ export function readGatewayConfig(
     confirmations: integer("confirmations", flag("confirmations") ?? "1", 1, 1_000),
     rpcTimeoutMs: integer("rpc-timeout-ms", flag("rpc-timeout-ms") ?? "30000", 100),
     shutdownTimeoutMs: integer("shutdown-timeout-ms", flag("shutdown-timeout-ms") ?? "30000", 0),
+    http,
   };
 }
 

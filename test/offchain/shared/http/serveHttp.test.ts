@@ -1,4 +1,4 @@
-import net from "node:net";
+import type net from "node:net";
 
 import { expect } from "chai";
 import { Hono } from "hono";
@@ -10,11 +10,17 @@ import {
   type ServeHttpOptions,
 } from "../../../../offchain/shared/http/serveHttp.js";
 import { expectCode } from "../../../helpers/expectCode.js";
+import {
+  countResponses as responses,
+  rawGet,
+  rawHttpClient,
+  sleep,
+} from "../../../helpers/rawHttpClient.js";
 
 // Real sockets on loopback, with limits of a few hundred ms so that each attack is cut off well
-// within the test's own time limit. Every client below stops by itself after at most MAX_MS.
+// within the test's own time limit; every raw client stops by itself after at most 5 s.
 const HOST = "127.0.0.1";
-const MAX_MS = 5_000;
+const get = rawGet();
 
 /** Errors the app met: a request cut off mid-body fails its handler's body read. */
 const appErrors: unknown[] = [];
@@ -34,49 +40,6 @@ function app() {
   return hono;
 }
 
-/** A raw client: what it was sent back, and when (ms after `opened`) the server closed it. */
-function rawClient(port: number) {
-  const socket = net.connect(port, HOST);
-  const opened = Date.now();
-  let received = "";
-  socket.setEncoding("latin1");
-  socket.on("data", (chunk: string) => (received += chunk));
-  socket.on("error", () => {}); // a reset is one of the ways of being cut off
-  const closed = new Promise<number>((resolve) =>
-    socket.once("close", () => resolve(Date.now() - opened)),
-  );
-  const connected = new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-  return {
-    socket,
-    connected,
-    closed,
-    received: () => received,
-    isOpen: () => !socket.destroyed && socket.readyState === "open",
-    /** Writes `text` one byte every `everyMs` until done or the server closes the connection. */
-    async trickle(text: string, everyMs: number): Promise<number> {
-      let sent = 0;
-      for (const byte of text) {
-        if (!this.isOpen() || Date.now() - opened > MAX_MS) break;
-        socket.write(byte);
-        sent++;
-        await sleep(everyMs);
-      }
-      return sent;
-    },
-    /** Sends one request and waits until `count` responses in all have arrived on this socket. */
-    async request(raw: string, count: number): Promise<void> {
-      await connected;
-      socket.write(raw);
-      const until = Date.now() + MAX_MS;
-      while (responses(received) < count && this.isOpen() && Date.now() < until) await sleep(10);
-    },
-  };
-}
-
-const responses = (text: string) => text.match(/HTTP\/1\.1 \d{3}/g)?.length ?? 0;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const get = "GET / HTTP/1.1\r\nHost: test\r\n\r\n";
-
 describe("offchain/shared/http: serveHttp", function () {
   this.timeout(15_000);
   const listeners: HttpListener[] = [];
@@ -87,7 +50,7 @@ describe("offchain/shared/http: serveHttp", function () {
   };
   const sockets: net.Socket[] = [];
   const client = (port: number) => {
-    const c = rawClient(port);
+    const c = rawHttpClient(port, HOST);
     sockets.push(c.socket);
     return c;
   };
@@ -179,7 +142,7 @@ describe("offchain/shared/http: serveHttp", function () {
     expect(responses(first.received()) + responses(second.received())).to.equal(2);
 
     const extra = client(port);
-    const closedAfterMs = await Promise.race([extra.closed, sleep(2_000).then(() => -1)]);
+    const closedAfterMs = await extra.closedWithin(2_000);
     console.log(`      third connection of 2 allowed: closed after ${closedAfterMs} ms`);
     expect(closedAfterMs, "the extra connection was closed").to.be.within(0, 1_000);
     expect(extra.received()).to.equal("");
