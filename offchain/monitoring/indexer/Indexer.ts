@@ -21,10 +21,25 @@ export interface IndexerParameters {
   blobs: BlobStore;
 }
 
+/**
+ * A rewind below what the index held final: the chain no longer has the boundary block (the one
+ * every older row hangs from), because a node came back from an older state or a reorg went
+ * deeper than `confirmations`. The rows were already rolled back when this is reported.
+ */
+export interface DeepReorg {
+  /** The boundary block whose hash no longer matches (or which is above the head). */
+  boundaryBlock: number;
+  /** Newest block whose stored hash still matches the chain; null: none, re-indexed from `startBlock`. */
+  provenBlock: number | null;
+  head: number;
+}
+
 /** What one `sync()` did. */
 export interface SyncResult {
   /** First orphaned block whose rows were rolled back, when a reorg was found. */
   reorgedFrom?: number;
+  /** Set when the reorg reached below the finality boundary (`reorgedFrom` is set too). */
+  deepReorg?: DeepReorg;
   /** Block range read, when there was one. */
   fromBlock?: number;
   toBlock?: number;
@@ -43,7 +58,23 @@ export class ReorgDuringSyncError extends BaseError {
   }
 }
 
+/**
+ * What `start()` passes to its error callback after recovering from a `DeepReorg`: not a failure
+ * of the index (it already equals a fresh index of the chain up to its checkpoint), but rows the
+ * service served may have been withdrawn, which someone should hear about.
+ */
+export class DeepReorgError extends BaseError {
+  constructor(reorg: DeepReorg) {
+    super("INDEXER_DEEP_REORG", "The chain rewound below the index's finality boundary", {
+      retryable: true,
+      details: { ...reorg },
+    });
+  }
+}
+
 const CHECKPOINT = "default";
+/** Heights compared per round trip while looking for the newest block that still matches. */
+const PROOF_PAGE = 64;
 
 /**
  * The supervisor's event index (Y.4561 M2P: monitoring FE ← processing FE). Polls `eth_getLogs`
@@ -53,7 +84,12 @@ const CHECKPOINT = "default";
  *
  * Reorgs and finality are explicit: blocks more than `confirmations` deep are final; the hashes of
  * the stored blocks above that are re-checked every poll, and from the first that no longer
- * matches the chain every derived row is deleted and the range read again.
+ * matches the chain every derived row is deleted and the range read again. Final blocks are not
+ * re-checked one by one, but the hash of the newest stored one (the boundary) is kept and checked
+ * every poll: blocks chain by hash, so while it matches nothing under it changed. When it does not
+ * (a node restarted from an older state, a reorg deeper than `confirmations`), the index rolls
+ * back to the newest block whose stored hash (`idx_events`) still matches, or re-indexes from
+ * `startBlock` if none does, and reports a `deepReorg`.
  *
  * @example
  * const indexer = new Indexer({ config, db, provider, blobs });
@@ -110,20 +146,13 @@ export class Indexer {
     }
     const head = await this.provider.getBlockNumber();
     const finalizedBlock = Math.max(this.startBlock - 1, head - this.config.confirmations);
-    const reorgedFrom = await this.#checkReorg(finalizedBlock);
+    const reorg = await this.#checkReorg(head);
     const fromBlock = (await this.indexedBlock()) + 1;
     const toBlock = Math.min(head, fromBlock + this.config.batchSize - 1);
-    if (fromBlock > toBlock) {
-      return {
-        ...(reorgedFrom === undefined ? {} : { reorgedFrom }),
-        logs: 0,
-        head,
-        finalizedBlock,
-      };
-    }
+    if (fromBlock > toBlock) return { ...reorg, logs: 0, head, finalizedBlock };
     const logs = await this.syncRange(fromBlock, toBlock, finalizedBlock);
     return {
-      ...(reorgedFrom === undefined ? {} : { reorgedFrom }),
+      ...reorg,
       fromBlock,
       toBlock,
       logs,
@@ -132,11 +161,17 @@ export class Indexer {
     };
   }
 
-  /** Syncs until the index reaches the chain head. */
+  /** Syncs until the index reaches the chain head; a reorg found on the way is reported. */
   async syncToHead(): Promise<SyncResult> {
+    let reorg: Pick<SyncResult, "reorgedFrom" | "deepReorg"> = {};
     for (;;) {
       const result = await this.sync();
-      if (result.toBlock === undefined || result.toBlock >= result.head) return result;
+      if (reorg.reorgedFrom === undefined && result.reorgedFrom !== undefined) {
+        reorg = { reorgedFrom: result.reorgedFrom, deepReorg: result.deepReorg };
+      }
+      if (result.toBlock === undefined || result.toBlock >= result.head) {
+        return { ...result, ...(reorg.reorgedFrom === undefined ? {} : reorg) };
+      }
     }
   }
 
@@ -194,17 +229,31 @@ export class Indexer {
            updated_at = now()`,
         [CHECKPOINT, this.config.chainId, toBlock, finalized],
       );
-      // Final blocks are never re-checked, so their hashes need not be kept.
-      await tx.query("delete from idx_blocks where number < $1", [finalized]);
+      // Final blocks are not re-checked one by one, so their hashes need not be kept, but for
+      // the newest stored one: the boundary, whose hash vouches for every block under it. It is
+      // a block this index read (logs or a range end), never one fetched for the purpose, which
+      // could come from another fork than the rows under it.
+      await tx.query(
+        `delete from idx_blocks
+          where number < (select max(number) from idx_blocks where number <= $1)`,
+        [finalized],
+      );
     });
     return logs.length;
   }
 
-  /** Polls `sync()` every `pollingIntervalMs` until `stop()`; errors are reported, not fatal. */
+  /**
+   * Polls `sync()` every `pollingIntervalMs` until `stop()`; errors are reported, not fatal, and
+   * so is a recovered deep reorg (`DeepReorgError`, code INDEXER_DEEP_REORG).
+   */
   start(onError: (error: unknown) => void = () => {}): void {
     if (this.#timer) return;
     const tick = async () => {
-      this.#running = this.syncToHead().catch(onError);
+      this.#running = this.syncToHead()
+        .then((result) => {
+          if (result.deepReorg) onError(new DeepReorgError(result.deepReorg));
+        })
+        .catch(onError);
       await this.#running;
       if (this.#timer) this.#timer = setTimeout(tick, this.config.pollingIntervalMs);
     };
@@ -219,38 +268,100 @@ export class Indexer {
   }
 
   /**
-   * Compares the stored hashes of non-final blocks with the chain, lowest first; at the first
-   * mismatch (or a block the chain no longer has) every row above the last matching block is
-   * deleted in one transaction. Returns the first rolled-back block, if any.
+   * Compares the boundary block's stored hash, then those of the non-final blocks above it, with
+   * the chain. The boundary gone (another hash there, or above the head): rolled back to the
+   * newest block still proven (`#provenBlock`). Otherwise, at the first mismatch above it (or a
+   * block the chain no longer has) every row above the last matching block is deleted in one
+   * transaction. Returns what was rolled back, if anything.
    */
-  async #checkReorg(finalizedBlock: number): Promise<number | undefined> {
-    const stored = await this.db.query<{ number: string; hash: string }>(
-      "select number::text as number, hash from idx_blocks where number > $1 order by number",
-      [finalizedBlock],
+  async #checkReorg(head: number): Promise<Pick<SyncResult, "reorgedFrom" | "deepReorg">> {
+    // Ordered by the column, not the output name: a text alias would sort "100" before "99".
+    const stored = await this.db.query<{ number: number; hash: string }>(
+      "select number::float8 as number, hash from idx_blocks order by idx_blocks.number",
     );
+    if (stored.length === 0) return {};
+    const hashes = await Promise.all(
+      stored.map(({ number }) => (number <= head ? this.#hashAt(number) : null)),
+    );
+    const boundaryBlock = stored[0].number;
+    if (hashes[0] !== stored[0].hash) {
+      const proven = await this.#provenBlock(boundaryBlock, head);
+      const reorgedFrom = proven ? proven.number + 1 : this.startBlock;
+      await this.#rollback(reorgedFrom, proven);
+      return {
+        reorgedFrom,
+        deepReorg: { boundaryBlock, provenBlock: proven?.number ?? null, head },
+      };
+    }
     // Every range end and every block with logs is stored, so the fork lies above the last block
     // that still matches: blocks between two stored ones held no logs before the reorg but may now.
-    let lastMatched = finalizedBlock;
-    for (const { number, hash } of stored) {
-      const block = await this.provider.getBlock(Number(number));
-      if (block?.hash?.toLowerCase() !== hash) {
+    let lastMatched = boundaryBlock;
+    for (const [i, { number, hash }] of stored.entries()) {
+      if (hashes[i] !== hash) {
         await this.rollback(lastMatched + 1);
-        return lastMatched + 1;
+        return { reorgedFrom: lastMatched + 1 };
       }
-      lastMatched = Number(number);
+      lastMatched = number;
     }
-    return undefined;
+    return {};
+  }
+
+  /**
+   * The newest block under `below` that this index read logs from and whose hash the chain still
+   * has there, with its header: every row up to it is intact. Walks the stored heights newest
+   * first, a page per round trip, so a rewind costs the orphaned heights plus one.
+   */
+  async #provenBlock(
+    below: number,
+    head: number,
+  ): Promise<{ number: number; hash: string; timestamp: number } | undefined> {
+    for (;;) {
+      const page = await this.db.query<{ number: number; hash: string; timestamp: number }>(
+        `select distinct block_number::float8 as number, block_hash as hash,
+           timestamp::float8 as timestamp
+           from idx_events where block_number < $1 order by number desc limit $2`,
+        [below, PROOF_PAGE],
+      );
+      if (page.length === 0) return undefined;
+      const hashes = await Promise.all(
+        page.map(({ number }) => (number <= head ? this.#hashAt(number) : null)),
+      );
+      const i = page.findIndex(({ hash }, j) => hashes[j] === hash);
+      if (i >= 0) return page[i];
+      below = page[page.length - 1].number;
+    }
+  }
+
+  async #hashAt(blockNumber: number): Promise<string | undefined> {
+    return (await this.provider.getBlock(blockNumber))?.hash?.toLowerCase();
   }
 
   /** Deletes every row derived from block `fromBlock` or later and rewinds the checkpoint. */
   async rollback(fromBlock: number): Promise<void> {
+    await this.#rollback(fromBlock);
+  }
+
+  /** `rollback`, keeping `boundary` (the block under `fromBlock`) as the new finality boundary. */
+  async #rollback(
+    fromBlock: number,
+    boundary?: { number: number; hash: string; timestamp: number },
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       for (const table of logDerivedTables) {
         await tx.query(`delete from ${table} where block_number >= $1`, [fromBlock]);
       }
       await tx.query("delete from idx_blocks where number >= $1", [fromBlock]);
+      if (boundary) {
+        await tx.query(
+          `insert into idx_blocks (number, hash, timestamp) values ($1, $2, $3)
+           on conflict (number) do update set hash = excluded.hash, timestamp = excluded.timestamp`,
+          [boundary.number, boundary.hash, boundary.timestamp],
+        );
+      }
+      // Nothing above the indexed block is final to the index, whatever the head said before.
       await tx.query(
-        "update idx_checkpoint set block_number = least(block_number, $2), updated_at = now() where id = $1",
+        `update idx_checkpoint set block_number = least(block_number, $2),
+           finalized_block = least(finalized_block, $2), updated_at = now() where id = $1`,
         [CHECKPOINT, fromBlock - 1],
       );
     });
