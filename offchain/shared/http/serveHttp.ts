@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIPv6, type AddressInfo } from "node:net";
 
-import { createAdaptorServer } from "@hono/node-server";
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from "@hono/node-server";
 
 import { BaseError } from "../BaseError.js";
 
@@ -33,8 +33,8 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerLimits> = Object.freeze({
 });
 
 export interface ServeHttpOptions extends Partial<HttpServerLimits> {
-  /** The app's fetch handler: `app.fetch` of a Hono app. */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** The app's fetch handler: `app.fetch` of a Hono app (`env` carries Node's req and res). */
+  fetch: (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>;
   hostname: string;
   /** 0 picks a free port. */
   port: number;
@@ -43,7 +43,7 @@ export interface ServeHttpOptions extends Partial<HttpServerLimits> {
 /** A listening server. */
 export interface HttpListener {
   server: Server;
-  /** `http://host:port`, with the port actually bound. */
+  /** `http://hostname:port` with the hostname as given and the port actually bound. */
   url: string;
   port: number;
   /** The limits in force. */
@@ -113,7 +113,8 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpListener
   });
 
   const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  // The host as given, not as bound: "localhost" stays a name a browser and SIWE domains match.
+  const host = isIPv6(options.hostname) ? `[${options.hostname}]` : options.hostname;
   let closing: Promise<void> | undefined;
   return {
     server,

@@ -78,6 +78,14 @@ describe("offchain/shared/http: serveHttp", function () {
     expect(await (await fetch(url)).text()).to.equal("ok");
   });
 
+  it("names the host as given in its URL, with the port it bound", async () => {
+    const listener = await serveHttp({ fetch: app().fetch, hostname: "localhost", port: 0 });
+    listeners.push(listener);
+    expect(listener.port).to.be.above(0);
+    expect(listener.url).to.equal(`http://localhost:${listener.port}`);
+    expect(await (await fetch(listener.url)).text()).to.equal("ok");
+  });
+
   it("cuts off a client that sends its headers byte by byte past the header timeout", async () => {
     const { port } = await start({ headersTimeoutMs: 400, requestTimeoutMs: 2_000 });
     const slow = client(port);
