@@ -1,4 +1,3 @@
-import { serve, type ServerType } from "@hono/node-server";
 import { JsonRpcProvider } from "ethers";
 import { createPublicClient, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -18,6 +17,7 @@ import { verifyReceipt } from "../sdk/verifyReceipt.js";
 import { createServiceApp } from "../service/createServiceApp.js";
 import { serviceMigrations } from "../service/schema.js";
 import { BaseError } from "../shared/BaseError.js";
+import { serveHttp } from "../shared/http/serveHttp.js";
 import { DirectoryBlobStore } from "../storage/BlobStore.js";
 import { bindDeployment } from "../storage/bindDeployment.js";
 import { migrate } from "../storage/migrate.js";
@@ -235,7 +235,11 @@ export async function runSystem(options: SystemOptions): Promise<{
     closers.unshift(() => indexer.stop());
 
     const { host } = options;
-    const gatewayHttp = await listen(gateway.app, host, options.gatewayPort);
+    const gatewayHttp = await serveHttp({
+      fetch: gateway.app.fetch,
+      hostname: host,
+      port: options.gatewayPort,
+    });
     closers.unshift(() => gatewayHttp.close());
     const serviceApp = createServiceApp({
       db: serviceDb,
@@ -249,7 +253,11 @@ export async function runSystem(options: SystemOptions): Promise<{
         chainId: Number(chainId),
       },
     });
-    const serviceHttp = await listen(serviceApp, host, options.servicePort);
+    const serviceHttp = await serveHttp({
+      fetch: serviceApp.fetch,
+      hostname: host,
+      port: options.servicePort,
+    });
     closers.unshift(() => serviceHttp.close());
 
     const devices = system.deviceKeys.map((key) => privateKeyToAccount(key));
@@ -376,24 +384,6 @@ const NOTABLE_SUBMITTER_EVENTS = new Set(["rewound", "reorged", "failed", "repla
 
 function jsonBigInt(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
-}
-
-/** Serves a Hono app; resolves once it listens. */
-function listen(
-  app: { fetch: (req: Request) => Response | Promise<Response> },
-  hostname: string,
-  port: number,
-): Promise<{ server: ServerType; url: string; close(): Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port }, (info) =>
-      resolve({
-        server,
-        url: `http://${hostname}:${info.port}`,
-        close: () => new Promise((r) => server.close(() => r())),
-      }),
-    );
-    server.once("error", reject);
-  });
 }
 
 /** When the command started: the launcher notes it before it builds the contracts. */
