@@ -56,6 +56,27 @@ const errorResponse = (description: string) => ({
   description,
 });
 
+/** The 503 of a route: GATEWAY_BUSY says when to come back. */
+const unavailableResponse = (description: string) => ({
+  ...errorResponse(description),
+  headers: z.object({
+    "retry-after": z
+      .string()
+      .optional()
+      .openapi({ description: "Seconds to wait before retrying; sent with GATEWAY_BUSY" }),
+  }),
+});
+
+/** What every route can answer besides its own outcomes. */
+const commonErrors = {
+  500: errorResponse("INTERNAL: a fault of the gateway's; nothing was stored"),
+};
+
+/** Routes with a body: Hono's validators turn away any other media type before the handler. */
+const unsupportedMediaType = {
+  415: errorResponse("UNSUPPORTED_MEDIA_TYPE: the body is not of a media type listed here"),
+};
+
 /**
  * The R2D reference point (Y.4561 7.1.1, device → representation FE) as an HTTP API: submit one
  * record, submit many (JSON array or NDJSON) with a verdict per item, and read a record's status
@@ -135,8 +156,13 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       403: errorResponse("Source unknown or inactive, format not allowed"),
       409: errorResponse("Another submission holds this data hash"),
       413: errorResponse("Body or payload too large"),
+      ...unsupportedMediaType,
       422: errorResponse("Data hash, format or schema check failed"),
-      503: errorResponse("Backlog full (GATEWAY_BUSY, Retry-After) or chain unavailable"),
+      ...commonErrors,
+      503: unavailableResponse(
+        "Backlog full (GATEWAY_BUSY, Retry-After), chain or format schema unavailable, " +
+          "or the gateway is shutting down (GATEWAY_STOPPING): retry later",
+      ),
     },
   });
 
@@ -177,7 +203,12 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       },
       400: errorResponse("Body is not a JSON array / NDJSON"),
       413: errorResponse("Too many items or too large a body"),
-      503: errorResponse("Backlog full (GATEWAY_BUSY, Retry-After): nothing was stored"),
+      ...unsupportedMediaType,
+      ...commonErrors,
+      503: unavailableResponse(
+        "Backlog full (GATEWAY_BUSY, Retry-After) or the gateway is shutting down " +
+          "(GATEWAY_STOPPING): nothing was stored",
+      ),
     },
   });
 
@@ -200,6 +231,8 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       },
       400: errorResponse("Not a record id"),
       404: errorResponse("The gateway holds no such record"),
+      ...commonErrors,
+      503: errorResponse("The gateway is shutting down (GATEWAY_STOPPING): retry later"),
     },
   });
 
@@ -212,8 +245,10 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
 
   registerHealthRoutes(app, { readiness: deps.readiness ?? { database: databaseCheck(deps.db) } });
 
-  app.doc("/openapi.json", {
-    openapi: "3.0.0",
+  // OpenAPI 3.1: its schemas are JSON Schema 2020-12, which validators such as Ajv compile as
+  // they are (3.0's `nullable` and `z.unknown()`'s untyped schema are not JSON Schema).
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
     info: {
       title: "DataLedger representation gateway (R2D)",
       version: "1.0.0",

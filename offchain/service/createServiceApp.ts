@@ -142,8 +142,10 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
     scheme: "bearer",
     description: "Session token from POST /v1/auth/verify",
   });
-  app.doc("/openapi.json", {
-    openapi: "3.0.3",
+  // OpenAPI 3.1: its schemas are JSON Schema 2020-12, so `null` is a type like any other and
+  // a validator such as Ajv compiles them as they are (3.0's `nullable` needs a `type`).
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
     info: {
       title: "DataLedger service API (Y.4561 U2S)",
       version: "1.0.0",

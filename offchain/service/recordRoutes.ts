@@ -40,7 +40,14 @@ const searchRoute = createRoute({
       sampledFrom: UnixSeconds.optional(),
       sampledTo: UnixSeconds.optional(),
       cursor: z.string().max(200).optional(),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(50)
+        // As UnixSeconds: without a type of our own it would be documented nullable.
+        .openapi({ type: "integer", minimum: 1, maximum: 100, default: 50 }),
     }),
   },
   responses: {
@@ -96,8 +103,21 @@ const payloadRoute = createRoute({
   },
   responses: {
     200: {
-      description: "The stored payload (canonical JSON for JSON payloads)",
-      content: { "application/octet-stream": { schema: z.any() } },
+      description:
+        "The stored payload, as `application/json` when its bytes parse as JSON, else as " +
+        "`application/octet-stream`; either way its keccak256 is the data hash.",
+      headers: z.object({
+        "x-data-hash": Hex32.openapi({ description: "The payload's data hash, lower case" }),
+      }),
+      content: {
+        "application/json": {
+          schema: z.unknown().openapi({ description: "Any JSON value" }),
+        },
+        "application/octet-stream": {
+          // OpenAPI 3.1's way of saying raw bytes (3.0's `format: binary` is no JSON Schema).
+          schema: { type: "string", contentMediaType: "application/octet-stream" },
+        },
+      },
     },
     ...errorResponses(400, 401, 403, 404, 503),
   },

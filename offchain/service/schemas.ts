@@ -18,11 +18,15 @@ export const Uint64String = z
   // One check, not regex + refine: zod runs every check, and BigInt() throws on non-digits.
   .refine((v) => /^[0-9]{1,20}$/.test(v) && BigInt(v) < 2n ** 64n, "decimal uint64")
   .openapi({ type: "string", pattern: "^[0-9]{1,20}$", example: "1" });
+const MAX_UNIX_SECONDS = 2 ** 48 - 1;
 export const UnixSeconds = z.coerce
   .number()
   .int()
   .min(0)
-  .max(2 ** 48 - 1);
+  .max(MAX_UNIX_SECONDS)
+  // Spelled out: the generator takes anything that coerces null for nullable, and a query
+  // parameter is never null. A `type` of our own replaces the bounds, so they are repeated.
+  .openapi({ type: "integer", minimum: 0, maximum: MAX_UNIX_SECONDS });
 
 export const ErrorSchema = z
   .object({
@@ -80,13 +84,18 @@ export const RecordSchema = z
     root: Hex32.nullable(),
     proof: z.array(Hex32).nullable(),
     finalized: z.boolean(),
-    receipt: ReceiptSchema.nullable(),
+    // Not `.nullable()`: on a named schema the generator marks the Receipt component itself
+    // nullable, and every other use of it with it.
+    receipt: z.union([ReceiptSchema, z.null()]),
   })
   .openapi("Record");
 
 export const bearerSecurity = [{ bearer: [] }];
 
-/** The error responses a route can give, documented once per status. */
+/**
+ * The error responses a route can give, documented once per status, each with the one error
+ * shape; 500 (INTERNAL, a fault of ours) is documented on every route that calls this.
+ */
 export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 413 | 415 | 503)[]) {
   const descriptions = {
     400: "VALIDATION_FAILED",
@@ -94,11 +103,12 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 413 | 415 |
     403: "ACCESS_DENIED",
     404: "NOT_FOUND or PAYLOAD_NOT_FOUND",
     413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    503: "CHAIN_UNAVAILABLE",
+    415: "UNSUPPORTED_MEDIA_TYPE: the body is not of a media type the route takes",
+    500: "INTERNAL",
+    503: "CHAIN_UNAVAILABLE: retry later",
   } as const;
   return Object.fromEntries(
-    statuses.map((s) => [
+    [...statuses, 500 as const].map((s) => [
       s,
       { description: descriptions[s], content: { "application/json": { schema: ErrorSchema } } },
     ]),
