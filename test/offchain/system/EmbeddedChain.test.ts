@@ -8,24 +8,31 @@ import { expect } from "chai";
 import { EmbeddedChain } from "../../../offchain/system/EmbeddedChain.js";
 
 /** The embedded chain of `npm start`: an Anvil node whose state survives restarts. */
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<any> {
+async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
-  return ((await res.json()) as { result: unknown }).result;
+  return ((await res.json()) as { result: T }).result;
 }
 
 const DEV_ACCOUNT = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 async function sendTx(url: string) {
   // PUSH1 0 PUSH1 0 LOG0 STOP: a contract creation that logs, so blocks carry logs too.
-  const hash = await rpc(url, "eth_sendTransaction", [
+  const hash = await rpc<string>(url, "eth_sendTransaction", [
     { from: DEV_ACCOUNT, data: "0x60006000a000" },
   ]);
-  expect(hash).to.match(/^0x[0-9a-f]{64}$/);
+  // Anvil mines just after it answers: wait for the block, so a head read next includes it.
+  while (!(await rpc<object | null>(url, "eth_getTransactionReceipt", [hash]))) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
+
+const blockHash = async (url: string, tag: string) =>
+  (await rpc<{ hash: string }>(url, "eth_getBlockByNumber", [tag, false])).hash;
+const blockNumber = (url: string) => rpc<string>(url, "eth_blockNumber");
 
 describe("offchain/system: EmbeddedChain", function () {
   this.timeout(60_000);
@@ -33,24 +40,21 @@ describe("offchain/system: EmbeddedChain", function () {
   it("keeps its blocks, logs and genesis across restarts, also after several", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "dataledger-chain-"));
     let chain = await EmbeddedChain.start({ dir });
-    const genesis = (await rpc(chain.rpcUrl, "eth_getBlockByNumber", ["0x0", false])).hash;
+    const genesis = await blockHash(chain.rpcUrl, "0x0");
     for (let round = 0; round < 4; round++) {
       await sendTx(chain.rpcUrl);
-      const head = await rpc(chain.rpcUrl, "eth_getBlockByNumber", ["latest", false]);
+      const head = await blockHash(chain.rpcUrl, "latest");
       await chain.stop();
       expect(existsSync(path.join(dir, "anvil.pid"))).to.equal(false);
       // Start again a second later: a new Anvil makes a genesis of another time of its own.
       await new Promise((r) => setTimeout(r, 1_100));
       chain = await EmbeddedChain.start({ dir });
+      expect(await blockHash(chain.rpcUrl, "0x0"), `round ${round}`).to.equal(genesis);
+      expect(await blockHash(chain.rpcUrl, "latest")).to.equal(head);
       expect(
-        (await rpc(chain.rpcUrl, "eth_getBlockByNumber", ["0x0", false])).hash,
-        `round ${round}`,
-      ).to.equal(genesis);
-      expect((await rpc(chain.rpcUrl, "eth_getBlockByNumber", ["latest", false])).hash).to.equal(
-        head.hash,
-      );
-      expect(
-        await rpc(chain.rpcUrl, "eth_getLogs", [{ fromBlock: "0x0", toBlock: "latest" }]),
+        await rpc<unknown[]>(chain.rpcUrl, "eth_getLogs", [
+          { fromBlock: "0x0", toBlock: "latest" },
+        ]),
       ).to.have.length(round + 1);
     }
     await chain.stop();
@@ -61,14 +65,14 @@ describe("offchain/system: EmbeddedChain", function () {
     const chain = await EmbeddedChain.start({ dir, snapshotIntervalMs: 100 });
     await sendTx(chain.rpcUrl);
     await chain.snapshot();
-    const kept = await rpc(chain.rpcUrl, "eth_blockNumber");
+    const kept = await blockNumber(chain.rpcUrl);
     // The launcher dies (no stop()); its node is left running with the old port.
     const stalePid = Number(await readFile(path.join(dir, "anvil.pid"), "utf8"));
     expect(existsSync(`/proc/${stalePid}`)).to.equal(true);
     const again = await EmbeddedChain.start({ dir });
     try {
       expect(existsSync(`/proc/${stalePid}`), "the stale node still runs").to.equal(false);
-      expect(await rpc(again.rpcUrl, "eth_blockNumber")).to.equal(kept);
+      expect(await blockNumber(again.rpcUrl)).to.equal(kept);
     } finally {
       await again.stop();
     }
@@ -78,13 +82,13 @@ describe("offchain/system: EmbeddedChain", function () {
     const dir = await mkdtemp(path.join(tmpdir(), "dataledger-chain-"));
     const chain = await EmbeddedChain.start({ dir });
     await sendTx(chain.rpcUrl);
-    const head = await rpc(chain.rpcUrl, "eth_blockNumber");
+    const head = await blockNumber(chain.rpcUrl);
     await chain.stop();
     // A kill in the middle of writing a snapshot leaves this behind, never a torn state.json.
     await writeFile(path.join(dir, "state.json.tmp"), '{"block":{"num');
     const again = await EmbeddedChain.start({ dir });
     try {
-      expect(await rpc(again.rpcUrl, "eth_blockNumber")).to.equal(head);
+      expect(await blockNumber(again.rpcUrl)).to.equal(head);
     } finally {
       await again.stop();
     }
