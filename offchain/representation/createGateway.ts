@@ -10,7 +10,7 @@ import { databaseCheck } from "../shared/http/databaseCheck.js";
 import { deploymentCheck } from "../shared/http/deploymentCheck.js";
 import { DirectoryBlobStore, type BlobStore } from "../storage/BlobStore.js";
 import type { Database } from "../storage/Database.js";
-import { bindDeployment } from "../storage/bindDeployment.js";
+import { DeploymentBinding, isRetryable } from "../storage/DeploymentBinding.js";
 import { migrate } from "../storage/migrate.js";
 import { openDatabase } from "../storage/openDatabase.js";
 import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
@@ -128,13 +128,20 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   // order, and the submitter's nonces one sender. Claimed before migrating, so two gateways
   // starting together do not migrate side by side either.
   let claim: { release(): Promise<void> } | undefined;
+  const deployment = new DeploymentBinding(db, "representation", provider, config.ledgerAddress);
   try {
-    // Asked first, so a wrong chain or ledger changes nothing in the database.
-    const identity = await readDeploymentIdentity(provider, config.ledgerAddress);
+    // Asked first, so a wrong chain or ledger changes nothing in the database. A node that is
+    // down is no reason not to start: the binding then waits for the first contact (below).
+    const identity = await readDeploymentIdentity(provider, config.ledgerAddress).catch(
+      (error: unknown) => {
+        if (isRetryable(error)) return undefined;
+        throw error;
+      },
+    );
     claim = await db.claim("dataledger-gateway");
     await migrate(db, representationMigrations);
     // Before any loop runs: an outbox made for another chain or ledger must not reach this one.
-    await bindDeployment(db, "representation", identity);
+    if (identity) await deployment.bind(identity);
   } catch (error) {
     await claim?.release();
     if (ownsDb) await db.close();
@@ -167,7 +174,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   });
   const onError = config.onError ?? ((error) => console.error("[representation]", error));
   const batchLoop = new Loop(() => batcher.tick(), { intervalMs: pollMs, onError });
-  const submitLoop = new Loop(() => submitter.tick(), {
+  // Nothing is sent before the database is known to belong to this chain and ledger.
+  const submitLoop = new Loop(() => deployment.ensure().then(() => submitter.tick()), {
     intervalMs: pollMs,
     onError,
     // A chain that mines on receipt (a dev node) has the receipt at once; others cost one
@@ -211,7 +219,15 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         if (block > 0) batchLoop.wake();
         if (relayed > 0) submitLoop.wake();
       },
-      isBusy: () => batcher.backlog() >= maxBacklog,
+      // Until the deployment is confirmed, devices are asked to retry (503 GATEWAY_BUSY,
+      // nothing stored) rather than have records accepted for a chain they may not reach.
+      isBusy: () => {
+        if (!deployment.isBound()) {
+          deployment.ensure().catch(() => {});
+          return true;
+        }
+        return batcher.backlog() >= maxBacklog;
+      },
     },
   });
 

@@ -205,6 +205,107 @@ describe("offchain/storage: bindDeployment", () => {
       }
     });
 
+    describe("a gateway started while its node is down", () => {
+      // An EIP-1193 provider whose node is down until `up` is set, then answers from `node`.
+      const flakyProvider = (state: { up: boolean; node: BrowserProvider }) =>
+        new BrowserProvider(
+          {
+            request: async (args: { method: string; params?: unknown[] }) => {
+              if (!state.up) throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+              return state.node.send(args.method, args.params ?? []);
+            },
+          },
+          31337,
+          { cacheTimeout: -1, staticNetwork: true },
+        );
+
+      it("starts, asks devices to retry until it reached the chain, then binds and accepts", async () => {
+        const fx = await setUpRepresentation(await network.create());
+        const state = { up: false, node: fx.provider };
+        const db = await databaseTargets()[0].open();
+        const gateway = await createGateway({
+          ledgerAddress: fx.ledgerAddress,
+          provider: flakyProvider(state),
+          signer: fx.gatewaySigner,
+          database: db,
+          blobStore: fx.blobStore,
+          startLoops: false,
+        });
+        try {
+          const body = await makeSubmission(fx, { station: "s1", pm25: 3 });
+          const busy = await postJson(gateway.app, "/v1/records", body);
+          expect(busy.status).to.equal(503);
+          expect((await readJson(busy)).error.code).to.equal("GATEWAY_BUSY");
+          expect(busy.headers.get("retry-after")).to.not.equal(null);
+          expect(await db.query("select record_id from gateway_records")).to.deep.equal([]);
+          expect(await readBinding(db, "representation")).to.equal(undefined);
+
+          state.up = true;
+          // The busy answer also asked the chain; the next request finds it bound.
+          let res = await postJson(gateway.app, "/v1/records", body);
+          for (let i = 0; i < 20 && res.status === 503; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+            res = await postJson(gateway.app, "/v1/records", body);
+          }
+          expect(res.status).to.equal(202);
+          expect(await readBinding(db, "representation")).to.deep.equal(
+            await readDeploymentIdentity(fx.provider, fx.ledgerAddress),
+          );
+        } finally {
+          await gateway.close();
+          await db.close();
+        }
+      });
+
+      it("never accepts or sends for a node that comes back as another deployment", async () => {
+        const fx = await setUpRepresentation(await network.create());
+        const db = await databaseTargets()[0].open();
+        await (
+          await createGateway({
+            ledgerAddress: fx.ledgerAddress,
+            provider: fx.provider,
+            signer: fx.gatewaySigner,
+            database: db,
+            blobStore: fx.blobStore,
+            startLoops: false,
+          })
+        ).close();
+        // Restarted later, empty, and set up again by the same deployer: same address, new genesis.
+        const other = await setUpRepresentation(
+          await network.create({ override: { initialDate: "2032-01-01T00:00:00Z" } }),
+        );
+        const state = { up: false, node: other.provider };
+        const gateway = await createGateway({
+          ledgerAddress: fx.ledgerAddress,
+          provider: flakyProvider(state),
+          signer: other.gatewaySigner,
+          database: db,
+          blobStore: other.blobStore,
+          startLoops: false,
+        });
+        try {
+          state.up = true;
+          const body = await makeSubmission(other, { station: "s1", pm25: 3 });
+          for (let i = 0; i < 5; i++) {
+            const res = await postJson(gateway.app, "/v1/records", body);
+            expect(res.status).to.equal(503);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          const ready = await readJson(await gateway.app.request("/ready"));
+          expect(ready.checks.deployment.code).to.equal("DEPLOYMENT_MISMATCH");
+          await expectCode(
+            gateway.submitter.tick().then(() => {}),
+            "DEPLOYMENT_MISMATCH",
+          ).catch(() => {});
+          expect(await db.query("select record_id from gateway_records")).to.deep.equal([]);
+          expect(await db.query("select tx_hash from gateway_txs")).to.deep.equal([]);
+        } finally {
+          await gateway.close();
+          await db.close();
+        }
+      });
+    });
+
     it("refuses a ledger address with no contract behind it", async () => {
       const fx = await setUpRepresentation(await network.create());
       const db = await databaseTargets()[0].open();
