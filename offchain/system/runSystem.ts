@@ -65,7 +65,7 @@ export class SystemMismatchError extends BaseError {
       "DEPLOYMENT_MISMATCH",
       `${dataDir} holds a system deployed at ${saved.ledgerAddress} on chain ${saved.chainId} ` +
         `(genesis ${saved.genesisHash.slice(0, 10)}…), which this node does not have; ` +
-        "start the node it was made on, or add --fresh to set up a new system here",
+        "start the node it was made on, choose another --data-dir, or add --fresh to set up a new system here",
       { details: { dataDir, saved }, cause },
     );
   }

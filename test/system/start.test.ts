@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -53,8 +53,8 @@ async function waitForRpc(url: string, timeoutMs = 60_000) {
   throw new Error(`no JSON-RPC node at ${url}`);
 }
 
-async function startSystem(extra: string[]) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "dataledger-start-"));
+async function startSystem(extra: string[], dataDir?: string) {
+  dataDir ??= await mkdtemp(path.join(tmpdir(), "dataledger-start-"));
   // The README's command itself: npm start -- <options>.
   const { output } = run("npm", [
     "start",
@@ -106,6 +106,45 @@ describe("npm start (system)", function () {
     run(bin("hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)]);
     await waitForRpc(`http://127.0.0.1:${port}`);
     await startSystem(["--rpc-url", `http://127.0.0.1:${port}`]);
+  });
+
+  it("refuses a data directory set up on another chain in one line; --fresh starts over", async () => {
+    const port = 20545 + Math.floor(Math.random() * 1000);
+    const url = `http://127.0.0.1:${port}`;
+    const dataDir = await mkdtemp(path.join(tmpdir(), "dataledger-start-"));
+    const first = run(bin("anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent"]);
+    await waitForRpc(url);
+    await startSystem(["--rpc-url", url, "--duration", "4"], dataDir);
+    const saved = await readFile(path.join(dataDir, "dataledger.json"), "utf8");
+
+    // The node restarts empty on the same port: a chain with another genesis block.
+    process.kill(-first.child.pid!, "SIGKILL");
+    await first.output;
+    await new Promise((r) => setTimeout(r, 1_100));
+    run(bin("anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent"]);
+    await waitForRpc(url);
+    const refused = await run("npm", [
+      "start",
+      "--silent",
+      "--",
+      "--rpc-url",
+      url,
+      "--data-dir",
+      dataDir,
+    ]).output;
+    expect(refused.code, refused.out).to.equal(1);
+    const lines = refused.out
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("error"));
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^error DEPLOYMENT_MISMATCH: .* --fresh/);
+    expect(refused.out).to.not.match(/^\s+at /m);
+    expect(await readFile(path.join(dataDir, "dataledger.json"), "utf8")).to.equal(saved);
+
+    const fresh = await startSystem(["--rpc-url", url, "--duration", "4", "--fresh"], dataDir);
+    expect(fresh.verified).to.be.greaterThan(0);
+    expect(await readFile(path.join(dataDir, "dataledger.json"), "utf8")).to.not.equal(saved);
   });
 
   it("runs against Anvil over --rpc-url", async () => {
