@@ -2,11 +2,11 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { setUpRepresentation, type RepresentationFixture } from "./representationFixture.js";
-import { startAnvil, type AnvilNode } from "./startAnvil.js";
+import { startLocalNode, type LocalNode } from "./startLocalNode.js";
 
 /** The representation fixture on a spawned Anvil node instead of Hardhat's in-process network. */
 export interface AnvilRepresentation {
-  anvil: AnvilNode;
+  anvil: LocalNode;
   connection: NetworkConnection;
   fx: RepresentationFixture;
   /** Closes the connection and kills the node. */
@@ -23,7 +23,7 @@ export interface AnvilRepresentation {
  * const gateway = await createGateway({ rpcUrl: anvil.url, privateKey: fx.gatewaySigner.privateKey, … });
  */
 export async function setUpRepresentationOnAnvil(): Promise<AnvilRepresentation> {
-  const anvil = await startAnvil();
+  const anvil = await startLocalNode("anvil");
   try {
     const connection = await network.create({
       network: "localhost",

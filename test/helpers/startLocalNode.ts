@@ -5,6 +5,8 @@ import path from "node:path";
 export interface LocalNode {
   url: string;
   chainId: number;
+  /** One JSON-RPC call; throws the node's error message. */
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
   /** Kills the node's whole process group: `.bin/anvil` and `.bin/hardhat` start it as a child. */
   stop(): Promise<void>;
 }
@@ -12,23 +14,24 @@ export interface LocalNode {
 const BIN = path.join(process.cwd(), "node_modules", ".bin");
 
 /**
- * Starts `hardhat node` or Anvil on a random high port of 127.0.0.1 with the given chain id, in
- * its own process group, and waits until it answers eth_chainId. Both fund the same development
- * accounts. A port someone else holds shows as a node that exits or never answers: another port
- * is tried.
+ * Starts `hardhat node` or Anvil on a random high port of 127.0.0.1, in its own process group,
+ * and waits until it answers eth_chainId. Both fund the same development accounts. A port
+ * someone else holds shows as a node that exits or never answers: another port is tried.
  *
  * @example
- * const node = await startLocalNode("anvil", 73_001);
- * // … hardhat roles:grant --rpc-url node.url …
+ * const node = await startLocalNode("anvil", { chainId: 73_001, args: ["--accounts", "20"] });
+ * await node.rpc("anvil_mine", ["0x10"]);
  * await node.stop();
  */
 export async function startLocalNode(
   kind: "anvil" | "hardhat",
-  chainId: number,
+  options: { chainId?: number; args?: string[]; port?: number } = {},
 ): Promise<LocalNode> {
+  const chainId = options.chainId ?? 31_337;
   let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
+  // A given port is tried once: the caller wants that one (a node restarted in place).
+  for (let attempt = 0; attempt < (options.port ? 1 : 5); attempt++) {
+    const port = options.port ?? 20_000 + Math.floor(Math.random() * 40_000);
     const args =
       kind === "anvil"
         ? ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--silent"]
@@ -41,7 +44,7 @@ export async function startLocalNode(
             "--chain-id",
             String(chainId),
           ];
-    const child = spawn(path.join(BIN, kind), args, {
+    const child = spawn(path.join(BIN, kind), [...args, ...(options.args ?? [])], {
       stdio: ["ignore", "ignore", "pipe"],
       detached: true,
     });
@@ -49,7 +52,7 @@ export async function startLocalNode(
     child.stderr!.on("data", (d) => (stderr += d));
     const node = localNode(`http://127.0.0.1:${port}`, chainId, child);
     try {
-      await waitForRpc(node.url, child);
+      await waitForRpc(node, child);
       return node;
     } catch (error) {
       lastError = new Error(`${kind} on port ${port} did not start: ${stderr.trim()}`, {
@@ -62,6 +65,7 @@ export async function startLocalNode(
 }
 
 function localNode(url: string, chainId: number, child: ChildProcess): LocalNode {
+  let id = 0;
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     child.once("exit", () => resolve());
@@ -69,6 +73,16 @@ function localNode(url: string, chainId: number, child: ChildProcess): LocalNode
   return {
     url,
     chainId,
+    async rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+      });
+      const body = (await res.json()) as { result?: T; error?: { message: string } };
+      if (body.error) throw new Error(`${method}: ${body.error.message}`);
+      return body.result as T;
+    },
     async stop() {
       try {
         process.kill(-child.pid!, "SIGKILL");
@@ -80,19 +94,16 @@ function localNode(url: string, chainId: number, child: ChildProcess): LocalNode
   };
 }
 
-async function waitForRpc(url: string, child: ChildProcess, timeoutMs = 60_000) {
+async function waitForRpc(node: LocalNode, child: ChildProcess, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
-    const ok = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    })
-      .then((r) => r.ok)
+    const ok = await node
+      .rpc("eth_chainId")
+      .then(() => true)
       .catch(() => false);
     if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error("no answer");
 }

@@ -109,7 +109,7 @@ describe("operator commands against a running node (system)", function () {
       chainId = 70_000 + Math.floor(Math.random() * 20_000);
       deploymentDir = path.join(root, "ignition", "deployments", `chain-${chainId}`);
     } while (existsSync(deploymentDir));
-    node = await startLocalNode("hardhat", chainId);
+    node = await startLocalNode("hardhat", { chainId });
     configDir = await mkdtemp(path.join(tmpdir(), "dataledger-operator-"));
     provider = new JsonRpcProvider(node.url, chainId, { staticNetwork: true });
   });
@@ -346,7 +346,9 @@ describe("operator commands against a running node (system)", function () {
   });
 
   it("refuses unreachable nodes, unknown networks, ledgers and deployments with one line each", async () => {
-    const other = await startLocalNode("anvil", 60_000 + Math.floor(Math.random() * 9_000));
+    const other = await startLocalNode("anvil", {
+      chainId: 60_000 + Math.floor(Math.random() * 9_000),
+    });
     const account = freshAddress();
     const grant = ["roles:grant", "--role", "user", "--account", account];
     const dead = `http://127.0.0.1:${await closedPort()}`;

@@ -5,6 +5,8 @@ import path from "node:path";
 
 import { expect } from "chai";
 
+import { startLocalNode, type LocalNode } from "../helpers/startLocalNode.js";
+
 /**
  * `npm start` end to end, as a user runs it: devices → gateway → chain → SDK verification and
  * the service's index, on the embedded network and on real JSON-RPC nodes (`hardhat node` and
@@ -12,8 +14,8 @@ import { expect } from "chai";
  * record anchored and verified.
  */
 const root = process.cwd();
-const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 const children: ChildProcess[] = [];
+const nodes: LocalNode[] = [];
 
 function run(
   command: string,
@@ -35,22 +37,6 @@ function run(
     child,
     output: new Promise((resolve) => child.on("exit", (code) => resolve({ code, out }))),
   };
-}
-
-async function waitForRpc(url: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const ok = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no JSON-RPC node at ${url}`);
 }
 
 async function startSystem(extra: string[], dataDir?: string) {
@@ -87,7 +73,8 @@ async function startSystem(extra: string[], dataDir?: string) {
 
 describe("npm start (system)", function () {
   this.timeout(180_000);
-  afterEach(() => {
+  afterEach(async () => {
+    for (const node of nodes.splice(0)) await node.stop();
     for (const child of children.splice(0)) {
       try {
         process.kill(-child.pid!, "SIGKILL");
@@ -102,27 +89,23 @@ describe("npm start (system)", function () {
   });
 
   it("runs against `hardhat node` over --rpc-url", async () => {
-    const port = 18545 + Math.floor(Math.random() * 1000);
-    run(bin("hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)]);
-    await waitForRpc(`http://127.0.0.1:${port}`);
-    await startSystem(["--rpc-url", `http://127.0.0.1:${port}`]);
+    const node = await startLocalNode("hardhat");
+    nodes.push(node);
+    await startSystem(["--rpc-url", node.url]);
   });
 
   it("refuses a data directory set up on another chain in one line; --fresh starts over", async () => {
-    const port = 20545 + Math.floor(Math.random() * 1000);
-    const url = `http://127.0.0.1:${port}`;
+    const first = await startLocalNode("anvil");
+    nodes.push(first);
+    const { url } = first;
     const dataDir = await mkdtemp(path.join(tmpdir(), "dataledger-start-"));
-    const first = run(bin("anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent"]);
-    await waitForRpc(url);
     await startSystem(["--rpc-url", url, "--duration", "4"], dataDir);
     const saved = await readFile(path.join(dataDir, "dataledger.json"), "utf8");
 
     // The node restarts empty on the same port: a chain with another genesis block.
-    process.kill(-first.child.pid!, "SIGKILL");
-    await first.output;
+    await first.stop();
     await new Promise((r) => setTimeout(r, 1_100));
-    run(bin("anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent"]);
-    await waitForRpc(url);
+    nodes.push(await startLocalNode("anvil", { port: Number(new URL(url).port) }));
     const refused = await run("npm", [
       "start",
       "--silent",
@@ -148,9 +131,8 @@ describe("npm start (system)", function () {
   });
 
   it("runs against Anvil over --rpc-url", async () => {
-    const port = 19545 + Math.floor(Math.random() * 1000);
-    run(bin("anvil"), ["--host", "127.0.0.1", "--port", String(port), "--silent"]);
-    await waitForRpc(`http://127.0.0.1:${port}`);
-    await startSystem(["--rpc-url", `http://127.0.0.1:${port}`]);
+    const node = await startLocalNode("anvil");
+    nodes.push(node);
+    await startSystem(["--rpc-url", node.url]);
   });
 });

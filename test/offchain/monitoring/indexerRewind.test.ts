@@ -19,7 +19,7 @@ import type { Database } from "../../../offchain/storage/Database.js";
 import { deployLedger, type LedgerFixture } from "../../fixtures/deployLedger.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { publishDataBlock } from "../../helpers/publishDataBlock.js";
-import { startAnvil, type AnvilNode } from "../../helpers/startAnvil.js";
+import { startLocalNode, type LocalNode } from "../../helpers/startLocalNode.js";
 
 // The supervisor's index across a chain that rewinds below what it holds final: a node restarted
 // from an older state (npm start's embedded Anvil after a SIGKILL), or a reorg deeper than
@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 for (const target of databaseTargets()) {
   describe(`offchain/monitoring: Indexer over a chain that rewinds below finality (Anvil, ${target.name})`, function () {
     this.timeout(120_000);
-    let anvil: AnvilNode;
+    let anvil: LocalNode;
     let connection: NetworkConnection;
     let fx: LedgerFixture;
     let blobs: DirectoryBlobStore;
@@ -155,7 +155,7 @@ for (const target of databaseTargets()) {
       ).map((r) => r.data_hash);
 
     before(async () => {
-      anvil = await startAnvil(["--accounts", "20"]);
+      anvil = await startLocalNode("anvil", { args: ["--accounts", "20"] });
       connection = await network.create({ network: "localhost", override: { url: anvil.url } });
       // Before anything is deployed: the last test rewinds to here, below every log.
       genesis = await anvil.rpc<string>("evm_snapshot");
