@@ -6,6 +6,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import {
   createRecord,
+  hashPayload,
   leafEncoding,
   leafValues,
   ledgerDomain,
@@ -160,6 +161,36 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
         }),
         "RECEIPT_PAYLOAD_MISMATCH",
       );
+    });
+
+    it("refuses a payload other than the signed one even when the receipt's own ids name it: RECEIPT_PAYLOAD_MISMATCH", async () => {
+      // One field changed: a payload that was never anchored. Whichever of the three hashes a
+      // receipt carries still names the genuine payload, the forged one must not verify.
+      const forged = { ...payloads[1], pm25: payloads[1].pm25 + 0.5 };
+      const forgedHash = hashPayload(forged);
+      const genuine = block.receipt(1);
+      for (const kept of ["operation.record.dataHash", "dataHash", "recordId"] as const) {
+        const receipt: Receipt = {
+          ...genuine,
+          recordId: kept === "recordId" ? genuine.recordId : forgedHash,
+          dataHash: kept === "dataHash" ? genuine.dataHash : forgedHash,
+          operation: {
+            ...genuine.operation,
+            record: {
+              ...genuine.operation.record,
+              dataHash:
+                kept === "operation.record.dataHash"
+                  ? genuine.operation.record.dataHash
+                  : forgedHash,
+            },
+          },
+        };
+        const refused = await expectCode(
+          verifyReceipt({ payload: forged, receipt, publicClient, ledgerAddress }),
+          "RECEIPT_PAYLOAD_MISMATCH",
+        );
+        expect(refused.details, kept).to.deep.include({ actual: forgedHash });
+      }
     });
 
     it("rejects a tampered proof with RECEIPT_PROOF_INVALID", async () => {
@@ -362,6 +393,33 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
         verifyReceipt({ payload, receipt: { ...receipt, operation }, publicClient, ledgerAddress }),
         "RECEIPT_SIGNATURE_INVALID",
       );
+    });
+
+    it("refuses a payload other than the signed one even when the receipt's own ids name it: RECEIPT_PAYLOAD_MISMATCH", async () => {
+      const forged = { ...payload, pm10: payload.pm10 + 1 };
+      const forgedHash = hashPayload(forged);
+      for (const kept of ["operation.record.dataHash", "dataHash", "recordId"] as const) {
+        const forgedReceipt: Receipt = {
+          ...receipt,
+          recordId: kept === "recordId" ? receipt.recordId : forgedHash,
+          dataHash: kept === "dataHash" ? receipt.dataHash : forgedHash,
+          operation: {
+            ...receipt.operation,
+            record: {
+              ...receipt.operation.record,
+              dataHash:
+                kept === "operation.record.dataHash"
+                  ? receipt.operation.record.dataHash
+                  : forgedHash,
+            },
+          },
+        };
+        const refused = await expectCode(
+          verifyReceipt({ payload: forged, receipt: forgedReceipt, publicClient, ledgerAddress }),
+          "RECEIPT_PAYLOAD_MISMATCH",
+        );
+        expect(refused.details, kept).to.deep.include({ actual: forgedHash });
+      }
     });
 
     it("rejects a signed record that was never anchored with RECEIPT_NOT_ON_CHAIN", async () => {
