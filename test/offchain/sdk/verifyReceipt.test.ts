@@ -331,6 +331,56 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
     });
 
+    it("refuses an operation whose deadline passed before its block was anchored: RECEIPT_OPERATION_CHALLENGEABLE", async () => {
+      // The ledger's challenge rule: an operation is challengeable when deadline < anchoredAt.
+      // One block anchored at a known second holds an operation that expired the second before
+      // and one whose deadline is that very second.
+      const anchoredAt = (await now()) + 1_000;
+      const signWithDeadline = async (payload: unknown, deadline: number) => {
+        const { record } = createRecord({
+          payload,
+          formatId: FORMAT_ID,
+          sampledAt: 1_760_000_000,
+          uri: "ipfs://x",
+        });
+        return signRecord({ account: device, domain, record, deadline });
+      };
+      const late = { station: "A1", late: true };
+      const onTime = { station: "A1", onTime: true };
+      const operations = [
+        await signWithDeadline(late, anchoredAt - 1),
+        await signWithDeadline(onTime, anchoredAt),
+      ];
+      const lateBlock = buildBlock(operations);
+      await provider.request({ method: "evm_setNextBlockTimestamp", params: [anchoredAt] });
+      await anchor(lateBlock);
+
+      const verified = await verifyReceipt({
+        payload: onTime,
+        receipt: lateBlock.receipt(1),
+        publicClient,
+        ledgerAddress,
+      });
+      expect(verified.anchoredAt).to.equal(anchoredAt);
+      const refused = await expectCode(
+        verifyReceipt({
+          payload: late,
+          receipt: lateBlock.receipt(0),
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_OPERATION_CHALLENGEABLE",
+      );
+      expect(refused.details).to.deep.include({ deadline: anchoredAt - 1, anchoredAt });
+
+      // The ledger agrees: the late operation would dispute the block, the on-time one is valid.
+      const challenge = ledger.connect(relayer).getFunction("challengeDataBlock");
+      await challenge.staticCall(lateBlock.root, operations[0], lateBlock.receipt(0).proof!);
+      await expect(
+        challenge.staticCall(lateBlock.root, operations[1], lateBlock.receipt(1).proof!),
+      ).to.be.revertedWithCustomError(ledger, "DataRegistryValidOperation");
+    });
+
     it("reports an unreachable endpoint as retryable RECEIPT_CHAIN_UNAVAILABLE", async () => {
       let caught: unknown;
       try {
