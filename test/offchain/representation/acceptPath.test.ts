@@ -239,6 +239,40 @@ describe("offchain/representation: R2D accept path", () => {
         expect(await stored()).to.equal(before);
       });
 
+      it("refuses a signature expiring within the deadline margin with SIGNATURE_EXPIRED and accepts one at the margin, alone and in bulk", async () => {
+        // createGateway's default minDeadlineMarginSec. The gateway counts from the later of its
+        // clock and the head's timestamp: a head well ahead of the clock makes that its timestamp.
+        const margin = 60;
+        const head = Math.max(Math.floor(Date.now() / 1000), await fx.now()) + 600;
+        await connection.provider.request({ method: "evm_setNextBlockTimestamp", params: [head] });
+        await connection.provider.request({ method: "evm_mine", params: [] });
+        const before = await stored();
+
+        const inside = await makeSubmission(fx, payload(), { deadline: head + margin - 1 });
+        const refused = await expectError(
+          await postJson(gateway.app, "/v1/records", inside),
+          401,
+          "SIGNATURE_EXPIRED",
+        );
+        expect(refused.details).to.include({ now: head, minMarginSec: margin });
+        const atMargin = await makeSubmission(fx, payload(), { deadline: head + margin });
+        expect((await postJson(gateway.app, "/v1/records", atMargin)).status).to.equal(202);
+
+        const bulk = await postJson(gateway.app, "/v1/records/bulk", [
+          await makeSubmission(fx, payload(), { deadline: head + margin - 1 }),
+          await makeSubmission(fx, payload(), { deadline: head + margin }),
+        ]);
+        expect(bulk.status).to.equal(200);
+        const { results } = await readJson(bulk);
+        expect(
+          results.map(
+            (r: { status?: string; error?: { code: string } }) => r.status ?? r.error!.code,
+          ),
+        ).to.deep.equal(["SIGNATURE_EXPIRED", "accepted"]);
+        expect(await stored()).to.equal(before + 2);
+        expect(await fx.now(), "no block was mined in between").to.equal(head);
+      });
+
       it("rejects a record already anchored on-chain with DUPLICATE_RECORD", async () => {
         const body = await makeSubmission(fx, payload());
         await anchorOnChain(fx, body);
