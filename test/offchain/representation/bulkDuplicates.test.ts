@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { keccak256, toBytes } from "viem";
+import { keccak256, toBytes, type Hex } from "viem";
 
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
@@ -16,8 +16,10 @@ import {
 const connection = await network.create();
 
 // The on-chain duplicate check runs once for a whole bulk request (findAnchoredRecords); each
-// item must still get its own verdict, in request order.
-describe("offchain/representation: on-chain duplicates in a bulk request", () => {
+// item must still get its own verdict, in request order. Records are keyed by data hash, so a
+// request may also hold several operations for one record: only one of them can be stored, and
+// each verdict must say which.
+describe("offchain/representation: duplicates in a bulk request", () => {
   let fx: RepresentationFixture;
   let gateway: Gateway;
 
@@ -63,5 +65,57 @@ describe("offchain/representation: on-chain duplicates in a bulk request", () =>
         .map((item) => item.operation.record.dataHash.toLowerCase()),
     );
     for (const row of rows) expect(keccak256(toBytes(row.payload))).to.equal(row.record_id);
+  });
+
+  const codesOf = async (res: Response) => {
+    expect(res.status).to.equal(200);
+    const { results } = await readJson(res);
+    return results.map((r: { error?: { code: string }; status?: string }) =>
+      r.error ? r.error.code : r.status,
+    );
+  };
+  const outboxRows = (recordId: Hex) =>
+    gateway.db.query<{ operation: { deadline: number; signature: Hex; record: { uri: string } } }>(
+      "select operation from gateway_records where record_id = $1",
+      [recordId.toLowerCase()],
+    );
+
+  it("answers a second operation for the same record in one request with DUPLICATE_RECORD, storing only the first", async () => {
+    // Same payload, so the same data hash (the record id), but other signed operations: another
+    // deadline, another uri.
+    const first = await makeSubmission(fx, { station: "bulk", pm25: 4.5, seq: 100 });
+    const recordId = first.operation.record.dataHash;
+    const laterDeadline = await makeSubmission(fx, first.payload, {
+      deadline: first.operation.deadline + 1,
+    });
+    const otherUri = await makeSubmission(fx, first.payload, { uri: "ipfs://elsewhere" });
+    expect(
+      await codesOf(
+        await postJson(gateway.app, "/v1/records/bulk", [first, laterDeadline, otherUri, first]),
+      ),
+    ).to.deep.equal(["accepted", "DUPLICATE_RECORD", "DUPLICATE_RECORD", "accepted"]);
+
+    // What was answered "accepted" is what the outbox holds and what the status route reports.
+    const rows = await outboxRows(recordId);
+    expect(rows).to.have.length(1);
+    expect(rows[0].operation.signature).to.equal(first.operation.signature);
+    const state = await readJson(await gateway.app.request(`/v1/records/${recordId}`));
+    expect(state).to.deep.include({ status: "accepted" });
+    // Asked again one by one, the gateway holds the first and refuses the others.
+    expect((await postJson(gateway.app, "/v1/records", first)).status).to.equal(200);
+    for (const other of [laterDeadline, otherUri]) {
+      const res = await postJson(gateway.app, "/v1/records", other);
+      expect(res.status).to.equal(409);
+      expect((await readJson(res)).error.code).to.equal("DUPLICATE_RECORD");
+    }
+
+    // Once anchored, the receipt the status route gives is the stored (first) operation's.
+    await gateway.batcher.tick(Date.now() + 60_000);
+    await gateway.submitter.tick();
+    await gateway.submitter.tick();
+    const anchored = await readJson(await gateway.app.request(`/v1/records/${recordId}`));
+    expect(anchored.status).to.equal("anchored");
+    expect(anchored.receipt.operation.signature).to.equal(first.operation.signature);
+    expect(anchored.receipt.operation.deadline).to.equal(first.operation.deadline);
   });
 });
