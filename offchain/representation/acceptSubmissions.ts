@@ -117,6 +117,10 @@ export async function acceptSubmissions(
   const signatureOf = new Map(checked.map((c, i) => [c.normalized.recordId, signatureList[i]]));
 
   const fresh: typeof candidates = [];
+  // Another operation for a record an earlier item of the request holds: only one can be
+  // stored. Its verdict is the outbox's once the request's records are written (the outbox may
+  // hold this very operation, from an earlier request).
+  const rivals: typeof candidates = [];
   const firstInRequest = new Map<string, NormalizedSubmission>();
   for (const candidate of candidates) {
     const { recordId, operationHash } = candidate.normalized;
@@ -127,6 +131,7 @@ export async function acceptSubmissions(
       fresh.push(candidate);
     } else if (known.operationHash !== operationHash) {
       verdict.error = duplicate(recordId);
+      rivals.push(candidate);
     } else {
       verdict.status = "accepted";
       verdict.created = false;
@@ -184,7 +189,10 @@ export async function acceptSubmissions(
   const valid = fresh.filter(
     (c) => !verdicts[c.index].error && verdicts[c.index].created !== false,
   );
-  if (valid.length === 0) return settleWithinRequest(verdicts, candidates);
+  if (valid.length === 0) {
+    if (rivals.length > 0) await settleWithOutbox(deps.db, rivals, verdicts);
+    return settleWithinRequest(verdicts, candidates);
+  }
 
   // A block-mode payload is stored with its outbox row (one durable write per request; the
   // batcher publishes it to the BlobStore with its block). A relayed record has no batcher
@@ -212,26 +220,35 @@ export async function acceptSubmissions(
   // The outbox already held these ids: an earlier request's, or one that committed while this
   // one was being checked.
   if (raced.length > 0) await settleWithOutbox(deps.db, raced, verdicts);
+  if (rivals.length > 0) await settleWithOutbox(deps.db, rivals, verdicts);
   const stored = { block: 0, relayed: 0 };
   for (const c of valid) if (verdicts[c.index].created) stored[c.normalized.mode]++;
   if (stored.block + stored.relayed > 0) deps.onAccepted?.(stored);
   return settleWithinRequest(verdicts, candidates);
 }
 
-/** A later identical item of the same request shares the verdict of the first one. */
+/**
+ * A later identical item of the same request shares the verdict of the first one. Items with
+ * another operation for the record were settled with the outbox and keep their own.
+ */
 function settleWithinRequest(
   verdicts: Verdict[],
   candidates: { index: number; normalized: NormalizedSubmission }[],
 ): Verdict[] {
-  const first = new Map<string, Verdict>();
+  const first = new Map<string, { verdict: Verdict; operationHash: Hex }>();
   for (const { index, normalized } of candidates) {
     const verdict = verdicts[index];
     const earlier = first.get(normalized.recordId);
     if (!earlier) {
-      first.set(normalized.recordId, verdict);
-    } else if (!verdict.error && verdict.status === "accepted" && verdict.created === false) {
-      if (earlier.error) verdict.error = earlier.error;
-      else verdict.status = earlier.status;
+      first.set(normalized.recordId, { verdict, operationHash: normalized.operationHash });
+    } else if (
+      earlier.operationHash === normalized.operationHash &&
+      !verdict.error &&
+      verdict.status === "accepted" &&
+      verdict.created === false
+    ) {
+      if (earlier.verdict.error) verdict.error = earlier.verdict.error;
+      else verdict.status = earlier.verdict.status;
     }
   }
   return verdicts;
