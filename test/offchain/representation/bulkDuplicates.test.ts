@@ -118,4 +118,19 @@ describe("offchain/representation: duplicates in a bulk request", () => {
     expect(anchored.receipt.operation.signature).to.equal(first.operation.signature);
     expect(anchored.receipt.operation.deadline).to.equal(first.operation.deadline);
   });
+
+  it("answers a retry of a stored operation as accepted even after another operation for it in the same request", async () => {
+    const stored = await makeSubmission(fx, { station: "bulk", pm25: 5.5, seq: 101 });
+    const recordId = stored.operation.record.dataHash;
+    expect((await postJson(gateway.app, "/v1/records", stored)).status).to.equal(202);
+    const other = await makeSubmission(fx, stored.payload, {
+      deadline: stored.operation.deadline + 1,
+    });
+    const res = await postJson(gateway.app, "/v1/records/bulk", [other, stored, stored]);
+    const verdicts = (await readJson(res.clone())).results;
+    expect(await codesOf(res)).to.deep.equal(["DUPLICATE_RECORD", "accepted", "accepted"]);
+    expect(verdicts[1]).to.deep.equal({ index: 1, recordId, status: "accepted" });
+    const rows = await outboxRows(recordId);
+    expect(rows.map((r) => r.operation.signature)).to.deep.equal([stored.operation.signature]);
+  });
 });
