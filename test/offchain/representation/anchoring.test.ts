@@ -202,6 +202,67 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       expect((await readJson(refused)).error.code).to.equal("DUPLICATE_RECORD");
     });
 
+    it("ends anchored by the rival's transaction when a rival anchors a relayed record after the gateway's estimate, before its transaction is mined", async () => {
+      const body = await makeSubmission(fx, payload(), { mode: "relayed" });
+      const [id] = await acceptAll(gateway, [body]);
+      const rival = (await connection.ethers.getSigners())[5];
+      const op = body.operation;
+      let ours: { tx_hash: Hex; max_fee_per_gas: string; max_priority_fee_per_gas: string };
+      let rivalTx: Hex;
+      await rpc("evm_setAutomine", [false]);
+      try {
+        await gateway.submitter.tick(); // estimated on a chain without the record, then sent
+        [ours] = await gateway.db.query<typeof ours>(
+          `select tx_hash, max_fee_per_gas, max_priority_fee_per_gas from gateway_txs
+           where subject_id = $1 and status = 'pending'`,
+          [id],
+        );
+        expect((await state(gateway, id)).status).to.equal("submitted");
+        // The rival outbids the gateway, so the block holds its transaction first.
+        const sent = await fx.ledger
+          .connect(rival)
+          .submitRecordBySig(op.source, op.record, op.deadline, op.signature, {
+            gasLimit: 500_000n,
+            maxFeePerGas: 2n * BigInt(ours.max_fee_per_gas) + 1n,
+            maxPriorityFeePerGas: 2n * BigInt(ours.max_priority_fee_per_gas) + 1n,
+          });
+        rivalTx = sent.hash as Hex;
+        await rpc("evm_mine");
+      } finally {
+        await rpc("evm_setAutomine", [true]);
+      }
+      const [theirs, mine] = await Promise.all([
+        fx.provider.getTransactionReceipt(rivalTx),
+        fx.provider.getTransactionReceipt(ours.tx_hash),
+      ]);
+      expect(theirs!.status, "the rival's transaction anchored the record").to.equal(1);
+      expect(mine!.status, "the gateway's transaction was mined and reverted").to.equal(0);
+      expect(mine!.blockNumber).to.equal(theirs!.blockNumber);
+
+      // A bounded number of ticks: the record must not stay "submitted" behind a dead transaction.
+      for (let tick = 0; tick < 3 && (await state(gateway, id)).status !== "anchored"; tick++) {
+        await gateway.submitter.tick();
+      }
+      const { status, receipt } = await state(gateway, id);
+      expect(status).to.equal("anchored");
+      expect(receipt!.txHash).to.equal(rivalTx);
+      expect(receipt!.blockNumber).to.equal(theirs!.blockNumber);
+      const result = await verifyReceipt({
+        payload: body.payload,
+        receipt: receipt!,
+        publicClient,
+        ledgerAddress: fx.ledgerAddress,
+      });
+      expect(result.kind).to.equal("record");
+      // Nothing of the gateway's is left pending for it, and no new transaction is sent.
+      expect(await gateway.submitter.tick()).to.equal(0);
+      const pending = await gateway.db.query(
+        "select 1 from gateway_txs where subject_id = $1 and status = 'pending'",
+        [id],
+      );
+      expect(pending).to.have.length(0);
+    });
+
     it("ends anchored, not failed, when the chain already holds the block or record (crash after broadcast)", async () => {
       const blockBody = await makeSubmission(fx, payload());
       const relayedBody = await makeSubmission(fx, payload(), { mode: "relayed" });
