@@ -209,6 +209,62 @@ for (const target of databaseTargets()) {
       expect((await search("datasetId=1")).body.error.code).to.equal("ACCESS_DENIED");
     });
 
+    it("answers a payload read from the one-block grant cache only for the dataset, user, source and format it checked", async () => {
+      // Every part of canRead's question, varied on its own against one allowed read: a source
+      // outside dataset 1 with the dataset's format, the same source with a format outside it,
+      // a USER_ROLE holder without a grant, a dataset covering the record without a grant.
+      const { fx } = h;
+      await grant(3600);
+      const outsiderKey = fx.spare[0];
+      await (
+        await fx.ledger
+          .connect(fx.operator)
+          .registerSource(
+            outsiderKey.address,
+            fx.sourceOwner.address,
+            keccak256(toBytes("outsider")),
+            "ipfs://outsider",
+            [fx.formatId],
+          )
+      ).wait();
+      const outsiderPayload = { station: "C3", pm25: 5 };
+      const outsiderHash = await h.blobs.put(toBytes(canonicalJson(outsiderPayload)));
+      await (
+        await fx.ledger.connect(outsiderKey).submitRecord({
+          dataHash: outsiderHash,
+          formatId: fx.formatId,
+          metadataHash: keccak256(toBytes("m")),
+          sampledAt: 600,
+          uri: "",
+        })
+      ).wait();
+      await (
+        await fx.access.connect(fx.datasetOwner).createDataset("", [2n], [fx.formatId])
+      ).wait();
+      const otherUser = fx.spare[1];
+      await (
+        await fx.ledger.connect(fx.operator).grantRole(await fx.ledger.USER_ROLE(), otherUser)
+      ).wait();
+      const otherToken = await h.signIn(otherUser);
+      await h.indexer.syncToHead();
+
+      const payloadOf = (hash: string, datasetId: bigint, t = token) =>
+        h.request(`/v1/records/${hash}/payload?datasetId=${datasetId}`, { token: t });
+      const block = await h.provider.getBlockNumber();
+      const allowed = blockOps[0].record.dataHash; // source 2, the dataset's format
+      expect((await payloadOf(allowed, 1n)).status).to.equal(200);
+      for (const [what, denied] of [
+        ["source outside the dataset", await payloadOf(outsiderHash, 1n)],
+        ["format outside the dataset", await payloadOf(other.record.dataHash, 1n)],
+        ["user without a grant", await payloadOf(allowed, 1n, otherToken)],
+        ["dataset without a grant", await payloadOf(allowed, 2n)],
+      ] as const) {
+        expect(denied.status, what).to.equal(403);
+        expect(denied.body.error.code, what).to.equal("ACCESS_DENIED");
+      }
+      expect(await h.provider.getBlockNumber(), "all in one block").to.equal(block);
+    });
+
     it("hides a source dropped from the dataset on-chain even before the index sees it", async () => {
       await grant(3600);
       await (
