@@ -1,6 +1,7 @@
 import { getAddress, type Provider } from "ethers";
 
 import { BaseError } from "../shared/BaseError.js";
+import { ChainUnavailableError } from "../shared/ChainUnavailableError.js";
 
 /**
  * What makes a deployment of the suite one and only one: the chain (its id and the hash of its
@@ -26,13 +27,6 @@ export class LedgerNotDeployedError extends BaseError {
   }
 }
 
-/** Thrown when the node cannot be asked (down, wrong URL). Retrying may help. */
-export class ChainUnreachableError extends BaseError {
-  constructor(cause: unknown) {
-    super("CHAIN_UNAVAILABLE", "The JSON-RPC node does not answer", { cause, retryable: true });
-  }
-}
-
 /**
  * Reads the identity of the deployment at `ledgerAddress` from the chain behind `provider`,
  * and checks that a contract is there.
@@ -53,9 +47,9 @@ export async function readDeploymentIdentity(
       provider.getCode(ledgerAddress),
     ]);
   } catch (cause) {
-    throw new ChainUnreachableError(cause);
+    throw new ChainUnavailableError(cause, "The JSON-RPC node does not answer");
   }
-  if (!genesis?.hash) throw new ChainUnreachableError(new Error("the node has no genesis block"));
+  if (!genesis?.hash) throw new ChainUnavailableError(new Error("the node has no genesis block"));
   if (code === "0x")
     throw new LedgerNotDeployedError(getAddress(ledgerAddress), chainId.toString());
   return {

@@ -1,7 +1,7 @@
 import type { Provider } from "ethers";
 
 import type { AccessRegistry, DataLedger } from "../../types/ethers-contracts/index.js";
-import { ChainUnavailableError } from "./errors.js";
+import { ChainUnavailableError } from "../shared/ChainUnavailableError.js";
 
 /**
  * Authorisation decided by the chain, not by a local copy (S2P): USER_ROLE on the DataLedger and
@@ -76,7 +76,7 @@ export class ChainAuthorizer {
     try {
       block = await this.#provider.getBlockNumber();
     } catch (cause) {
-      throw new ChainUnavailableError(cause);
+      throw new ChainUnavailableError(cause, "The ledger could not be read");
     }
     if (block !== this.#cacheBlock) {
       this.#cacheBlock = block;
@@ -86,7 +86,7 @@ export class ChainAuthorizer {
     if (!answer) {
       answer = read(block).catch((cause) => {
         this.#cache.delete(key);
-        throw new ChainUnavailableError(cause);
+        throw new ChainUnavailableError(cause, "The ledger could not be read");
       });
       this.#cache.set(key, answer);
     }

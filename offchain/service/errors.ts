@@ -60,10 +60,3 @@ export class PayloadTooLargeError extends BaseError {
     super("PAYLOAD_TOO_LARGE", "The request body is too large", { details: { maxBytes } });
   }
 }
-
-/** The chain could not be read to decide an authorisation; retrying may help. */
-export class ChainUnavailableError extends BaseError {
-  constructor(cause: unknown) {
-    super("CHAIN_UNAVAILABLE", "The ledger could not be read", { cause, retryable: true });
-  }
-}

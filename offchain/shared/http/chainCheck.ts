@@ -1,4 +1,4 @@
-import { BaseError } from "../BaseError.js";
+import { ChainUnavailableError } from "../ChainUnavailableError.js";
 
 /**
  * A readiness check that the chain node answers `eth_blockNumber`; a failure is reported as
@@ -12,10 +12,7 @@ export function chainCheck(provider: { getBlockNumber(): Promise<number> }): () 
     try {
       await provider.getBlockNumber();
     } catch (cause) {
-      throw new BaseError("CHAIN_UNAVAILABLE", "The chain node does not answer", {
-        cause,
-        retryable: true,
-      });
+      throw new ChainUnavailableError(cause, "The chain node does not answer");
     }
   };
 }
