@@ -50,6 +50,7 @@ export class EmbeddedChain {
   readonly #statePath: string;
   readonly #pidPath: string;
   readonly #timer: NodeJS.Timeout;
+  readonly #log: ((line: string) => void) | undefined;
   #lastHead: string | undefined;
   #snapshotting: Promise<void> = Promise.resolve();
   #lastSnapshotAt = 0;
@@ -67,6 +68,7 @@ export class EmbeddedChain {
     this.rpcUrl = rpcUrl;
     this.#statePath = path.join(dir, "state.json");
     this.#pidPath = path.join(dir, "anvil.pid");
+    this.#log = options.log;
     // A restored chain's head is already on disk; a new one's genesis is worth a snapshot.
     this.#lastHead = restored ? undefined : "none";
     const intervalMs = options.snapshotIntervalMs ?? 1_000;
@@ -98,7 +100,13 @@ export class EmbeddedChain {
     }
     const args = ["--host", "127.0.0.1", "--port", "0", "--chain-id", "31337"];
     if (restored) args.push("--load-state", statePath);
-    const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so a terminal's Ctrl-C (sent to the whole foreground group) reaches
+    // only the launcher, which takes a last snapshot and then stops the node; tied to the
+    // launcher by a pipe on stdin, so the node also ends when the launcher is killed outright.
+    const child = spawn("/bin/sh", ["-c", LIFELINE, "anvil-lifeline", anvilBinary(), ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
     const rpcUrl = await new Promise<string>((resolve, reject) => {
       let out = "";
       const onData = (chunk: Buffer) => {
@@ -111,7 +119,8 @@ export class EmbeddedChain {
       child.once("error", (cause) =>
         reject(new EmbeddedChainError("Cannot start the embedded chain (anvil)", {}, cause)),
       );
-      child.once("exit", (code) =>
+      child.once("exit", (code) => {
+        child.stdin!.destroy();
         reject(
           new EmbeddedChainError(
             `The embedded chain exited during start-up (code ${code})` +
@@ -120,8 +129,8 @@ export class EmbeddedChain {
                 : ""),
             { code, output: out.slice(-2_000) },
           ),
-        ),
-      );
+        );
+      });
     });
     // Anvil is chatty per transaction: keep its output out of the way once it listens.
     child.stdout!.removeAllListeners("data");
@@ -165,12 +174,14 @@ export class EmbeddedChain {
   /** Takes a last snapshot and stops the node. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.snapshot().catch(() => {});
+    await this.snapshot().catch((error) =>
+      this.#log?.(`[chain] the last snapshot failed: ${(error as Error).message}\n`),
+    );
     this.#stopped = true;
     await new Promise<void>((resolve) => {
       if (this.#child.exitCode !== null) return resolve();
       this.#child.once("exit", () => resolve());
-      this.#child.kill("SIGTERM");
+      this.#child.stdin!.end(); // the lifeline: the wrapper stops the node and exits
     });
     await rm(this.#pidPath, { force: true });
   }
@@ -219,6 +230,16 @@ function canonicalState(json: string): string {
   return JSON.stringify(state);
 }
 
+/**
+ * Runs Anvil ("$@") until it exits, or until stdin closes (the launcher ended, however it ended),
+ * then stops it. stdin is kept on fd 3 because sh gives background jobs /dev/null. POSIX sh, so
+ * nothing beyond the binary itself is needed.
+ */
+const LIFELINE = `exec 3<&0
+"$@" & node=$!
+(cat <&3 >/dev/null; kill -TERM "$node" 2>/dev/null) &
+wait "$node"`;
+
 /** Writes through a temporary file, fsync and rename: a kill leaves the old file or the new. */
 async function writeAtomically(target: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${target}.tmp`;
@@ -266,7 +287,7 @@ async function killStaleNode(pidPath: string): Promise<void> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
   if (!cmdline.includes("anvil")) return;
   try {
-    process.kill(pid, "SIGKILL");
+    process.kill(-pid, "SIGKILL"); // the wrapper leads its group: the node goes with it
   } catch {
     return;
   }

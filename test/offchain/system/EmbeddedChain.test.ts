@@ -1,3 +1,4 @@
+import { execSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -76,6 +77,42 @@ describe("offchain/system: EmbeddedChain", function () {
     } finally {
       await again.stop();
     }
+  });
+
+  it("ends with its launcher, however the launcher ends (SIGKILL included)", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "dataledger-chain-"));
+    const script = path.join(dir, "launcher.mts");
+    await writeFile(
+      script,
+      `import { EmbeddedChain } from ${JSON.stringify(path.join(process.cwd(), "offchain/system/EmbeddedChain.ts"))};
+       const chain = await EmbeddedChain.start({ dir: ${JSON.stringify(dir)} });
+       console.log(chain.rpcUrl);
+       setInterval(() => {}, 1000);`,
+    );
+    const launcher = spawn(path.join(process.cwd(), "node_modules", ".bin", "tsx"), [script], {
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+    });
+    const url = await new Promise<string>((resolve) =>
+      launcher.stdout!.on("data", (d: Buffer) => resolve(d.toString().trim())),
+    );
+    expect(await blockNumber(url)).to.equal("0x0");
+    const wrapper = Number(await readFile(path.join(dir, "anvil.pid"), "utf8"));
+    // A terminal's Ctrl-C goes to the launcher's process group: the node is not in it.
+    expect(Number(execSync(`ps -o pgid= -p ${wrapper}`).toString().trim())).to.equal(wrapper);
+    // tsx runs the script as its child: kill the launcher's whole group, as a crash would.
+    process.kill(-launcher.pid!, "SIGKILL");
+    const until = Date.now() + 5_000;
+    while (existsSync(`/proc/${wrapper}`) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(existsSync(`/proc/${wrapper}`), "the node outlived its launcher").to.equal(false);
+    expect(
+      await blockNumber(url).then(
+        () => "answers",
+        () => "gone",
+      ),
+    ).to.equal("gone");
   });
 
   it("never loads a torn snapshot: a partial temporary file is ignored", async () => {
