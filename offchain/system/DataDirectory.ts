@@ -24,6 +24,17 @@ export class NotADataDirectoryError extends BaseError {
   }
 }
 
+/** Thrown when --fresh would delete another system's data directory nested in this one. */
+export class NestedDataDirectoryError extends BaseError {
+  constructor(dir: string, nested: string) {
+    super(
+      "DATA_DIR_NESTED",
+      `${dir} holds another DataLedger system in ${nested}; refusing to delete it with --fresh (move it out first)`,
+      { details: { dir, nested } },
+    );
+  }
+}
+
 const MARKER = "dataledger.json";
 const LOCK = "dataledger.lock";
 
@@ -56,6 +67,12 @@ export class DataDirectory {
     const entries = await readdir(this.dir);
     if (entries.length > 0 && !entries.includes(MARKER) && !entries.includes(LOCK)) {
       throw new NotADataDirectoryError(this.dir);
+    }
+    // Another system's folder inside this one (data/node beside data/'s own) is not ours to wipe.
+    for (const entry of entries) {
+      if (existsSync(this.path(entry, MARKER)) || existsSync(this.path(entry, LOCK))) {
+        throw new NestedDataDirectoryError(this.dir, this.path(entry));
+      }
     }
     await this.lock();
     for (const entry of entries) {

@@ -1,4 +1,4 @@
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, Mnemonic } from "ethers";
 import { createPublicClient, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
@@ -17,6 +17,7 @@ import { verifyReceipt } from "../sdk/verifyReceipt.js";
 import { createServiceApp } from "../service/createServiceApp.js";
 import { serviceMigrations } from "../service/schema.js";
 import { BaseError } from "../shared/BaseError.js";
+import { ChainUnavailableError } from "../shared/ChainUnavailableError.js";
 import { serveHttp } from "../shared/http/serveHttp.js";
 import { DirectoryBlobStore } from "../storage/BlobStore.js";
 import { bindDeployment } from "../storage/bindDeployment.js";
@@ -93,7 +94,13 @@ export async function runSystem(options: SystemOptions): Promise<{
   stop(reason: string): void;
   done: Promise<number>;
 }> {
-  const { log } = options;
+  // On a terminal the live status line is redrawn in place: a log line first clears it.
+  const log = process.stdout.isTTY
+    ? (line: string) => {
+        process.stdout.write("\r\x1b[K");
+        options.log(line);
+      }
+    : options.log;
   const started = Date.now();
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -110,6 +117,11 @@ export async function runSystem(options: SystemOptions): Promise<{
 
   async function compose() {
     useFetchForEthers();
+    // A bad mnemonic or a node that does not answer stops the command before it creates anything.
+    if (options.mnemonic !== undefined && !Mnemonic.isValidMnemonic(options.mnemonic)) {
+      throw new BaseError("MNEMONIC_INVALID", "DATALEDGER_MNEMONIC is not a valid BIP-39 mnemonic");
+    }
+    if (options.rpcUrl) await probeNode(options.rpcUrl);
     const data = new DataDirectory(options.dataDir);
     if (options.fresh) {
       log(`[data] --fresh: deleting what ${data.dir} holds`);
@@ -200,9 +212,14 @@ export async function runSystem(options: SystemOptions): Promise<{
       submit: { confirmations: 1, fromBlock: system.deployBlock },
       signatureWorkers: defaultSignatureWorkers(),
       onError: (error) => log(`[representation] ${describe(error)}`),
-      // What an operator should see; the routine submitted/anchored events would drown it.
       onEvent: (event, details) => {
-        if (NOTABLE_SUBMITTER_EVENTS.has(event)) {
+        if (event === "rewound") {
+          const { from, to, orphanedTransactions } = details as Record<string, unknown>;
+          log(
+            `[representation] rewound: the chain is back at block ${to} after ${from} (a restored ` +
+              `snapshot or a reorg); anchoring again what it lost (${orphanedTransactions} transactions)`,
+          );
+        } else if (NOTABLE_SUBMITTER_EVENTS.has(event)) {
           log(`[representation] ${event} ${JSON.stringify(details, jsonBigInt)}`);
         }
       },
@@ -381,10 +398,28 @@ export async function runSystem(options: SystemOptions): Promise<{
   }
 }
 
-const NOTABLE_SUBMITTER_EVENTS = new Set(["rewound", "reorged", "failed", "replaced"]);
+// What an operator should see besides rewinds; a rewind's per-transaction "reorged" events and
+// the routine submitted/anchored ones would drown it.
+const NOTABLE_SUBMITTER_EVENTS = new Set(["failed", "replaced", "nonce-gap"]);
 
 function jsonBigInt(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** Asks a node given by URL for its chain id: a one-line CHAIN_UNAVAILABLE if it does not answer. */
+async function probeNode(rpcUrl: string): Promise<void> {
+  try {
+    const res = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await res.json()) as { result?: unknown };
+    if (typeof body.result !== "string") throw new Error(`answered ${JSON.stringify(body)}`);
+  } catch (cause) {
+    throw new ChainUnavailableError(cause, `No JSON-RPC node answers at ${rpcUrl} (--rpc-url)`);
+  }
 }
 
 function describe(error: unknown): string {

@@ -14,10 +14,12 @@ import { expect } from "chai";
  */
 function npmStart(
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn("npm", ["start", "--silent", "--", ...args], {
       cwd: process.cwd(),
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -74,6 +76,29 @@ describe("npm start command line (system)", function () {
       expect(stderr).to.contain("npm start -- --help");
       expect(stderr.trim().split("\n")).to.have.length(2);
       noStackTrace(stderr);
+      expect(existsSync(dataDir), "data directory created").to.equal(false);
+    });
+  }
+
+  for (const [what, args, env, line] of [
+    [
+      "a --rpc-url where no node answers",
+      ["--rpc-url", "http://127.0.0.1:9"],
+      {},
+      /^error CHAIN_UNAVAILABLE: No JSON-RPC node answers at http:\/\/127\.0\.0\.1:9 \(--rpc-url\)$/,
+    ],
+    [
+      "a mnemonic that is not BIP-39",
+      [],
+      { DATALEDGER_MNEMONIC: "not a mnemonic" },
+      /^error MNEMONIC_INVALID: /,
+    ],
+  ] as const) {
+    it(`refuses ${what} in one line, exit 1, creating nothing`, async () => {
+      const dataDir = path.join(scratch, `refused-${what.replace(/\W+/g, "-")}`);
+      const { code, stderr } = await npmStart(["--data-dir", dataDir, ...args], env);
+      expect(code).to.equal(1);
+      expect(stderr.trim()).to.match(line);
       expect(existsSync(dataDir), "data directory created").to.equal(false);
     });
   }
