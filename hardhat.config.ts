@@ -11,21 +11,28 @@ const require = createRequire(import.meta.url);
 // comes from the npm `solc` package (its wasm build) instead.
 const SOLC_VERSION = "0.8.29";
 const SOLJSON = require.resolve("solc/soljson.js");
+const COMPILER = {
+  version: SOLC_VERSION,
+  path: SOLJSON,
+  settings: {
+    optimizer: { enabled: true, runs: 10_000 },
+    viaIR: true,
+    evmVersion: "cancun",
+  },
+};
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   tasks: [...rolesTasks],
   solidity: {
+    // One set of compiler settings, the one the gas benchmark measures, for tests and for
+    // deployments alike. `ignition deploy` builds with `production`, whose built-in defaults
+    // (200 runs, no viaIR, isolated builds) deployed other bytecode than the measured one, and
+    // an isolated build of the types-only DataLedgerTypes.sol left a build-info file that made
+    // the next `hardhat node` fail to start.
     profiles: {
-      default: {
-        version: SOLC_VERSION,
-        path: SOLJSON,
-        settings: {
-          optimizer: { enabled: true, runs: 10_000 },
-          viaIR: true,
-          evmVersion: "cancun",
-        },
-      },
+      default: COMPILER,
+      production: { ...COMPILER, isolated: false },
     },
     // Benchmark peer, compiled from its npm package as its authors ship it.
     npmFilesToBuild: [
