@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 
 /// @title ILedgerRoles
 /// @notice The actors of Y.4561 clause 7.2 as on-chain roles, plus the emergency pause.
@@ -9,7 +9,19 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 /// operators administer USER_ROLE and GATEWAY_ROLE. SOURCE_ROLE is not granted directly: an
 /// account holds it exactly while it is the current key of an active source in the source
 /// registry, so the registry is the single source of truth for who may submit data.
-interface ILedgerRoles is IAccessControl {
+///
+/// DEFAULT_ADMIN_ROLE follows OpenZeppelin's AccessControlDefaultAdminRules: it has exactly one
+/// holder (`defaultAdmin()`, also `owner()`), and `grantRole`/`revokeRole` of it revert with
+/// `AccessControlEnforcedDefaultAdminRules`. It moves in two steps: the admin schedules a new
+/// admin (`beginDefaultAdminTransfer`), and that account takes over by calling
+/// `acceptDefaultAdminTransfer` once the schedule has passed, i.e. from the first second after
+/// `now + defaultAdminDelay()`. The admin may cancel before then. Renouncing it, which freezes the
+/// operator and supervisor sets for good, takes the same path: `beginDefaultAdminTransfer(address(0))`,
+/// the delay, then `renounceRole(DEFAULT_ADMIN_ROLE, admin)`; a renounce without that schedule
+/// reverts with `AccessControlEnforcedDefaultAdminDelay`. The delay itself changes through
+/// `changeDefaultAdminDelay`, which waits out the current delay (or up to 5 days for an increase)
+/// before it takes effect.
+interface ILedgerRoles is IAccessControlDefaultAdminRules {
     /// @notice SOURCE_ROLE is derived from the source registry and cannot be granted, revoked or
     /// renounced directly.
     /// @param role The role that was named.

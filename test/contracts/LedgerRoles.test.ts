@@ -1,14 +1,15 @@
 import { expect } from "chai";
-import { ZeroHash, id } from "ethers";
+import { ZeroAddress, ZeroHash, id } from "ethers";
 import { network } from "hardhat";
 
-import { deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
+import { ADMIN_DELAY, deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
 import { buildDataBlock } from "../helpers/buildDataBlock.js";
 import { DataBlockStatus, RecordStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 import { signRecord } from "../helpers/signRecord.js";
 
 const { networkHelpers } = await network.create();
+const { time } = networkHelpers;
 
 describe("LedgerRoles", function () {
   describe("roles", function () {
@@ -105,6 +106,72 @@ describe("LedgerRoles", function () {
       await expect(ledger.connect(supervisor).pause())
         .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
         .withArgs(supervisor.address, await ledger.OPERATOR_ROLE());
+    });
+  });
+
+  describe("default admin", function () {
+    it("is one account, moved by no one-step grant or revocation", async function () {
+      const { ledger, admin, operator } = await networkHelpers.loadFixture(deployLedger);
+
+      expect(await ledger.defaultAdmin()).to.equal(admin.address);
+      expect(await ledger.defaultAdminDelay()).to.equal(ADMIN_DELAY);
+      await expect(
+        ledger.connect(admin).grantRole(ZeroHash, operator.address),
+      ).to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminRules");
+      await expect(
+        ledger.connect(admin).revokeRole(ZeroHash, admin.address),
+      ).to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminRules");
+      expect(await ledger.hasRole(ZeroHash, operator.address)).to.equal(false);
+      expect(await ledger.hasRole(ZeroHash, admin.address)).to.equal(true);
+    });
+
+    it("moves only once the delay has passed, and only when the new admin accepts", async function () {
+      const { ledger, admin, supervisor, stranger } =
+        await networkHelpers.loadFixture(deployLedger);
+      const successor = stranger;
+
+      await ledger.connect(admin).beginDefaultAdminTransfer(successor.address);
+      const [, schedule] = await ledger.pendingDefaultAdmin();
+      expect(schedule).to.equal(BigInt(await time.latest()) + BigInt(ADMIN_DELAY));
+
+      await time.setNextBlockTimestamp(schedule);
+      await expect(ledger.connect(successor).acceptDefaultAdminTransfer())
+        .to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminDelay")
+        .withArgs(schedule);
+      for (const other of [admin, supervisor]) {
+        await expect(ledger.connect(other).acceptDefaultAdminTransfer())
+          .to.be.revertedWithCustomError(ledger, "AccessControlInvalidDefaultAdmin")
+          .withArgs(other.address);
+      }
+      expect(await ledger.defaultAdmin()).to.equal(admin.address);
+
+      await time.increaseTo(schedule + 1n);
+      await expect(ledger.connect(successor).acceptDefaultAdminTransfer())
+        .to.emit(ledger, "RoleGranted")
+        .withArgs(ZeroHash, successor.address, successor.address);
+      expect(await ledger.defaultAdmin()).to.equal(successor.address);
+      expect(await ledger.hasRole(ZeroHash, admin.address)).to.equal(false);
+    });
+
+    it("is renounced only through a scheduled transfer to the zero address", async function () {
+      const { ledger, admin } = await networkHelpers.loadFixture(deployLedger);
+
+      await expect(ledger.connect(admin).renounceRole(ZeroHash, admin.address))
+        .to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminDelay")
+        .withArgs(0);
+
+      await ledger.connect(admin).beginDefaultAdminTransfer(ZeroAddress);
+      const [, schedule] = await ledger.pendingDefaultAdmin();
+      await time.setNextBlockTimestamp(schedule);
+      await expect(ledger.connect(admin).renounceRole(ZeroHash, admin.address))
+        .to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminDelay")
+        .withArgs(schedule);
+
+      await time.increaseTo(schedule + 1n);
+      await expect(ledger.connect(admin).renounceRole(ZeroHash, admin.address))
+        .to.emit(ledger, "RoleRevoked")
+        .withArgs(ZeroHash, admin.address, admin.address);
+      expect(await ledger.defaultAdmin()).to.equal(ZeroAddress);
     });
   });
 
