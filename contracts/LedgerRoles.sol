@@ -22,6 +22,8 @@ abstract contract LedgerRoles is ILedgerRoles, AccessControlDefaultAdminRules, P
     /// @inheritdoc ILedgerRoles
     bytes32 public constant GATEWAY_ROLE = keccak256("GATEWAY_ROLE");
 
+    mapping(bytes32 role => mapping(address account => uint64 epoch)) private _roleEpochs;
+
     /// @param admin Holder of DEFAULT_ADMIN_ROLE, which administers operators and supervisors; not zero.
     /// @param adminDelay Seconds a default admin transfer (or renouncement) waits between being
     /// scheduled and being accepted.
@@ -70,6 +72,18 @@ abstract contract LedgerRoles is ILedgerRoles, AccessControlDefaultAdminRules, P
     ) public override(AccessControlDefaultAdminRules, IAccessControl) {
         _rejectSourceRole(role);
         super.renounceRole(role, callerConfirmation);
+    }
+
+    /// @inheritdoc ILedgerRoles
+    function roleEpoch(bytes32 role, address account) external view returns (uint64) {
+        return _roleEpochs[role][account];
+    }
+
+    /// @dev Every loss of a role passes here (revokeRole, renounceRole, an accepted admin
+    /// transfer), so the epoch counts them all.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked) ++_roleEpochs[role][account];
     }
 
     /// @dev Whether `key` is the current key of an active source.

@@ -48,4 +48,14 @@ interface ILedgerRoles is IAccessControlDefaultAdminRules {
 
     /// @notice Resumes submissions. Operators only. (`paused()` comes from OpenZeppelin Pausable.)
     function unpause() external;
+
+    /// @notice How many times `account` has lost `role`: by revocation, renouncement, or (for
+    /// DEFAULT_ADMIN_ROLE) a completed transfer. Every `RoleRevoked` this ledger emits adds one,
+    /// so an indexer counts it from the events.
+    /// @dev Lets other contracts tie an authorisation to an uninterrupted tenure of a role: record
+    /// the epoch while the account holds the role, and the authorisation holds exactly while the
+    /// epoch is unchanged (the account has held the role ever since). Re-granting the role starts
+    /// a new epoch, so it revives nothing recorded under an earlier one. Always 0 for SOURCE_ROLE,
+    /// which is derived from the source registry and never revoked as a role.
+    function roleEpoch(bytes32 role, address account) external view returns (uint64);
 }

@@ -158,7 +158,7 @@ contract AccessRegistryTest is LedgerFixture {
         vm.stopPrank();
     }
 
-    function test_ownerWhoLostOperatorRoleCannotManage() public {
+    function test_ownerWhoLostOperatorRoleCannotManageAsOwner() public {
         vm.prank(admin);
         ledger.revokeRole(OPERATOR_ROLE, operator);
 
@@ -180,7 +180,7 @@ contract AccessRegistryTest is LedgerFixture {
 
     function test_transferDataset_movesOwnership() public {
         vm.expectEmit(address(registry));
-        emit IAccessRegistry.DatasetOwnerChanged(datasetId, operator, otherOperator);
+        emit IAccessRegistry.DatasetOwnerChanged(datasetId, operator, otherOperator, operator);
         vm.prank(operator);
         registry.transferDataset(datasetId, otherOperator);
 
@@ -260,16 +260,190 @@ contract AccessRegistryTest is LedgerFixture {
         registry.grantAccess(datasetId, user, START + 1 days);
     }
 
-    function test_hasAccess_endsWhenTheUserRoleIsRevoked() public {
+    function test_hasAccess_endsForGoodWhenTheUserRoleIsRevoked() public {
         _grant(user, START + 1 days);
         vm.prank(operator);
         ledger.revokeRole(USER_ROLE, user);
         vm.assertFalse(registry.hasAccess(datasetId, user), "access without USER_ROLE");
-        vm.assertEq(uint256(registry.grantExpiry(datasetId, user)), START + 1 days, "grant itself kept");
+        vm.assertEq(uint256(registry.grantExpiry(datasetId, user)), 0, "grant outlived the role");
 
+        // Attack: re-granting the role must not revive the old grant.
         vm.prank(operator);
         ledger.grantRole(USER_ROLE, user);
-        vm.assertTrue(registry.hasAccess(datasetId, user), "access after role restored");
+        vm.assertFalse(registry.hasAccess(datasetId, user), "old grant revived by the re-granted role");
+        vm.assertFalse(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead through the old grant");
+        vm.assertEq(uint256(registry.grantExpiry(datasetId, user)), 0, "old expiry revived");
+        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryNoGrant.selector, datasetId, user));
+        vm.prank(operator);
+        registry.revokeAccess(datasetId, user);
+
+        // A new grant, made under the new tenure, works.
+        _grant(user, START + 2 days);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "new grant");
+        vm.assertEq(uint256(registry.grantExpiry(datasetId, user)), START + 2 days, "new expiry");
+    }
+
+    function test_hasAccess_endsForGoodWhenTheUserRenounces() public {
+        _grant(user, START + 1 days);
+        vm.prank(user);
+        ledger.renounceRole(USER_ROLE, user);
+        vm.prank(operator);
+        ledger.grantRole(USER_ROLE, user);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "grant survived a renouncement");
+    }
+
+    function test_hasAccess_revocationEndsTheUsersGrantsOnEveryDataset() public {
+        vm.prank(otherOperator);
+        uint64 other = registry.createDataset("ipfs://other", _ids(sourceId), _one(FORMAT_AIR));
+        _grant(user, START + 1 days);
+        vm.prank(otherOperator);
+        registry.grantAccess(other, user, START + 1 days);
+
+        vm.startPrank(operator);
+        ledger.revokeRole(USER_ROLE, user);
+        ledger.grantRole(USER_ROLE, user);
+        vm.stopPrank();
+        vm.assertFalse(registry.hasAccess(datasetId, user), "first dataset");
+        vm.assertFalse(registry.hasAccess(other, user), "second dataset");
+    }
+
+    function test_hasAccess_aRevocationOfAnotherUserLeavesGrantsAlone() public {
+        address second = makeAddr("secondUser");
+        vm.prank(operator);
+        ledger.grantRole(USER_ROLE, second);
+        _grant(user, START + 1 days);
+        _grant(second, START + 1 days);
+        vm.prank(operator);
+        ledger.revokeRole(USER_ROLE, second);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "unrelated grant ended");
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 0, "unrelated epoch moved");
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, second)), 1, "epoch");
+    }
+
+    // ---------------------------------------------------------------- orphaned datasets
+
+    /// @dev The dataset's owner (`operator`) leaves the operators.
+    function _ownerLeaves() internal {
+        vm.prank(admin);
+        ledger.revokeRole(OPERATOR_ROLE, operator);
+    }
+
+    function test_orphanedDataset_theDepartedOwnerCanNoLongerAct() public {
+        _grant(user, START + 1 days);
+        _ownerLeaves();
+
+        vm.startPrank(operator);
+        bytes memory unauthorised = abi.encodeWithSelector(
+            IAccessRegistry.AccessRegistryUnauthorized.selector,
+            operator,
+            OPERATOR_ROLE
+        );
+        vm.expectRevert(unauthorised);
+        registry.revokeAccess(datasetId, user);
+        vm.expectRevert(unauthorised);
+        registry.transferDataset(datasetId, otherOperator);
+        vm.expectRevert(unauthorised);
+        registry.setDatasetFormats(datasetId, _one(FORMAT_NOISE), true);
+        vm.stopPrank();
+        // Grants already given stand: they depend on the user's role, not the owner's.
+        vm.assertTrue(registry.hasAccess(datasetId, user), "grant ended with its owner");
+    }
+
+    function test_orphanedDataset_anyOperatorRevokesItsGrants() public {
+        _grant(user, START + 1 days);
+        _ownerLeaves();
+
+        vm.expectEmit(address(registry));
+        emit IAccessRegistry.AccessRevoked(datasetId, user, otherOperator);
+        vm.prank(otherOperator);
+        registry.revokeAccess(datasetId, user);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "access after revocation");
+    }
+
+    function test_orphanedDataset_anyOperatorTakesItOver() public {
+        _ownerLeaves();
+        address third = makeAddr("thirdOperator");
+        vm.prank(admin);
+        ledger.grantRole(OPERATOR_ROLE, third);
+
+        // Other operators may neither grant nor reconfigure it before taking it over.
+        vm.startPrank(otherOperator);
+        bytes memory notOwner = abi.encodeWithSelector(
+            IAccessRegistry.AccessRegistryNotDatasetOwner.selector,
+            otherOperator,
+            datasetId
+        );
+        vm.expectRevert(notOwner);
+        registry.grantAccess(datasetId, user, START + 1 days);
+        vm.expectRevert(notOwner);
+        registry.setDatasetSources(datasetId, _ids(secondSource), true);
+
+        // Handing it to a third operator is also a takeover.
+        vm.expectEmit(address(registry));
+        emit IAccessRegistry.DatasetOwnerChanged(datasetId, operator, third, otherOperator);
+        registry.transferDataset(datasetId, third);
+        vm.stopPrank();
+
+        (address owner, ) = registry.getDataset(datasetId);
+        vm.assertEq(owner, third, "owner");
+        vm.prank(third);
+        registry.grantAccess(datasetId, user, START + 1 days);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "new owner grants");
+
+        // No longer orphaned: the other operator is back to being a non-owner.
+        vm.expectRevert(notOwner);
+        vm.prank(otherOperator);
+        registry.revokeAccess(datasetId, user);
+    }
+
+    function test_orphanedDataset_nonOperatorsCannotTakeItOver() public {
+        _grant(user, START + 1 days);
+        _ownerLeaves();
+        address[3] memory others = [admin, user, supervisor];
+        for (uint256 i = 0; i < others.length; ++i) {
+            bytes memory unauthorised = abi.encodeWithSelector(
+                IAccessRegistry.AccessRegistryUnauthorized.selector,
+                others[i],
+                OPERATOR_ROLE
+            );
+            vm.expectRevert(unauthorised);
+            vm.prank(others[i]);
+            registry.transferDataset(datasetId, otherOperator);
+            vm.expectRevert(unauthorised);
+            vm.prank(others[i]);
+            registry.revokeAccess(datasetId, user);
+        }
+    }
+
+    function test_orphanedDataset_reGrantingTheOperatorRoleDoesNotReviveOwnership() public {
+        _ownerLeaves();
+        vm.prank(admin);
+        ledger.grantRole(OPERATOR_ROLE, operator);
+
+        vm.startPrank(operator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessRegistry.AccessRegistryDatasetOrphaned.selector, datasetId, operator)
+        );
+        registry.grantAccess(datasetId, user, START + 1 days);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessRegistry.AccessRegistryDatasetOrphaned.selector, datasetId, operator)
+        );
+        registry.setDatasetSources(datasetId, _ids(secondSource), true);
+
+        // As an operator again it may take the dataset back, openly, like any other operator.
+        vm.expectEmit(address(registry));
+        emit IAccessRegistry.DatasetOwnerChanged(datasetId, operator, operator, operator);
+        registry.transferDataset(datasetId, operator);
+        registry.grantAccess(datasetId, user, START + 1 days);
+        vm.stopPrank();
+        vm.assertTrue(registry.hasAccess(datasetId, user), "grant after the takeover");
+    }
+
+    function test_orphanedDataset_anOwnerWhoStaysIsNotAffectedByOthersLeaving() public {
+        vm.prank(admin);
+        ledger.revokeRole(OPERATOR_ROLE, otherOperator);
+        _grant(user, START + 1 days);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "grant");
     }
 
     function test_canRead_needsSourceFormatAndGrant() public {
@@ -330,6 +504,36 @@ contract AccessRegistryTest is LedgerFixture {
         );
         vm.prank(caller);
         registry.grantAccess(datasetId, user, START + 1 days);
+    }
+
+    /// @dev Random sequences of grants, USER_ROLE revocations/renouncements and re-grants: access
+    /// holds exactly when the user holds the role and was granted access since it last gained it.
+    function testFuzz_hasAccess_onlyThroughAGrantOfTheCurrentTenure(uint8[24] calldata ops) public {
+        bool holdsRole = true;
+        bool grantedThisTenure = false;
+        for (uint256 i = 0; i < ops.length; ++i) {
+            uint8 op = ops[i] % 4;
+            if (op == 0 && holdsRole) {
+                _grant(user, START + 1 days);
+                grantedThisTenure = true;
+            } else if (op == 1 && holdsRole) {
+                vm.prank(operator);
+                ledger.revokeRole(USER_ROLE, user);
+                holdsRole = false;
+                grantedThisTenure = false;
+            } else if (op == 2 && holdsRole) {
+                vm.prank(user);
+                ledger.renounceRole(USER_ROLE, user);
+                holdsRole = false;
+                grantedThisTenure = false;
+            } else if (op == 3 && !holdsRole) {
+                vm.prank(operator);
+                ledger.grantRole(USER_ROLE, user);
+                holdsRole = true;
+            }
+            vm.assertEq(registry.hasAccess(datasetId, user), holdsRole && grantedThisTenure, "hasAccess");
+            vm.assertEq(registry.grantExpiry(datasetId, user), grantedThisTenure ? START + 1 days : 0, "grantExpiry");
+        }
     }
 
     /// @dev Access holds exactly while now < expiresAt; an expiry not after the grant instant is refused.

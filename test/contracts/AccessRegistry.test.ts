@@ -128,7 +128,7 @@ describe("AccessRegistry", function () {
 
       await expect(access.connect(datasetOwner).transferDataset(datasetId, operator.address))
         .to.emit(access, "DatasetOwnerChanged")
-        .withArgs(datasetId, datasetOwner.address, operator.address);
+        .withArgs(datasetId, datasetOwner.address, operator.address, datasetOwner.address);
       expect((await access.getDataset(datasetId)).owner).to.equal(operator.address);
       await expect(access.connect(datasetOwner).setDatasetSources(datasetId, [sourceId], false))
         .to.be.revertedWithCustomError(access, "AccessRegistryNotDatasetOwner")
@@ -150,6 +150,50 @@ describe("AccessRegistry", function () {
         .withArgs(datasetOwner.address, await ledger.OPERATOR_ROLE());
       // Grants already given stand: they depend on the user's role, not the owner's.
       expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
+    });
+
+    it("lets any operator revoke the grants of an orphaned dataset and take it over", async function () {
+      const { ledger, access, admin, operator, datasetOwner, user, stranger, datasetId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const operatorRole = await ledger.OPERATOR_ROLE();
+      await access
+        .connect(datasetOwner)
+        .grantAccess(datasetId, user.address, (await time.latest()) + DAY);
+      await ledger.connect(admin).revokeRole(operatorRole, datasetOwner.address);
+
+      await expect(access.connect(stranger).revokeAccess(datasetId, user.address))
+        .to.be.revertedWithCustomError(access, "AccessRegistryUnauthorized")
+        .withArgs(stranger.address, operatorRole);
+      await expect(access.connect(operator).revokeAccess(datasetId, user.address))
+        .to.emit(access, "AccessRevoked")
+        .withArgs(datasetId, user.address, operator.address);
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
+
+      await expect(access.connect(operator).transferDataset(datasetId, operator.address))
+        .to.emit(access, "DatasetOwnerChanged")
+        .withArgs(datasetId, datasetOwner.address, operator.address, operator.address);
+
+      // Back among the operators, the former owner gets nothing back silently.
+      await ledger.connect(admin).grantRole(operatorRole, datasetOwner.address);
+      await expect(access.connect(datasetOwner).revokeAccess(datasetId, user.address))
+        .to.be.revertedWithCustomError(access, "AccessRegistryNotDatasetOwner")
+        .withArgs(datasetOwner.address, datasetId);
+    });
+
+    it("does not give an owner who left and came back its dataset without a handover", async function () {
+      const { ledger, access, admin, datasetOwner, user, datasetId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const operatorRole = await ledger.OPERATOR_ROLE();
+      await ledger.connect(admin).revokeRole(operatorRole, datasetOwner.address);
+      await ledger.connect(admin).grantRole(operatorRole, datasetOwner.address);
+
+      await expect(
+        access
+          .connect(datasetOwner)
+          .grantAccess(datasetId, user.address, (await time.latest()) + DAY),
+      )
+        .to.be.revertedWithCustomError(access, "AccessRegistryDatasetOrphaned")
+        .withArgs(datasetId, datasetOwner.address);
     });
   });
 
@@ -281,8 +325,8 @@ describe("AccessRegistry", function () {
         .withArgs(datasetId, user.address);
     });
 
-    it("suspends access while the user lacks USER_ROLE, and restores it with the role", async function () {
-      const { ledger, access, operator, datasetOwner, user, datasetId } =
+    it("ends a user's grants for good when it loses USER_ROLE: a re-granted user starts with none", async function () {
+      const { ledger, access, operator, datasetOwner, user, datasetId, sourceId, formatId } =
         await networkHelpers.loadFixture(deployLedger);
       const expiresAt = (await time.latest()) + DAY;
       await access.connect(datasetOwner).grantAccess(datasetId, user.address, expiresAt);
@@ -290,12 +334,17 @@ describe("AccessRegistry", function () {
 
       await ledger.connect(operator).revokeRole(userRole, user.address);
       expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
-      expect(await access.grantExpiry(datasetId, user.address)).to.equal(expiresAt);
+      expect(await access.grantExpiry(datasetId, user.address)).to.equal(0);
+      expect(await ledger.roleEpoch(userRole, user.address)).to.equal(1n);
 
       await ledger.connect(operator).grantRole(userRole, user.address);
-      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
+      expect(await access.canRead(datasetId, user.address, sourceId, formatId)).to.equal(false);
 
+      await access.connect(datasetOwner).grantAccess(datasetId, user.address, expiresAt);
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
       await ledger.connect(user).renounceRole(userRole, user.address);
+      await ledger.connect(operator).grantRole(userRole, user.address);
       expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
     });
   });

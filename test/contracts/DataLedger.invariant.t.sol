@@ -90,7 +90,8 @@ contract DataLedgerInvariantTest is Test, StdInvariant {
     }
 
     /// @notice (3) Role boundaries: only accounts the handler granted a role (through an account
-    /// entitled to grant it) hold it, and SOURCE_ROLE is exactly "current key of an active source".
+    /// entitled to grant it) hold it, SOURCE_ROLE is exactly "current key of an active source",
+    /// and every role's epoch counts exactly the times the account lost it.
     /// hardhat-config: invariant.runs = 100
     /// hardhat-config: invariant.depth = 128
     /// hardhat-config: invariant.failOnRevert = true
@@ -105,6 +106,11 @@ contract DataLedgerInvariantTest is Test, StdInvariant {
                 bytes32 role = roles[r];
                 bool expected = role == sourceRole ? handler.modelActiveKey(account) : handler.modelRole(role, account);
                 vm.assertEq(ledger.hasRole(role, account), expected, "role holder differs from the granted set");
+                vm.assertEq(
+                    uint256(ledger.roleEpoch(role, account)),
+                    uint256(handler.modelRoleEpoch(role, account)),
+                    "role epoch differs from the number of losses"
+                );
             }
             vm.assertEq(
                 ledger.hasRole(sourceRole, account),

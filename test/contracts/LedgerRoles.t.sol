@@ -140,6 +140,56 @@ contract LedgerRolesTest is LedgerFixture {
         vm.assertFalse(ledger.hasRole(SOURCE_ROLE, sourceOwner), "owner is not the source key");
     }
 
+    // ---------------------------------------------------------------- role epochs
+
+    function test_roleEpoch_countsEveryLossOfARole() public {
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 0, "fresh");
+
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleRevoked(USER_ROLE, user, operator);
+        vm.prank(operator);
+        ledger.revokeRole(USER_ROLE, user);
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 1, "revoked");
+
+        // Revoking or renouncing a role the account does not hold loses nothing.
+        vm.prank(operator);
+        ledger.revokeRole(USER_ROLE, user);
+        vm.prank(user);
+        ledger.renounceRole(USER_ROLE, user);
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 1, "no-op counted");
+
+        // Granting does not start a new epoch; losing the role again does.
+        vm.prank(operator);
+        ledger.grantRole(USER_ROLE, user);
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 1, "grant counted");
+        vm.prank(user);
+        ledger.renounceRole(USER_ROLE, user);
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 2, "renounced");
+
+        // Per role and per account.
+        vm.assertEq(uint256(ledger.roleEpoch(GATEWAY_ROLE, user)), 0, "other role");
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, gateway)), 0, "other account");
+    }
+
+    function test_roleEpoch_countsTheOldAdminsHandover() public {
+        address successor = makeAddr("successor");
+        vm.prank(admin);
+        ledger.beginDefaultAdminTransfer(successor);
+        vm.warp(_now() + ADMIN_DELAY + 1);
+        vm.prank(successor);
+        ledger.acceptDefaultAdminTransfer();
+        vm.assertEq(uint256(ledger.roleEpoch(DEFAULT_ADMIN_ROLE, admin)), 1, "old admin");
+        vm.assertEq(uint256(ledger.roleEpoch(DEFAULT_ADMIN_ROLE, successor)), 0, "new admin");
+    }
+
+    function test_roleEpoch_isZeroForTheDerivedSourceRole() public {
+        vm.startPrank(operator);
+        ledger.suspendSource(sourceId, 1);
+        ledger.revokeSource(sourceId, 2);
+        vm.stopPrank();
+        vm.assertEq(uint256(ledger.roleEpoch(SOURCE_ROLE, sourceKey)), 0, "SOURCE_ROLE epoch");
+    }
+
     // ---------------------------------------------------------------- default admin (two steps, delayed)
 
     function test_constructor_setsTheSingleDefaultAdminAndItsDelay() public view {

@@ -85,6 +85,18 @@ const enforcedAdminRules = async (): Promise<Denial> => ({
   args: [],
 });
 
+/** The admin revokes the dataset owner's OPERATOR_ROLE: dataset 1 is orphaned. */
+async function orphanDataset(f: LedgerFixture): Promise<void> {
+  await f.ledger
+    .connect(f.admin)
+    .revokeRole(await f.ledger.OPERATOR_ROLE(), f.datasetOwner.address);
+}
+
+const notAnOperator = async (f: LedgerFixture, caller: HardhatEthersSigner): Promise<Denial> => ({
+  error: "AccessRegistryUnauthorized",
+  args: [caller.address, await f.ledger.OPERATOR_ROLE()],
+});
+
 const notDatasetOwner = async (
   _f: LedgerFixture,
   caller: HardhatEthersSigner,
@@ -421,6 +433,15 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
         args: async (f) => [f.datasetId, f.operator.address],
         denial: notDatasetOwner,
       },
+      {
+        variant: "orphaned: its owner left the operators",
+        allowed: ["operator"],
+        args: async (f) => {
+          await orphanDataset(f);
+          return [f.datasetId, f.operator.address];
+        },
+        denial: notAnOperator,
+      },
     ],
     grantAccess: [
       {
@@ -439,6 +460,18 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
           return [f.datasetId, f.user.address];
         },
         denial: notDatasetOwner,
+      },
+      {
+        variant: "orphaned: its owner left the operators",
+        allowed: ["operator"],
+        args: async (f) => {
+          await f.access
+            .connect(f.datasetOwner)
+            .grantAccess(f.datasetId, f.user.address, (await time.latest()) + 86_400);
+          await orphanDataset(f);
+          return [f.datasetId, f.user.address];
+        },
+        denial: notAnOperator,
       },
     ],
   },

@@ -49,6 +49,8 @@ contract DataLedgerHandler is Test {
     // ---------------------------------------------------------------- the model
 
     mapping(bytes32 role => mapping(address account => bool)) public modelRole;
+    /// @notice How often the account lost the role, in the model.
+    mapping(bytes32 role => mapping(address account => uint64)) public modelRoleEpoch;
     mapping(bytes32 formatId => bool) public modelFormatKnown;
     mapping(bytes32 formatId => bool) public modelFormatDeprecated;
     mapping(bytes32 nameVersion => bool) internal _modelNameTaken;
@@ -414,7 +416,7 @@ contract DataLedgerHandler is Test {
             _success(msg.sig);
             if (!entitled || role == SOURCE_ROLE || role == DEFAULT_ADMIN_ROLE) ++roleEscalations;
             if (!expected) return _mismatch("revokeRole accepted");
-            modelRole[role][account] = false;
+            _modelLoseRole(role, account);
         } catch {
             if (expected) _mismatch("revokeRole rejected");
         }
@@ -430,7 +432,7 @@ contract DataLedgerHandler is Test {
         try ledger.renounceRole(role, caller) {
             _success(msg.sig);
             if (!expected) return _mismatch("renounceRole accepted");
-            modelRole[role][caller] = false;
+            _modelLoseRole(role, caller);
         } catch {
             if (expected) _mismatch("renounceRole rejected");
         }
@@ -554,6 +556,11 @@ contract DataLedgerHandler is Test {
     function _roleAdmin(bytes32 role) private pure returns (bytes32) {
         if (role == USER_ROLE || role == GATEWAY_ROLE || role == SOURCE_ROLE) return OPERATOR_ROLE;
         return DEFAULT_ADMIN_ROLE;
+    }
+
+    function _modelLoseRole(bytes32 role, address account) private {
+        if (modelRole[role][account]) ++modelRoleEpoch[role][account];
+        modelRole[role][account] = false;
     }
 
     function _mismatch(string memory what) private {
