@@ -8,7 +8,9 @@ import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/ex
 /// @dev Role administration: the default admin administers OPERATOR_ROLE and SUPERVISOR_ROLE;
 /// operators administer USER_ROLE and GATEWAY_ROLE. SOURCE_ROLE is not granted directly: an
 /// account holds it exactly while it is the current key of an active source in the source
-/// registry, so the registry is the single source of truth for who may submit data.
+/// registry, so the registry is the single source of truth for who may submit data. Its changes
+/// are still announced with `RoleGranted`/`RoleRevoked` (see ISourceRegistry), so an indexer
+/// follows every role, SOURCE_ROLE included, from the same two events.
 ///
 /// DEFAULT_ADMIN_ROLE follows OpenZeppelin's AccessControlDefaultAdminRules: it has exactly one
 /// holder (`defaultAdmin()`, also `owner()`), and `grantRole`/`revokeRole` of it revert with

@@ -97,6 +97,57 @@ describe("LedgerRoles", function () {
       expect(await holds(spare[0].address)).to.equal(false);
     });
 
+    it("announces every SOURCE_ROLE change as RoleGranted/RoleRevoked, enough to rebuild hasRole at every block", async function () {
+      const { ledger, operator, sourceKey, sourceOwner, spare, sourceId, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const sourceRole = await ledger.SOURCE_ROLE();
+      const from = await ledger.runner!.provider!.getBlockNumber();
+      const [second, rotated, third] = spare;
+
+      await ledger
+        .connect(operator)
+        .registerSource(second.address, sourceOwner.address, ZeroHash, "", [formatId]);
+      await ledger.connect(operator).suspendSource(sourceId, 1);
+      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, rotated.address); // suspended: no role moves
+      await ledger.connect(operator).reactivateSource(sourceId);
+      await ledger.connect(operator).rotateSourceKey(2n, third.address);
+      await ledger.connect(operator).suspendSource(2n, 1);
+      await ledger.connect(operator).revokeSource(2n, 2); // already suspended: no role moves
+      await ledger.connect(operator).revokeSource(sourceId, 3);
+      const to = await ledger.runner!.provider!.getBlockNumber();
+
+      const logs = [
+        ...(await ledger.queryFilter(ledger.filters.RoleGranted(sourceRole), from + 1, to)),
+        ...(await ledger.queryFilter(ledger.filters.RoleRevoked(sourceRole), from + 1, to)),
+      ].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+      const keys = [sourceKey, second, rotated, third].map((signer) => signer.address);
+      const replayed = new Map(keys.map((key) => [key, key === sourceKey.address]));
+      for (let block = from + 1; block <= to; block++) {
+        for (const log of logs.filter((l) => l.blockNumber === block)) {
+          const granted = log.eventName === "RoleGranted";
+          expect(replayed.get(log.args.account), `redundant ${log.eventName}`).to.not.equal(
+            granted,
+          );
+          replayed.set(log.args.account, granted);
+        }
+        for (const key of keys) {
+          expect(
+            await ledger.hasRole(sourceRole, key, { blockTag: block }),
+            `${key} at ${block}`,
+          ).to.equal(replayed.get(key));
+        }
+      }
+      expect(logs.map((l) => `${l.eventName} ${l.args.account}`)).to.deep.equal([
+        `RoleGranted ${second.address}`,
+        `RoleRevoked ${sourceKey.address}`,
+        `RoleGranted ${rotated.address}`,
+        `RoleRevoked ${second.address}`,
+        `RoleGranted ${third.address}`,
+        `RoleRevoked ${third.address}`,
+        `RoleRevoked ${rotated.address}`,
+      ]);
+    });
+
     it("lets any holder renounce an ordinary role", async function () {
       const { ledger, supervisor } = await networkHelpers.loadFixture(deployLedger);
       const supervisorRole = await ledger.SUPERVISOR_ROLE();
