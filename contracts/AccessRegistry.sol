@@ -89,7 +89,7 @@ contract AccessRegistry is IAccessRegistry {
     function grantAccess(uint64 datasetId, address user, uint48 expiresAt) external {
         _requireOwner(datasetId);
         if (!_ledger.hasRole(_userRole, user)) revert AccessRegistryNotAUser(user);
-        if (expiresAt <= block.timestamp) revert AccessRegistryInvalidExpiry(expiresAt);
+        if (expiresAt < block.timestamp) revert AccessRegistryInvalidExpiry(expiresAt);
         _grants[datasetId][user] = Grant({expiresAt: expiresAt, userEpoch: _ledger.roleEpoch(_userRole, user)});
         emit AccessGranted(datasetId, user, expiresAt, msg.sender);
     }
@@ -129,7 +129,7 @@ contract AccessRegistry is IAccessRegistry {
 
     /// @inheritdoc IAccessRegistry
     function hasAccess(uint64 datasetId, address user) public view returns (bool) {
-        return block.timestamp < grantExpiry(datasetId, user);
+        return block.timestamp <= grantExpiry(datasetId, user);
     }
 
     /// @inheritdoc IAccessRegistry

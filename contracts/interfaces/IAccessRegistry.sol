@@ -15,6 +15,9 @@ pragma solidity ^0.8.24;
 ///   Losing the role (revoked or renounced) ends every grant of that user for good: a user
 ///   granted the role again starts with no grants. An indexer reconstructs this from the ledger's
 ///   `RoleRevoked(USER_ROLE, user, …)`, which ends all of `user`'s earlier `AccessGranted`.
+/// - Time: `expiresAt` is the grant's last second. A grant is live while
+///   `block.timestamp <= expiresAt` and expired once `block.timestamp > expiresAt`: the same
+///   rule as a signature's deadline on the ledger (IDataRegistry).
 interface IAccessRegistry {
     /// @notice The caller lacks the ledger role the action needs.
     error AccessRegistryUnauthorized(address account, bytes32 role);
@@ -39,7 +42,7 @@ interface IAccessRegistry {
     /// @notice The grantee does not hold the ledger's USER_ROLE.
     error AccessRegistryNotAUser(address account);
 
-    /// @notice The expiry is not in the future.
+    /// @notice The expiry has already passed: it is before the current block's timestamp.
     error AccessRegistryInvalidExpiry(uint48 expiresAt);
 
     /// @notice The user holds no live grant on the dataset.
@@ -63,7 +66,7 @@ interface IAccessRegistry {
         address transferredBy
     );
 
-    /// @notice A user was granted (or re-granted) read access until `expiresAt`.
+    /// @notice A user was granted (or re-granted) read access until `expiresAt`, inclusive.
     event AccessGranted(uint64 indexed datasetId, address indexed user, uint48 expiresAt, address grantedBy);
 
     /// @notice A user's grant was revoked before its expiry.
@@ -94,8 +97,9 @@ interface IAccessRegistry {
     /// datasets of one who left. Grants stay as they are.
     function transferDataset(uint64 datasetId, address newOwner) external;
 
-    /// @notice Grants `user` read access until `expiresAt`, replacing any earlier grant. Dataset
-    /// owner only.
+    /// @notice Grants `user` read access until `expiresAt`, inclusive, replacing any earlier grant.
+    /// Dataset owner only. `expiresAt` may be the current block's timestamp (access for this
+    /// second only) but not earlier.
     function grantAccess(uint64 datasetId, address user, uint48 expiresAt) external;
 
     /// @notice Revokes `user`'s live grant. Dataset owner only, or any operator once the dataset
@@ -111,12 +115,12 @@ interface IAccessRegistry {
     /// @notice Whether the format is in the dataset.
     function datasetIncludesFormat(uint64 datasetId, bytes32 formatId) external view returns (bool);
 
-    /// @notice When `user`'s grant on the dataset expires, past or future; 0 when there is none,
-    /// including when the grant ended because the user lost USER_ROLE.
+    /// @notice The last second of `user`'s grant on the dataset, past or future; 0 when there is
+    /// none, including when the grant ended because the user lost USER_ROLE.
     function grantExpiry(uint64 datasetId, address user) external view returns (uint48);
 
     /// @notice Whether `user` may read the dataset now: it holds a grant made since it last
-    /// gained USER_ROLE (and has held the role since), and `block.timestamp < grantExpiry`.
+    /// gained USER_ROLE (and has held the role since), and `block.timestamp <= grantExpiry`.
     function hasAccess(uint64 datasetId, address user) external view returns (bool);
 
     /// @notice Whether `user` may read records of `sourceId` in `formatId` through the dataset now.

@@ -225,11 +225,13 @@ contract AccessRegistryTest is LedgerFixture {
         vm.assertTrue(registry.hasAccess(datasetId, user), "access");
         vm.assertTrue(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead");
 
-        vm.warp(START + 1 days - 1);
-        vm.assertTrue(registry.hasAccess(datasetId, user), "last second");
+        // Inclusive, like a signature's deadline: the expiry second is the grant's last.
         vm.warp(START + 1 days);
-        vm.assertFalse(registry.hasAccess(datasetId, user), "at expiry");
-        vm.assertFalse(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead at expiry");
+        vm.assertTrue(registry.hasAccess(datasetId, user), "at expiry, its last second");
+        vm.assertTrue(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead at expiry");
+        vm.warp(START + 1 days + 1);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "the second after expiry");
+        vm.assertFalse(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead after expiry");
     }
 
     function test_grantAccess_replacesAnEarlierGrant() public {
@@ -245,11 +247,18 @@ contract AccessRegistryTest is LedgerFixture {
         _grant(stranger, START + 1 days);
     }
 
-    function test_grantAccess_revertsForExpiryNotInTheFuture() public {
-        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryInvalidExpiry.selector, START));
-        _grant(user, START);
+    function test_grantAccess_revertsForAnExpiryAlreadyPassed() public {
+        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryInvalidExpiry.selector, START - 1));
+        _grant(user, START - 1);
         vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryInvalidExpiry.selector, uint48(0)));
         _grant(user, 0);
+    }
+
+    function test_grantAccess_expiringThisSecondGivesThisSecond() public {
+        _grant(user, START);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "this second");
+        vm.warp(START + 1);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "next second");
     }
 
     function test_grantAccess_revertsForNonOwner() public {
@@ -471,10 +480,18 @@ contract AccessRegistryTest is LedgerFixture {
         registry.revokeAccess(datasetId, user);
 
         _grant(user, START + 1 days);
-        vm.warp(START + 1 days);
+        vm.warp(START + 1 days + 1);
         vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryNoGrant.selector, datasetId, user));
         vm.prank(operator);
         registry.revokeAccess(datasetId, user);
+    }
+
+    function test_revokeAccess_worksInTheExpirySecond() public {
+        _grant(user, START + 1 days);
+        vm.warp(START + 1 days);
+        vm.prank(operator);
+        registry.revokeAccess(datasetId, user);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "access after revocation");
     }
 
     function test_revokeAccess_revertsForNonOwner() public {
@@ -536,9 +553,9 @@ contract AccessRegistryTest is LedgerFixture {
         }
     }
 
-    /// @dev Access holds exactly while now < expiresAt; an expiry not after the grant instant is refused.
+    /// @dev Access holds exactly while now <= expiresAt; an expiry before the grant instant is refused.
     function testFuzz_grantAccess_expiryBoundary(uint48 expiresAt, uint48 checkedAt) public {
-        if (expiresAt <= START) {
+        if (expiresAt < START) {
             vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryInvalidExpiry.selector, expiresAt));
             _grant(user, expiresAt);
             return;
@@ -546,17 +563,17 @@ contract AccessRegistryTest is LedgerFixture {
         _grant(user, expiresAt);
         checkedAt = uint48(bound(checkedAt, START, type(uint48).max));
         vm.warp(checkedAt);
-        vm.assertEq(registry.hasAccess(datasetId, user), checkedAt < expiresAt, "hasAccess");
-        vm.assertEq(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), checkedAt < expiresAt, "canRead");
+        vm.assertEq(registry.hasAccess(datasetId, user), checkedAt <= expiresAt, "hasAccess");
+        vm.assertEq(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), checkedAt <= expiresAt, "canRead");
     }
 
     function testFuzz_grantAccess_expiryBoundaryAroundNow(uint48 offset, bool after_) public {
         // Probe both sides of the expiry closely: expiresAt - 1, expiresAt, expiresAt + 1.
         uint48 expiresAt = START + uint48(bound(offset, 1, 365 days));
         _grant(user, expiresAt);
-        vm.warp(after_ ? expiresAt : expiresAt - 1);
+        vm.warp(after_ ? expiresAt + 1 : expiresAt);
         vm.assertEq(registry.hasAccess(datasetId, user), !after_, "boundary");
-        vm.warp(expiresAt + 1);
-        vm.assertFalse(registry.hasAccess(datasetId, user), "after expiry");
+        vm.warp(expiresAt - 1);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "before expiry");
     }
 }

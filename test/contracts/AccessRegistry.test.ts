@@ -198,7 +198,7 @@ describe("AccessRegistry", function () {
   });
 
   describe("grants", function () {
-    it("grants a user access until an expiry, exclusive", async function () {
+    it("grants a user access until an expiry, inclusive (the deadline rule)", async function () {
       const { access, datasetOwner, user, datasetId, sourceId, formatId } =
         await networkHelpers.loadFixture(deployLedger);
       const expiresAt = (await time.latest()) + DAY;
@@ -210,9 +210,10 @@ describe("AccessRegistry", function () {
       expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
       expect(await access.canRead(datasetId, user.address, sourceId, formatId)).to.equal(true);
 
-      await time.increaseTo(expiresAt - 1);
-      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
       await time.increaseTo(expiresAt);
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
+      expect(await access.canRead(datasetId, user.address, sourceId, formatId)).to.equal(true);
+      await time.increaseTo(expiresAt + 1);
       expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
       expect(await access.canRead(datasetId, user.address, sourceId, formatId)).to.equal(false);
     });
@@ -243,7 +244,7 @@ describe("AccessRegistry", function () {
 
       await access.connect(datasetOwner).grantAccess(datasetId, user.address, now + 60);
       expect(await access.grantExpiry(datasetId, user.address)).to.equal(now + 60);
-      await time.increaseTo(now + 60);
+      await time.increaseTo(now + 61);
       expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
 
       await access.connect(datasetOwner).grantAccess(datasetId, user.address, now + 2 * DAY);
@@ -265,19 +266,20 @@ describe("AccessRegistry", function () {
       }
     });
 
-    it("rejects an expiry that is not in the future", async function () {
+    it("rejects an expiry already passed, and accepts one that is the current second", async function () {
       const { access, datasetOwner, user, datasetId } =
         await networkHelpers.loadFixture(deployLedger);
       const next = (await time.latest()) + 10;
 
       await time.setNextBlockTimestamp(next);
-      await expect(access.connect(datasetOwner).grantAccess(datasetId, user.address, next))
+      await expect(access.connect(datasetOwner).grantAccess(datasetId, user.address, next - 1))
         .to.be.revertedWithCustomError(access, "AccessRegistryInvalidExpiry")
-        .withArgs(next);
+        .withArgs(next - 1);
       await time.setNextBlockTimestamp(next + 1);
       await expect(
-        access.connect(datasetOwner).grantAccess(datasetId, user.address, next + 2),
+        access.connect(datasetOwner).grantAccess(datasetId, user.address, next + 1),
       ).to.emit(access, "AccessGranted");
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
     });
 
     it("is for the dataset owner only", async function () {
@@ -317,12 +319,25 @@ describe("AccessRegistry", function () {
         await networkHelpers.loadFixture(deployLedger);
       const expiresAt = (await time.latest()) + DAY;
       await access.connect(datasetOwner).grantAccess(datasetId, user.address, expiresAt);
-      // The grant ends at its expiry second: a revocation mined in that second finds nothing.
-      await time.setNextBlockTimestamp(expiresAt);
+      // The expiry second is the grant's last: a revocation mined the second after finds nothing.
+      await time.setNextBlockTimestamp(expiresAt + 1);
 
       await expect(access.connect(datasetOwner).revokeAccess(datasetId, user.address))
         .to.be.revertedWithCustomError(access, "AccessRegistryNoGrant")
         .withArgs(datasetId, user.address);
+    });
+
+    it("still revokes in the expiry second", async function () {
+      const { access, datasetOwner, user, datasetId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const expiresAt = (await time.latest()) + DAY;
+      await access.connect(datasetOwner).grantAccess(datasetId, user.address, expiresAt);
+      await time.setNextBlockTimestamp(expiresAt);
+
+      await expect(access.connect(datasetOwner).revokeAccess(datasetId, user.address)).to.emit(
+        access,
+        "AccessRevoked",
+      );
     });
 
     it("ends a user's grants for good when it loses USER_ROLE: a re-granted user starts with none", async function () {
