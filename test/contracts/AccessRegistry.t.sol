@@ -146,6 +146,10 @@ contract AccessRegistryTest is LedgerFixture {
         registry.setDatasetFormats(7, _one(FORMAT_AIR), true);
         vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryUnknownDataset.selector, uint64(0)));
         registry.grantAccess(0, user, START + 1);
+        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryUnknownDataset.selector, uint64(7)));
+        registry.revokeAccess(7, user);
+        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryUnknownDataset.selector, uint64(7)));
+        registry.transferDataset(7, otherOperator);
         vm.stopPrank();
     }
 
