@@ -38,7 +38,8 @@ export interface LedgerFixture {
  */
 export async function deployLedger(ethers: HardhatEthers): Promise<LedgerFixture> {
   const [admin, operator, gateway, relayer] = await ethers.getSigners();
-  const ledger = await ethers.deployContract("DataLedger", [admin.address], admin);
+  // A deployment's admin delay (ignition/modules/DataLedger.ts); no transfer happens here.
+  const ledger = await ethers.deployContract("DataLedger", [admin.address, 2 * 86_400], admin);
   await gasUsed(ledger.grantRole(await ledger.OPERATOR_ROLE(), operator.address));
 
   const asOperator = ledger.connect(operator);

@@ -12,6 +12,8 @@ import {LedgerRoles} from "./LedgerRoles.sol";
 /// records and data blocks in one contract (see IDataLedger for why one).
 /// @custom:security-contact security@dataledger.invalid
 contract DataLedger is IDataLedger, DataRegistry {
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE: administers operators and supervisors.
-    constructor(address admin) LedgerRoles(admin) EIP712("DataLedger", "1") {}
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE: administers operators and supervisors; not zero.
+    /// @param adminDelay Seconds between scheduling a default admin transfer and its acceptance
+    /// (deployments use 2 days; see ILedgerRoles).
+    constructor(address admin, uint48 adminDelay) LedgerRoles(admin, adminDelay) EIP712("DataLedger", "1") {}
 }

@@ -57,6 +57,7 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
         });
         _statusHistory[sourceId].push(uint48(block.timestamp), uint208(uint8(SourceStatus.Active)));
         emit SourceRegistered(sourceId, signer, owner, metadataHash, metadataURI);
+        emit RoleGranted(SOURCE_ROLE, signer, msg.sender);
         _setFormats(sourceId, formatIds, true);
     }
 
@@ -111,6 +112,11 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
             status: status
         });
         emit SourceKeyRotated(sourceId, previous, newSigner);
+        // A suspended source's keys hold no SOURCE_ROLE, before the rotation or after it.
+        if (status == SourceStatus.Active) {
+            emit RoleRevoked(SOURCE_ROLE, previous, msg.sender);
+            emit RoleGranted(SOURCE_ROLE, newSigner, msg.sender);
+        }
     }
 
     /// @inheritdoc ISourceRegistry
@@ -187,10 +193,16 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
 
     function _setStatus(uint64 sourceId, SourceStatus status, uint16 reasonCode) private {
         Source storage source = _sources[sourceId];
+        SourceStatus previous = source.status;
+        address signer = source.signer;
         source.status = status;
-        _keys[source.signer].status = status;
+        _keys[signer].status = status;
         _statusHistory[sourceId].push(uint48(block.timestamp), uint208(uint8(status)));
         emit SourceStatusChanged(sourceId, status, reasonCode);
+        // Callers only change the status, so exactly one side of the change is Active or neither is
+        // (suspended to revoked), and then the key's SOURCE_ROLE stays off.
+        if (previous == SourceStatus.Active) emit RoleRevoked(SOURCE_ROLE, signer, msg.sender);
+        else if (status == SourceStatus.Active) emit RoleGranted(SOURCE_ROLE, signer, msg.sender);
     }
 
     function _requireSource(uint64 sourceId) private view returns (SourceStatus status) {

@@ -22,6 +22,11 @@ import {
 /// a relayed signature single-use without a nonce (replaying it hits `DataRegistryDuplicateRecord`),
 /// while the EIP-712 domain (chain id, contract address) and the deadline stop cross-chain and
 /// late replays.
+///
+/// Time limits are inclusive, here as in the access registry's grant expiry: a signature is usable
+/// while `block.timestamp <= deadline` and expired once `block.timestamp > deadline`. A data block
+/// operation was in time when `anchoredAt <= deadline`, so a challenge proves it expired only when
+/// `deadline < anchoredAt`.
 interface IDataRegistry {
     /// @notice The data hash is zero.
     error DataRegistryZeroDataHash();
@@ -37,7 +42,7 @@ interface IDataRegistry {
     /// @notice The operation needs an active record.
     error DataRegistryRecordNotActive(bytes32 dataHash, RecordStatus status);
 
-    /// @notice The signature's deadline has passed.
+    /// @notice The signature's deadline has passed: `block.timestamp > deadline`.
     error DataRegistryExpiredSignature(uint48 deadline);
 
     /// @notice The signature was not made by the claimed source key.
@@ -121,7 +126,7 @@ interface IDataRegistry {
     /// @notice Anchors a record signed by a source key (EIP-712, see `hashRecord`). Anyone may relay.
     /// @param source The claimed signing key.
     /// @param record The record.
-    /// @param deadline Last timestamp at which the signature may be used.
+    /// @param deadline Last timestamp at which the signature may be used (inclusive).
     /// @param signature 65-byte ECDSA signature.
     function submitRecordBySig(
         address source,

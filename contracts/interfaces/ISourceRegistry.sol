@@ -9,6 +9,19 @@ import {Source, SourceStatus} from "../types/DataLedgerTypes.sol";
 /// once a key was bound to a source it cannot be bound again, so a signature always names
 /// one source. The status history of every source is checkpointed so data block challenges can
 /// ask whether a key was active at a past time.
+///
+/// The ledger's SOURCE_ROLE is derived from this registry (the current key of an active source),
+/// and every change of it is announced as AccessControl announces any role, by the ledger's
+/// `RoleGranted(SOURCE_ROLE, key, sender)` and `RoleRevoked(SOURCE_ROLE, key, sender)`, emitted
+/// after the registry's own event and only when `hasRole(SOURCE_ROLE, key)` actually changes:
+/// - `registerSource`: granted to the signer;
+/// - `suspendSource`: revoked from the current key; `reactivateSource`: granted to it again;
+/// - `revokeSource`: revoked from the current key if the source was active (a suspended one's
+///   key holds no role already);
+/// - `rotateSourceKey` of an active source: revoked from the old key, granted to the new one
+///   (of a suspended source: neither holds it, before or after, so no role event).
+/// Replaying them in log order therefore gives `hasRole(SOURCE_ROLE, key)` at every block, the
+/// same way as for the granted roles.
 interface ISourceRegistry {
     /// @notice The zero address was given where an account is required.
     error SourceRegistryZeroAddress();

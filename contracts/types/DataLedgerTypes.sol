@@ -112,7 +112,7 @@ struct DataBlockView {
 /// @notice One leaf of a data block: a source-signed operation.
 /// @param source The signing key the operation is attributed to.
 /// @param record The signed record.
-/// @param deadline The signature's deadline (unix seconds).
+/// @param deadline The signature's deadline: the last second it may be used (unix seconds).
 /// @param signature The source's EIP-712 signature over (record, deadline).
 struct SignedOperation {
     address source;

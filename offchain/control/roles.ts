@@ -25,6 +25,20 @@ export class SourceRoleError extends BaseError {
 }
 
 /**
+ * Thrown when asked to grant or revoke the admin role, which the ledger moves only by a delayed
+ * two-step transfer (AccessControlDefaultAdminRules): the admin calls beginDefaultAdminTransfer,
+ * the new admin acceptDefaultAdminTransfer once the delay has passed.
+ */
+export class AdminRoleTransferError extends BaseError {
+  constructor() {
+    super(
+      "ROLE_ADMIN_TWO_STEP",
+      "The admin role is not granted or revoked: the admin schedules a successor (beginDefaultAdminTransfer), who accepts once the delay has passed (acceptDefaultAdminTransfer)",
+    );
+  }
+}
+
+/**
  * Thrown before sending a grant or revoke the ledger would refuse (AccessControlUnauthorizedAccount):
  * `signer` does not hold `adminRole`, the role that administers `role`. `signer` is undefined when
  * no candidate signer holds it.
@@ -131,6 +145,7 @@ export async function grantRole(
   account: string,
 ): Promise<RoleChange> {
   if (role === "source") throw new SourceRoleError();
+  if (role === "admin") throw new AdminRoleTransferError();
   const id = await roleId(ledger, role);
   if (await ledger.hasRole(id, account)) return { role, account, changed: false };
   await requireRoleAdmin(ledger, "grant", role, await senderOf(ledger));
@@ -146,6 +161,7 @@ export async function revokeRole(
   account: string,
 ): Promise<RoleChange> {
   if (role === "source") throw new SourceRoleError();
+  if (role === "admin") throw new AdminRoleTransferError();
   const id = await roleId(ledger, role);
   if (!(await ledger.hasRole(id, account))) return { role, account, changed: false };
   await requireRoleAdmin(ledger, "revoke", role, await senderOf(ledger));

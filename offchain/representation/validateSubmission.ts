@@ -75,6 +75,8 @@ export async function validateSubmission(
 
   const head = options.head ?? (await context.registry.sync());
   const now = Math.max(Math.floor(Date.now() / 1000), head.timestamp);
+  // The ledger's rule: a signature is usable while block.timestamp <= deadline, so one whose
+  // deadline is exactly now + margin is still good for the whole margin.
   if (operation.deadline < now + context.minDeadlineMarginSec) {
     throw new RejectionError("SIGNATURE_EXPIRED", "Signature expires before it can be anchored", {
       deadline: operation.deadline,

@@ -154,6 +154,7 @@ export async function verifyReceipt(
       });
     }
     const { anchoredAt } = dataBlock;
+    // The ledger's rule (challengeDataBlock): in time while anchoredAt <= deadline.
     if (operation.deadline < anchoredAt) {
       throw new ReceiptOperationChallengeableError(
         "The signature had expired when the data block was anchored",

@@ -14,6 +14,13 @@ import {
 /** Hardhat's and Anvil's development mnemonic: their default accounts are funded with it. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
+/**
+ * The development ledger's default admin delay: none. A transfer of DEFAULT_ADMIN_ROLE still
+ * takes two steps (the new admin accepts, from the next second on); deployments wait two days
+ * (`ignition/modules/DataLedger.ts`).
+ */
+export const DEV_ADMIN_DELAY_SEC = 0;
+
 /** The actors of a development system, one key each (Y.4561 clause 7.2). */
 export interface Actors {
   admin: Wallet | HDNodeWallet;
@@ -57,7 +64,10 @@ export async function bootstrapLedger(options: {
   schemaPath?: string;
 }): Promise<BootstrappedLedger> {
   const { actors, blobStore } = options;
-  const ledger = await new DataLedger__factory(actors.admin).deploy(actors.admin.address);
+  const ledger = await new DataLedger__factory(actors.admin).deploy(
+    actors.admin.address,
+    DEV_ADMIN_DELAY_SEC,
+  );
   const deployReceipt = await ledger.deploymentTransaction()!.wait();
   const ledgerAddress = (await ledger.getAddress()) as Hex;
   const access = await new AccessRegistry__factory(actors.admin).deploy(ledgerAddress);

@@ -16,7 +16,7 @@ import { addConnectionOptions } from "./connectionOptions.js";
 // only positional arguments print as required. --role and --account stay named options, as the
 // README has always shown them, so the help text says "Required" and the action enforces it.
 const ROLE_HELP =
-  "Required. One of: admin, operator, supervisor (administered by admin); gateway, user (administered by operators). source is not granted here: the source registry manages it (registerSource, suspendSource, revokeSource)";
+  "Required. One of: operator, supervisor (administered by admin); gateway, user (administered by operators). admin is not granted here: it moves by a delayed two-step transfer (beginDefaultAdminTransfer, acceptDefaultAdminTransfer); source is not granted here: the source registry manages it (registerSource, suspendSource, revokeSource)";
 
 /** roles:grant and roles:revoke take the same options; only the action differs. */
 function roleChangeTask(id: string, description: string) {

@@ -146,6 +146,10 @@ contract AccessRegistryTest is LedgerFixture {
         registry.setDatasetFormats(7, _one(FORMAT_AIR), true);
         vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryUnknownDataset.selector, uint64(0)));
         registry.grantAccess(0, user, START + 1);
+        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryUnknownDataset.selector, uint64(7)));
+        registry.revokeAccess(7, user);
+        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryUnknownDataset.selector, uint64(7)));
+        registry.transferDataset(7, otherOperator);
         vm.stopPrank();
     }
 
@@ -158,7 +162,7 @@ contract AccessRegistryTest is LedgerFixture {
         vm.stopPrank();
     }
 
-    function test_ownerWhoLostOperatorRoleCannotManage() public {
+    function test_ownerWhoLostOperatorRoleCannotManageAsOwner() public {
         vm.prank(admin);
         ledger.revokeRole(OPERATOR_ROLE, operator);
 
@@ -180,7 +184,7 @@ contract AccessRegistryTest is LedgerFixture {
 
     function test_transferDataset_movesOwnership() public {
         vm.expectEmit(address(registry));
-        emit IAccessRegistry.DatasetOwnerChanged(datasetId, operator, otherOperator);
+        emit IAccessRegistry.DatasetOwnerChanged(datasetId, operator, otherOperator, operator);
         vm.prank(operator);
         registry.transferDataset(datasetId, otherOperator);
 
@@ -225,11 +229,13 @@ contract AccessRegistryTest is LedgerFixture {
         vm.assertTrue(registry.hasAccess(datasetId, user), "access");
         vm.assertTrue(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead");
 
-        vm.warp(START + 1 days - 1);
-        vm.assertTrue(registry.hasAccess(datasetId, user), "last second");
+        // Inclusive, like a signature's deadline: the expiry second is the grant's last.
         vm.warp(START + 1 days);
-        vm.assertFalse(registry.hasAccess(datasetId, user), "at expiry");
-        vm.assertFalse(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead at expiry");
+        vm.assertTrue(registry.hasAccess(datasetId, user), "at expiry, its last second");
+        vm.assertTrue(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead at expiry");
+        vm.warp(START + 1 days + 1);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "the second after expiry");
+        vm.assertFalse(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead after expiry");
     }
 
     function test_grantAccess_replacesAnEarlierGrant() public {
@@ -245,11 +251,18 @@ contract AccessRegistryTest is LedgerFixture {
         _grant(stranger, START + 1 days);
     }
 
-    function test_grantAccess_revertsForExpiryNotInTheFuture() public {
-        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryInvalidExpiry.selector, START));
-        _grant(user, START);
+    function test_grantAccess_revertsForAnExpiryAlreadyPassed() public {
+        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryInvalidExpiry.selector, START - 1));
+        _grant(user, START - 1);
         vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryInvalidExpiry.selector, uint48(0)));
         _grant(user, 0);
+    }
+
+    function test_grantAccess_expiringThisSecondGivesThisSecond() public {
+        _grant(user, START);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "this second");
+        vm.warp(START + 1);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "next second");
     }
 
     function test_grantAccess_revertsForNonOwner() public {
@@ -260,16 +273,190 @@ contract AccessRegistryTest is LedgerFixture {
         registry.grantAccess(datasetId, user, START + 1 days);
     }
 
-    function test_hasAccess_endsWhenTheUserRoleIsRevoked() public {
+    function test_hasAccess_endsForGoodWhenTheUserRoleIsRevoked() public {
         _grant(user, START + 1 days);
         vm.prank(operator);
         ledger.revokeRole(USER_ROLE, user);
         vm.assertFalse(registry.hasAccess(datasetId, user), "access without USER_ROLE");
-        vm.assertEq(uint256(registry.grantExpiry(datasetId, user)), START + 1 days, "grant itself kept");
+        vm.assertEq(uint256(registry.grantExpiry(datasetId, user)), 0, "grant outlived the role");
 
+        // Attack: re-granting the role must not revive the old grant.
         vm.prank(operator);
         ledger.grantRole(USER_ROLE, user);
-        vm.assertTrue(registry.hasAccess(datasetId, user), "access after role restored");
+        vm.assertFalse(registry.hasAccess(datasetId, user), "old grant revived by the re-granted role");
+        vm.assertFalse(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), "canRead through the old grant");
+        vm.assertEq(uint256(registry.grantExpiry(datasetId, user)), 0, "old expiry revived");
+        vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryNoGrant.selector, datasetId, user));
+        vm.prank(operator);
+        registry.revokeAccess(datasetId, user);
+
+        // A new grant, made under the new tenure, works.
+        _grant(user, START + 2 days);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "new grant");
+        vm.assertEq(uint256(registry.grantExpiry(datasetId, user)), START + 2 days, "new expiry");
+    }
+
+    function test_hasAccess_endsForGoodWhenTheUserRenounces() public {
+        _grant(user, START + 1 days);
+        vm.prank(user);
+        ledger.renounceRole(USER_ROLE, user);
+        vm.prank(operator);
+        ledger.grantRole(USER_ROLE, user);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "grant survived a renouncement");
+    }
+
+    function test_hasAccess_revocationEndsTheUsersGrantsOnEveryDataset() public {
+        vm.prank(otherOperator);
+        uint64 other = registry.createDataset("ipfs://other", _ids(sourceId), _one(FORMAT_AIR));
+        _grant(user, START + 1 days);
+        vm.prank(otherOperator);
+        registry.grantAccess(other, user, START + 1 days);
+
+        vm.startPrank(operator);
+        ledger.revokeRole(USER_ROLE, user);
+        ledger.grantRole(USER_ROLE, user);
+        vm.stopPrank();
+        vm.assertFalse(registry.hasAccess(datasetId, user), "first dataset");
+        vm.assertFalse(registry.hasAccess(other, user), "second dataset");
+    }
+
+    function test_hasAccess_aRevocationOfAnotherUserLeavesGrantsAlone() public {
+        address second = makeAddr("secondUser");
+        vm.prank(operator);
+        ledger.grantRole(USER_ROLE, second);
+        _grant(user, START + 1 days);
+        _grant(second, START + 1 days);
+        vm.prank(operator);
+        ledger.revokeRole(USER_ROLE, second);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "unrelated grant ended");
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 0, "unrelated epoch moved");
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, second)), 1, "epoch");
+    }
+
+    // ---------------------------------------------------------------- orphaned datasets
+
+    /// @dev The dataset's owner (`operator`) leaves the operators.
+    function _ownerLeaves() internal {
+        vm.prank(admin);
+        ledger.revokeRole(OPERATOR_ROLE, operator);
+    }
+
+    function test_orphanedDataset_theDepartedOwnerCanNoLongerAct() public {
+        _grant(user, START + 1 days);
+        _ownerLeaves();
+
+        vm.startPrank(operator);
+        bytes memory unauthorised = abi.encodeWithSelector(
+            IAccessRegistry.AccessRegistryUnauthorized.selector,
+            operator,
+            OPERATOR_ROLE
+        );
+        vm.expectRevert(unauthorised);
+        registry.revokeAccess(datasetId, user);
+        vm.expectRevert(unauthorised);
+        registry.transferDataset(datasetId, otherOperator);
+        vm.expectRevert(unauthorised);
+        registry.setDatasetFormats(datasetId, _one(FORMAT_NOISE), true);
+        vm.stopPrank();
+        // Grants already given stand: they depend on the user's role, not the owner's.
+        vm.assertTrue(registry.hasAccess(datasetId, user), "grant ended with its owner");
+    }
+
+    function test_orphanedDataset_anyOperatorRevokesItsGrants() public {
+        _grant(user, START + 1 days);
+        _ownerLeaves();
+
+        vm.expectEmit(address(registry));
+        emit IAccessRegistry.AccessRevoked(datasetId, user, otherOperator);
+        vm.prank(otherOperator);
+        registry.revokeAccess(datasetId, user);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "access after revocation");
+    }
+
+    function test_orphanedDataset_anyOperatorTakesItOver() public {
+        _ownerLeaves();
+        address third = makeAddr("thirdOperator");
+        vm.prank(admin);
+        ledger.grantRole(OPERATOR_ROLE, third);
+
+        // Other operators may neither grant nor reconfigure it before taking it over.
+        vm.startPrank(otherOperator);
+        bytes memory notOwner = abi.encodeWithSelector(
+            IAccessRegistry.AccessRegistryNotDatasetOwner.selector,
+            otherOperator,
+            datasetId
+        );
+        vm.expectRevert(notOwner);
+        registry.grantAccess(datasetId, user, START + 1 days);
+        vm.expectRevert(notOwner);
+        registry.setDatasetSources(datasetId, _ids(secondSource), true);
+
+        // Handing it to a third operator is also a takeover.
+        vm.expectEmit(address(registry));
+        emit IAccessRegistry.DatasetOwnerChanged(datasetId, operator, third, otherOperator);
+        registry.transferDataset(datasetId, third);
+        vm.stopPrank();
+
+        (address owner, ) = registry.getDataset(datasetId);
+        vm.assertEq(owner, third, "owner");
+        vm.prank(third);
+        registry.grantAccess(datasetId, user, START + 1 days);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "new owner grants");
+
+        // No longer orphaned: the other operator is back to being a non-owner.
+        vm.expectRevert(notOwner);
+        vm.prank(otherOperator);
+        registry.revokeAccess(datasetId, user);
+    }
+
+    function test_orphanedDataset_nonOperatorsCannotTakeItOver() public {
+        _grant(user, START + 1 days);
+        _ownerLeaves();
+        address[3] memory others = [admin, user, supervisor];
+        for (uint256 i = 0; i < others.length; ++i) {
+            bytes memory unauthorised = abi.encodeWithSelector(
+                IAccessRegistry.AccessRegistryUnauthorized.selector,
+                others[i],
+                OPERATOR_ROLE
+            );
+            vm.expectRevert(unauthorised);
+            vm.prank(others[i]);
+            registry.transferDataset(datasetId, otherOperator);
+            vm.expectRevert(unauthorised);
+            vm.prank(others[i]);
+            registry.revokeAccess(datasetId, user);
+        }
+    }
+
+    function test_orphanedDataset_reGrantingTheOperatorRoleDoesNotReviveOwnership() public {
+        _ownerLeaves();
+        vm.prank(admin);
+        ledger.grantRole(OPERATOR_ROLE, operator);
+
+        vm.startPrank(operator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessRegistry.AccessRegistryDatasetOrphaned.selector, datasetId, operator)
+        );
+        registry.grantAccess(datasetId, user, START + 1 days);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessRegistry.AccessRegistryDatasetOrphaned.selector, datasetId, operator)
+        );
+        registry.setDatasetSources(datasetId, _ids(secondSource), true);
+
+        // As an operator again it may take the dataset back, openly, like any other operator.
+        vm.expectEmit(address(registry));
+        emit IAccessRegistry.DatasetOwnerChanged(datasetId, operator, operator, operator);
+        registry.transferDataset(datasetId, operator);
+        registry.grantAccess(datasetId, user, START + 1 days);
+        vm.stopPrank();
+        vm.assertTrue(registry.hasAccess(datasetId, user), "grant after the takeover");
+    }
+
+    function test_orphanedDataset_anOwnerWhoStaysIsNotAffectedByOthersLeaving() public {
+        vm.prank(admin);
+        ledger.revokeRole(OPERATOR_ROLE, otherOperator);
+        _grant(user, START + 1 days);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "grant");
     }
 
     function test_canRead_needsSourceFormatAndGrant() public {
@@ -297,10 +484,18 @@ contract AccessRegistryTest is LedgerFixture {
         registry.revokeAccess(datasetId, user);
 
         _grant(user, START + 1 days);
-        vm.warp(START + 1 days);
+        vm.warp(START + 1 days + 1);
         vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryNoGrant.selector, datasetId, user));
         vm.prank(operator);
         registry.revokeAccess(datasetId, user);
+    }
+
+    function test_revokeAccess_worksInTheExpirySecond() public {
+        _grant(user, START + 1 days);
+        vm.warp(START + 1 days);
+        vm.prank(operator);
+        registry.revokeAccess(datasetId, user);
+        vm.assertFalse(registry.hasAccess(datasetId, user), "access after revocation");
     }
 
     function test_revokeAccess_revertsForNonOwner() public {
@@ -332,9 +527,39 @@ contract AccessRegistryTest is LedgerFixture {
         registry.grantAccess(datasetId, user, START + 1 days);
     }
 
-    /// @dev Access holds exactly while now < expiresAt; an expiry not after the grant instant is refused.
+    /// @dev Random sequences of grants, USER_ROLE revocations/renouncements and re-grants: access
+    /// holds exactly when the user holds the role and was granted access since it last gained it.
+    function testFuzz_hasAccess_onlyThroughAGrantOfTheCurrentTenure(uint8[24] calldata ops) public {
+        bool holdsRole = true;
+        bool grantedThisTenure = false;
+        for (uint256 i = 0; i < ops.length; ++i) {
+            uint8 op = ops[i] % 4;
+            if (op == 0 && holdsRole) {
+                _grant(user, START + 1 days);
+                grantedThisTenure = true;
+            } else if (op == 1 && holdsRole) {
+                vm.prank(operator);
+                ledger.revokeRole(USER_ROLE, user);
+                holdsRole = false;
+                grantedThisTenure = false;
+            } else if (op == 2 && holdsRole) {
+                vm.prank(user);
+                ledger.renounceRole(USER_ROLE, user);
+                holdsRole = false;
+                grantedThisTenure = false;
+            } else if (op == 3 && !holdsRole) {
+                vm.prank(operator);
+                ledger.grantRole(USER_ROLE, user);
+                holdsRole = true;
+            }
+            vm.assertEq(registry.hasAccess(datasetId, user), holdsRole && grantedThisTenure, "hasAccess");
+            vm.assertEq(registry.grantExpiry(datasetId, user), grantedThisTenure ? START + 1 days : 0, "grantExpiry");
+        }
+    }
+
+    /// @dev Access holds exactly while now <= expiresAt; an expiry before the grant instant is refused.
     function testFuzz_grantAccess_expiryBoundary(uint48 expiresAt, uint48 checkedAt) public {
-        if (expiresAt <= START) {
+        if (expiresAt < START) {
             vm.expectRevert(abi.encodeWithSelector(IAccessRegistry.AccessRegistryInvalidExpiry.selector, expiresAt));
             _grant(user, expiresAt);
             return;
@@ -342,17 +567,17 @@ contract AccessRegistryTest is LedgerFixture {
         _grant(user, expiresAt);
         checkedAt = uint48(bound(checkedAt, START, type(uint48).max));
         vm.warp(checkedAt);
-        vm.assertEq(registry.hasAccess(datasetId, user), checkedAt < expiresAt, "hasAccess");
-        vm.assertEq(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), checkedAt < expiresAt, "canRead");
+        vm.assertEq(registry.hasAccess(datasetId, user), checkedAt <= expiresAt, "hasAccess");
+        vm.assertEq(registry.canRead(datasetId, user, sourceId, FORMAT_AIR), checkedAt <= expiresAt, "canRead");
     }
 
     function testFuzz_grantAccess_expiryBoundaryAroundNow(uint48 offset, bool after_) public {
         // Probe both sides of the expiry closely: expiresAt - 1, expiresAt, expiresAt + 1.
         uint48 expiresAt = START + uint48(bound(offset, 1, 365 days));
         _grant(user, expiresAt);
-        vm.warp(after_ ? expiresAt : expiresAt - 1);
+        vm.warp(after_ ? expiresAt + 1 : expiresAt);
         vm.assertEq(registry.hasAccess(datasetId, user), !after_, "boundary");
-        vm.warp(expiresAt + 1);
-        vm.assertFalse(registry.hasAccess(datasetId, user), "after expiry");
+        vm.warp(expiresAt - 1);
+        vm.assertTrue(registry.hasAccess(datasetId, user), "before expiry");
     }
 }

@@ -128,7 +128,7 @@ describe("AccessRegistry", function () {
 
       await expect(access.connect(datasetOwner).transferDataset(datasetId, operator.address))
         .to.emit(access, "DatasetOwnerChanged")
-        .withArgs(datasetId, datasetOwner.address, operator.address);
+        .withArgs(datasetId, datasetOwner.address, operator.address, datasetOwner.address);
       expect((await access.getDataset(datasetId)).owner).to.equal(operator.address);
       await expect(access.connect(datasetOwner).setDatasetSources(datasetId, [sourceId], false))
         .to.be.revertedWithCustomError(access, "AccessRegistryNotDatasetOwner")
@@ -151,10 +151,54 @@ describe("AccessRegistry", function () {
       // Grants already given stand: they depend on the user's role, not the owner's.
       expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
     });
+
+    it("lets any operator revoke the grants of an orphaned dataset and take it over", async function () {
+      const { ledger, access, admin, operator, datasetOwner, user, stranger, datasetId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const operatorRole = await ledger.OPERATOR_ROLE();
+      await access
+        .connect(datasetOwner)
+        .grantAccess(datasetId, user.address, (await time.latest()) + DAY);
+      await ledger.connect(admin).revokeRole(operatorRole, datasetOwner.address);
+
+      await expect(access.connect(stranger).revokeAccess(datasetId, user.address))
+        .to.be.revertedWithCustomError(access, "AccessRegistryUnauthorized")
+        .withArgs(stranger.address, operatorRole);
+      await expect(access.connect(operator).revokeAccess(datasetId, user.address))
+        .to.emit(access, "AccessRevoked")
+        .withArgs(datasetId, user.address, operator.address);
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
+
+      await expect(access.connect(operator).transferDataset(datasetId, operator.address))
+        .to.emit(access, "DatasetOwnerChanged")
+        .withArgs(datasetId, datasetOwner.address, operator.address, operator.address);
+
+      // Back among the operators, the former owner gets nothing back silently.
+      await ledger.connect(admin).grantRole(operatorRole, datasetOwner.address);
+      await expect(access.connect(datasetOwner).revokeAccess(datasetId, user.address))
+        .to.be.revertedWithCustomError(access, "AccessRegistryNotDatasetOwner")
+        .withArgs(datasetOwner.address, datasetId);
+    });
+
+    it("does not give an owner who left and came back its dataset without a handover", async function () {
+      const { ledger, access, admin, datasetOwner, user, datasetId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const operatorRole = await ledger.OPERATOR_ROLE();
+      await ledger.connect(admin).revokeRole(operatorRole, datasetOwner.address);
+      await ledger.connect(admin).grantRole(operatorRole, datasetOwner.address);
+
+      await expect(
+        access
+          .connect(datasetOwner)
+          .grantAccess(datasetId, user.address, (await time.latest()) + DAY),
+      )
+        .to.be.revertedWithCustomError(access, "AccessRegistryDatasetOrphaned")
+        .withArgs(datasetId, datasetOwner.address);
+    });
   });
 
   describe("grants", function () {
-    it("grants a user access until an expiry, exclusive", async function () {
+    it("grants a user access until an expiry, inclusive (the deadline rule)", async function () {
       const { access, datasetOwner, user, datasetId, sourceId, formatId } =
         await networkHelpers.loadFixture(deployLedger);
       const expiresAt = (await time.latest()) + DAY;
@@ -166,9 +210,10 @@ describe("AccessRegistry", function () {
       expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
       expect(await access.canRead(datasetId, user.address, sourceId, formatId)).to.equal(true);
 
-      await time.increaseTo(expiresAt - 1);
-      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
       await time.increaseTo(expiresAt);
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
+      expect(await access.canRead(datasetId, user.address, sourceId, formatId)).to.equal(true);
+      await time.increaseTo(expiresAt + 1);
       expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
       expect(await access.canRead(datasetId, user.address, sourceId, formatId)).to.equal(false);
     });
@@ -199,7 +244,7 @@ describe("AccessRegistry", function () {
 
       await access.connect(datasetOwner).grantAccess(datasetId, user.address, now + 60);
       expect(await access.grantExpiry(datasetId, user.address)).to.equal(now + 60);
-      await time.increaseTo(now + 60);
+      await time.increaseTo(now + 61);
       expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
 
       await access.connect(datasetOwner).grantAccess(datasetId, user.address, now + 2 * DAY);
@@ -221,19 +266,20 @@ describe("AccessRegistry", function () {
       }
     });
 
-    it("rejects an expiry that is not in the future", async function () {
+    it("rejects an expiry already passed, and accepts one that is the current second", async function () {
       const { access, datasetOwner, user, datasetId } =
         await networkHelpers.loadFixture(deployLedger);
       const next = (await time.latest()) + 10;
 
       await time.setNextBlockTimestamp(next);
-      await expect(access.connect(datasetOwner).grantAccess(datasetId, user.address, next))
+      await expect(access.connect(datasetOwner).grantAccess(datasetId, user.address, next - 1))
         .to.be.revertedWithCustomError(access, "AccessRegistryInvalidExpiry")
-        .withArgs(next);
+        .withArgs(next - 1);
       await time.setNextBlockTimestamp(next + 1);
       await expect(
-        access.connect(datasetOwner).grantAccess(datasetId, user.address, next + 2),
+        access.connect(datasetOwner).grantAccess(datasetId, user.address, next + 1),
       ).to.emit(access, "AccessGranted");
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
     });
 
     it("is for the dataset owner only", async function () {
@@ -273,16 +319,29 @@ describe("AccessRegistry", function () {
         await networkHelpers.loadFixture(deployLedger);
       const expiresAt = (await time.latest()) + DAY;
       await access.connect(datasetOwner).grantAccess(datasetId, user.address, expiresAt);
-      // The grant ends at its expiry second: a revocation mined in that second finds nothing.
-      await time.setNextBlockTimestamp(expiresAt);
+      // The expiry second is the grant's last: a revocation mined the second after finds nothing.
+      await time.setNextBlockTimestamp(expiresAt + 1);
 
       await expect(access.connect(datasetOwner).revokeAccess(datasetId, user.address))
         .to.be.revertedWithCustomError(access, "AccessRegistryNoGrant")
         .withArgs(datasetId, user.address);
     });
 
-    it("suspends access while the user lacks USER_ROLE, and restores it with the role", async function () {
-      const { ledger, access, operator, datasetOwner, user, datasetId } =
+    it("still revokes in the expiry second", async function () {
+      const { access, datasetOwner, user, datasetId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const expiresAt = (await time.latest()) + DAY;
+      await access.connect(datasetOwner).grantAccess(datasetId, user.address, expiresAt);
+      await time.setNextBlockTimestamp(expiresAt);
+
+      await expect(access.connect(datasetOwner).revokeAccess(datasetId, user.address)).to.emit(
+        access,
+        "AccessRevoked",
+      );
+    });
+
+    it("ends a user's grants for good when it loses USER_ROLE: a re-granted user starts with none", async function () {
+      const { ledger, access, operator, datasetOwner, user, datasetId, sourceId, formatId } =
         await networkHelpers.loadFixture(deployLedger);
       const expiresAt = (await time.latest()) + DAY;
       await access.connect(datasetOwner).grantAccess(datasetId, user.address, expiresAt);
@@ -290,12 +349,17 @@ describe("AccessRegistry", function () {
 
       await ledger.connect(operator).revokeRole(userRole, user.address);
       expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
-      expect(await access.grantExpiry(datasetId, user.address)).to.equal(expiresAt);
+      expect(await access.grantExpiry(datasetId, user.address)).to.equal(0);
+      expect(await ledger.roleEpoch(userRole, user.address)).to.equal(1n);
 
       await ledger.connect(operator).grantRole(userRole, user.address);
-      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
+      expect(await access.canRead(datasetId, user.address, sourceId, formatId)).to.equal(false);
 
+      await access.connect(datasetOwner).grantAccess(datasetId, user.address, expiresAt);
+      expect(await access.hasAccess(datasetId, user.address)).to.equal(true);
       await ledger.connect(user).renounceRole(userRole, user.address);
+      await ledger.connect(operator).grantRole(userRole, user.address);
       expect(await access.hasAccess(datasetId, user.address)).to.equal(false);
     });
   });

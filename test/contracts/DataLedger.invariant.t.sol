@@ -90,12 +90,17 @@ contract DataLedgerInvariantTest is Test, StdInvariant {
     }
 
     /// @notice (3) Role boundaries: only accounts the handler granted a role (through an account
-    /// entitled to grant it) hold it, and SOURCE_ROLE is exactly "current key of an active source".
+    /// entitled to grant it) hold it, SOURCE_ROLE is exactly "current key of an active source",
+    /// every role's epoch counts exactly the times the account lost it, and replaying the
+    /// ledger's RoleGranted/RoleRevoked events (as an indexer would) gives hasRole for every role,
+    /// SOURCE_ROLE included, after every call.
     /// hardhat-config: invariant.runs = 100
     /// hardhat-config: invariant.depth = 128
     /// hardhat-config: invariant.failOnRevert = true
     function invariant_roleBoundaries() public view {
         vm.assertEq(handler.roleEscalations(), 0, "a role change was accepted from an unentitled account");
+        vm.assertEq(handler.sourceRoleEventGaps(), 0, "a SOURCE_ROLE change was not announced by a role event");
+        vm.assertEq(handler.redundantRoleEvents(), 0, "a role event announced no change");
         bytes32[6] memory roles = handler.roles();
         bytes32 sourceRole = handler.SOURCE_ROLE();
         address[] memory accounts = _everyone();
@@ -105,6 +110,16 @@ contract DataLedgerInvariantTest is Test, StdInvariant {
                 bytes32 role = roles[r];
                 bool expected = role == sourceRole ? handler.modelActiveKey(account) : handler.modelRole(role, account);
                 vm.assertEq(ledger.hasRole(role, account), expected, "role holder differs from the granted set");
+                vm.assertEq(
+                    uint256(ledger.roleEpoch(role, account)),
+                    uint256(handler.modelRoleEpoch(role, account)),
+                    "role epoch differs from the number of losses"
+                );
+                vm.assertEq(
+                    handler.eventRole(role, account),
+                    ledger.hasRole(role, account),
+                    "replayed role events differ from hasRole"
+                );
             }
             vm.assertEq(
                 ledger.hasRole(sourceRole, account),
@@ -199,6 +214,8 @@ contract DataLedgerHandlerTest is Test {
             DataLedgerHandler handler = new DataLedgerHandler();
             for (uint256 s = 0; s < STEPS; ++s) _step(handler, uint256(keccak256(abi.encode(w, s))));
             vm.assertEq(handler.mismatches(), 0, handler.lastMismatch());
+            vm.assertEq(handler.sourceRoleEventGaps(), 0, "a SOURCE_ROLE change was not announced");
+            vm.assertEq(handler.redundantRoleEvents(), 0, "a role event announced no change");
             for (uint256 a = 0; a < ACTIONS; ++a) successes[a] += handler.successes(selectors[a]);
             anchored += handler.anchoredCount();
             revoked += handler.revokedCount();

@@ -754,6 +754,36 @@ contract DataRegistryTest is LedgerFixture {
         ledger.challengeDataBlock(lateRoot, late, new bytes32[](0));
     }
 
+    /// @dev The deadline rule of a relayed record (valid while now <= deadline) holds for data
+    /// blocks too: anchored in the deadline second is in time, a second later is challengeable.
+    function test_challengeDataBlock_deadlineSecondIsInTimeAndTheNextIsNot() public {
+        uint48 deadline = _now() + 100;
+        SignedOperation memory onTime = _operation(sourceKey, sourceKeyPk, keccak256("on time"), deadline);
+        bytes32 onTimeRoot = _leaf(onTime);
+        vm.warp(deadline);
+        vm.prank(gateway);
+        ledger.submitDataBlock(onTimeRoot, 1, START, START, "");
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryValidOperation.selector, onTimeRoot, onTimeRoot)
+        );
+        ledger.challengeDataBlock(onTimeRoot, onTime, new bytes32[](0));
+
+        SignedOperation memory late = _operation(sourceKey, sourceKeyPk, keccak256("late"), deadline);
+        bytes32 lateRoot = _leaf(late);
+        vm.warp(deadline + 1);
+        vm.prank(gateway);
+        ledger.submitDataBlock(lateRoot, 1, START, START, "");
+        vm.expectEmit(address(ledger));
+        emit IDataRegistry.DataBlockDisputed(
+            lateRoot,
+            address(this),
+            lateRoot,
+            sourceKey,
+            DisputeReason.ExpiredSignature
+        );
+        ledger.challengeDataBlock(lateRoot, late, new bytes32[](0));
+    }
+
     function test_challengeDataBlock_retiredKeyAtAnchoring() public {
         SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
         bytes32 root = _leaf(op);

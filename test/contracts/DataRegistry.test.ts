@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { TypedDataEncoder, ZeroHash, id } from "ethers";
 import { network } from "hardhat";
 
-import { deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
+import { ADMIN_DELAY, deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
 import { buildDataBlock, type DataBlock } from "../helpers/buildDataBlock.js";
 import { DataBlockStatus, DisputeReason, RecordStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
@@ -336,7 +336,7 @@ describe("DataRegistry", function () {
     it("rejects a signature made for another ledger where the same key is an active source", async function () {
       const { ledger, admin, operator, sourceKey, sourceOwner, stranger, formatId } =
         await networkHelpers.loadFixture(deployLedger);
-      const other = await ethers.deployContract("DataLedger", [admin.address], admin);
+      const other = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY], admin);
       await other.connect(admin).grantRole(await other.OPERATOR_ROLE(), operator.address);
       await other
         .connect(operator)

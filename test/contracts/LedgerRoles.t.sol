@@ -2,9 +2,11 @@
 pragma solidity ^0.8.24;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
+import {DataLedger} from "../../contracts/DataLedger.sol";
 import {ILedgerRoles} from "../../contracts/interfaces/ILedgerRoles.sol";
 import {RecordInput, SignedOperation, RecordStatus, DataBlockStatus} from "../../contracts/types/DataLedgerTypes.sol";
 
@@ -37,6 +39,10 @@ contract LedgerRolesTest is LedgerFixture {
 
     function test_supportsInterface_accessControl() public view {
         vm.assertTrue(ledger.supportsInterface(type(IAccessControl).interfaceId), "IAccessControl");
+        vm.assertTrue(
+            ledger.supportsInterface(type(IAccessControlDefaultAdminRules).interfaceId),
+            "IAccessControlDefaultAdminRules"
+        );
         vm.assertTrue(ledger.supportsInterface(type(IERC165).interfaceId), "IERC165");
         vm.assertFalse(ledger.supportsInterface(0xffffffff), "0xffffffff");
     }
@@ -132,6 +138,269 @@ contract LedgerRolesTest is LedgerFixture {
 
     function test_hasRole_sourceRoleIsNotHeldByTheOwner() public view {
         vm.assertFalse(ledger.hasRole(SOURCE_ROLE, sourceOwner), "owner is not the source key");
+    }
+
+    // ---------------------------------------------------------------- role epochs
+
+    function test_roleEpoch_countsEveryLossOfARole() public {
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 0, "fresh");
+
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleRevoked(USER_ROLE, user, operator);
+        vm.prank(operator);
+        ledger.revokeRole(USER_ROLE, user);
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 1, "revoked");
+
+        // Revoking or renouncing a role the account does not hold loses nothing.
+        vm.prank(operator);
+        ledger.revokeRole(USER_ROLE, user);
+        vm.prank(user);
+        ledger.renounceRole(USER_ROLE, user);
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 1, "no-op counted");
+
+        // Granting does not start a new epoch; losing the role again does.
+        vm.prank(operator);
+        ledger.grantRole(USER_ROLE, user);
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 1, "grant counted");
+        vm.prank(user);
+        ledger.renounceRole(USER_ROLE, user);
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, user)), 2, "renounced");
+
+        // Per role and per account.
+        vm.assertEq(uint256(ledger.roleEpoch(GATEWAY_ROLE, user)), 0, "other role");
+        vm.assertEq(uint256(ledger.roleEpoch(USER_ROLE, gateway)), 0, "other account");
+    }
+
+    function test_roleEpoch_countsTheOldAdminsHandover() public {
+        address successor = makeAddr("successor");
+        vm.prank(admin);
+        ledger.beginDefaultAdminTransfer(successor);
+        vm.warp(_now() + ADMIN_DELAY + 1);
+        vm.prank(successor);
+        ledger.acceptDefaultAdminTransfer();
+        vm.assertEq(uint256(ledger.roleEpoch(DEFAULT_ADMIN_ROLE, admin)), 1, "old admin");
+        vm.assertEq(uint256(ledger.roleEpoch(DEFAULT_ADMIN_ROLE, successor)), 0, "new admin");
+    }
+
+    function test_roleEpoch_isZeroForTheDerivedSourceRole() public {
+        vm.startPrank(operator);
+        ledger.suspendSource(sourceId, 1);
+        ledger.revokeSource(sourceId, 2);
+        vm.stopPrank();
+        vm.assertEq(uint256(ledger.roleEpoch(SOURCE_ROLE, sourceKey)), 0, "SOURCE_ROLE epoch");
+    }
+
+    // ---------------------------------------------------------------- default admin (two steps, delayed)
+
+    function test_constructor_setsTheSingleDefaultAdminAndItsDelay() public view {
+        vm.assertEq(ledger.defaultAdmin(), admin, "defaultAdmin");
+        vm.assertEq(ledger.owner(), admin, "owner (ERC-5313)");
+        vm.assertEq(uint256(ledger.defaultAdminDelay()), ADMIN_DELAY, "delay");
+        (address pending, uint48 schedule) = ledger.pendingDefaultAdmin();
+        vm.assertEq(pending, address(0), "no pending admin");
+        vm.assertEq(uint256(schedule), 0, "no schedule");
+    }
+
+    function test_constructor_revertsForTheZeroAdmin() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector,
+                address(0)
+            )
+        );
+        new DataLedger(address(0), ADMIN_DELAY);
+    }
+
+    function test_grantRole_refusesAOneStepAdminGrant() public {
+        address successor = makeAddr("successor");
+        vm.expectRevert(IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminRules.selector);
+        vm.prank(admin);
+        ledger.grantRole(DEFAULT_ADMIN_ROLE, successor);
+        vm.assertFalse(ledger.hasRole(DEFAULT_ADMIN_ROLE, successor), "successor became admin in one step");
+        vm.assertEq(ledger.defaultAdmin(), admin, "admin changed");
+    }
+
+    function test_revokeRole_refusesToRevokeTheAdmin() public {
+        vm.expectRevert(IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminRules.selector);
+        vm.prank(admin);
+        ledger.revokeRole(DEFAULT_ADMIN_ROLE, admin);
+        vm.assertTrue(ledger.hasRole(DEFAULT_ADMIN_ROLE, admin), "admin revoked");
+    }
+
+    function test_beginDefaultAdminTransfer_revertsForNonAdmin() public {
+        address[3] memory others = [operator, supervisor, stranger];
+        for (uint256 i = 0; i < others.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IAccessControl.AccessControlUnauthorizedAccount.selector,
+                    others[i],
+                    DEFAULT_ADMIN_ROLE
+                )
+            );
+            vm.prank(others[i]);
+            ledger.beginDefaultAdminTransfer(others[i]);
+        }
+    }
+
+    function test_defaultAdminTransfer_completesAfterTheDelayByTheNewAdminOnly() public {
+        address successor = makeAddr("successor");
+        uint48 schedule = _now() + ADMIN_DELAY;
+        vm.expectEmit(address(ledger));
+        emit IAccessControlDefaultAdminRules.DefaultAdminTransferScheduled(successor, schedule);
+        vm.prank(admin);
+        ledger.beginDefaultAdminTransfer(successor);
+        (address pending, uint48 pendingSchedule) = ledger.pendingDefaultAdmin();
+        vm.assertEq(pending, successor, "pending admin");
+        vm.assertEq(uint256(pendingSchedule), schedule, "schedule");
+
+        // Not before the schedule has passed: the schedule's own second is still too early.
+        vm.warp(schedule);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector,
+                schedule
+            )
+        );
+        vm.prank(successor);
+        ledger.acceptDefaultAdminTransfer();
+
+        // Nobody but the scheduled account may accept, the old admin included.
+        vm.warp(schedule + 1);
+        address[2] memory others = [admin, stranger];
+        for (uint256 i = 0; i < others.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector,
+                    others[i]
+                )
+            );
+            vm.prank(others[i]);
+            ledger.acceptDefaultAdminTransfer();
+        }
+
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleRevoked(DEFAULT_ADMIN_ROLE, admin, successor);
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleGranted(DEFAULT_ADMIN_ROLE, successor, successor);
+        vm.prank(successor);
+        ledger.acceptDefaultAdminTransfer();
+
+        vm.assertEq(ledger.defaultAdmin(), successor, "defaultAdmin");
+        vm.assertFalse(ledger.hasRole(DEFAULT_ADMIN_ROLE, admin), "old admin kept the role");
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, DEFAULT_ADMIN_ROLE)
+        );
+        vm.prank(admin);
+        ledger.grantRole(OPERATOR_ROLE, stranger);
+        vm.prank(successor);
+        ledger.grantRole(OPERATOR_ROLE, stranger);
+        vm.assertTrue(ledger.hasRole(OPERATOR_ROLE, stranger), "new admin appoints operators");
+    }
+
+    function test_cancelDefaultAdminTransfer_leavesNothingToAccept() public {
+        address successor = makeAddr("successor");
+        vm.prank(admin);
+        ledger.beginDefaultAdminTransfer(successor);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                successor,
+                DEFAULT_ADMIN_ROLE
+            )
+        );
+        vm.prank(successor);
+        ledger.cancelDefaultAdminTransfer();
+
+        vm.expectEmit(address(ledger));
+        emit IAccessControlDefaultAdminRules.DefaultAdminTransferCanceled();
+        vm.prank(admin);
+        ledger.cancelDefaultAdminTransfer();
+
+        vm.warp(_now() + ADMIN_DELAY + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, successor)
+        );
+        vm.prank(successor);
+        ledger.acceptDefaultAdminTransfer();
+        vm.assertEq(ledger.defaultAdmin(), admin, "admin changed");
+    }
+
+    function test_renounceRole_adminNeedsTheScheduledTwoStepFlow() public {
+        // Straight away: no renouncement was scheduled.
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector, 0)
+        );
+        vm.prank(admin);
+        ledger.renounceRole(DEFAULT_ADMIN_ROLE, admin);
+
+        // A transfer to another account pending is not a renouncement either.
+        address successor = makeAddr("successor");
+        vm.prank(admin);
+        ledger.beginDefaultAdminTransfer(successor);
+        uint48 transferSchedule = _now() + ADMIN_DELAY;
+        vm.warp(transferSchedule + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector,
+                transferSchedule
+            )
+        );
+        vm.prank(admin);
+        ledger.renounceRole(DEFAULT_ADMIN_ROLE, admin);
+
+        // Scheduled to the zero address: refused until the delay has passed, then done.
+        vm.prank(admin);
+        ledger.beginDefaultAdminTransfer(address(0));
+        uint48 schedule = _now() + ADMIN_DELAY;
+        vm.warp(schedule);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector,
+                schedule
+            )
+        );
+        vm.prank(admin);
+        ledger.renounceRole(DEFAULT_ADMIN_ROLE, admin);
+
+        vm.warp(schedule + 1);
+        vm.prank(admin);
+        ledger.renounceRole(DEFAULT_ADMIN_ROLE, admin);
+        vm.assertEq(ledger.defaultAdmin(), address(0), "defaultAdmin");
+        vm.assertFalse(ledger.hasRole(DEFAULT_ADMIN_ROLE, admin), "admin kept the role");
+    }
+
+    function test_changeDefaultAdminDelay_waitsBeforeTakingEffect() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                operator,
+                DEFAULT_ADMIN_ROLE
+            )
+        );
+        vm.prank(operator);
+        ledger.changeDefaultAdminDelay(0);
+
+        // Shortening waits out the difference, so a transfer begun now still waits the old delay.
+        uint48 effect = _now() + ADMIN_DELAY;
+        vm.expectEmit(address(ledger));
+        emit IAccessControlDefaultAdminRules.DefaultAdminDelayChangeScheduled(0, effect);
+        vm.prank(admin);
+        ledger.changeDefaultAdminDelay(0);
+        vm.assertEq(uint256(ledger.defaultAdminDelay()), ADMIN_DELAY, "delay changed at once");
+        vm.warp(effect + 1);
+        vm.assertEq(uint256(ledger.defaultAdminDelay()), 0, "delay after the wait");
+
+        // Lengthening a zero delay to 2 days waits 2 days; a rollback keeps the current one.
+        vm.prank(admin);
+        ledger.changeDefaultAdminDelay(2 days);
+        (uint48 pendingDelay, uint48 schedule) = ledger.pendingDefaultAdminDelay();
+        vm.assertEq(uint256(pendingDelay), 2 days, "pending delay");
+        vm.assertEq(uint256(schedule), _now() + 2 days, "pending delay schedule");
+        vm.prank(admin);
+        ledger.rollbackDefaultAdminDelay();
+        vm.warp(_now() + 3 days);
+        vm.assertEq(uint256(ledger.defaultAdminDelay()), 0, "rolled-back change took effect");
     }
 
     // ---------------------------------------------------------------- pause
@@ -264,6 +533,39 @@ contract LedgerRolesTest is LedgerFixture {
     }
 
     // ---------------------------------------------------------------- fuzz
+
+    function testFuzz_acceptDefaultAdminTransfer_onlyOnceTheDelayHasPassed(
+        uint256 delaySeed,
+        uint256 waitSeed,
+        address successor
+    ) public {
+        vm.assume(successor != address(0) && successor != admin);
+        uint48 delay = uint48(bound(delaySeed, 0, 30 days));
+        uint48 wait = uint48(bound(waitSeed, 0, 60 days));
+        DataLedger fresh = new DataLedger(admin, delay);
+        uint48 begun = _now();
+        vm.prank(admin);
+        fresh.beginDefaultAdminTransfer(successor);
+
+        vm.warp(begun + wait);
+        if (wait <= delay) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector,
+                    begun + delay
+                )
+            );
+        }
+        vm.prank(successor);
+        fresh.acceptDefaultAdminTransfer();
+        vm.assertEq(fresh.defaultAdmin(), wait > delay ? successor : admin, "defaultAdmin");
+    }
+
+    function testFuzz_grantRole_defaultAdminRoleRefusedForAnyCaller(address caller, address account) public {
+        vm.expectRevert(IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminRules.selector);
+        vm.prank(caller);
+        ledger.grantRole(DEFAULT_ADMIN_ROLE, account);
+    }
 
     function testFuzz_grantRole_sourceRoleRejectedForAnyCaller(address caller, address account) public {
         vm.expectRevert(abi.encodeWithSelector(ILedgerRoles.LedgerRolesManagedBySourceRegistry.selector, SOURCE_ROLE));

@@ -1,14 +1,15 @@
 import { expect } from "chai";
-import { ZeroHash, id } from "ethers";
+import { ZeroAddress, ZeroHash, id } from "ethers";
 import { network } from "hardhat";
 
-import { deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
+import { ADMIN_DELAY, deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
 import { buildDataBlock } from "../helpers/buildDataBlock.js";
 import { DataBlockStatus, RecordStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 import { signRecord } from "../helpers/signRecord.js";
 
 const { networkHelpers } = await network.create();
+const { time } = networkHelpers;
 
 describe("LedgerRoles", function () {
   describe("roles", function () {
@@ -96,6 +97,57 @@ describe("LedgerRoles", function () {
       expect(await holds(spare[0].address)).to.equal(false);
     });
 
+    it("announces every SOURCE_ROLE change as RoleGranted/RoleRevoked, enough to rebuild hasRole at every block", async function () {
+      const { ledger, operator, sourceKey, sourceOwner, spare, sourceId, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const sourceRole = await ledger.SOURCE_ROLE();
+      const from = await ledger.runner!.provider!.getBlockNumber();
+      const [second, rotated, third] = spare;
+
+      await ledger
+        .connect(operator)
+        .registerSource(second.address, sourceOwner.address, ZeroHash, "", [formatId]);
+      await ledger.connect(operator).suspendSource(sourceId, 1);
+      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, rotated.address); // suspended: no role moves
+      await ledger.connect(operator).reactivateSource(sourceId);
+      await ledger.connect(operator).rotateSourceKey(2n, third.address);
+      await ledger.connect(operator).suspendSource(2n, 1);
+      await ledger.connect(operator).revokeSource(2n, 2); // already suspended: no role moves
+      await ledger.connect(operator).revokeSource(sourceId, 3);
+      const to = await ledger.runner!.provider!.getBlockNumber();
+
+      const logs = [
+        ...(await ledger.queryFilter(ledger.filters.RoleGranted(sourceRole), from + 1, to)),
+        ...(await ledger.queryFilter(ledger.filters.RoleRevoked(sourceRole), from + 1, to)),
+      ].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+      const keys = [sourceKey, second, rotated, third].map((signer) => signer.address);
+      const replayed = new Map(keys.map((key) => [key, key === sourceKey.address]));
+      for (let block = from + 1; block <= to; block++) {
+        for (const log of logs.filter((l) => l.blockNumber === block)) {
+          const granted = log.eventName === "RoleGranted";
+          expect(replayed.get(log.args.account), `redundant ${log.eventName}`).to.not.equal(
+            granted,
+          );
+          replayed.set(log.args.account, granted);
+        }
+        for (const key of keys) {
+          expect(
+            await ledger.hasRole(sourceRole, key, { blockTag: block }),
+            `${key} at ${block}`,
+          ).to.equal(replayed.get(key));
+        }
+      }
+      expect(logs.map((l) => `${l.eventName} ${l.args.account}`)).to.deep.equal([
+        `RoleGranted ${second.address}`,
+        `RoleRevoked ${sourceKey.address}`,
+        `RoleGranted ${rotated.address}`,
+        `RoleRevoked ${second.address}`,
+        `RoleGranted ${third.address}`,
+        `RoleRevoked ${third.address}`,
+        `RoleRevoked ${rotated.address}`,
+      ]);
+    });
+
     it("lets any holder renounce an ordinary role", async function () {
       const { ledger, supervisor } = await networkHelpers.loadFixture(deployLedger);
       const supervisorRole = await ledger.SUPERVISOR_ROLE();
@@ -105,6 +157,72 @@ describe("LedgerRoles", function () {
       await expect(ledger.connect(supervisor).pause())
         .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
         .withArgs(supervisor.address, await ledger.OPERATOR_ROLE());
+    });
+  });
+
+  describe("default admin", function () {
+    it("is one account, moved by no one-step grant or revocation", async function () {
+      const { ledger, admin, operator } = await networkHelpers.loadFixture(deployLedger);
+
+      expect(await ledger.defaultAdmin()).to.equal(admin.address);
+      expect(await ledger.defaultAdminDelay()).to.equal(ADMIN_DELAY);
+      await expect(
+        ledger.connect(admin).grantRole(ZeroHash, operator.address),
+      ).to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminRules");
+      await expect(
+        ledger.connect(admin).revokeRole(ZeroHash, admin.address),
+      ).to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminRules");
+      expect(await ledger.hasRole(ZeroHash, operator.address)).to.equal(false);
+      expect(await ledger.hasRole(ZeroHash, admin.address)).to.equal(true);
+    });
+
+    it("moves only once the delay has passed, and only when the new admin accepts", async function () {
+      const { ledger, admin, supervisor, stranger } =
+        await networkHelpers.loadFixture(deployLedger);
+      const successor = stranger;
+
+      await ledger.connect(admin).beginDefaultAdminTransfer(successor.address);
+      const [, schedule] = await ledger.pendingDefaultAdmin();
+      expect(schedule).to.equal(BigInt(await time.latest()) + BigInt(ADMIN_DELAY));
+
+      await time.setNextBlockTimestamp(schedule);
+      await expect(ledger.connect(successor).acceptDefaultAdminTransfer())
+        .to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminDelay")
+        .withArgs(schedule);
+      for (const other of [admin, supervisor]) {
+        await expect(ledger.connect(other).acceptDefaultAdminTransfer())
+          .to.be.revertedWithCustomError(ledger, "AccessControlInvalidDefaultAdmin")
+          .withArgs(other.address);
+      }
+      expect(await ledger.defaultAdmin()).to.equal(admin.address);
+
+      await time.increaseTo(schedule + 1n);
+      await expect(ledger.connect(successor).acceptDefaultAdminTransfer())
+        .to.emit(ledger, "RoleGranted")
+        .withArgs(ZeroHash, successor.address, successor.address);
+      expect(await ledger.defaultAdmin()).to.equal(successor.address);
+      expect(await ledger.hasRole(ZeroHash, admin.address)).to.equal(false);
+    });
+
+    it("is renounced only through a scheduled transfer to the zero address", async function () {
+      const { ledger, admin } = await networkHelpers.loadFixture(deployLedger);
+
+      await expect(ledger.connect(admin).renounceRole(ZeroHash, admin.address))
+        .to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminDelay")
+        .withArgs(0);
+
+      await ledger.connect(admin).beginDefaultAdminTransfer(ZeroAddress);
+      const [, schedule] = await ledger.pendingDefaultAdmin();
+      await time.setNextBlockTimestamp(schedule);
+      await expect(ledger.connect(admin).renounceRole(ZeroHash, admin.address))
+        .to.be.revertedWithCustomError(ledger, "AccessControlEnforcedDefaultAdminDelay")
+        .withArgs(schedule);
+
+      await time.increaseTo(schedule + 1n);
+      await expect(ledger.connect(admin).renounceRole(ZeroHash, admin.address))
+        .to.emit(ledger, "RoleRevoked")
+        .withArgs(ZeroHash, admin.address, admin.address);
+      expect(await ledger.defaultAdmin()).to.equal(ZeroAddress);
     });
   });
 

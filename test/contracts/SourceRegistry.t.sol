@@ -8,6 +8,7 @@ import {ISourceRegistry} from "../../contracts/interfaces/ISourceRegistry.sol";
 import {Source, SourceStatus, RecordInput} from "../../contracts/types/DataLedgerTypes.sol";
 
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
+import {Vm} from "./utils/Test.sol";
 
 contract SourceRegistryTest is LedgerFixture {
     // ---------------------------------------------------------------- registration
@@ -390,6 +391,165 @@ contract SourceRegistryTest is LedgerFixture {
         vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, newKey));
         vm.prank(newKey);
         ledger.submitRecord(_record(keccak256("x")));
+    }
+
+    // ---------------------------------------------------------------- SOURCE_ROLE events
+
+    bytes32 internal constant ROLE_GRANTED = keccak256("RoleGranted(bytes32,address,address)");
+    bytes32 internal constant ROLE_REVOKED = keccak256("RoleRevoked(bytes32,address,address)");
+
+    /// @dev hasRole(SOURCE_ROLE, key) as rebuilt from the role events alone.
+    mapping(address key => bool) internal _replayedSourceRole;
+
+    /// @dev The SOURCE_ROLE events the ledger emitted since `vm.recordLogs()`, in order: whether
+    /// each granted (else revoked), and to or from which key.
+    function _sourceRoleEvents() internal returns (bool[] memory granted, address[] memory keys) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        granted = new bool[](logs.length);
+        keys = new address[](logs.length);
+        uint256 n;
+        for (uint256 i = 0; i < logs.length; ++i) {
+            Vm.Log memory log = logs[i];
+            if (log.emitter != address(ledger) || log.topics.length != 4 || log.topics[1] != SOURCE_ROLE) continue;
+            if (log.topics[0] != ROLE_GRANTED && log.topics[0] != ROLE_REVOKED) continue;
+            granted[n] = log.topics[0] == ROLE_GRANTED;
+            keys[n] = address(uint160(uint256(log.topics[2])));
+            ++n;
+        }
+        assembly ("memory-safe") {
+            mstore(granted, n)
+            mstore(keys, n)
+        }
+    }
+
+    function _assertOneSourceRoleEvent(bool granted, address key, string memory what) internal {
+        (bool[] memory kinds, address[] memory keys) = _sourceRoleEvents();
+        vm.assertEq(kinds.length, 1, string.concat(what, ": number of SOURCE_ROLE events"));
+        vm.assertEq(kinds[0], granted, string.concat(what, ": granted or revoked"));
+        vm.assertEq(keys[0], key, string.concat(what, ": key"));
+    }
+
+    function _assertNoSourceRoleEvent(string memory what) internal {
+        (bool[] memory kinds, ) = _sourceRoleEvents();
+        vm.assertEq(kinds.length, 0, string.concat(what, ": unexpected SOURCE_ROLE event"));
+    }
+
+    function test_sourceRoleEvents_registerGrantsTheSigner() public {
+        address key = makeAddr("station-2");
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleGranted(SOURCE_ROLE, key, operator);
+        vm.recordLogs();
+        vm.prank(operator);
+        ledger.registerSource(key, sourceOwner, 0, "", _one(FORMAT_AIR));
+        _assertOneSourceRoleEvent(true, key, "register");
+    }
+
+    function test_sourceRoleEvents_suspendRevokesAndReactivateGrants() public {
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleRevoked(SOURCE_ROLE, sourceKey, operator);
+        vm.recordLogs();
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 1);
+        _assertOneSourceRoleEvent(false, sourceKey, "suspend");
+
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleGranted(SOURCE_ROLE, sourceKey, operator);
+        vm.recordLogs();
+        vm.prank(operator);
+        ledger.reactivateSource(sourceId);
+        _assertOneSourceRoleEvent(true, sourceKey, "reactivate");
+    }
+
+    function test_sourceRoleEvents_revokeRevokesOnlyFromAnActiveSource() public {
+        vm.recordLogs();
+        vm.prank(operator);
+        ledger.revokeSource(sourceId, 1);
+        _assertOneSourceRoleEvent(false, sourceKey, "revoke active");
+
+        (uint64 second, address secondKey, ) = _registerSource("station-2", _one(FORMAT_AIR));
+        vm.prank(operator);
+        ledger.suspendSource(second, 1);
+        vm.recordLogs();
+        vm.prank(operator);
+        ledger.revokeSource(second, 1);
+        _assertNoSourceRoleEvent("revoke suspended");
+        vm.assertFalse(ledger.hasRole(SOURCE_ROLE, secondKey), "suspended-then-revoked key");
+    }
+
+    function test_sourceRoleEvents_rotationMovesTheRoleBetweenKeys() public {
+        address newKey = makeAddr("newKey");
+        vm.expectEmit(address(ledger));
+        emit ISourceRegistry.SourceKeyRotated(sourceId, sourceKey, newKey);
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleRevoked(SOURCE_ROLE, sourceKey, sourceOwner);
+        vm.expectEmit(address(ledger));
+        emit IAccessControl.RoleGranted(SOURCE_ROLE, newKey, sourceOwner);
+        vm.recordLogs();
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+        (bool[] memory kinds, address[] memory keys) = _sourceRoleEvents();
+        vm.assertEq(kinds.length, 2, "two events");
+        vm.assertTrue(!kinds[0] && keys[0] == sourceKey, "old key revoked first");
+        vm.assertTrue(kinds[1] && keys[1] == newKey, "then new key granted");
+    }
+
+    function test_sourceRoleEvents_rotatingASuspendedSourceMovesNoRole() public {
+        address newKey = makeAddr("newKey");
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 1);
+        vm.recordLogs();
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+        _assertNoSourceRoleEvent("rotate suspended");
+
+        vm.recordLogs();
+        vm.prank(operator);
+        ledger.reactivateSource(sourceId);
+        _assertOneSourceRoleEvent(true, newKey, "reactivate after rotation");
+    }
+
+    /// @dev An indexer that knows only the role events rebuilds hasRole(SOURCE_ROLE, key) for every
+    /// key after every transaction of a random lifecycle: register, suspend, reactivate, rotate
+    /// (by owner or operator), revoke, over three sources.
+    function testFuzz_sourceRoleEvents_replayGivesHasRoleAfterEveryChange(uint8[32] calldata ops) public {
+        address[] memory keys = new address[](3 + ops.length);
+        uint256 keyCount;
+        mapping(address => bool) storage replayed = _replayedSourceRole;
+        keys[keyCount++] = sourceKey;
+        replayed[sourceKey] = true;
+        for (uint256 i = 0; i < ops.length; ++i) {
+            uint8 op = ops[i];
+            uint64 id = uint64(1 + ((op >> 3) % ledger.sourceCount()));
+            vm.recordLogs();
+            vm.startPrank(operator);
+            if (op % 6 == 0 && ledger.sourceCount() < 3) {
+                address key = makeAddr(string.concat("registered-", vm.toString(i)));
+                keys[keyCount++] = key;
+                ledger.registerSource(key, sourceOwner, 0, "", _one(FORMAT_AIR));
+            } else if (op % 6 == 1) {
+                try ledger.suspendSource(id, 1) {} catch {}
+            } else if (op % 6 == 2) {
+                try ledger.reactivateSource(id) {} catch {}
+            } else if (op % 6 == 3 || op % 6 == 4) {
+                address key = makeAddr(string.concat("rotated-", vm.toString(i)));
+                keys[keyCount++] = key;
+                vm.stopPrank();
+                vm.startPrank(op % 6 == 3 ? sourceOwner : operator);
+                try ledger.rotateSourceKey(id, key) {} catch {}
+            } else if (op % 6 == 5 && op % 4 == 1) {
+                try ledger.revokeSource(id, 1) {} catch {}
+            }
+            vm.stopPrank();
+
+            (bool[] memory kinds, address[] memory changed) = _sourceRoleEvents();
+            for (uint256 e = 0; e < kinds.length; ++e) {
+                vm.assertTrue(replayed[changed[e]] != kinds[e], "role event announced no change");
+                replayed[changed[e]] = kinds[e];
+            }
+            for (uint256 k = 0; k < keyCount; ++k) {
+                vm.assertEq(replayed[keys[k]], ledger.hasRole(SOURCE_ROLE, keys[k]), "replayed SOURCE_ROLE");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- history

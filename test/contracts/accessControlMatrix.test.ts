@@ -7,10 +7,10 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
 import type { BaseContract } from "ethers";
-import { ZeroHash, id } from "ethers";
+import { ZeroAddress, ZeroHash, id } from "ethers";
 import { artifacts, network } from "hardhat";
 
-import { deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
+import { ADMIN_DELAY, deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
 import { buildDataBlock } from "../helpers/buildDataBlock.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 import { signRecord } from "../helpers/signRecord.js";
@@ -33,6 +33,7 @@ type Role = (typeof ROLES)[number];
 const EVERYONE: readonly Role[] = ROLES;
 // The dataset owner is an operator too: AccessRegistry only lets operators own datasets.
 const OPERATORS: readonly Role[] = ["operator", "datasetOwner"];
+const ALL_BUT_ADMIN: readonly Role[] = ROLES.filter((role) => role !== "admin");
 
 function signerOf(f: LedgerFixture, role: Role): HardhatEthersSigner {
   return role === "noRole" ? f.stranger : f[role];
@@ -72,6 +73,29 @@ async function anchoredRecord(f: LedgerFixture): Promise<string> {
   await f.ledger.connect(f.sourceKey).submitRecord(v1);
   return v1.dataHash;
 }
+
+/** The admin schedules a transfer of DEFAULT_ADMIN_ROLE to `to`, and the delay passes. */
+async function dueAdminTransfer(f: LedgerFixture, to: string): Promise<void> {
+  await f.ledger.connect(f.admin).beginDefaultAdminTransfer(to);
+  await time.increase(ADMIN_DELAY + 1);
+}
+
+const enforcedAdminRules = async (): Promise<Denial> => ({
+  error: "AccessControlEnforcedDefaultAdminRules",
+  args: [],
+});
+
+/** The admin revokes the dataset owner's OPERATOR_ROLE: dataset 1 is orphaned. */
+async function orphanDataset(f: LedgerFixture): Promise<void> {
+  await f.ledger
+    .connect(f.admin)
+    .revokeRole(await f.ledger.OPERATOR_ROLE(), f.datasetOwner.address);
+}
+
+const notAnOperator = async (f: LedgerFixture, caller: HardhatEthersSigner): Promise<Denial> => ({
+  error: "AccessRegistryUnauthorized",
+  args: [caller.address, await f.ledger.OPERATOR_ROLE()],
+});
 
 const notDatasetOwner = async (
   _f: LedgerFixture,
@@ -226,6 +250,54 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
       },
     ],
     pause: [{ allowed: ["supervisor", ...OPERATORS], args: async () => [], denial: operatorOnly }],
+    beginDefaultAdminTransfer: [
+      { allowed: ["admin"], args: async (f) => [f.spare[0].address], denial: missingRoleAdmin },
+    ],
+    cancelDefaultAdminTransfer: [
+      {
+        allowed: ["admin"],
+        args: async (f) => {
+          await f.ledger.connect(f.admin).beginDefaultAdminTransfer(f.spare[0].address);
+          return [];
+        },
+        denial: missingRoleAdmin,
+      },
+    ],
+    acceptDefaultAdminTransfer: [
+      {
+        variant: "scheduled for the caller",
+        allowed: EVERYONE,
+        args: async (f, caller) => {
+          await dueAdminTransfer(f, caller.address);
+          return [];
+        },
+      },
+      {
+        variant: "scheduled for another account",
+        allowed: [],
+        args: async (f) => {
+          await dueAdminTransfer(f, f.spare[0].address);
+          return [];
+        },
+        denial: async (_f, caller) => ({
+          error: "AccessControlInvalidDefaultAdmin",
+          args: [caller.address],
+        }),
+      },
+    ],
+    changeDefaultAdminDelay: [
+      { allowed: ["admin"], args: async () => [0], denial: missingRoleAdmin },
+    ],
+    rollbackDefaultAdminDelay: [
+      {
+        allowed: ["admin"],
+        args: async (f) => {
+          await f.ledger.connect(f.admin).changeDefaultAdminDelay(0);
+          return [];
+        },
+        denial: missingRoleAdmin,
+      },
+    ],
     unpause: [
       {
         allowed: OPERATORS,
@@ -267,6 +339,12 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
         args: async (f) => [await f.ledger.SOURCE_ROLE(), f.spare[0].address],
         denial: managedBySourceRegistry,
       },
+      {
+        variant: "DEFAULT_ADMIN_ROLE",
+        allowed: [],
+        args: async (f) => [ZeroHash, f.spare[0].address],
+        denial: enforcedAdminRules,
+      },
     ],
     revokeRole: [
       {
@@ -287,12 +365,28 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
         args: async (f) => [await f.ledger.SOURCE_ROLE(), f.sourceKey.address],
         denial: managedBySourceRegistry,
       },
+      {
+        variant: "DEFAULT_ADMIN_ROLE",
+        allowed: [],
+        args: async (f) => [ZeroHash, f.admin.address],
+        denial: enforcedAdminRules,
+      },
     ],
     renounceRole: [
       {
+        // The admin's own role is DEFAULT_ADMIN_ROLE, renounced only by the scheduled flow below.
         variant: "own role",
-        allowed: EVERYONE,
+        allowed: ALL_BUT_ADMIN,
         args: async (f, caller, role) => [await primaryRole[role](f), caller.address],
+        denial: async () => ({ error: "AccessControlEnforcedDefaultAdminDelay", args: [0n] }),
+      },
+      {
+        variant: "DEFAULT_ADMIN_ROLE once its renouncement is scheduled and due",
+        allowed: EVERYONE,
+        args: async (f, caller) => {
+          await dueAdminTransfer(f, ZeroAddress);
+          return [ZeroHash, caller.address];
+        },
       },
       {
         variant: "someone else's role",
@@ -339,6 +433,15 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
         args: async (f) => [f.datasetId, f.operator.address],
         denial: notDatasetOwner,
       },
+      {
+        variant: "orphaned: its owner left the operators",
+        allowed: ["operator"],
+        args: async (f) => {
+          await orphanDataset(f);
+          return [f.datasetId, f.operator.address];
+        },
+        denial: notAnOperator,
+      },
     ],
     grantAccess: [
       {
@@ -357,6 +460,18 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
           return [f.datasetId, f.user.address];
         },
         denial: notDatasetOwner,
+      },
+      {
+        variant: "orphaned: its owner left the operators",
+        allowed: ["operator"],
+        args: async (f) => {
+          await f.access
+            .connect(f.datasetOwner)
+            .grantAccess(f.datasetId, f.user.address, (await time.latest()) + 86_400);
+          await orphanDataset(f);
+          return [f.datasetId, f.user.address];
+        },
+        denial: notAnOperator,
       },
     ],
   },

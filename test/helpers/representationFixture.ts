@@ -15,6 +15,7 @@ import {
 } from "../../offchain/sdk/index.js";
 import { DirectoryBlobStore } from "../../offchain/storage/BlobStore.js";
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import { ADMIN_DELAY } from "../fixtures/deployLedger.js";
 
 /** The JSON Schema of the test format; its keccak256 is the format id. */
 export const AIR_QUALITY_SCHEMA = JSON.stringify({
@@ -68,7 +69,7 @@ export async function setUpRepresentation(
   const [admin, operator, owner] = await ethers.getSigners();
   const ledger = (await ethers.deployContract(
     "DataLedger",
-    [admin.address],
+    [admin.address, ADMIN_DELAY],
     admin,
   )) as unknown as DataLedger;
   const ledgerAddress = (await ledger.getAddress()) as Hex;

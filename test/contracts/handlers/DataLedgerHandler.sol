@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {DataLedger} from "../../../contracts/DataLedger.sol";
 import {RecordInput, RecordStatus, SourceStatus} from "../../../contracts/types/DataLedgerTypes.sol";
 
-import {Test} from "../utils/Test.sol";
+import {Test, Vm} from "../utils/Test.sol";
 
 /// @notice Drives a DataLedger with random actors and actions for the invariant tests, and keeps
 /// an independent model of what the ledger should hold. Every action first asks the model whether
@@ -35,6 +35,9 @@ contract DataLedgerHandler is Test {
     uint256 public constant ACTOR_COUNT = 10;
     uint256 public constant FORMAT_COUNT = 4; // the last one starts unregistered
     uint256 public constant HASH_DOMAIN = 48; // data hashes are drawn from a small set so they collide
+    uint48 public constant ADMIN_DELAY = 1 hours;
+    bytes32 internal constant ROLE_GRANTED = keccak256("RoleGranted(bytes32,address,address)");
+    bytes32 internal constant ROLE_REVOKED = keccak256("RoleRevoked(bytes32,address,address)");
 
     DataLedger public immutable ledger;
     address public immutable admin;
@@ -48,6 +51,8 @@ contract DataLedgerHandler is Test {
     // ---------------------------------------------------------------- the model
 
     mapping(bytes32 role => mapping(address account => bool)) public modelRole;
+    /// @notice How often the account lost the role, in the model.
+    mapping(bytes32 role => mapping(address account => uint64)) public modelRoleEpoch;
     mapping(bytes32 formatId => bool) public modelFormatKnown;
     mapping(bytes32 formatId => bool) public modelFormatDeprecated;
     mapping(bytes32 nameVersion => bool) internal _modelNameTaken;
@@ -58,6 +63,19 @@ contract DataLedgerHandler is Test {
     mapping(bytes32 root => bool) public modelRoot;
     uint64 public modelSourceCount;
     bool public modelPaused;
+
+    // ---------------------------------------------------------------- the indexer's view
+
+    /// @notice Role holders as an indexer sees them: every RoleGranted/RoleRevoked the ledger
+    /// emitted, replayed in log order (SOURCE_ROLE included, although the ledger derives it).
+    mapping(bytes32 role => mapping(address account => bool)) public eventRole;
+    /// @notice Role events that changed nothing in the replay (a grant to a holder, a revocation
+    /// from a non-holder): an indexer would have to tell them from real changes.
+    uint256 public redundantRoleEvents;
+    /// @notice Times, right after an action, the replayed SOURCE_ROLE of an actor differed from
+    /// the ledger's hasRole: a key change the events did not announce.
+    uint256 public sourceRoleEventGaps;
+    bool private _succeeded;
 
     // ---------------------------------------------------------------- ghost variables
 
@@ -82,10 +100,21 @@ contract DataLedgerHandler is Test {
 
     mapping(bytes4 selector => uint256) public successes;
 
+    /// @dev Every action replays the role events its ledger call emitted, then checks SOURCE_ROLE
+    /// against them. The log recorder also keeps logs of calls that reverted (which a chain drops),
+    /// so a failed call's logs are discarded.
+    modifier replaysRoleEvents() {
+        _succeeded = false;
+        vm.recordLogs();
+        _;
+        _replayRoleEvents(_succeeded);
+    }
+
     constructor() {
+        vm.recordLogs();
         admin = makeAddr("admin");
         operator = makeAddr("operator");
-        ledger = new DataLedger(admin);
+        ledger = new DataLedger(admin, ADMIN_DELAY);
         for (uint256 i = 0; i < ACTOR_COUNT; ++i) {
             (address account, uint256 key) = makeAddrAndKey(string.concat("actor", vm.toString(i)));
             _actors.push(account);
@@ -118,11 +147,17 @@ contract DataLedgerHandler is Test {
         ledger.grantRole(GATEWAY_ROLE, _actors[9]);
         modelRole[GATEWAY_ROLE][_actors[9]] = true;
         vm.stopPrank();
+        _replayRoleEvents(true);
     }
 
     // ---------------------------------------------------------------- source and format management
 
-    function registerSource(uint256 callerSeed, uint256 keySeed, uint256 ownerSeed, uint8 formatMask) external {
+    function registerSource(
+        uint256 callerSeed,
+        uint256 keySeed,
+        uint256 ownerSeed,
+        uint8 formatMask
+    ) external replaysRoleEvents {
         address caller = _privileged(callerSeed);
         address key = _actor(keySeed);
         address owner = _actor(ownerSeed);
@@ -144,7 +179,12 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function setSourceFormats(uint256 callerSeed, uint256 sourceSeed, uint256 formatSeed, bool allowed) external {
+    function setSourceFormats(
+        uint256 callerSeed,
+        uint256 sourceSeed,
+        uint256 formatSeed,
+        bool allowed
+    ) external replaysRoleEvents {
         address caller = _privileged(callerSeed);
         uint64 id = _sourceId(sourceSeed);
         bytes32 formatId = _format(formatSeed);
@@ -164,7 +204,7 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function suspendSource(uint256 callerSeed, uint256 sourceSeed) external {
+    function suspendSource(uint256 callerSeed, uint256 sourceSeed) external replaysRoleEvents {
         address caller = _privileged(callerSeed);
         uint64 id = _sourceId(sourceSeed);
         bool expected = _isOperator(caller) && _modelSources[id].status == SourceStatus.Active;
@@ -178,7 +218,7 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function reactivateSource(uint256 callerSeed, uint256 sourceSeed) external {
+    function reactivateSource(uint256 callerSeed, uint256 sourceSeed) external replaysRoleEvents {
         address caller = _privileged(callerSeed);
         uint64 id = _sourceId(sourceSeed);
         bool expected = _isOperator(caller) && _modelSources[id].status == SourceStatus.Suspended;
@@ -192,7 +232,7 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function revokeSource(uint256 callerSeed, uint256 sourceSeed) external {
+    function revokeSource(uint256 callerSeed, uint256 sourceSeed) external replaysRoleEvents {
         // Rarer than the other actions: a revoked source is gone for the rest of the run.
         if (sourceSeed % 3 != 0) return;
         address caller = _privileged(callerSeed);
@@ -208,7 +248,7 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function rotateSourceKey(uint256 callerSeed, uint256 sourceSeed, uint256 keySeed) external {
+    function rotateSourceKey(uint256 callerSeed, uint256 sourceSeed, uint256 keySeed) external replaysRoleEvents {
         uint64 id = _sourceId(sourceSeed);
         // Owners rotate their own sources too.
         address caller = callerSeed % 3 == 0 ? _modelSources[id].owner : _caller(callerSeed);
@@ -230,7 +270,7 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function registerFormat(uint256 callerSeed, uint256 nameSeed) external {
+    function registerFormat(uint256 callerSeed, uint256 nameSeed) external replaysRoleEvents {
         address caller = _privileged(callerSeed);
         bytes32 formatId = _formats[FORMAT_COUNT - 1];
         string memory name = _formatName(nameSeed % FORMAT_COUNT);
@@ -247,7 +287,7 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function deprecateFormat(uint256 callerSeed, uint256 formatSeed) external {
+    function deprecateFormat(uint256 callerSeed, uint256 formatSeed) external replaysRoleEvents {
         // Rare: each deprecation retires a format for the rest of the run.
         if (formatSeed % 4 != 0) return;
         address caller = _privileged(callerSeed);
@@ -265,7 +305,7 @@ contract DataLedgerHandler is Test {
 
     // ---------------------------------------------------------------- submissions
 
-    function submitRecord(uint256 callerSeed, uint256 formatSeed, uint256 hashSeed) external {
+    function submitRecord(uint256 callerSeed, uint256 formatSeed, uint256 hashSeed) external replaysRoleEvents {
         address caller = _submitter(callerSeed);
         RecordInput memory record = _recordInput(hashSeed, _formatFor(modelKeySource[caller], formatSeed));
         bool authorised = _authorised(caller, record.formatId);
@@ -287,7 +327,7 @@ contract DataLedgerHandler is Test {
         uint256 formatSeed,
         uint256 hashSeed,
         uint256 deadlineSeed
-    ) external {
+    ) external replaysRoleEvents {
         address signer = _submitter(signerSeed);
         // Mostly honest claims; sometimes the relayer names another key than the one that signed.
         address claimed = claimSeed % 4 == 0 ? _actor(claimSeed / 4) : signer;
@@ -311,7 +351,12 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function updateRecord(uint256 callerSeed, uint256 previousSeed, uint256 formatSeed, uint256 hashSeed) external {
+    function updateRecord(
+        uint256 callerSeed,
+        uint256 previousSeed,
+        uint256 formatSeed,
+        uint256 hashSeed
+    ) external replaysRoleEvents {
         bytes32 previous = _existingDataHash(previousSeed);
         ModelRecord storage old = _modelRecords[previous];
         uint64 id = old.sourceId;
@@ -336,7 +381,7 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function revokeRecord(uint256 callerSeed, uint256 hashSeed, uint16 reason) external {
+    function revokeRecord(uint256 callerSeed, uint256 hashSeed, uint16 reason) external replaysRoleEvents {
         bytes32 dataHash = _existingDataHash(hashSeed);
         ModelRecord storage record = _modelRecords[dataHash];
         address signer = _modelSources[record.sourceId].signer;
@@ -358,7 +403,13 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function submitDataBlock(uint256 callerSeed, uint256 rootSeed, uint8 count, uint8 first, uint8 last) external {
+    function submitDataBlock(
+        uint256 callerSeed,
+        uint256 rootSeed,
+        uint8 count,
+        uint8 first,
+        uint8 last
+    ) external replaysRoleEvents {
         // The first gateway half of the time.
         address caller = callerSeed % 2 == 0 ? _actors[ACTOR_COUNT - 1] : _caller(callerSeed / 2);
         bytes32 root = rootSeed % 17 == 0 ? bytes32(0) : keccak256(abi.encode("root", rootSeed % 17));
@@ -383,16 +434,17 @@ contract DataLedgerHandler is Test {
 
     // ---------------------------------------------------------------- roles and pause
 
-    function grantRole(uint256 callerSeed, uint256 roleSeed, uint256 accountSeed) external {
+    function grantRole(uint256 callerSeed, uint256 roleSeed, uint256 accountSeed) external replaysRoleEvents {
         address caller = _roleAdministrator(callerSeed);
         bytes32 role = _roles[roleSeed % _roles.length];
         address account = accountSeed % 5 == 0 ? operator : _actor(accountSeed);
         bool entitled = modelRole[_roleAdmin(role)][caller];
-        bool expected = role != SOURCE_ROLE && entitled;
+        // DEFAULT_ADMIN_ROLE moves only by the two-step transfer, never by grantRole/revokeRole.
+        bool expected = role != SOURCE_ROLE && role != DEFAULT_ADMIN_ROLE && entitled;
         vm.prank(caller);
         try ledger.grantRole(role, account) {
             _success(msg.sig);
-            if (!entitled || role == SOURCE_ROLE) ++roleEscalations;
+            if (!entitled || role == SOURCE_ROLE || role == DEFAULT_ADMIN_ROLE) ++roleEscalations;
             if (!expected) return _mismatch("grantRole accepted");
             modelRole[role][account] = true;
         } catch {
@@ -400,24 +452,25 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function revokeRole(uint256 callerSeed, uint256 roleSeed, uint256 accountSeed) external {
+    function revokeRole(uint256 callerSeed, uint256 roleSeed, uint256 accountSeed) external replaysRoleEvents {
         address caller = _roleAdministrator(callerSeed);
         bytes32 role = _roles[roleSeed % _roles.length];
         address account = accountSeed % 5 == 0 ? operator : _actor(accountSeed);
         bool entitled = modelRole[_roleAdmin(role)][caller];
-        bool expected = role != SOURCE_ROLE && entitled;
+        // DEFAULT_ADMIN_ROLE moves only by the two-step transfer, never by grantRole/revokeRole.
+        bool expected = role != SOURCE_ROLE && role != DEFAULT_ADMIN_ROLE && entitled;
         vm.prank(caller);
         try ledger.revokeRole(role, account) {
             _success(msg.sig);
-            if (!entitled || role == SOURCE_ROLE) ++roleEscalations;
+            if (!entitled || role == SOURCE_ROLE || role == DEFAULT_ADMIN_ROLE) ++roleEscalations;
             if (!expected) return _mismatch("revokeRole accepted");
-            modelRole[role][account] = false;
+            _modelLoseRole(role, account);
         } catch {
             if (expected) _mismatch("revokeRole rejected");
         }
     }
 
-    function renounceRole(uint256 callerSeed, uint256 roleSeed) external {
+    function renounceRole(uint256 callerSeed, uint256 roleSeed) external replaysRoleEvents {
         // Only actors renounce: the admin and the operator lose roles by revocation, which is rarer,
         // so most runs keep someone able to manage the ledger.
         address caller = _actor(callerSeed);
@@ -427,13 +480,13 @@ contract DataLedgerHandler is Test {
         try ledger.renounceRole(role, caller) {
             _success(msg.sig);
             if (!expected) return _mismatch("renounceRole accepted");
-            modelRole[role][caller] = false;
+            _modelLoseRole(role, caller);
         } catch {
             if (expected) _mismatch("renounceRole rejected");
         }
     }
 
-    function pause(uint256 callerSeed) external {
+    function pause(uint256 callerSeed) external replaysRoleEvents {
         address caller = _caller(callerSeed);
         bool expected = !modelPaused && (_isOperator(caller) || modelRole[SUPERVISOR_ROLE][caller]);
         vm.prank(caller);
@@ -446,7 +499,7 @@ contract DataLedgerHandler is Test {
         }
     }
 
-    function unpause(uint256 callerSeed) external {
+    function unpause(uint256 callerSeed) external replaysRoleEvents {
         address caller = _privileged(callerSeed);
         bool expected = modelPaused && _isOperator(caller);
         vm.prank(caller);
@@ -553,12 +606,36 @@ contract DataLedgerHandler is Test {
         return DEFAULT_ADMIN_ROLE;
     }
 
+    function _replayRoleEvents(bool succeeded) private {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = 0; succeeded && i < logs.length; ++i) {
+            Vm.Log memory log = logs[i];
+            if (log.emitter != address(ledger) || log.topics.length != 4) continue;
+            bool granted = log.topics[0] == ROLE_GRANTED;
+            if (!granted && log.topics[0] != ROLE_REVOKED) continue;
+            bytes32 role = log.topics[1];
+            address account = address(uint160(uint256(log.topics[2])));
+            if (eventRole[role][account] == granted) ++redundantRoleEvents;
+            eventRole[role][account] = granted;
+        }
+        for (uint256 i = 0; i < ACTOR_COUNT; ++i) {
+            address actor = _actors[i];
+            if (eventRole[SOURCE_ROLE][actor] != ledger.hasRole(SOURCE_ROLE, actor)) ++sourceRoleEventGaps;
+        }
+    }
+
+    function _modelLoseRole(bytes32 role, address account) private {
+        if (modelRole[role][account]) ++modelRoleEpoch[role][account];
+        modelRole[role][account] = false;
+    }
+
     function _mismatch(string memory what) private {
         ++mismatches;
         lastMismatch = what;
     }
 
     function _success(bytes4 selector) private {
+        _succeeded = true;
         ++successes[selector];
     }
 

@@ -29,6 +29,8 @@ abstract contract LedgerFixture is Test {
     bytes32 internal constant FORMAT_NOISE = keccak256("schema: noise 1.0.0");
 
     uint48 internal constant START = 1_700_000_000;
+    /// @dev Short enough to wait out, long enough to tell "before" from "after".
+    uint48 internal constant ADMIN_DELAY = 1 hours;
 
     DataLedger internal ledger;
 
@@ -55,7 +57,7 @@ abstract contract LedgerFixture is Test {
         sourceOwner = makeAddr("sourceOwner");
         (sourceKey, sourceKeyPk) = makeAddrAndKey("sourceKey");
 
-        ledger = new DataLedger(admin);
+        ledger = new DataLedger(admin, ADMIN_DELAY);
 
         vm.startPrank(admin);
         ledger.grantRole(OPERATOR_ROLE, operator);

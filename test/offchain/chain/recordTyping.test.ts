@@ -9,13 +9,14 @@ import {
   type RecordInput,
 } from "../../../offchain/chain/recordTyping.js";
 import { hashPayload } from "../../../offchain/sdk/index.js";
+import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 
 const { ethers } = await network.create();
 
 describe("offchain/chain: record typing matches the ledger", () => {
   it("computes the same EIP-712 digest and data block leaf as the contract", async () => {
     const [admin] = await ethers.getSigners();
-    const ledger = await ethers.deployContract("DataLedger", [admin.address]);
+    const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
     const domain = ledgerDomain(
       (await ethers.provider.getNetwork()).chainId,
       await ledger.getAddress(),

@@ -8,6 +8,7 @@ import { network } from "hardhat";
 import { applyInitialRoles, loadInitialRoles } from "../../../offchain/control/initialRoles.js";
 import { grantRole, parseRoleName, revokeRole } from "../../../offchain/control/roles.js";
 import { DataLedger__factory } from "../../../types/ethers-contracts/index.js";
+import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 import { expectCode } from "../../helpers/expectCode.js";
 
 const { ethers } = await network.create();
@@ -22,7 +23,7 @@ async function rolesFile(content: unknown): Promise<string> {
 describe("offchain/control: initial roles and role scripts", () => {
   async function deploy() {
     const signers = await ethers.getSigners();
-    const ledger = await ethers.deployContract("DataLedger", [signers[0].address]);
+    const ledger = await ethers.deployContract("DataLedger", [signers[0].address, ADMIN_DELAY]);
     return { signers, ledger, address: await ledger.getAddress() };
   }
 
@@ -81,7 +82,7 @@ describe("offchain/control: initial roles and role scripts", () => {
     await expectCode(loadInitialRoles("/nonexistent/roles.json"), "ROLES_CONFIG_INVALID");
   });
 
-  it("grants and revokes by role name, refusing unknown roles and the registry-managed source role", async () => {
+  it("grants and revokes by role name, refusing unknown roles, the registry-managed source role and the admin role", async () => {
     const { signers, address } = await deploy();
     const asAdmin = DataLedger__factory.connect(address, signers[0]);
     await expectCode(() => parseRoleName("root"), "ROLE_UNKNOWN");
@@ -90,6 +91,9 @@ describe("offchain/control: initial roles and role scripts", () => {
       grantRole(asAdmin, "source", signers[5].address),
       "ROLE_SOURCE_MANAGED_BY_REGISTRY",
     );
+    // The ledger moves the admin role only by a delayed two-step transfer.
+    await expectCode(grantRole(asAdmin, "admin", signers[5].address), "ROLE_ADMIN_TWO_STEP");
+    await expectCode(revokeRole(asAdmin, "admin", signers[0].address), "ROLE_ADMIN_TWO_STEP");
 
     expect((await grantRole(asAdmin, "supervisor", signers[5].address)).changed).to.equal(true);
     expect(await asAdmin.hasRole(await asAdmin.SUPERVISOR_ROLE(), signers[5].address)).to.equal(

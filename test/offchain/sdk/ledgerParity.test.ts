@@ -22,6 +22,7 @@ import {
   verifyMerkleProof,
   type SignedOperation,
 } from "../../../offchain/sdk/index.js";
+import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 
 const { ethers } = await network.create();
 
@@ -59,7 +60,7 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
 
   it("record digests and data block leaves equal the contract's hashRecord and leafHash", async () => {
     const [admin] = await ethers.getSigners();
-    const ledger = await ethers.deployContract("DataLedger", [admin.address]);
+    const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
     const chainId = (await ethers.provider.getNetwork()).chainId;
     const domain = ledgerDomain(chainId, (await ledger.getAddress()) as Hex);
     const account = privateKeyToAccount(generatePrivateKey());

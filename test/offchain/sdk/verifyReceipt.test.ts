@@ -17,6 +17,7 @@ import {
 } from "../../../offchain/sdk/index.js";
 import type { DataLedger } from "../../../types/ethers-contracts/index.js";
 import { expectCode } from "../../helpers/expectCode.js";
+import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 
 const { ethers, provider } = await network.create();
 const publicClient = createPublicClient({ transport: custom(provider) });
@@ -83,7 +84,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
     const [admin, operator, gatewaySigner, owner, relayerSigner] = await ethers.getSigners();
     gateway = gatewaySigner;
     relayer = relayerSigner;
-    ledger = await ethers.deployContract("DataLedger", [admin.address]);
+    ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
     ledgerAddress = (await ledger.getAddress()) as Hex;
     const asAdmin = ledger.connect(admin);
     const asOperator = ledger.connect(operator);
