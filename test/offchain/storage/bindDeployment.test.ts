@@ -1,10 +1,11 @@
 import { expect } from "chai";
-import { BrowserProvider, type Eip1193Provider } from "ethers";
+import { BrowserProvider, type Eip1193Provider, type Provider } from "ethers";
 import { network } from "hardhat";
 
 import { readDeploymentIdentity } from "../../../offchain/chain/readDeploymentIdentity.js";
 import { createGateway } from "../../../offchain/representation/createGateway.js";
 import { bindDeployment, readBinding } from "../../../offchain/storage/bindDeployment.js";
+import type { Database } from "../../../offchain/storage/Database.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { expectCode } from "../../helpers/expectCode.js";
 import {
@@ -12,7 +13,24 @@ import {
   postJson,
   readJson,
   setUpRepresentation,
+  type RepresentationFixture,
 } from "../../helpers/representationFixture.js";
+
+/** A gateway over `fx`'s ledger and keys, on `database`, with loops off; `provider` overrides. */
+function gatewayFor(
+  fx: RepresentationFixture,
+  database: Database,
+  provider: Provider = fx.provider,
+) {
+  return createGateway({
+    ledgerAddress: fx.ledgerAddress,
+    provider,
+    signer: fx.gatewaySigner,
+    database,
+    blobStore: fx.blobStore,
+    startLoops: false,
+  });
+}
 
 /**
  * Every database knows its deployment: the gateway's outbox (and the service's index) are bound
@@ -87,14 +105,7 @@ describe("offchain/storage: bindDeployment", () => {
       const connection = await network.create();
       const first = await setUpRepresentation(connection);
       const db = await databaseTargets()[0].open();
-      const gatewayA = await createGateway({
-        ledgerAddress: first.ledgerAddress,
-        provider: first.provider,
-        signer: first.gatewaySigner,
-        database: db,
-        blobStore: first.blobStore,
-        startLoops: false,
-      });
+      const gatewayA = await gatewayFor(first, db);
       const res = await postJson(
         gatewayA.app,
         "/v1/records",
@@ -106,17 +117,7 @@ describe("offchain/storage: bindDeployment", () => {
 
       // A second deployment on the same chain: another ledger address.
       const second = await setUpRepresentation(connection);
-      await expectCode(
-        createGateway({
-          ledgerAddress: second.ledgerAddress,
-          provider: second.provider,
-          signer: second.gatewaySigner,
-          database: db,
-          blobStore: second.blobStore,
-          startLoops: false,
-        }),
-        "DEPLOYMENT_MISMATCH",
-      );
+      await expectCode(gatewayFor(second, db), "DEPLOYMENT_MISMATCH");
       expect(
         await db.query("select record_id, status from gateway_records order by seq"),
       ).to.deep.equal(before);
@@ -129,16 +130,7 @@ describe("offchain/storage: bindDeployment", () => {
     it("refuses an outbox made on another chain (a restarted in-process network)", async () => {
       const first = await setUpRepresentation(await network.create());
       const db = await databaseTargets()[0].open();
-      await (
-        await createGateway({
-          ledgerAddress: first.ledgerAddress,
-          provider: first.provider,
-          signer: first.gatewaySigner,
-          database: db,
-          blobStore: first.blobStore,
-          startLoops: false,
-        })
-      ).close();
+      await (await gatewayFor(first, db)).close();
       // A network started again later has a genesis block of another time (its hash changes with
       // the start second), and the same deployer puts the ledger at the same address: exactly the
       // case the ledger address alone cannot tell apart.
@@ -146,17 +138,7 @@ describe("offchain/storage: bindDeployment", () => {
         await network.create({ override: { initialDate: "2030-01-01T00:00:00Z" } }),
       );
       expect(again.ledgerAddress).to.equal(first.ledgerAddress);
-      const error = await expectCode(
-        createGateway({
-          ledgerAddress: again.ledgerAddress,
-          provider: again.provider,
-          signer: again.gatewaySigner,
-          database: db,
-          blobStore: again.blobStore,
-          startLoops: false,
-        }),
-        "DEPLOYMENT_MISMATCH",
-      );
+      const error = await expectCode(gatewayFor(again, db), "DEPLOYMENT_MISMATCH");
       expect(error.details!.differs).to.deep.equal(["genesisHash"]);
       await db.close();
     });
@@ -175,14 +157,7 @@ describe("offchain/storage: bindDeployment", () => {
         undefined,
         { cacheTimeout: -1 },
       );
-      const gateway = await createGateway({
-        ledgerAddress: first.ledgerAddress,
-        provider: switchable,
-        signer: first.gatewaySigner,
-        database: await databaseTargets()[0].open(),
-        blobStore: first.blobStore,
-        startLoops: false,
-      });
+      const gateway = await gatewayFor(first, await databaseTargets()[0].open(), switchable);
       try {
         const ready = await readJson(await gateway.app.request("/ready"));
         expect(ready.status).to.equal("ready");
@@ -260,16 +235,7 @@ describe("offchain/storage: bindDeployment", () => {
       it("never accepts or sends for a node that comes back as another deployment", async () => {
         const fx = await setUpRepresentation(await network.create());
         const db = await databaseTargets()[0].open();
-        await (
-          await createGateway({
-            ledgerAddress: fx.ledgerAddress,
-            provider: fx.provider,
-            signer: fx.gatewaySigner,
-            database: db,
-            blobStore: fx.blobStore,
-            startLoops: false,
-          })
-        ).close();
+        await (await gatewayFor(fx, db)).close();
         // Restarted later, empty, and set up again by the same deployer: same address, new genesis.
         const other = await setUpRepresentation(
           await network.create({ override: { initialDate: "2032-01-01T00:00:00Z" } }),
