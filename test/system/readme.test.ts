@@ -23,7 +23,7 @@ function run(command: string, args: string[]): Promise<{ code: number | null; ou
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
-    child.on("exit", (code) => resolve({ code, out }));
+    child.on("close", (code) => resolve({ code, out }));
   });
 }
 

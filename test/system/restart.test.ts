@@ -62,7 +62,9 @@ async function startSystem(dataDir: string, extra: string[] = []): Promise<Run> 
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // "close", not "exit": npm can exit before its grandchild's last lines (the summary) are read
+  // from the pipe, and the assertions below read them.
+  const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const until = Date.now() + 90_000;
   for (;;) {
     const gateway = /gateway \(R2D\)\s+(http\S+)/.exec(out);
@@ -217,6 +219,7 @@ describe("npm start survives SIGKILL (system)", function () {
     while (!/first record verified/.test(run.out()) && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 200));
     }
+    expect(run.out(), "no record verified within 60 s").to.match(/first record verified/);
     process.kill(-run.child.pid!, "SIGINT");
     // npm, which got the SIGINT too, re-raises it once its script is done: the usual Unix end of
     // a Ctrl-C (a shell shows 130). The system's own stop is what the output shows.

@@ -35,7 +35,7 @@ function run(
   child.stderr!.on("data", (d) => (out += d));
   return {
     child,
-    output: new Promise((resolve) => child.on("exit", (code) => resolve({ code, out }))),
+    output: new Promise((resolve) => child.on("close", (code) => resolve({ code, out }))),
   };
 }
 
