@@ -3,6 +3,7 @@ import type { Hex } from "viem";
 
 import type { BlobStore } from "../../storage/BlobStore.js";
 import type { Queryable } from "../../storage/Database.js";
+import { recordId } from "../../sdk/recordId.js";
 import { loadBlockDocument } from "./loadBlockDocument.js";
 
 /** Where a log sits on the chain; every row derived from it carries these. */
@@ -108,13 +109,18 @@ async function insertDatasetMember(
  */
 async function relayedSignature(
   context: HandlerContext,
-  dataHash: string,
+  anchoredId: string,
 ): Promise<{ deadline: string; signature: string } | null> {
   const tx = await context.provider.getTransaction(context.log.txHash);
   if (!tx || !tx.to || lower(tx.to) !== lower(context.ledgerAddress)) return null;
   const call = context.ledgerInterface.parseTransaction({ data: tx.data });
   if (call?.name !== "submitRecordBySig") return null;
-  if (lower(call.args.record.dataHash) !== lower(dataHash)) return null;
+  // The signature belongs to this log only if the call's record is the one anchored.
+  const called = recordId(call.args.source, {
+    dataHash: call.args.record.dataHash,
+    sampledAt: Number(call.args.record.sampledAt),
+  });
+  if (called !== lower(anchoredId)) return null;
   return { deadline: call.args.deadline.toString(), signature: lower(call.args.signature) };
 }
 
@@ -134,12 +140,13 @@ export const handlers: Record<string, EventHandler> = {
 
   async RecordAnchored(context) {
     const { db, log, args } = context;
-    const relayed = await relayedSignature(context, args.dataHash);
+    const relayed = await relayedSignature(context, args.recordId);
     await db.query(
       `insert into idx_records
-         (block_hash, log_index, leaf_index, block_number, tx_hash, kind, data_hash, source_key,
-          source_id, format_id, metadata_hash, sampled_at, uri, deadline, signature, anchored_at)
-       values ($1, $2, -1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         (block_hash, log_index, leaf_index, block_number, tx_hash, kind, record_id, data_hash,
+          source_key, source_id, format_id, metadata_hash, sampled_at, uri, deadline, signature,
+          anchored_at)
+       values ($1, $2, -1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        on conflict do nothing`,
       [
         log.blockHash,
@@ -147,6 +154,7 @@ export const handlers: Record<string, EventHandler> = {
         log.blockNumber,
         log.txHash,
         relayed ? "relayed" : "direct",
+        lower(args.recordId),
         lower(args.dataHash),
         lower(args.signer),
         args.sourceId.toString(),
@@ -164,10 +172,10 @@ export const handlers: Record<string, EventHandler> = {
   async RecordUpdated(context) {
     const { args } = context;
     await insertStatusChange(context, {
-      subject: args.previousDataHash,
+      subject: args.previousRecordId,
       status: "superseded",
       reason: null,
-      related: args.dataHash,
+      related: args.recordId,
       actor: args.updatedBy,
     });
   },
@@ -175,7 +183,7 @@ export const handlers: Record<string, EventHandler> = {
   async RecordRevoked(context) {
     const { args } = context;
     await insertStatusChange(context, {
-      subject: args.dataHash,
+      subject: args.recordId,
       status: "revoked",
       reason: Number(args.reasonCode),
       related: null,
@@ -214,10 +222,11 @@ export const handlers: Record<string, EventHandler> = {
     for (const [leafIndex, { operation, proof }] of result.leaves.entries()) {
       await db.query(
         `insert into idx_records
-           (block_hash, log_index, leaf_index, block_number, tx_hash, kind, data_hash, source_key,
-            source_id, format_id, metadata_hash, sampled_at, uri, block_root, proof, deadline,
-            signature, anchored_at)
-         values ($1, $2, $3, $4, $5, 'block', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+           (block_hash, log_index, leaf_index, block_number, tx_hash, kind, record_id, data_hash,
+            source_key, source_id, format_id, metadata_hash, sampled_at, uri, block_root, proof,
+            deadline, signature, anchored_at)
+         values ($1, $2, $3, $4, $5, 'block', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+           $17, $18)
          on conflict do nothing`,
         [
           log.blockHash,
@@ -225,6 +234,8 @@ export const handlers: Record<string, EventHandler> = {
           leafIndex,
           log.blockNumber,
           log.txHash,
+          // No event names a leaf's record; the id follows from the signed operation, as on-chain.
+          recordId(operation.source, operation.record),
           operation.record.dataHash,
           lower(operation.source),
           await sourceIdOfKey(db, operation.source),

@@ -7,6 +7,12 @@ import type { Migration } from "../../storage/migrate.js";
  * per table. Current states (record revoked, block disputed, dataset membership) are not written
  * in place but derived from the change rows at read time; a rollback therefore never has to
  * reconstruct an earlier state.
+ *
+ * `idx_records` keys a record by `record_id` (source key, data hash, sampling time; see
+ * `sdk/recordId`), which is not unique there: a block leaf may repeat a reading anchored on its
+ * own or in another block. Many records share a `data_hash` (two sources, one payload), so that
+ * stays indexed for search and verification. The subject of a record's status change is its
+ * record id, of a block's its root.
  */
 export const monitoringMigrations: Migration[] = [
   {
@@ -71,6 +77,7 @@ create table idx_records (
   block_number bigint not null,
   tx_hash text not null,
   kind text not null,
+  record_id text not null,
   data_hash text not null,
   source_key text not null,
   source_id bigint,
@@ -85,6 +92,7 @@ create table idx_records (
   anchored_at bigint not null,
   primary key (block_hash, log_index, leaf_index)
 );
+create index idx_records_record_id on idx_records (record_id);
 create index idx_records_data_hash on idx_records (data_hash);
 create index idx_records_order on idx_records (block_number, log_index, leaf_index);
 create index idx_records_source on idx_records (source_id, format_id);

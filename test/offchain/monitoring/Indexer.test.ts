@@ -12,6 +12,7 @@ import { Indexer } from "../../../offchain/monitoring/indexer/Indexer.js";
 import { createRecord } from "../../../offchain/sdk/createRecord.js";
 import { leafHash } from "../../../offchain/sdk/leafHash.js";
 import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
+import { recordId } from "../../../offchain/sdk/recordId.js";
 import { signRecord } from "../../../offchain/sdk/signRecord.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
@@ -137,7 +138,7 @@ for (const target of databaseTargets()) {
       expect(result.toBlock).to.equal(result.head);
 
       const records = await rows(
-        "select kind, data_hash, source_key, source_id::text as source_id, leaf_index, block_root, proof, signature, deadline::text as deadline from idx_records order by block_number, log_index, leaf_index",
+        "select kind, record_id, data_hash, source_key, source_id::text as source_id, leaf_index, block_root, proof, signature, deadline::text as deadline from idx_records order by block_number, log_index, leaf_index",
       );
       expect(records.map((r) => r.kind)).to.deep.equal([
         "direct",
@@ -147,6 +148,8 @@ for (const target of databaseTargets()) {
         "block",
       ]);
       expect(records[0].data_hash).to.equal(direct.dataHash);
+      expect(records[0].record_id).to.equal(recordId(fx.sourceKey.address as Hex, direct));
+      expect(records[1].record_id).to.equal(recordId(relayed.source, relayed.record));
       expect(records[0].source_id).to.equal("1");
       expect(records[0].signature).to.equal(null);
       expect(records[1].signature).to.equal(relayed.signature.toLowerCase());
@@ -154,6 +157,7 @@ for (const target of databaseTargets()) {
       expect(records[1].source_id).to.equal(deviceSourceId.toString());
       for (const [i, r] of records.slice(2).entries()) {
         expect(r.data_hash).to.equal(ops[i].record.dataHash);
+        expect(r.record_id).to.equal(recordId(ops[i].source, ops[i].record));
         expect(r.source_id).to.equal(deviceSourceId.toString());
         expect(Number(r.leaf_index)).to.equal(i);
         expect(r.block_root).to.equal(block.root.toLowerCase());
@@ -161,11 +165,7 @@ for (const target of databaseTargets()) {
           verifyMerkleProof(block.root, leafHash(ops[i]), r.proof as unknown as Hex[]),
         ).to.equal(true);
         expect(
-          await fx.ledger.verifyInclusion(
-            block.root,
-            leafHash(ops[i]),
-            r.proof as unknown as Hex[],
-          ),
+          await fx.ledger.verifyInclusion(block.root, ops[i], r.proof as unknown as Hex[]),
         ).to.equal(true);
       }
       const [dataBlock] = await rows("select verification, reason, count from idx_data_blocks");
@@ -180,6 +180,31 @@ for (const target of databaseTargets()) {
         "DatasetCreated",
         "RoleGranted",
       ]);
+    });
+
+    it("keeps one row per record when two sources anchor the same data hash", async () => {
+      // One payload, two statements: the direct record of source 1 and a block leaf of the device.
+      const shared = await sign({ n: "shared" }, device, 400);
+      await (await fx.ledger.connect(fx.sourceKey).submitRecord(shared.record)).wait();
+      await publishDataBlock({ ledger: fx.ledger, gateway: fx.gateway, blobs, operations: [shared] });
+      await indexer.syncToHead();
+      const found = await rows(
+        "select kind, record_id, source_key from idx_records where data_hash = $1 order by block_number",
+        [shared.record.dataHash],
+      );
+      expect(found).to.deep.equal([
+        {
+          kind: "direct",
+          record_id: recordId(fx.sourceKey.address as Hex, shared.record),
+          source_key: fx.sourceKey.address.toLowerCase(),
+        },
+        {
+          kind: "block",
+          record_id: recordId(device.address, shared.record),
+          source_key: device.address.toLowerCase(),
+        },
+      ]);
+      expect(found[0].record_id).not.to.equal(found[1].record_id);
     });
 
     it("is idempotent when re-run over the same range", async () => {
@@ -251,10 +276,12 @@ for (const target of databaseTargets()) {
         formatId: fx.formatId as Hex,
         sampledAt: 3,
       });
+      const idOf = (record: { dataHash: Hex; sampledAt: number }) =>
+        recordId(fx.sourceKey.address as Hex, record);
       await (await fx.ledger.connect(fx.sourceKey).submitRecord(first)).wait();
-      await (await fx.ledger.connect(fx.sourceKey).updateRecord(first.dataHash, second)).wait();
+      await (await fx.ledger.connect(fx.sourceKey).updateRecord(idOf(first), second)).wait();
       await (await fx.ledger.connect(fx.sourceKey).submitRecord(gone)).wait();
-      await (await fx.ledger.connect(fx.sourceKey).revokeRecord(gone.dataHash, 7)).wait();
+      await (await fx.ledger.connect(fx.sourceKey).revokeRecord(idOf(gone), 7)).wait();
 
       const bad: SignedOperation = await sign({ n: "rogue" }, rogue);
       const block = await publishDataBlock({
@@ -274,13 +301,15 @@ for (const target of databaseTargets()) {
       const changes = await rows(
         "select subject, status, reason, related from idx_status_changes order by block_number, log_index",
       );
+      // Status subjects are record ids, never bare data hashes.
       expect(changes).to.deep.include({
-        subject: first.dataHash,
+        subject: idOf(first),
         status: "superseded",
         reason: null,
-        related: second.dataHash,
+        related: idOf(second),
       });
-      expect(changes.find((c) => c.subject === gone.dataHash)).to.include({
+      expect(changes.find((c) => c.subject === gone.dataHash)).to.equal(undefined);
+      expect(changes.find((c) => c.subject === idOf(gone))).to.include({
         status: "revoked",
         reason: 7,
       });

@@ -13,6 +13,7 @@ import { Indexer, type SyncResult } from "../../../offchain/monitoring/indexer/I
 import { logDerivedTables } from "../../../offchain/monitoring/indexer/schema.js";
 import { createRecord } from "../../../offchain/sdk/createRecord.js";
 import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
+import { recordId } from "../../../offchain/sdk/recordId.js";
 import { signRecord } from "../../../offchain/sdk/signRecord.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import type { Database } from "../../../offchain/storage/Database.js";
@@ -91,7 +92,7 @@ for (const target of databaseTargets()) {
         sampledAt: 100 + seq,
       });
       await (await fx.ledger.connect(fx.sourceKey).submitRecord(revoked)).wait();
-      await (await fx.ledger.connect(fx.sourceKey).revokeRecord(revoked.dataHash, 3)).wait();
+      await (await fx.ledger.connect(fx.sourceKey).revokeRecord(recordId(fx.sourceKey.address as Hex, revoked), 3)).wait();
       const domain = ledgerDomain(31337n, fx.ledger.target as Hex);
       const latest = await provider().getBlock("latest");
       const operations = [];
