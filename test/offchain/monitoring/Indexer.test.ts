@@ -186,7 +186,12 @@ for (const target of databaseTargets()) {
       // One payload, two statements: the direct record of source 1 and a block leaf of the device.
       const shared = await sign({ n: "shared" }, device, 400);
       await (await fx.ledger.connect(fx.sourceKey).submitRecord(shared.record)).wait();
-      await publishDataBlock({ ledger: fx.ledger, gateway: fx.gateway, blobs, operations: [shared] });
+      await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs,
+        operations: [shared],
+      });
       await indexer.syncToHead();
       const found = await rows(
         "select kind, record_id, source_key from idx_records where data_hash = $1 order by block_number",

@@ -92,7 +92,11 @@ for (const target of databaseTargets()) {
         sampledAt: 100 + seq,
       });
       await (await fx.ledger.connect(fx.sourceKey).submitRecord(revoked)).wait();
-      await (await fx.ledger.connect(fx.sourceKey).revokeRecord(recordId(fx.sourceKey.address as Hex, revoked), 3)).wait();
+      await (
+        await fx.ledger
+          .connect(fx.sourceKey)
+          .revokeRecord(recordId(fx.sourceKey.address as Hex, revoked), 3)
+      ).wait();
       const domain = ledgerDomain(31337n, fx.ledger.target as Hex);
       const latest = await provider().getBlock("latest");
       const operations = [];
