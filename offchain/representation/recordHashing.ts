@@ -1,7 +1,8 @@
-import { keccak256, stringToBytes } from "viem";
+import { keccak256, stringToBytes, type Address, type Hex } from "viem";
 
+import { recordIdPreimage } from "../sdk/recordId.js";
 import type { LedgerRecord, SignedOperation } from "../sdk/types.js";
-import { keccak256Bytes } from "../shared/keccak.js";
+import { keccak256Bytes, keccak256Hex } from "../shared/keccak.js";
 
 // The SDK's hashRecordStruct/leafHash (viem) are the reference; these give the same bytes with
 // the gateway's fast keccak and no ABI encoder, for the per-record hot path.
@@ -130,6 +131,23 @@ export function operationLeaf(operation: SignedOperation): Uint8Array {
   encoded.writeUIntBE(deadline, 64 + 26, 6);
   encoded.set(keccak256Bytes(signatureBytes), 96);
   return keccak256Bytes(keccak256Bytes(encoded));
+}
+
+/**
+ * The record id of a signed operation, `recordIdOf(source, dataHash, sampledAt)`: the SDK's
+ * `recordIdPreimage` (the one encoding of the rule) hashed with the fast keccak instead of
+ * viem's, as lower-case hex.
+ *
+ * @throws {TypeError} when the source, data hash or sampling time cannot be encoded.
+ *
+ * @example
+ * const id = operationRecordId(operation); // equals the SDK's recordId(source, record)
+ */
+export function operationRecordId(operation: {
+  source: Address;
+  record: Pick<LedgerRecord, "dataHash" | "sampledAt">;
+}): Hex {
+  return keccak256Hex(recordIdPreimage(operation.source, operation.record));
 }
 
 export function isUint48(value: unknown): value is number {

@@ -34,6 +34,18 @@ export class ReceiptPayloadMismatchError extends BaseError {
   }
 }
 
+/**
+ * The receipt's record id is not the one its operation names: `recordId(operation.source,
+ * operation.record)`, the ledger's `recordIdOf(source, dataHash, sampledAt)`.
+ */
+export class ReceiptRecordIdMismatchError extends BaseError {
+  constructor(details: { expected: string; actual: string }) {
+    super("RECEIPT_RECORD_ID_MISMATCH", "Receipt's record id is not its operation's", {
+      details,
+    });
+  }
+}
+
 /** The Merkle proof does not place the operation's leaf under the receipt's root. */
 export class ReceiptProofInvalidError extends BaseError {
   constructor(details: { root: string; leaf: string }) {

@@ -13,6 +13,7 @@ export {
   ReceiptOperationChallengeableError,
   ReceiptPayloadMismatchError,
   ReceiptProofInvalidError,
+  ReceiptRecordIdMismatchError,
   ReceiptSignatureInvalidError,
 } from "./errors.js";
 export { hashPayload } from "./hashPayload.js";
@@ -23,7 +24,7 @@ export { leafEncoding, leafHash, leafValues } from "./leafHash.js";
 export { dataBlockStatus, ledgerAbi, recordStatus } from "./ledgerAbi.js";
 export { ledgerDomain } from "./ledgerDomain.js";
 export type { LedgerDomain } from "./ledgerDomain.js";
-export { recordId } from "./recordId.js";
+export { recordId, recordIdPreimage } from "./recordId.js";
 export { recordTypes } from "./recordTypes.js";
 export {
   GatewayRejectedError,

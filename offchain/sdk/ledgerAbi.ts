@@ -10,6 +10,17 @@ const recordInput = {
   ],
 } as const;
 
+const signedOperation = {
+  name: "operation",
+  type: "tuple",
+  components: [
+    { name: "source", type: "address" },
+    recordInput,
+    { name: "deadline", type: "uint48" },
+    { name: "signature", type: "bytes" },
+  ],
+} as const;
+
 /**
  * The read-only part of the DataLedger ABI the SDK calls, written out `as const` so viem infers
  * argument and result types, and so a browser bundle needs no Hardhat artifact. A test holds it
@@ -25,19 +36,20 @@ export const ledgerAbi = [
     type: "function",
     name: "getRecord",
     stateMutability: "view",
-    inputs: [{ name: "dataHash", type: "bytes32" }],
+    inputs: [{ name: "recordId", type: "bytes32" }],
     outputs: [
       {
         name: "view_",
         type: "tuple",
         components: [
-          { name: "dataHash", type: "bytes32" },
+          { name: "recordId", type: "bytes32" },
           { name: "sourceId", type: "uint64" },
           { name: "formatId", type: "bytes32" },
           { name: "sampledAt", type: "uint48" },
           { name: "recordedAt", type: "uint48" },
           { name: "status", type: "uint8" },
           { name: "revocationReason", type: "uint16" },
+          { name: "revokedByOperator", type: "bool" },
           { name: "replaces", type: "bytes32" },
           { name: "supersededBy", type: "bytes32" },
         ],
@@ -71,10 +83,28 @@ export const ledgerAbi = [
     stateMutability: "view",
     inputs: [
       { name: "root", type: "bytes32" },
-      { name: "leaf", type: "bytes32" },
+      signedOperation,
       { name: "proof", type: "bytes32[]" },
     ],
     outputs: [{ name: "", type: "bool" }],
+  },
+  {
+    type: "function",
+    name: "recordIdOf",
+    stateMutability: "pure",
+    inputs: [
+      { name: "source", type: "address" },
+      { name: "dataHash", type: "bytes32" },
+      { name: "sampledAt", type: "uint48" },
+    ],
+    outputs: [{ name: "", type: "bytes32" }],
+  },
+  {
+    type: "function",
+    name: "dataHashHolder",
+    stateMutability: "view",
+    inputs: [{ name: "dataHash", type: "bytes32" }],
+    outputs: [{ name: "", type: "bytes32" }],
   },
   {
     type: "function",
@@ -104,18 +134,7 @@ export const ledgerAbi = [
     type: "function",
     name: "leafHash",
     stateMutability: "pure",
-    inputs: [
-      {
-        name: "operation",
-        type: "tuple",
-        components: [
-          { name: "source", type: "address" },
-          recordInput,
-          { name: "deadline", type: "uint48" },
-          { name: "signature", type: "bytes" },
-        ],
-      },
-    ],
+    inputs: [signedOperation],
     outputs: [{ name: "", type: "bytes32" }],
   },
 ] as const;

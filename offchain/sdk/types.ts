@@ -6,7 +6,10 @@ import type { Address, Hex } from "viem";
  * receipts travel as plain JSON.
  */
 export interface LedgerRecord {
-  /** keccak256 of the canonical (RFC 8785) payload; also the record id. */
+  /**
+   * keccak256 of the canonical (RFC 8785) payload. Not the record id: that is `recordId(source,
+   * record)`, which also commits to the source key and `sampledAt`.
+   */
   dataHash: Hex;
   /** Id of the registered format (hash of its JSON Schema). */
   formatId: Hex;
@@ -34,7 +37,11 @@ export interface SignedOperation {
  * rechecked against the payload and the chain by `verifyReceipt`.
  */
 export interface Receipt {
-  /** The ledger's key for the record (equal to `dataHash`). */
+  /**
+   * The ledger's key for the record: `recordId(operation.source, operation.record)`, i.e.
+   * keccak256(abi.encode(source, dataHash, sampledAt)). Not the data hash: the same payload from
+   * two sources, or at two sampling times, is two records.
+   */
   recordId: Hex;
   dataHash: Hex;
   /** "block": anchored inside a data block; "record": anchored on its own (relayed). */

@@ -21,13 +21,15 @@ import {
   ReceiptOperationChallengeableError,
   ReceiptPayloadMismatchError,
   ReceiptProofInvalidError,
+  ReceiptRecordIdMismatchError,
   ReceiptSignatureInvalidError,
 } from "./errors.js";
 import { hashPayload } from "./hashPayload.js";
 import { leafHash } from "./leafHash.js";
 import { dataBlockStatus, ledgerAbi, recordStatus } from "./ledgerAbi.js";
 import { ledgerDomain } from "./ledgerDomain.js";
-import type { Receipt } from "./types.js";
+import { recordId as recordIdOf } from "./recordId.js";
+import type { Receipt, SignedOperation } from "./types.js";
 import { verifyMerkleProof } from "./verifyMerkleProof.js";
 import { verifyRecordSignature } from "./verifyRecordSignature.js";
 
@@ -46,6 +48,7 @@ export type VerifyReceiptParameters = {
 export interface VerifyReceiptReturnType {
   verified: true;
   kind: Receipt["kind"];
+  /** The record's id, `recordId(source, operation.record)` (not the data hash). */
   recordId: Hex;
   dataHash: Hex;
   /** The key that signed the record. */
@@ -72,13 +75,15 @@ const recordStatusName = {
  * Verifies a receipt for a payload using only the payload, the receipt and the chain, trusting
  * neither the gateway that issued the receipt nor any service API (Y.4561 clause 6.2.4
  * "verification"):
- * 1. the payload's canonical hash is the receipt's data hash (`RECEIPT_PAYLOAD_MISMATCH`);
+ * 1. the payload's canonical hash is the receipt's data hash (`RECEIPT_PAYLOAD_MISMATCH`), and the
+ *    receipt's record id is the one the operation names, `recordId(source, record)`
+ *    (`RECEIPT_RECORD_ID_MISMATCH`): a receipt cannot lend another record's id to its operation;
  * 2. for a data block, the operation's leaf is under the root by the proof (`RECEIPT_PROOF_INVALID`);
  * 3. the source key signed the record for this ledger and chain (`RECEIPT_SIGNATURE_INVALID`);
  * 4. on-chain: the block is anchored (`RECEIPT_NOT_ON_CHAIN`), undisputed (`RECEIPT_BLOCK_DISPUTED`),
  *    holds the leaf, and the operation would survive a challenge (`RECEIPT_OPERATION_CHALLENGEABLE`);
- *    or the individually anchored record exists with the signed attributes and is attributed to
- *    the source key's id (`RECEIPT_NOT_ON_CHAIN`).
+ *    or the individually anchored record (read by its record id) exists with the signed
+ *    attributes and is attributed to the source key's id (`RECEIPT_NOT_ON_CHAIN`).
  *
  * An unreachable endpoint gives `RECEIPT_CHAIN_UNAVAILABLE` (retryable); a malformed receipt
  * `RECEIPT_MALFORMED`.
@@ -102,10 +107,16 @@ export async function verifyReceipt(
   const source = getAddress(operation.source);
 
   const dataHash = hashPayload(payload);
-  for (const claimed of [receipt.dataHash, receipt.recordId, operation.record.dataHash]) {
+  for (const claimed of [receipt.dataHash, operation.record.dataHash]) {
     if (claimed.toLowerCase() !== dataHash) {
       throw new ReceiptPayloadMismatchError({ expected: claimed, actual: dataHash });
     }
+  }
+  // The id the ledger keys the record by (the contract's recordIdOf), computed from the signed
+  // operation rather than taken from the receipt.
+  const recordId = recordIdOf(source, operation.record);
+  if (receipt.recordId.toLowerCase() !== recordId) {
+    throw new ReceiptRecordIdMismatchError({ expected: recordId, actual: receipt.recordId });
   }
 
   let leaf: Hex | undefined;
@@ -129,7 +140,7 @@ export async function verifyReceipt(
   const base = {
     verified: true as const,
     kind: receipt.kind,
-    recordId: dataHash,
+    recordId,
     dataHash,
     source,
   };
@@ -139,7 +150,7 @@ export async function verifyReceipt(
     const proof = receipt.proof!;
     const [dataBlock, included, sourceId] = await Promise.all([
       read.getDataBlock(root),
-      read.verifyInclusion(root, leaf!, proof),
+      read.verifyInclusion(root, { ...operation, source }, proof),
       read.sourceIdOf(source),
     ]);
     if (dataBlock.status === dataBlockStatus.None) {
@@ -170,13 +181,15 @@ export async function verifyReceipt(
     return { ...base, sourceId, anchoredAt, root, gateway: dataBlock.gateway, leaf };
   }
 
-  const [record, sourceId] = await Promise.all([read.getRecord(dataHash), read.sourceIdOf(source)]);
+  const [record, sourceId] = await Promise.all([read.getRecord(recordId), read.sourceIdOf(source)]);
   if (record.status === recordStatus.None) {
-    throw new ReceiptNotOnChainError("No record with this data hash is anchored", { dataHash });
+    throw new ReceiptNotOnChainError("No record with this id is anchored", { recordId });
   }
+  // The id commits to the signing key, so a record under it was anchored by that key; the check
+  // still guards against a ledger or RPC that answers otherwise.
   if (sourceId === 0n || record.sourceId !== sourceId) {
     throw new ReceiptNotOnChainError("The anchored record belongs to another source", {
-      dataHash,
+      recordId,
       source,
       sourceId,
       recordSourceId: record.sourceId,
@@ -187,7 +200,7 @@ export async function verifyReceipt(
     record.sampledAt !== operation.record.sampledAt
   ) {
     throw new ReceiptNotOnChainError("The anchored record differs from the signed one", {
-      dataHash,
+      recordId,
     });
   }
   return {
@@ -262,22 +275,22 @@ function readerFor(client: Client, address: Address) {
           args: [root],
         }),
       ),
-    getRecord: (dataHash: Hex) =>
+    getRecord: (recordId: Hex) =>
       onChain(() =>
         readContract(client, {
           address,
           abi: ledgerAbi,
           functionName: "getRecord",
-          args: [dataHash],
+          args: [recordId],
         }),
       ),
-    verifyInclusion: (root: Hex, leaf: Hex, proof: readonly Hex[]) =>
+    verifyInclusion: (root: Hex, operation: SignedOperation, proof: readonly Hex[]) =>
       onChain(() =>
         readContract(client, {
           address,
           abi: ledgerAbi,
           functionName: "verifyInclusion",
-          args: [root, leaf, proof],
+          args: [root, operation, proof],
         }),
       ),
     sourceIdOf: (key: Address) =>

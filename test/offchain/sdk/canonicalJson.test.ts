@@ -56,7 +56,12 @@ describe("offchain/sdk: createRecord", () => {
       sampledAt: 1_760_000_000,
       uri: "ipfs://bafy",
     });
-    expect(recordId(record)).to.equal(record.dataHash);
+    // The record id names the source and sampling time too, never the bare data hash.
+    const source = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    expect(recordId(source, record)).to.not.equal(record.dataHash);
+    expect(recordId(source, record)).to.not.equal(
+      recordId(source, { ...record, sampledAt: record.sampledAt + 1 }),
+    );
   });
 
   it("uses the zero hash without metadata, now as sampling time and an empty URI", () => {

@@ -1,7 +1,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import hre, { network } from "hardhat";
-import { keccak256, type Hex } from "viem";
+import { getAddress, keccak256, toHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import {
@@ -9,6 +9,7 @@ import {
   recordDigest as ethersRecordDigest,
   recordStructHash as ethersRecordStructHash,
 } from "../../../offchain/chain/recordTyping.js";
+import { operationRecordId } from "../../../offchain/representation/recordHashing.js";
 import {
   createRecord,
   hashRecord,
@@ -18,6 +19,7 @@ import {
   leafValues,
   ledgerAbi,
   ledgerDomain,
+  recordId,
   signRecord,
   verifyMerkleProof,
   type SignedOperation,
@@ -38,6 +40,11 @@ function shape(node: AbiNode): AbiNode {
     type,
     ...(components ? { components: components.map(shape) } : {}),
   };
+}
+
+/** `0x` followed by the upper-case digits. */
+function upper(hex: Hex): Hex {
+  return `0x${hex.slice(2).toUpperCase()}`;
 }
 
 describe("offchain/sdk: parity with the compiled ledger", () => {
@@ -94,6 +101,48 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
         ethersRecordDigest(ethersLedgerDomain(chainId, domain.verifyingContract), record, deadline),
       );
     }
+  });
+
+  it("record ids equal the contract's recordIdOf, in the SDK and on the gateway's fast path", async () => {
+    const [admin] = await ethers.getSigners();
+    const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
+    const random = (bytes: number) => toHex(crypto.getRandomValues(new Uint8Array(bytes)));
+    const randomTime = () => Math.floor(Math.random() * 2 ** 48);
+    const cases: { source: Hex; dataHash: Hex; sampledAt: number }[] = [
+      { source: `0x${"00".repeat(20)}`, dataHash: `0x${"00".repeat(32)}`, sampledAt: 0 },
+      { source: `0x${"ff".repeat(20)}`, dataHash: `0x${"ff".repeat(32)}`, sampledAt: 2 ** 48 - 1 },
+      { source: random(20), dataHash: random(32), sampledAt: 0 },
+      { source: random(20), dataHash: random(32), sampledAt: 2 ** 48 - 1 },
+      { source: random(20), dataHash: random(32), sampledAt: 1 },
+      { source: random(20), dataHash: random(32), sampledAt: 2 ** 32 },
+      ...Array.from({ length: 10 }, () => ({
+        source: random(20),
+        dataHash: random(32),
+        sampledAt: randomTime(),
+      })),
+    ];
+    for (const { source, dataHash, sampledAt } of cases) {
+      const onChain = await ledger.recordIdOf(source, dataHash, sampledAt);
+      const record = { dataHash, sampledAt };
+      expect(recordId(source, record), `${source} ${dataHash} ${sampledAt}`).to.equal(onChain);
+      // Any spelling of the key and hash names the same record.
+      expect(recordId(getAddress(source), { ...record, dataHash: upper(dataHash) })).to.equal(
+        onChain,
+      );
+      expect(operationRecordId({ source, record })).to.equal(onChain);
+    }
+    // Each input is part of the id.
+    const base = cases[4];
+    const id = recordId(base.source, base);
+    expect(recordId(cases[5].source, base)).to.not.equal(id);
+    expect(recordId(base.source, { ...base, dataHash: cases[5].dataHash })).to.not.equal(id);
+    expect(recordId(base.source, { ...base, sampledAt: base.sampledAt + 1 })).to.not.equal(id);
+    // What the contract could not take is refused, not silently encoded.
+    for (const sampledAt of [-1, 2 ** 48, 1.5]) {
+      expect(() => recordId(base.source, { ...base, sampledAt })).to.throw(TypeError);
+    }
+    expect(() => recordId("0x12", base)).to.throw(TypeError);
+    expect(() => recordId(base.source, { ...base, dataHash: "0x12" })).to.throw(TypeError);
   });
 
   it("builds the same leaves and proofs as OpenZeppelin's StandardMerkleTree", async () => {

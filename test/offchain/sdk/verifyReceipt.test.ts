@@ -10,6 +10,7 @@ import {
   leafEncoding,
   leafValues,
   ledgerDomain,
+  recordId,
   signRecord,
   verifyReceipt,
   type Receipt,
@@ -42,7 +43,7 @@ function buildBlock(operations: SignedOperation[]) {
     receipt(i: number): Receipt {
       const operation = operations[i];
       return {
-        recordId: operation.record.dataHash,
+        recordId: recordId(operation.source, operation.record),
         dataHash: operation.record.dataHash,
         kind: "block",
         operation,
@@ -90,7 +91,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
     const asOperator = ledger.connect(operator);
     await asAdmin.getFunction("grantRole")(await ledger.getFunction("OPERATOR_ROLE")(), operator);
     await asOperator.getFunction("grantRole")(await ledger.getFunction("GATEWAY_ROLE")(), gateway);
-    await asOperator.getFunction("registerFormat")(FORMAT_ID, "sdk", "1.0.0", "ipfs://schema");
+    await asOperator.getFunction("registerFormat")(FORMAT_ID, "sdk", "1.0.0", "ipfs://schema", 0);
     await asOperator.getFunction("registerSource")(
       device.address,
       owner.address,
@@ -156,7 +157,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       await expectCode(
         verifyReceipt({
           payload: payloads[1],
-          receipt: { ...receipt, recordId: block.receipt(2).recordId },
+          receipt: { ...receipt, dataHash: block.receipt(2).dataHash },
           publicClient,
           ledgerAddress,
         }),
@@ -164,16 +165,43 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
     });
 
+    it("refuses a receipt whose record id is not its operation's: RECEIPT_RECORD_ID_MISMATCH", async () => {
+      const receipt = block.receipt(1);
+      // Another record's id, the bare data hash (the old rule), and the id of the same reading
+      // by another key: none is recordId(operation.source, operation.record).
+      for (const wrong of [
+        block.receipt(2).recordId,
+        receipt.dataHash,
+        recordId(stranger.address, receipt.operation.record),
+      ]) {
+        const refused = await expectCode(
+          verifyReceipt({
+            payload: payloads[1],
+            receipt: { ...receipt, recordId: wrong },
+            publicClient,
+            ledgerAddress,
+          }),
+          "RECEIPT_RECORD_ID_MISMATCH",
+        );
+        expect(refused.details).to.deep.equal({ expected: receipt.recordId, actual: wrong });
+      }
+    });
+
     it("refuses a payload other than the signed one even when the receipt's own ids name it: RECEIPT_PAYLOAD_MISMATCH", async () => {
-      // One field changed: a payload that was never anchored. Whichever of the three hashes a
-      // receipt carries still names the genuine payload, the forged one must not verify.
+      // One field changed: a payload that was never anchored. Whichever of the two data hashes a
+      // receipt carries still names the genuine payload, the forged one must not verify (the
+      // record id keeping the genuine one is RECEIPT_RECORD_ID_MISMATCH, tested above).
       const forged = { ...payloads[1], pm25: payloads[1].pm25 + 0.5 };
       const forgedHash = hashPayload(forged);
       const genuine = block.receipt(1);
-      for (const kept of ["operation.record.dataHash", "dataHash", "recordId"] as const) {
+      const forgedId = recordId(genuine.operation.source, {
+        ...genuine.operation.record,
+        dataHash: forgedHash,
+      });
+      for (const kept of ["operation.record.dataHash", "dataHash"] as const) {
         const receipt: Receipt = {
           ...genuine,
-          recordId: kept === "recordId" ? genuine.recordId : forgedHash,
+          recordId: forgedId,
           dataHash: kept === "dataHash" ? genuine.dataHash : forgedHash,
           operation: {
             ...genuine.operation,
@@ -413,7 +441,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
       const mined = await tx.wait();
       receipt = {
-        recordId: operation.record.dataHash,
+        recordId: recordId(operation.source, operation.record),
         dataHash: operation.record.dataHash,
         kind: "record",
         operation,
@@ -429,6 +457,21 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       expect(result.sourceId).to.equal(1n);
       expect(result.status).to.equal("active");
       expect(result.anchoredAt).to.be.greaterThan(0);
+      expect(result.recordId).to.equal(receipt.recordId);
+      expect(result.recordId).to.not.equal(result.dataHash);
+    });
+
+    it("refuses a relayed receipt whose record id is not its operation's: RECEIPT_RECORD_ID_MISMATCH", async () => {
+      // The bare data hash was the record id before ids named the source and sampling time.
+      await expectCode(
+        verifyReceipt({
+          payload,
+          receipt: { ...receipt, recordId: receipt.dataHash },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_RECORD_ID_MISMATCH",
+      );
     });
 
     it("rejects a tampered payload or signature", async () => {
@@ -449,10 +492,14 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
     it("refuses a payload other than the signed one even when the receipt's own ids name it: RECEIPT_PAYLOAD_MISMATCH", async () => {
       const forged = { ...payload, pm10: payload.pm10 + 1 };
       const forgedHash = hashPayload(forged);
-      for (const kept of ["operation.record.dataHash", "dataHash", "recordId"] as const) {
+      const forgedId = recordId(receipt.operation.source, {
+        ...receipt.operation.record,
+        dataHash: forgedHash,
+      });
+      for (const kept of ["operation.record.dataHash", "dataHash"] as const) {
         const forgedReceipt: Receipt = {
           ...receipt,
-          recordId: kept === "recordId" ? receipt.recordId : forgedHash,
+          recordId: forgedId,
           dataHash: kept === "dataHash" ? receipt.dataHash : forgedHash,
           operation: {
             ...receipt.operation,
@@ -481,7 +528,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
           payload: other,
           receipt: {
             ...receipt,
-            recordId: operation.record.dataHash,
+            recordId: recordId(operation.source, operation.record),
             dataHash: operation.record.dataHash,
             operation,
           },
@@ -492,7 +539,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
     });
 
-    it("rejects a record anchored by another source with RECEIPT_NOT_ON_CHAIN", async () => {
+    it("rejects a record anchored by another source: RECEIPT_RECORD_ID_MISMATCH or RECEIPT_NOT_ON_CHAIN", async () => {
       // The stranger signs the same record the device anchored: valid signature, wrong source.
       const operation = await signRecord({
         account: stranger,
@@ -500,8 +547,19 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
         record: receipt.operation.record,
         deadline: receipt.operation.deadline,
       });
+      // Borrowing the device's record id: the id names the device's key, not the stranger's.
       await expectCode(
         verifyReceipt({ payload, receipt: { ...receipt, operation }, publicClient, ledgerAddress }),
+        "RECEIPT_RECORD_ID_MISMATCH",
+      );
+      // With its own id: the stranger's reading was never anchored.
+      await expectCode(
+        verifyReceipt({
+          payload,
+          receipt: { ...receipt, operation, recordId: recordId(stranger.address, operation.record) },
+          publicClient,
+          ledgerAddress,
+        }),
         "RECEIPT_NOT_ON_CHAIN",
       );
     });
