@@ -1,6 +1,7 @@
 import { keccak256, toBytes, type Hex } from "viem";
 
 import { canonicalJson } from "../../offchain/sdk/canonicalJson.js";
+import { recordId } from "../../offchain/sdk/recordId.js";
 import type { SignedOperation } from "../../offchain/sdk/types.js";
 import type { NormalizedSubmission } from "../../offchain/representation/normalizeSubmission.js";
 
@@ -9,17 +10,17 @@ const URIS = ["", 'a "quoted" uri', "back\\slash", "{braces},commas", "NULL", "Ã
 
 /**
  * A well-formed outbox entry for storage tests (its signature is not a real one): record `i`
- * has data hash keccak256("record-i") and payload `{"i":i}`.
+ * has data hash keccak256("record-i"), payload `{"i":i}` and the record id the ledger would give
+ * it (`recordId(source, record)`, not the data hash).
  */
 export function outboxSubmission(
   i: number,
   mode: "block" | "relayed" = "block",
 ): NormalizedSubmission {
-  const recordId = keccak256(toBytes(`record-${i}`));
   const operation: SignedOperation = {
     source: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
     record: {
-      dataHash: recordId,
+      dataHash: keccak256(toBytes(`record-${i}`)),
       formatId: keccak256(toBytes("format")),
       metadataHash: keccak256(toBytes("meta")),
       sampledAt: 1_700_000_000 + i,
@@ -29,7 +30,7 @@ export function outboxSubmission(
     signature: `0x${"ab".repeat(65)}` as Hex,
   };
   return {
-    recordId,
+    recordId: recordId(operation.source, operation.record),
     mode,
     operation,
     operationHash: keccak256(toBytes(canonicalJson({ mode, operation }))),

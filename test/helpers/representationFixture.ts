@@ -96,7 +96,7 @@ export async function setUpRepresentation(
   const blobStore = new DirectoryBlobStore(blobDir);
   const formatId = await blobStore.put(toBytes(AIR_QUALITY_SCHEMA));
   await (
-    await asOperator.registerFormat(formatId, "air-quality", "1.0.0", `blob:${formatId}`)
+    await asOperator.registerFormat(formatId, "air-quality", "1.0.0", `blob:${formatId}`, 0)
   ).wait();
 
   const chainId = (await provider.getNetwork()).chainId;
