@@ -19,8 +19,10 @@ import {SourceRegistry} from "./SourceRegistry.sol";
 
 /// @title DataRegistry
 /// @notice Anchored records and data blocks, part of the DataLedger.
-/// @dev Gas shapes this file. A record costs one new storage slot (`RecordHeader`, packed); its
-/// metadata hash and URI live in the `RecordAnchored` event, the audit trail an indexer follows.
+/// @dev Gas shapes this file. A record costs one new storage slot (`RecordHeader`, packed), under
+/// its id `recordIdOf(source key, data hash, sampling time)`; its data hash, metadata hash and URI
+/// live in the `RecordAnchored` event, the audit trail an indexer follows. A format with unique
+/// data hashes costs its records a second slot, the hash's holder.
 abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     /// @notice EIP-712 type of a source-signed record; the preimage is spelled out below.
     bytes32 public constant RECORD_TYPEHASH = keccak256(
@@ -34,6 +36,7 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         uint48 recordedAt;
         RecordStatus status;
         uint16 revocationReason;
+        bool revokedByOperator;
     }
 
     struct DataBlockHeader {
@@ -45,15 +48,17 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         uint48 lastSampledAt;
     }
 
-    mapping(bytes32 dataHash => RecordHeader) private _records;
-    mapping(bytes32 dataHash => bytes32 nextDataHash) private _supersededBy;
-    mapping(bytes32 dataHash => bytes32 previousDataHash) private _replaces;
+    mapping(bytes32 recordId => RecordHeader) private _records;
+    mapping(bytes32 recordId => bytes32 nextRecordId) private _supersededBy;
+    mapping(bytes32 recordId => bytes32 previousRecordId) private _replaces;
+    /// @dev For formats with unique data hashes only: the record holding each data hash.
+    mapping(bytes32 dataHash => bytes32 recordId) private _dataHashHolders;
     mapping(bytes32 root => DataBlockHeader) private _dataBlocks;
 
     /// @inheritdoc IDataRegistry
     function submitRecord(RecordInput calldata record) external whenNotPaused {
-        (uint64 sourceId, uint32 formatIndex) = _authenticate(msg.sender, record.formatId);
-        _anchor(record, sourceId, formatIndex, msg.sender);
+        (uint64 sourceId, uint32 formatIndex, bool unique) = _authenticate(msg.sender, record.formatId);
+        _anchor(record, sourceId, formatIndex, unique, msg.sender);
     }
 
     /// @inheritdoc IDataRegistry
@@ -65,38 +70,37 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     ) external whenNotPaused {
         if (block.timestamp > deadline) revert DataRegistryExpiredSignature(deadline);
         if (!_isSignedBy(source, record, deadline, signature)) revert DataRegistryInvalidSignature(source);
-        (uint64 sourceId, uint32 formatIndex) = _authenticate(source, record.formatId);
-        _anchor(record, sourceId, formatIndex, source);
+        (uint64 sourceId, uint32 formatIndex, bool unique) = _authenticate(source, record.formatId);
+        _anchor(record, sourceId, formatIndex, unique, source);
     }
 
     /// @inheritdoc IDataRegistry
-    function updateRecord(bytes32 previousDataHash, RecordInput calldata record) external whenNotPaused {
-        RecordHeader storage previous = _requireActiveRecord(previousDataHash);
-        uint64 sourceId = previous.sourceId;
-        address signer = _signerOf(sourceId);
-        if (msg.sender != signer && !hasRole(OPERATOR_ROLE, msg.sender)) {
-            revert DataRegistryUnauthorized(msg.sender, previousDataHash);
+    function updateRecord(bytes32 previousRecordId, RecordInput calldata record) external whenNotPaused {
+        RecordHeader storage previous = _requireActiveRecord(previousRecordId);
+        // Only the source's own current key, while active: a new version is the source's
+        // statement, so an operator (who can revoke) cannot put words in its mouth.
+        if (_activeSourceIdOf(msg.sender) != previous.sourceId) {
+            revert DataRegistryUnauthorized(msg.sender, previousRecordId);
         }
-        // The new version belongs to the same source, which must still be active and allowed the format.
-        (, uint32 formatIndex) = _authenticate(signer, record.formatId);
-        _anchor(record, sourceId, formatIndex, signer);
-
+        (uint64 sourceId, uint32 formatIndex, bool unique) = _authenticate(msg.sender, record.formatId);
+        // Superseded first, so a new version of a unique-hash record may keep the hash.
         previous.status = RecordStatus.Superseded;
-        _supersededBy[previousDataHash] = record.dataHash;
-        _replaces[record.dataHash] = previousDataHash;
-        emit RecordUpdated(previousDataHash, record.dataHash, msg.sender);
+        bytes32 id = _anchor(record, sourceId, formatIndex, unique, msg.sender);
+        _supersededBy[previousRecordId] = id;
+        _replaces[id] = previousRecordId;
+        emit RecordUpdated(previousRecordId, id, msg.sender);
     }
 
     /// @inheritdoc IDataRegistry
-    function revokeRecord(bytes32 dataHash, uint16 reasonCode) external {
-        RecordHeader storage header = _requireActiveRecord(dataHash);
+    function revokeRecord(bytes32 recordId, uint16 reasonCode) external {
+        RecordHeader storage header = _requireActiveRecord(recordId);
         uint64 sourceId = header.sourceId;
-        if (_activeSourceIdOf(msg.sender) != sourceId && !hasRole(OPERATOR_ROLE, msg.sender)) {
-            revert DataRegistryUnauthorized(msg.sender, dataHash);
-        }
+        bool byOperator = _activeSourceIdOf(msg.sender) != sourceId;
+        if (byOperator && !hasRole(OPERATOR_ROLE, msg.sender)) revert DataRegistryUnauthorized(msg.sender, recordId);
         header.status = RecordStatus.Revoked;
         header.revocationReason = reasonCode;
-        emit RecordRevoked(dataHash, sourceId, reasonCode, msg.sender);
+        header.revokedByOperator = byOperator;
+        emit RecordRevoked(recordId, sourceId, reasonCode, msg.sender);
     }
 
     /// @inheritdoc IDataRegistry
@@ -149,29 +153,40 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     }
 
     /// @inheritdoc IDataRegistry
-    function getRecord(bytes32 dataHash) external view returns (RecordView memory view_) {
-        RecordHeader memory header = _records[dataHash];
+    function getRecord(bytes32 recordId) external view returns (RecordView memory view_) {
+        RecordHeader memory header = _records[recordId];
         if (header.status == RecordStatus.None) return view_;
         view_ = RecordView({
-            dataHash: dataHash,
+            recordId: recordId,
             sourceId: header.sourceId,
             formatId: formatIdAt(header.formatIndex),
             sampledAt: header.sampledAt,
             recordedAt: header.recordedAt,
             status: header.status,
             revocationReason: header.revocationReason,
-            replaces: _replaces[dataHash],
-            supersededBy: _supersededBy[dataHash]
+            revokedByOperator: header.revokedByOperator,
+            replaces: _replaces[recordId],
+            supersededBy: _supersededBy[recordId]
         });
     }
 
     /// @inheritdoc IDataRegistry
-    function recordSourceIds(bytes32[] calldata dataHashes) external view returns (uint64[] memory sourceIds) {
-        sourceIds = new uint64[](dataHashes.length);
-        for (uint256 i = 0; i < dataHashes.length; ++i) {
-            // Source ids start at 1, so 0 means no record (of any status) holds the hash.
-            sourceIds[i] = _records[dataHashes[i]].sourceId;
+    function recordSourceIds(bytes32[] calldata recordIds) external view returns (uint64[] memory sourceIds) {
+        sourceIds = new uint64[](recordIds.length);
+        for (uint256 i = 0; i < recordIds.length; ++i) {
+            // Source ids start at 1, so 0 means no record (of any status) has the id.
+            sourceIds[i] = _records[recordIds[i]].sourceId;
         }
+    }
+
+    /// @inheritdoc IDataRegistry
+    function dataHashHolder(bytes32 dataHash) external view returns (bytes32) {
+        return _dataHashHolders[dataHash];
+    }
+
+    /// @inheritdoc IDataRegistry
+    function recordIdOf(address source, bytes32 dataHash, uint48 sampledAt) public pure returns (bytes32) {
+        return keccak256(abi.encode(source, dataHash, sampledAt));
     }
 
     /// @inheritdoc IDataRegistry
@@ -190,8 +205,16 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     }
 
     /// @inheritdoc IDataRegistry
-    function verifyInclusion(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
-        return _dataBlocks[root].status == DataBlockStatus.Anchored && MerkleProof.verifyCalldata(proof, root, leaf);
+    function verifyInclusion(
+        bytes32 root,
+        SignedOperation calldata operation,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        // The leaf is hashed here, from the operation, never taken as given: a raw leaf argument
+        // would let the root itself or any inner node "verify".
+        return
+            _dataBlocks[root].status == DataBlockStatus.Anchored &&
+            MerkleProof.verifyCalldata(proof, root, leafHash(operation));
     }
 
     /// @inheritdoc IDataRegistry
@@ -212,20 +235,38 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         return keccak256(bytes.concat(inner));
     }
 
-    function _anchor(RecordInput calldata record, uint64 sourceId, uint32 formatIndex, address signer) private {
+    function _anchor(
+        RecordInput calldata record,
+        uint64 sourceId,
+        uint32 formatIndex,
+        bool uniqueDataHash,
+        address signer
+    ) private returns (bytes32 id) {
         bytes32 dataHash = record.dataHash;
         if (dataHash == bytes32(0)) revert DataRegistryZeroDataHash();
-        RecordHeader storage header = _records[dataHash];
-        if (header.status != RecordStatus.None) revert DataRegistryDuplicateRecord(dataHash, header.sourceId);
-        _records[dataHash] = RecordHeader({
+        id = recordIdOf(signer, dataHash, record.sampledAt);
+        RecordHeader storage header = _records[id];
+        if (header.status != RecordStatus.None) revert DataRegistryDuplicateRecord(id, header.sourceId);
+        if (uniqueDataHash) {
+            // The hash is free when no record holds it, or its holder is no longer active
+            // (revoked, or superseded by a version with another hash).
+            bytes32 holder = _dataHashHolders[dataHash];
+            if (holder != bytes32(0) && _records[holder].status == RecordStatus.Active) {
+                revert DataRegistryDataHashHeld(dataHash, holder);
+            }
+            _dataHashHolders[dataHash] = id;
+        }
+        _records[id] = RecordHeader({
             sourceId: sourceId,
             formatIndex: formatIndex,
             sampledAt: record.sampledAt,
             recordedAt: uint48(block.timestamp),
             status: RecordStatus.Active,
-            revocationReason: 0
+            revocationReason: 0,
+            revokedByOperator: false
         });
         emit RecordAnchored(
+            id,
             dataHash,
             sourceId,
             record.formatId,
@@ -236,11 +277,11 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         );
     }
 
-    function _requireActiveRecord(bytes32 dataHash) private view returns (RecordHeader storage header) {
-        header = _records[dataHash];
+    function _requireActiveRecord(bytes32 recordId) private view returns (RecordHeader storage header) {
+        header = _records[recordId];
         RecordStatus status = header.status;
-        if (status == RecordStatus.None) revert DataRegistryUnknownRecord(dataHash);
-        if (status != RecordStatus.Active) revert DataRegistryRecordNotActive(dataHash, status);
+        if (status == RecordStatus.None) revert DataRegistryUnknownRecord(recordId);
+        if (status != RecordStatus.Active) revert DataRegistryRecordNotActive(recordId, status);
     }
 
     function _isSignedBy(

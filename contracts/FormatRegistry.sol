@@ -2,7 +2,7 @@
 pragma solidity 0.8.29;
 
 import {IFormatRegistry} from "./interfaces/IFormatRegistry.sol";
-import {Format, FormatStatus} from "./types/DataLedgerTypes.sol";
+import {FORMAT_UNIQUE_DATA_HASHES, Format, FormatStatus} from "./types/DataLedgerTypes.sol";
 import {LedgerRoles} from "./LedgerRoles.sol";
 
 /// @title FormatRegistry
@@ -18,9 +18,11 @@ abstract contract FormatRegistry is IFormatRegistry, LedgerRoles {
         bytes32 schemaHash,
         string calldata name,
         string calldata version,
-        string calldata uri
+        string calldata uri,
+        uint16 flags
     ) external onlyRole(OPERATOR_ROLE) returns (bytes32 formatId) {
         if (schemaHash == bytes32(0)) revert FormatRegistryZeroSchemaHash();
+        if (flags & ~FORMAT_UNIQUE_DATA_HASHES != 0) revert FormatRegistryUnknownFlags(flags);
         if (_formats[schemaHash].status != FormatStatus.None) revert FormatRegistryAlreadyRegistered(schemaHash);
         bytes32 nameVersion = keccak256(abi.encode(name, version));
         if (_nameVersionTaken[nameVersion]) revert FormatRegistryDuplicateVersion(name, version);
@@ -33,11 +35,12 @@ abstract contract FormatRegistry is IFormatRegistry, LedgerRoles {
             index: index,
             status: FormatStatus.Active,
             registeredAt: uint48(block.timestamp),
+            flags: flags,
             name: name,
             version: version,
             uri: uri
         });
-        emit FormatRegistered(formatId, index, name, version, uri);
+        emit FormatRegistered(formatId, index, name, version, uri, flags);
     }
 
     /// @inheritdoc IFormatRegistry
@@ -67,12 +70,13 @@ abstract contract FormatRegistry is IFormatRegistry, LedgerRoles {
         if (_formats[formatId].status == FormatStatus.None) revert FormatRegistryUnknownFormat(formatId);
     }
 
-    /// @dev Reverts unless the format is registered and active; returns its compact index.
-    function _requireActiveFormat(bytes32 formatId) internal view returns (uint32 index) {
+    /// @dev Reverts unless the format is registered and active; returns its compact index and
+    /// whether its data hashes are unique (one storage read: both share the format's first slot).
+    function _requireActiveFormat(bytes32 formatId) internal view returns (uint32 index, bool uniqueDataHashes) {
         Format storage format = _formats[formatId];
         FormatStatus status = format.status;
         if (status == FormatStatus.None) revert FormatRegistryUnknownFormat(formatId);
         if (status == FormatStatus.Deprecated) revert FormatRegistryDeprecatedFormat(formatId);
-        return format.index;
+        return (format.index, format.flags & FORMAT_UNIQUE_DATA_HASHES != 0);
     }
 }

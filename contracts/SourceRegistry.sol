@@ -156,12 +156,15 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
 
     /// @dev Authenticates `key` as an active source allowed to use an active `formatId`. This is
     /// the submission hot path: three storage reads, no external call.
-    function _authenticate(address key, bytes32 formatId) internal view returns (uint64 sourceId, uint32 formatIndex) {
+    function _authenticate(
+        address key,
+        bytes32 formatId
+    ) internal view returns (uint64 sourceId, uint32 formatIndex, bool uniqueDataHashes) {
         KeyBinding memory binding = _keys[key];
         if (binding.status != SourceStatus.Active || binding.unboundAt != 0) revert SourceRegistryInactiveSource(key);
         sourceId = binding.sourceId;
         if (!_allowedFormats[sourceId][formatId]) revert SourceRegistryFormatNotAllowed(sourceId, formatId);
-        formatIndex = _requireActiveFormat(formatId);
+        (formatIndex, uniqueDataHashes) = _requireActiveFormat(formatId);
     }
 
     /// @dev The current signing key of a source.

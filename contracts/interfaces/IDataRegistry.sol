@@ -17,11 +17,16 @@ import {
 /// 2. relayed: anyone submits a record carrying the source's EIP-712 signature;
 /// 3. data block: a gateway anchors a Merkle root over many source-signed operations
 ///    (Y.4561 clause 7.1.1), each provable by inclusion proof and challengeable on-chain.
-/// @dev Anchored records are keyed by their data hash: this is a registry of fingerprints, one
-/// record per fingerprint, and the first anchoring wins. That key is the record id; it also makes
-/// a relayed signature single-use without a nonce (replaying it hits `DataRegistryDuplicateRecord`),
-/// while the EIP-712 domain (chain id, contract address) and the deadline stop cross-chain and
-/// late replays.
+/// @dev A record is one source's statement about one reading. Its id is
+/// `recordIdOf(source key, data hash, sampling time)` = keccak256(abi.encode(source, dataHash,
+/// sampledAt)): the same payload from two sources, or from one source at two sampling times, is two
+/// records, and a retry of the same signed record is the same record (idempotent). The id is
+/// computable from the signed operation alone, by a device before it sends. It also makes a relayed
+/// signature single-use without a nonce (replaying it hits `DataRegistryDuplicateRecord`), while
+/// the EIP-712 domain (chain id, contract address) and the deadline stop cross-chain and late
+/// replays. Records with a data hash are found through `RecordAnchored`, whose data hash is
+/// indexed. A format registered with `FORMAT_UNIQUE_DATA_HASHES` allows one active record per data
+/// hash (`dataHashHolder`), for applications that need one record per fingerprint.
 ///
 /// Time limits are inclusive, here as in the access registry's grant expiry: a signature is usable
 /// while `block.timestamp <= deadline` and expired once `block.timestamp > deadline`. A data block
@@ -31,16 +36,21 @@ interface IDataRegistry {
     /// @notice The data hash is zero.
     error DataRegistryZeroDataHash();
 
-    /// @notice A record with this data hash is already anchored.
-    /// @param dataHash The data hash.
+    /// @notice A record with this id is already anchored.
+    /// @param recordId The record id.
     /// @param sourceId The source that anchored it.
-    error DataRegistryDuplicateRecord(bytes32 dataHash, uint64 sourceId);
+    error DataRegistryDuplicateRecord(bytes32 recordId, uint64 sourceId);
 
-    /// @notice No record has this data hash.
-    error DataRegistryUnknownRecord(bytes32 dataHash);
+    /// @notice The format's data hashes are unique, and an active record already holds this one.
+    /// @param dataHash The data hash.
+    /// @param recordId The record holding it.
+    error DataRegistryDataHashHeld(bytes32 dataHash, bytes32 recordId);
+
+    /// @notice No record has this id.
+    error DataRegistryUnknownRecord(bytes32 recordId);
 
     /// @notice The operation needs an active record.
-    error DataRegistryRecordNotActive(bytes32 dataHash, RecordStatus status);
+    error DataRegistryRecordNotActive(bytes32 recordId, RecordStatus status);
 
     /// @notice The signature's deadline has passed: `block.timestamp > deadline`.
     error DataRegistryExpiredSignature(uint48 deadline);
@@ -48,8 +58,9 @@ interface IDataRegistry {
     /// @notice The signature was not made by the claimed source key.
     error DataRegistryInvalidSignature(address source);
 
-    /// @notice The caller is neither the record's source nor an operator.
-    error DataRegistryUnauthorized(address account, bytes32 dataHash);
+    /// @notice The caller may not change this record: for an update it is not the record's source's
+    /// current key; for a revocation it is neither that nor an operator.
+    error DataRegistryUnauthorized(address account, bytes32 recordId);
 
     /// @notice The data block parameters are inconsistent.
     error DataRegistryInvalidDataBlock(bytes32 root, uint32 count, uint48 firstSampledAt, uint48 lastSampledAt);
@@ -70,18 +81,19 @@ interface IDataRegistry {
     error DataRegistryValidOperation(bytes32 root, bytes32 leaf);
 
     /// @notice A record was anchored (by any path, including as a new version).
-    /// @param dataHash The record id.
+    /// @param recordId The record id, `recordIdOf(signer, dataHash, sampledAt)`.
+    /// @param dataHash keccak256 of the canonical payload: the filter for every record of a payload.
     /// @param sourceId The source it is attributed to.
     /// @param formatId Its format.
-    /// @param signer The source's key that signed or sent it; for a new version made by an operator,
-    /// the source's current key, with the operator named in the accompanying `RecordUpdated`.
+    /// @param signer The source's key that signed or sent it.
     /// @param metadataHash Hash of its metadata document.
     /// @param sampledAt When the source produced the data.
     /// @param uri Where the payload lives.
     event RecordAnchored(
+        bytes32 indexed recordId,
         bytes32 indexed dataHash,
         uint64 indexed sourceId,
-        bytes32 indexed formatId,
+        bytes32 formatId,
         address signer,
         bytes32 metadataHash,
         uint48 sampledAt,
@@ -89,10 +101,11 @@ interface IDataRegistry {
     );
 
     /// @notice A record was replaced by a new version (anchored in the same transaction).
-    event RecordUpdated(bytes32 indexed previousDataHash, bytes32 indexed dataHash, address updatedBy);
+    event RecordUpdated(bytes32 indexed previousRecordId, bytes32 indexed recordId, address updatedBy);
 
-    /// @notice A record was revoked; its history stays.
-    event RecordRevoked(bytes32 indexed dataHash, uint64 indexed sourceId, uint16 reasonCode, address revokedBy);
+    /// @notice A record was revoked; its history stays. `revokedBy` is the source's key or the
+    /// operator who did it (`getRecord` tells which).
+    event RecordRevoked(bytes32 indexed recordId, uint64 indexed sourceId, uint16 reasonCode, address revokedBy);
 
     /// @notice A gateway anchored a data block.
     /// @param root Merkle root over the block's leaves (see `leafHash`).
@@ -135,15 +148,16 @@ interface IDataRegistry {
         bytes calldata signature
     ) external;
 
-    /// @notice Anchors a new version of an active record and marks the old one superseded. The
-    /// new version is attributed to the same source. Callable by that source's current key or an
-    /// operator.
-    function updateRecord(bytes32 previousDataHash, RecordInput calldata record) external;
+    /// @notice Anchors a new version of an active record and marks the old one superseded. Only
+    /// the record's source, through its current key while active and allowed the new format: a
+    /// version is the source's own statement, so nobody else (an operator included) can make one.
+    function updateRecord(bytes32 previousRecordId, RecordInput calldata record) external;
 
     /// @notice Revokes an active record with a reason code; the record stays readable. Callable by
     /// an operator, or by the record's source through its current key while the source is active
-    /// (a suspended source may have a compromised key, so it cannot retract records).
-    function revokeRecord(bytes32 dataHash, uint16 reasonCode) external;
+    /// (a suspended source may have a compromised key, so it cannot retract records). An
+    /// operator's revocation is recorded as such (`RecordView.revokedByOperator`).
+    function revokeRecord(bytes32 recordId, uint16 reasonCode) external;
 
     /// @notice Anchors a data block. Gateways only.
     function submitDataBlock(
@@ -161,18 +175,31 @@ interface IDataRegistry {
     /// @param proof Merkle proof of the leaf under `root`.
     function challengeDataBlock(bytes32 root, SignedOperation calldata operation, bytes32[] calldata proof) external;
 
-    /// @notice The record with this data hash (status `None` when there is none).
-    function getRecord(bytes32 dataHash) external view returns (RecordView memory);
+    /// @notice The record with this id (status `None` when there is none).
+    function getRecord(bytes32 recordId) external view returns (RecordView memory);
 
-    /// @notice The source id of the record under each of `dataHashes`, 0 where there is none: a
+    /// @notice The source id of the record under each of `recordIds`, 0 where there is none: a
     /// gateway's duplicate check of a whole bulk request in one call instead of one per record.
-    function recordSourceIds(bytes32[] calldata dataHashes) external view returns (uint64[] memory sourceIds);
+    function recordSourceIds(bytes32[] calldata recordIds) external view returns (uint64[] memory sourceIds);
+
+    /// @notice The id of the record last given `dataHash` under a format with unique data hashes
+    /// (zero when none); it holds the hash while it is active.
+    function dataHashHolder(bytes32 dataHash) external view returns (bytes32);
+
+    /// @notice The id of the record `source` states about the reading (`dataHash`, `sampledAt`):
+    /// keccak256(abi.encode(source, dataHash, sampledAt)).
+    function recordIdOf(address source, bytes32 dataHash, uint48 sampledAt) external pure returns (bytes32);
 
     /// @notice The data block with this root (status `None` when there is none).
     function getDataBlock(bytes32 root) external view returns (DataBlockView memory);
 
-    /// @notice Whether `leaf` is in the anchored, undisputed data block `root`.
-    function verifyInclusion(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
+    /// @notice Whether `operation` is a leaf of the anchored, undisputed data block `root` (the leaf
+    /// is computed with `leafHash`, so no inner node of the tree passes as a leaf).
+    function verifyInclusion(
+        bytes32 root,
+        SignedOperation calldata operation,
+        bytes32[] calldata proof
+    ) external view returns (bool);
 
     /// @notice The EIP-712 digest a source signs for `record` with `deadline`.
     function hashRecord(RecordInput calldata record, uint48 deadline) external view returns (bytes32);

@@ -23,8 +23,18 @@ interface IFormatRegistry {
     /// @notice The format is deprecated: no new record may use it.
     error FormatRegistryDeprecatedFormat(bytes32 formatId);
 
+    /// @notice The flags name a bit no `FORMAT_*` constant defines.
+    error FormatRegistryUnknownFlags(uint16 flags);
+
     /// @notice A format was registered.
-    event FormatRegistered(bytes32 indexed formatId, uint32 index, string name, string version, string uri);
+    event FormatRegistered(
+        bytes32 indexed formatId,
+        uint32 index,
+        string name,
+        string version,
+        string uri,
+        uint16 flags
+    );
 
     /// @notice A format was deprecated.
     event FormatDeprecated(bytes32 indexed formatId);
@@ -34,12 +44,15 @@ interface IFormatRegistry {
     /// @param name Format name.
     /// @param version Format version; (name, version) must be unique.
     /// @param uri Where the schema document lives.
+    /// @param flags `FORMAT_*` bits, fixed for the format's life: `FORMAT_UNIQUE_DATA_HASHES` makes
+    /// the registry refuse a record whose data hash an active record of any source already holds.
     /// @return formatId The format's id (equal to `schemaHash`).
     function registerFormat(
         bytes32 schemaHash,
         string calldata name,
         string calldata version,
-        string calldata uri
+        string calldata uri,
+        uint16 flags
     ) external returns (bytes32 formatId);
 
     /// @notice Deprecates a format: records already anchored keep it, new ones cannot use it. Operators only.

@@ -31,6 +31,10 @@ enum DataBlockStatus {
     Disputed
 }
 
+/// @dev Format flag: at most one active record holds each data hash of the format (for example
+/// copyright deposits, where the first depositor of a fingerprint is the one the registry names).
+uint16 constant FORMAT_UNIQUE_DATA_HASHES = 1;
+
 /// @notice Why a data block challenge succeeded.
 enum DisputeReason {
     InvalidSignature,
@@ -58,6 +62,7 @@ struct Source {
 /// @param index Compact sequential number, used to pack records into one storage slot.
 /// @param status Current lifecycle status.
 /// @param registeredAt Block timestamp of registration.
+/// @param flags Bit set of `FORMAT_*` flags fixed at registration (see `IFormatRegistry`).
 /// @param name Human-readable name, e.g. "air-quality".
 /// @param version Version label, e.g. "1.0.0"; (name, version) is unique.
 /// @param uri Where the schema document lives.
@@ -65,6 +70,7 @@ struct Format {
     uint32 index;
     FormatStatus status;
     uint48 registeredAt;
+    uint16 flags;
     string name;
     string version;
     string uri;
@@ -85,15 +91,18 @@ struct RecordInput {
     string uri;
 }
 
-/// @notice An anchored record, as returned by lookups.
+/// @notice An anchored record, as returned by lookups. Its data hash is not stored (the id commits
+/// to it, and `RecordAnchored` carries it, indexed): a caller asks by id, which it computes from the
+/// operation with `recordIdOf`, or finds by data hash through the event.
 struct RecordView {
-    bytes32 dataHash;
+    bytes32 recordId;
     uint64 sourceId;
     bytes32 formatId;
     uint48 sampledAt;
     uint48 recordedAt;
     RecordStatus status;
     uint16 revocationReason;
+    bool revokedByOperator;
     bytes32 replaces;
     bytes32 supersededBy;
 }

@@ -45,26 +45,26 @@ contract DataLedgerInvariantTest is Test, StdInvariant {
 
     /// @notice (1) Nothing is recorded without an authorised, active source: every record on the
     /// ledger was accepted through the handler at a moment when, in the model, its source key was
-    /// current and active and allowed the (active) format; and no hash the actors ever used holds
-    /// a record the handler did not see accepted.
+    /// current and active and allowed the (active) format; and no record id a submission ever aimed
+    /// at holds a record the handler did not see accepted.
     /// hardhat-config: invariant.runs = 100
     /// hardhat-config: invariant.depth = 128
     /// hardhat-config: invariant.failOnRevert = true
     function invariant_recordsOnlyFromAuthorisedActiveSources() public view {
         vm.assertEq(handler.unauthorisedAnchors(), 0, "ledger anchored a record without an authorised active source");
-        uint256 domain = handler.HASH_DOMAIN();
-        bytes32[] memory hashes = new bytes32[](domain + 1);
-        for (uint256 i = 0; i <= domain; ++i) hashes[i] = handler.dataHashAt(i);
-        uint64[] memory sourceIds = ledger.recordSourceIds(hashes);
-        for (uint256 i = 0; i <= domain; ++i) {
-            bytes32 dataHash = hashes[i];
-            RecordView memory stored = ledger.getRecord(dataHash);
-            DataLedgerHandler.ModelRecord memory expected = handler.modelRecord(dataHash);
+        uint256 count = handler.attemptedCount();
+        bytes32[] memory ids = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) ids[i] = handler.attempted(i);
+        uint64[] memory sourceIds = ledger.recordSourceIds(ids);
+        for (uint256 i = 0; i < count; ++i) {
+            bytes32 recordId = ids[i];
+            RecordView memory stored = ledger.getRecord(recordId);
+            DataLedgerHandler.ModelRecord memory expected = handler.modelRecord(recordId);
             vm.assertEq(uint256(stored.status), uint256(expected.status), "record status differs from the model");
             vm.assertEq(uint256(sourceIds[i]), uint256(stored.sourceId), "batch read differs from getRecord");
             if (stored.status == RecordStatus.None) continue;
-            vm.assertTrue(handler.acceptedByLedger(dataHash), "record appeared without an accepted submission");
-            vm.assertTrue(handler.authorisedAtAnchor(dataHash), "record's source was not authorised when anchored");
+            vm.assertTrue(handler.acceptedByLedger(recordId), "record appeared without an accepted submission");
+            vm.assertTrue(handler.authorisedAtAnchor(recordId), "record's source was not authorised when anchored");
             vm.assertEq(uint256(stored.sourceId), uint256(expected.sourceId), "record attributed to another source");
             vm.assertEq(stored.formatId, expected.formatId, "record format differs");
         }
@@ -79,9 +79,9 @@ contract DataLedgerInvariantTest is Test, StdInvariant {
         vm.assertEq(handler.revokedRecordChanges(), 0, "a revoked record was changed");
         uint256 count = handler.revokedCount();
         for (uint256 i = 0; i < count; ++i) {
-            bytes32 dataHash = handler.revoked(i);
-            RecordView memory stored = ledger.getRecord(dataHash);
-            DataLedgerHandler.ModelRecord memory expected = handler.modelRecord(dataHash);
+            bytes32 recordId = handler.revoked(i);
+            RecordView memory stored = ledger.getRecord(recordId);
+            DataLedgerHandler.ModelRecord memory expected = handler.modelRecord(recordId);
             vm.assertEq(uint256(stored.status), uint256(RecordStatus.Revoked), "revoked record is no longer revoked");
             vm.assertEq(uint256(stored.revocationReason), expected.reason, "revocation reason changed");
             vm.assertEq(uint256(stored.sourceId), uint256(expected.sourceId), "revoked record re-attributed");

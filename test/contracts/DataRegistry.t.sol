@@ -7,6 +7,7 @@ import {IDataRegistry} from "../../contracts/interfaces/IDataRegistry.sol";
 import {IFormatRegistry} from "../../contracts/interfaces/IFormatRegistry.sol";
 import {ISourceRegistry} from "../../contracts/interfaces/ISourceRegistry.sol";
 import {
+    FORMAT_UNIQUE_DATA_HASHES,
     DataBlockStatus,
     DataBlockView,
     DisputeReason,
@@ -54,18 +55,20 @@ contract DataRegistryTest is LedgerFixture {
 
     // ---------------------------------------------------------------- direct submission
 
-    function test_recordSourceIds_namesTheSourceOfEachRecordedHashAndZeroElsewhere() public {
+    function test_recordSourceIds_namesTheSourceOfEachRecordIdAndZeroElsewhere() public {
         vm.prank(sourceKey);
         ledger.submitRecord(_record(DATA));
-        bytes32[] memory hashes = new bytes32[](3);
+        bytes32[] memory hashes = new bytes32[](4);
         hashes[0] = keccak256("absent");
-        hashes[1] = DATA;
+        hashes[1] = _id(DATA);
         hashes[2] = bytes32(0);
+        hashes[3] = DATA; // the bare data hash is not a record id
         uint64[] memory ids = ledger.recordSourceIds(hashes);
-        vm.assertEq(ids.length, 3, "one id per hash");
+        vm.assertEq(ids.length, 4, "one id per hash");
         vm.assertEq(uint256(ids[0]), 0, "absent");
         vm.assertEq(uint256(ids[1]), sourceId, "recorded");
         vm.assertEq(uint256(ids[2]), 0, "zero hash");
+        vm.assertEq(uint256(ids[3]), 0, "data hash");
         vm.assertEq(ledger.recordSourceIds(new bytes32[](0)).length, 0, "empty");
     }
 
@@ -74,6 +77,7 @@ contract DataRegistryTest is LedgerFixture {
         vm.warp(START + 5);
         vm.expectEmit(address(ledger));
         emit IDataRegistry.RecordAnchored(
+            _id(DATA),
             DATA,
             sourceId,
             FORMAT_AIR,
@@ -85,14 +89,15 @@ contract DataRegistryTest is LedgerFixture {
         vm.prank(sourceKey);
         ledger.submitRecord(record);
 
-        RecordView memory stored = ledger.getRecord(DATA);
-        vm.assertEq(stored.dataHash, DATA, "dataHash");
+        RecordView memory stored = ledger.getRecord(_id(DATA));
+        vm.assertEq(stored.recordId, _id(DATA), "recordId");
         vm.assertEq(uint256(stored.sourceId), sourceId, "sourceId");
         vm.assertEq(stored.formatId, FORMAT_AIR, "formatId");
         vm.assertEq(uint256(stored.sampledAt), record.sampledAt, "sampledAt");
         vm.assertEq(uint256(stored.recordedAt), START + 5, "recordedAt");
         vm.assertEq(uint256(stored.status), uint256(RecordStatus.Active), "status");
         vm.assertEq(uint256(stored.revocationReason), 0, "revocationReason");
+        vm.assertFalse(stored.revokedByOperator, "revokedByOperator");
         vm.assertEq(stored.replaces, bytes32(0), "replaces");
         vm.assertEq(stored.supersededBy, bytes32(0), "supersededBy");
     }
@@ -104,8 +109,8 @@ contract DataRegistryTest is LedgerFixture {
         ledger.submitRecord(_record(keccak256("a"), FORMAT_AIR));
         ledger.submitRecord(_record(keccak256("n"), FORMAT_NOISE));
         vm.stopPrank();
-        vm.assertEq(ledger.getRecord(keccak256("a")).formatId, FORMAT_AIR, "air");
-        vm.assertEq(ledger.getRecord(keccak256("n")).formatId, FORMAT_NOISE, "noise");
+        vm.assertEq(ledger.getRecord(_id(keccak256("a"))).formatId, FORMAT_AIR, "air");
+        vm.assertEq(ledger.getRecord(_id(keccak256("n"))).formatId, FORMAT_NOISE, "noise");
     }
 
     function test_submitRecord_revertsForZeroDataHash() public {
@@ -114,16 +119,52 @@ contract DataRegistryTest is LedgerFixture {
         ledger.submitRecord(_record(bytes32(0)));
     }
 
-    function test_submitRecord_revertsForDuplicate() public {
+    function test_recordIdOf_isTheDocumentedHash() public view {
+        vm.assertEq(ledger.recordIdOf(sourceKey, DATA, START - 60), _id(DATA), "recordIdOf");
+        vm.assertNotEq(ledger.recordIdOf(sourceKey, DATA, START - 59), _id(DATA), "sampledAt not in the id");
+        vm.assertNotEq(ledger.recordIdOf(stranger, DATA, START - 60), _id(DATA), "source not in the id");
+    }
+
+    function test_submitRecord_revertsForTheSameReadingTwice() public {
         vm.prank(sourceKey);
         ledger.submitRecord(_record(DATA));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, _id(DATA), sourceId)
+        );
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+    }
 
-        // Another source cannot claim the same fingerprint either: first anchoring wins.
-        (, address otherKey, ) = _registerSource("other", _one(FORMAT_AIR));
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+    /// @dev The review's finding: a device could not report `{"door":"closed"}` at 10:00 and
+    /// again at 10:05. Two sampling times are two readings, so two records.
+    function test_submitRecord_samePayloadAtAnotherTimeIsAnotherRecord() public {
+        RecordInput memory first = _record(DATA);
+        RecordInput memory later = _record(DATA);
+        later.sampledAt = first.sampledAt + 300;
+        vm.startPrank(sourceKey);
+        ledger.submitRecord(first);
+        ledger.submitRecord(later);
+        vm.stopPrank();
+        bytes32 laterId = keccak256(abi.encode(sourceKey, DATA, later.sampledAt));
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).sampledAt), first.sampledAt, "first");
+        vm.assertEq(uint256(ledger.getRecord(laterId).sampledAt), later.sampledAt, "later");
+    }
+
+    /// @dev The review's squatting finding: another source anchoring a source's data hash first
+    /// gets its own record, and the real source is not refused.
+    function test_submitRecord_anotherSourceCannotSquatADataHash() public {
+        (uint64 otherId, address otherKey, ) = _registerSource("squatter", _one(FORMAT_AIR));
         vm.prank(otherKey);
         ledger.submitRecord(_record(DATA));
-        vm.assertEq(uint256(ledger.getRecord(DATA).sourceId), sourceId, "owner changed");
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA));
+        vm.assertEq(uint256(ledger.getRecord(_idOf(otherKey, DATA)).sourceId), otherId, "squatter's own record");
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).sourceId), sourceId, "the source's record");
+
+        // Revoking the squatter's record leaves the source's untouched.
+        vm.prank(otherKey);
+        ledger.revokeRecord(_idOf(otherKey, DATA), 1);
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).status), uint256(RecordStatus.Active), "status");
     }
 
     function test_submitRecord_revertsForNonSource() public {
@@ -133,7 +174,7 @@ contract DataRegistryTest is LedgerFixture {
             vm.prank(others[i]);
             ledger.submitRecord(_record(DATA));
         }
-        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.None), "record appeared");
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).status), uint256(RecordStatus.None), "record appeared");
     }
 
     function test_submitRecord_revertsForSuspendedSource() public {
@@ -163,9 +204,9 @@ contract DataRegistryTest is LedgerFixture {
     }
 
     function test_getRecord_unknownIsEmpty() public view {
-        RecordView memory stored = ledger.getRecord(DATA);
+        RecordView memory stored = ledger.getRecord(_id(DATA));
         vm.assertEq(uint256(stored.status), uint256(RecordStatus.None), "status");
-        vm.assertEq(stored.dataHash, bytes32(0), "dataHash");
+        vm.assertEq(stored.recordId, bytes32(0), "recordId");
         vm.assertEq(stored.formatId, bytes32(0), "formatId");
     }
 
@@ -176,6 +217,7 @@ contract DataRegistryTest is LedgerFixture {
         bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
         vm.expectEmit(address(ledger));
         emit IDataRegistry.RecordAnchored(
+            _id(DATA),
             DATA,
             sourceId,
             FORMAT_AIR,
@@ -186,7 +228,7 @@ contract DataRegistryTest is LedgerFixture {
         );
         vm.prank(stranger);
         ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
-        vm.assertEq(uint256(ledger.getRecord(DATA).sourceId), sourceId, "sourceId");
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).sourceId), sourceId, "sourceId");
     }
 
     function test_submitRecordBySig_acceptsTheDeadlineSecond() public {
@@ -194,7 +236,7 @@ contract DataRegistryTest is LedgerFixture {
         bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
         vm.warp(DEADLINE);
         ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
-        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.Active), "status");
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).status), uint256(RecordStatus.Active), "status");
     }
 
     function test_submitRecordBySig_revertsAfterTheDeadline() public {
@@ -209,7 +251,9 @@ contract DataRegistryTest is LedgerFixture {
         RecordInput memory record = _record(DATA);
         bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
         ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, _id(DATA), sourceId)
+        );
         ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
     }
 
@@ -325,6 +369,7 @@ contract DataRegistryTest is LedgerFixture {
         RecordInput memory record = _record(next);
         vm.expectEmit(address(ledger));
         emit IDataRegistry.RecordAnchored(
+            _id(next),
             next,
             sourceId,
             FORMAT_AIR,
@@ -334,40 +379,29 @@ contract DataRegistryTest is LedgerFixture {
             record.uri
         );
         vm.expectEmit(address(ledger));
-        emit IDataRegistry.RecordUpdated(DATA, next, sourceKey);
+        emit IDataRegistry.RecordUpdated(_id(DATA), _id(next), sourceKey);
         vm.prank(sourceKey);
-        ledger.updateRecord(DATA, record);
+        ledger.updateRecord(_id(DATA), record);
 
-        RecordView memory oldView = ledger.getRecord(DATA);
-        RecordView memory newView = ledger.getRecord(next);
+        RecordView memory oldView = ledger.getRecord(_id(DATA));
+        RecordView memory newView = ledger.getRecord(_id(next));
         vm.assertEq(uint256(oldView.status), uint256(RecordStatus.Superseded), "old status");
-        vm.assertEq(oldView.supersededBy, next, "supersededBy");
+        vm.assertEq(oldView.supersededBy, _id(next), "supersededBy");
         vm.assertEq(uint256(newView.status), uint256(RecordStatus.Active), "new status");
-        vm.assertEq(newView.replaces, DATA, "replaces");
+        vm.assertEq(newView.replaces, _id(DATA), "replaces");
         vm.assertEq(uint256(newView.sourceId), sourceId, "new sourceId");
     }
 
-    function test_updateRecord_byOperatorIsAttributedToTheSource() public {
-        bytes32 next = keccak256("next");
+    /// @dev The review's finding: an operator could anchor a new version of any record without
+    /// the source's signature, attributed to the source. Now only the source can.
+    function test_updateRecord_revertsForOperator() public {
         vm.prank(sourceKey);
         ledger.submitRecord(_record(DATA));
-
-        RecordInput memory record = _record(next);
-        vm.expectEmit(address(ledger));
-        emit IDataRegistry.RecordAnchored(
-            next,
-            sourceId,
-            FORMAT_AIR,
-            sourceKey,
-            record.metadataHash,
-            record.sampledAt,
-            record.uri
-        );
-        vm.expectEmit(address(ledger));
-        emit IDataRegistry.RecordUpdated(DATA, next, operator);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, operator, _id(DATA)));
         vm.prank(operator);
-        ledger.updateRecord(DATA, record);
-        vm.assertEq(uint256(ledger.getRecord(next).sourceId), sourceId, "sourceId");
+        ledger.updateRecord(_id(DATA), _record(keccak256("next")));
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).status), uint256(RecordStatus.Active), "superseded");
+        vm.assertEq(uint256(ledger.getRecord(_id(keccak256("next"))).status), uint256(RecordStatus.None), "anchored");
     }
 
     function test_updateRecord_revertsForOthers() public {
@@ -375,18 +409,20 @@ contract DataRegistryTest is LedgerFixture {
         ledger.submitRecord(_record(DATA));
         (, address otherKey, ) = _registerSource("other", _one(FORMAT_AIR));
 
-        address[4] memory others = [stranger, otherKey, sourceOwner, supervisor];
+        address[5] memory others = [stranger, otherKey, sourceOwner, supervisor, operator];
         for (uint256 i = 0; i < others.length; ++i) {
-            vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, others[i], DATA));
+            vm.expectRevert(
+                abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, others[i], _id(DATA))
+            );
             vm.prank(others[i]);
-            ledger.updateRecord(DATA, _record(keccak256("next")));
+            ledger.updateRecord(_id(DATA), _record(keccak256("next")));
         }
     }
 
     function test_updateRecord_revertsForUnknownRecord() public {
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnknownRecord.selector, DATA));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnknownRecord.selector, _id(DATA)));
         vm.prank(operator);
-        ledger.updateRecord(DATA, _record(keccak256("next")));
+        ledger.updateRecord(_id(DATA), _record(keccak256("next")));
     }
 
     function test_updateRecord_revertsForSupersededOrRevokedRecord() public {
@@ -394,18 +430,26 @@ contract DataRegistryTest is LedgerFixture {
         bytes32 revoked = keccak256("revoked");
         vm.startPrank(sourceKey);
         ledger.submitRecord(_record(DATA));
-        ledger.updateRecord(DATA, _record(next));
+        ledger.updateRecord(_id(DATA), _record(next));
         ledger.submitRecord(_record(revoked));
-        ledger.revokeRecord(revoked, 1);
+        ledger.revokeRecord(_id(revoked), 1);
 
         vm.expectRevert(
-            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, DATA, RecordStatus.Superseded)
+            abi.encodeWithSelector(
+                IDataRegistry.DataRegistryRecordNotActive.selector,
+                _id(DATA),
+                RecordStatus.Superseded
+            )
         );
-        ledger.updateRecord(DATA, _record(keccak256("fork")));
+        ledger.updateRecord(_id(DATA), _record(keccak256("fork")));
         vm.expectRevert(
-            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, revoked, RecordStatus.Revoked)
+            abi.encodeWithSelector(
+                IDataRegistry.DataRegistryRecordNotActive.selector,
+                _id(revoked),
+                RecordStatus.Revoked
+            )
         );
-        ledger.updateRecord(revoked, _record(keccak256("revival")));
+        ledger.updateRecord(_id(revoked), _record(keccak256("revival")));
         vm.stopPrank();
     }
 
@@ -414,30 +458,34 @@ contract DataRegistryTest is LedgerFixture {
         vm.startPrank(sourceKey);
         ledger.submitRecord(_record(DATA));
         ledger.submitRecord(_record(other));
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, other, sourceId));
-        ledger.updateRecord(DATA, _record(other));
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
-        ledger.updateRecord(DATA, _record(DATA));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, _id(other), sourceId)
+        );
+        ledger.updateRecord(_id(DATA), _record(other));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, _id(DATA), sourceId)
+        );
+        ledger.updateRecord(_id(DATA), _record(DATA));
         vm.stopPrank();
-        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.Active), "old version touched");
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).status), uint256(RecordStatus.Active), "old version touched");
     }
 
     function test_updateRecord_revertsForZeroDataHash() public {
         vm.startPrank(sourceKey);
         ledger.submitRecord(_record(DATA));
         vm.expectRevert(IDataRegistry.DataRegistryZeroDataHash.selector);
-        ledger.updateRecord(DATA, _record(bytes32(0)));
+        ledger.updateRecord(_id(DATA), _record(bytes32(0)));
         vm.stopPrank();
     }
 
-    function test_updateRecord_revertsWhenTheSourceIsSuspendedEvenForOperators() public {
+    function test_updateRecord_revertsWhenTheSourceIsSuspended() public {
         vm.prank(sourceKey);
         ledger.submitRecord(_record(DATA));
-        vm.startPrank(operator);
+        vm.prank(operator);
         ledger.suspendSource(sourceId, 0);
-        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
-        ledger.updateRecord(DATA, _record(keccak256("next")));
-        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, sourceKey, _id(DATA)));
+        vm.prank(sourceKey);
+        ledger.updateRecord(_id(DATA), _record(keccak256("next")));
     }
 
     function test_updateRecord_revertsForFormatTheSourceMayNotUse() public {
@@ -446,8 +494,8 @@ contract DataRegistryTest is LedgerFixture {
         vm.expectRevert(
             abi.encodeWithSelector(ISourceRegistry.SourceRegistryFormatNotAllowed.selector, sourceId, FORMAT_NOISE)
         );
-        vm.prank(operator);
-        ledger.updateRecord(DATA, _record(keccak256("next"), FORMAT_NOISE));
+        vm.prank(sourceKey);
+        ledger.updateRecord(_id(DATA), _record(keccak256("next"), FORMAT_NOISE));
     }
 
     function test_updateRecord_followsKeyRotation() public {
@@ -457,13 +505,16 @@ contract DataRegistryTest is LedgerFixture {
         vm.prank(sourceOwner);
         ledger.rotateSourceKey(sourceId, newKey);
 
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, sourceKey, DATA));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, sourceKey, _id(DATA)));
         vm.prank(sourceKey);
-        ledger.updateRecord(DATA, _record(keccak256("next")));
+        ledger.updateRecord(_id(DATA), _record(keccak256("next")));
 
         vm.prank(newKey);
-        ledger.updateRecord(DATA, _record(keccak256("next")));
-        vm.assertEq(uint256(ledger.getRecord(keccak256("next")).sourceId), sourceId, "sourceId");
+        ledger.updateRecord(_id(DATA), _record(keccak256("next")));
+        // The new version's id names the key that made it.
+        bytes32 nextId = _idOf(newKey, keccak256("next"));
+        vm.assertEq(uint256(ledger.getRecord(nextId).sourceId), sourceId, "sourceId");
+        vm.assertEq(ledger.getRecord(_id(DATA)).supersededBy, nextId, "supersededBy");
     }
 
     // ---------------------------------------------------------------- revocation
@@ -472,13 +523,14 @@ contract DataRegistryTest is LedgerFixture {
         vm.prank(sourceKey);
         ledger.submitRecord(_record(DATA));
         vm.expectEmit(address(ledger));
-        emit IDataRegistry.RecordRevoked(DATA, sourceId, 451, sourceKey);
+        emit IDataRegistry.RecordRevoked(_id(DATA), sourceId, 451, sourceKey);
         vm.prank(sourceKey);
-        ledger.revokeRecord(DATA, 451);
+        ledger.revokeRecord(_id(DATA), 451);
 
-        RecordView memory stored = ledger.getRecord(DATA);
+        RecordView memory stored = ledger.getRecord(_id(DATA));
         vm.assertEq(uint256(stored.status), uint256(RecordStatus.Revoked), "status");
         vm.assertEq(uint256(stored.revocationReason), 451, "reason");
+        vm.assertFalse(stored.revokedByOperator, "the source's own act");
         vm.assertEq(uint256(stored.sourceId), sourceId, "history kept");
     }
 
@@ -486,10 +538,11 @@ contract DataRegistryTest is LedgerFixture {
         vm.prank(sourceKey);
         ledger.submitRecord(_record(DATA));
         vm.expectEmit(address(ledger));
-        emit IDataRegistry.RecordRevoked(DATA, sourceId, 3, operator);
+        emit IDataRegistry.RecordRevoked(_id(DATA), sourceId, 3, operator);
         vm.prank(operator);
-        ledger.revokeRecord(DATA, 3);
-        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.Revoked), "status");
+        ledger.revokeRecord(_id(DATA), 3);
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).status), uint256(RecordStatus.Revoked), "status");
+        vm.assertTrue(ledger.getRecord(_id(DATA)).revokedByOperator, "the operator's act, recorded");
     }
 
     function test_revokeRecord_revertsForOthers() public {
@@ -499,9 +552,11 @@ contract DataRegistryTest is LedgerFixture {
 
         address[4] memory others = [stranger, otherKey, sourceOwner, supervisor];
         for (uint256 i = 0; i < others.length; ++i) {
-            vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, others[i], DATA));
+            vm.expectRevert(
+                abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, others[i], _id(DATA))
+            );
             vm.prank(others[i]);
-            ledger.revokeRecord(DATA, 0);
+            ledger.revokeRecord(_id(DATA), 0);
         }
     }
 
@@ -510,46 +565,54 @@ contract DataRegistryTest is LedgerFixture {
         ledger.submitRecord(_record(DATA));
         vm.prank(operator);
         ledger.suspendSource(sourceId, 0);
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, sourceKey, DATA));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, sourceKey, _id(DATA)));
         vm.prank(sourceKey);
-        ledger.revokeRecord(DATA, 0);
+        ledger.revokeRecord(_id(DATA), 0);
     }
 
     function test_revokeRecord_revertsForUnknownRecord() public {
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnknownRecord.selector, DATA));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnknownRecord.selector, _id(DATA)));
         vm.prank(operator);
-        ledger.revokeRecord(DATA, 0);
+        ledger.revokeRecord(_id(DATA), 0);
     }
 
     function test_revokeRecord_isFinal() public {
         vm.startPrank(sourceKey);
         ledger.submitRecord(_record(DATA));
-        ledger.revokeRecord(DATA, 1);
+        ledger.revokeRecord(_id(DATA), 1);
 
         vm.expectRevert(
-            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, DATA, RecordStatus.Revoked)
+            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, _id(DATA), RecordStatus.Revoked)
         );
-        ledger.revokeRecord(DATA, 2);
+        ledger.revokeRecord(_id(DATA), 2);
         // The fingerprint cannot be anchored again, directly or by signature.
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, _id(DATA), sourceId)
+        );
         ledger.submitRecord(_record(DATA));
         vm.stopPrank();
         RecordInput memory record = _record(DATA);
         bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, DATA, sourceId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateRecord.selector, _id(DATA), sourceId)
+        );
         ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
 
-        vm.assertEq(uint256(ledger.getRecord(DATA).revocationReason), 1, "reason overwritten");
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).revocationReason), 1, "reason overwritten");
     }
 
     function test_revokeRecord_revertsForSupersededRecord() public {
         vm.startPrank(sourceKey);
         ledger.submitRecord(_record(DATA));
-        ledger.updateRecord(DATA, _record(keccak256("next")));
+        ledger.updateRecord(_id(DATA), _record(keccak256("next")));
         vm.expectRevert(
-            abi.encodeWithSelector(IDataRegistry.DataRegistryRecordNotActive.selector, DATA, RecordStatus.Superseded)
+            abi.encodeWithSelector(
+                IDataRegistry.DataRegistryRecordNotActive.selector,
+                _id(DATA),
+                RecordStatus.Superseded
+            )
         );
-        ledger.revokeRecord(DATA, 0);
+        ledger.revokeRecord(_id(DATA), 0);
         vm.stopPrank();
     }
 
@@ -658,10 +721,10 @@ contract DataRegistryTest is LedgerFixture {
     function test_verifyInclusion_provesEveryLeaf() public {
         (bytes32 root, SignedOperation[4] memory ops, bytes32[][4] memory proofs) = _anchorMixedBlock();
         for (uint256 i = 0; i < 4; ++i) {
-            vm.assertTrue(ledger.verifyInclusion(root, _leaf(ops[i]), proofs[i]), "leaf not included");
+            vm.assertTrue(ledger.verifyInclusion(root, ops[i], proofs[i]), "leaf not included");
         }
-        vm.assertFalse(ledger.verifyInclusion(root, _leaf(ops[0]), proofs[1]), "wrong proof accepted");
-        vm.assertFalse(ledger.verifyInclusion(keccak256("other"), _leaf(ops[0]), proofs[0]), "unknown root accepted");
+        vm.assertFalse(ledger.verifyInclusion(root, ops[0], proofs[1]), "wrong proof accepted");
+        vm.assertFalse(ledger.verifyInclusion(keccak256("other"), ops[0], proofs[0]), "unknown root accepted");
     }
 
     function test_challengeDataBlock_revertsForValidOperation() public {
@@ -692,7 +755,7 @@ contract DataRegistryTest is LedgerFixture {
         ledger.challengeDataBlock(root, ops[index], proofs[index]);
 
         vm.assertEq(uint256(ledger.getDataBlock(root).status), uint256(DataBlockStatus.Disputed), "status");
-        vm.assertFalse(ledger.verifyInclusion(root, _leaf(ops[0]), proofs[0]), "disputed block still proves");
+        vm.assertFalse(ledger.verifyInclusion(root, ops[0], proofs[0]), "disputed block still proves");
 
         // Once disputed, further challenges are pointless.
         uint256 other = index == 1 ? 2 : 1;
@@ -797,6 +860,84 @@ contract DataRegistryTest is LedgerFixture {
         ledger.challengeDataBlock(root, op, new bytes32[](0));
     }
 
+    // ---------------------------------------------------------------- unique data hashes
+
+    bytes32 internal constant FORMAT_DEPOSIT = keccak256("deposit schema");
+
+    /// @dev A format with unique data hashes, allowed to the fixture's source and to a second one.
+    function _uniqueFormat() internal returns (address otherKey, uint256 otherPk) {
+        vm.startPrank(operator);
+        ledger.registerFormat(FORMAT_DEPOSIT, "deposit", "1", "ipfs://deposit", FORMAT_UNIQUE_DATA_HASHES);
+        ledger.setSourceFormats(sourceId, _one(FORMAT_DEPOSIT), true);
+        vm.stopPrank();
+        (, otherKey, otherPk) = _registerSource("second depositor", _one(FORMAT_DEPOSIT));
+    }
+
+    function test_uniqueFormat_refusesASecondHolderOfTheHash() public {
+        (address otherKey, uint256 otherPk) = _uniqueFormat();
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA, FORMAT_DEPOSIT));
+        vm.assertEq(ledger.dataHashHolder(DATA), _id(DATA), "holder");
+
+        bytes memory expected = abi.encodeWithSelector(
+            IDataRegistry.DataRegistryDataHashHeld.selector,
+            DATA,
+            _id(DATA)
+        );
+        vm.expectRevert(expected);
+        vm.prank(otherKey);
+        ledger.submitRecord(_record(DATA, FORMAT_DEPOSIT));
+
+        // Relayed, and by the holder itself at another sampling time: the same refusal.
+        RecordInput memory record = _record(DATA, FORMAT_DEPOSIT);
+        vm.expectRevert(expected);
+        ledger.submitRecordBySig(otherKey, record, DEADLINE, _sign(otherPk, record, DEADLINE));
+        record.sampledAt += 1;
+        vm.expectRevert(expected);
+        vm.prank(sourceKey);
+        ledger.submitRecord(record);
+        vm.assertEq(ledger.dataHashHolder(DATA), _id(DATA), "holder changed");
+    }
+
+    function test_uniqueFormat_freesTheHashWhenItsHolderIsRevoked() public {
+        (address otherKey, ) = _uniqueFormat();
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA, FORMAT_DEPOSIT));
+        vm.prank(operator);
+        ledger.revokeRecord(_id(DATA), 7);
+
+        vm.prank(otherKey);
+        ledger.submitRecord(_record(DATA, FORMAT_DEPOSIT));
+        vm.assertEq(ledger.dataHashHolder(DATA), _idOf(otherKey, DATA), "new holder");
+    }
+
+    function test_uniqueFormat_aNewVersionMayKeepTheHash() public {
+        _uniqueFormat();
+        RecordInput memory record = _record(DATA, FORMAT_DEPOSIT);
+        vm.startPrank(sourceKey);
+        ledger.submitRecord(record);
+        record.metadataHash = keccak256("corrected description");
+        record.sampledAt += 1;
+        ledger.updateRecord(_id(DATA), record);
+        vm.stopPrank();
+        bytes32 nextId = keccak256(abi.encode(sourceKey, DATA, record.sampledAt));
+        vm.assertEq(ledger.dataHashHolder(DATA), nextId, "holder follows the version");
+    }
+
+    function test_uniqueFormat_leavesOtherFormatsAlone() public {
+        (address otherKey, ) = _uniqueFormat();
+        uint64 otherId = ledger.sourceIdOf(otherKey);
+        vm.prank(operator);
+        ledger.setSourceFormats(otherId, _one(FORMAT_AIR), true);
+        vm.prank(sourceKey);
+        ledger.submitRecord(_record(DATA, FORMAT_DEPOSIT));
+        // The same hash in a format without the flag: an ordinary record.
+        vm.prank(otherKey);
+        ledger.submitRecord(_record(DATA, FORMAT_AIR));
+        vm.assertEq(uint256(ledger.getRecord(_idOf(otherKey, DATA)).status), uint256(RecordStatus.Active), "status");
+        vm.assertEq(ledger.dataHashHolder(DATA), _id(DATA), "holder");
+    }
+
     // ---------------------------------------------------------------- fuzz
 
     function testFuzz_submitRecord_anyNonSourceIsRejected(address caller, bytes32 dataHash) public {
@@ -804,7 +945,7 @@ contract DataRegistryTest is LedgerFixture {
         vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, caller));
         vm.prank(caller);
         ledger.submitRecord(_record(dataHash));
-        vm.assertEq(uint256(ledger.getRecord(dataHash).status), uint256(RecordStatus.None), "record appeared");
+        vm.assertEq(uint256(ledger.getRecord(_id(dataHash)).status), uint256(RecordStatus.None), "record appeared");
     }
 
     function testFuzz_submitRecord_roundTrip(
@@ -816,10 +957,12 @@ contract DataRegistryTest is LedgerFixture {
         vm.assume(dataHash != bytes32(0));
         RecordInput memory record = RecordInput(dataHash, FORMAT_AIR, metadataHash, sampledAt, uri);
         vm.expectEmit(address(ledger));
-        emit IDataRegistry.RecordAnchored(dataHash, sourceId, FORMAT_AIR, sourceKey, metadataHash, sampledAt, uri);
+        bytes32 id = keccak256(abi.encode(sourceKey, dataHash, sampledAt));
+        emit IDataRegistry.RecordAnchored(id, dataHash, sourceId, FORMAT_AIR, sourceKey, metadataHash, sampledAt, uri);
         vm.prank(sourceKey);
         ledger.submitRecord(record);
-        RecordView memory stored = ledger.getRecord(dataHash);
+        vm.assertEq(ledger.recordIdOf(sourceKey, dataHash, sampledAt), id, "recordIdOf");
+        RecordView memory stored = ledger.getRecord(id);
         vm.assertEq(uint256(stored.sampledAt), sampledAt, "sampledAt");
         vm.assertEq(uint256(stored.sourceId), sourceId, "sourceId");
         vm.assertEq(stored.formatId, FORMAT_AIR, "formatId");
@@ -841,7 +984,7 @@ contract DataRegistryTest is LedgerFixture {
         vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, signer));
         ledger.submitRecordBySig(signer, record, DEADLINE, signature);
 
-        vm.assertEq(uint256(ledger.getRecord(dataHash).status), uint256(RecordStatus.None), "record appeared");
+        vm.assertEq(uint256(ledger.getRecord(_id(dataHash)).status), uint256(RecordStatus.None), "record appeared");
     }
 
     /// @dev Arbitrary bytes never pass as the source's signature.
@@ -862,7 +1005,7 @@ contract DataRegistryTest is LedgerFixture {
         }
         ledger.submitRecordBySig(sourceKey, record, deadline, signature);
         RecordStatus expected = offset > 0 ? RecordStatus.None : RecordStatus.Active;
-        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(expected), "status");
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).status), uint256(expected), "status");
     }
 
     function testFuzz_submitDataBlock_parameterValidation(
@@ -908,9 +1051,9 @@ contract DataRegistryTest is LedgerFixture {
         vm.assume(caller != sourceKey && caller != operator);
         vm.prank(sourceKey);
         ledger.submitRecord(_record(DATA));
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, caller, DATA));
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, caller, _id(DATA)));
         vm.prank(caller);
-        ledger.revokeRecord(DATA, reason);
-        vm.assertEq(uint256(ledger.getRecord(DATA).status), uint256(RecordStatus.Active), "status");
+        ledger.revokeRecord(_id(DATA), reason);
+        vm.assertEq(uint256(ledger.getRecord(_id(DATA)).status), uint256(RecordStatus.Active), "status");
     }
 }

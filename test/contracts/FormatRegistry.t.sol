@@ -5,7 +5,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 
 import {IFormatRegistry} from "../../contracts/interfaces/IFormatRegistry.sol";
 import {ISourceRegistry} from "../../contracts/interfaces/ISourceRegistry.sol";
-import {Format, FormatStatus, RecordStatus} from "../../contracts/types/DataLedgerTypes.sol";
+import {FORMAT_UNIQUE_DATA_HASHES, Format, FormatStatus, RecordStatus} from "../../contracts/types/DataLedgerTypes.sol";
 
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
 
@@ -15,9 +15,9 @@ contract FormatRegistryTest is LedgerFixture {
     function test_registerFormat_storesTheFormat() public {
         vm.warp(START + 500);
         vm.expectEmit(address(ledger));
-        emit IFormatRegistry.FormatRegistered(FORMAT_TRAFFIC, 2, "traffic", "2.1.0", "ipfs://traffic");
+        emit IFormatRegistry.FormatRegistered(FORMAT_TRAFFIC, 2, "traffic", "2.1.0", "ipfs://traffic", 0);
         vm.prank(operator);
-        bytes32 id = ledger.registerFormat(FORMAT_TRAFFIC, "traffic", "2.1.0", "ipfs://traffic");
+        bytes32 id = ledger.registerFormat(FORMAT_TRAFFIC, "traffic", "2.1.0", "ipfs://traffic", 0);
 
         vm.assertEq(id, FORMAT_TRAFFIC, "format id is the schema hash");
         Format memory format = ledger.getFormat(id);
@@ -40,15 +40,15 @@ contract FormatRegistryTest is LedgerFixture {
 
     function test_registerFormat_newVersionOfAName() public {
         vm.prank(operator);
-        ledger.registerFormat(FORMAT_TRAFFIC, "air-quality", "1.1.0", "ipfs://air-1.1");
+        ledger.registerFormat(FORMAT_TRAFFIC, "air-quality", "1.1.0", "ipfs://air-1.1", 0);
         vm.assertEq(ledger.getFormat(FORMAT_TRAFFIC).version, "1.1.0", "version");
     }
 
     function test_registerFormat_nameVersionBoundaryIsUnambiguous() public {
         // ("ab", "c") and ("a", "bc") concatenate alike; they are different formats.
         vm.startPrank(operator);
-        ledger.registerFormat(keccak256("s1"), "ab", "c", "");
-        ledger.registerFormat(keccak256("s2"), "a", "bc", "");
+        ledger.registerFormat(keccak256("s1"), "ab", "c", "", 0);
+        ledger.registerFormat(keccak256("s2"), "a", "bc", "", 0);
         vm.stopPrank();
         vm.assertEq(uint256(ledger.formatCount()), 4, "both registered");
     }
@@ -58,26 +58,26 @@ contract FormatRegistryTest is LedgerFixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, OPERATOR_ROLE)
         );
         vm.prank(admin);
-        ledger.registerFormat(FORMAT_TRAFFIC, "traffic", "2.1.0", "");
+        ledger.registerFormat(FORMAT_TRAFFIC, "traffic", "2.1.0", "", 0);
     }
 
     function test_registerFormat_revertsForZeroSchemaHash() public {
         vm.expectRevert(IFormatRegistry.FormatRegistryZeroSchemaHash.selector);
         vm.prank(operator);
-        ledger.registerFormat(bytes32(0), "traffic", "2.1.0", "");
+        ledger.registerFormat(bytes32(0), "traffic", "2.1.0", "", 0);
     }
 
     function test_registerFormat_revertsForKnownSchemaHash() public {
         vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryAlreadyRegistered.selector, FORMAT_AIR));
         vm.prank(operator);
-        ledger.registerFormat(FORMAT_AIR, "other-name", "9.9.9", "");
+        ledger.registerFormat(FORMAT_AIR, "other-name", "9.9.9", "", 0);
     }
 
     function test_registerFormat_revertsForDeprecatedSchemaHash() public {
         vm.startPrank(operator);
         ledger.deprecateFormat(FORMAT_AIR);
         vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryAlreadyRegistered.selector, FORMAT_AIR));
-        ledger.registerFormat(FORMAT_AIR, "other-name", "9.9.9", "");
+        ledger.registerFormat(FORMAT_AIR, "other-name", "9.9.9", "", 0);
         vm.stopPrank();
     }
 
@@ -86,7 +86,7 @@ contract FormatRegistryTest is LedgerFixture {
             abi.encodeWithSelector(IFormatRegistry.FormatRegistryDuplicateVersion.selector, "air-quality", "1.0.0")
         );
         vm.prank(operator);
-        ledger.registerFormat(FORMAT_TRAFFIC, "air-quality", "1.0.0", "");
+        ledger.registerFormat(FORMAT_TRAFFIC, "air-quality", "1.0.0", "", 0);
     }
 
     function test_getFormat_unknownIsEmpty() public view {
@@ -140,8 +140,8 @@ contract FormatRegistryTest is LedgerFixture {
         vm.prank(sourceKey);
         ledger.submitRecord(_record(keccak256("after")));
 
-        vm.assertEq(uint256(ledger.getRecord(oldHash).status), uint256(RecordStatus.Active), "old record");
-        vm.assertEq(ledger.getRecord(oldHash).formatId, FORMAT_AIR, "old record format");
+        vm.assertEq(uint256(ledger.getRecord(_id(oldHash)).status), uint256(RecordStatus.Active), "old record");
+        vm.assertEq(ledger.getRecord(_id(oldHash)).formatId, FORMAT_AIR, "old record format");
     }
 
     function test_deprecateFormat_cannotBeAllowedForSourcesAnyMore() public {
@@ -171,7 +171,7 @@ contract FormatRegistryTest is LedgerFixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, OPERATOR_ROLE)
         );
         vm.prank(caller);
-        ledger.registerFormat(FORMAT_TRAFFIC, "traffic", "2.1.0", "");
+        ledger.registerFormat(FORMAT_TRAFFIC, "traffic", "2.1.0", "", 0);
     }
 
     function testFuzz_registerFormat_roundTrip(
@@ -185,7 +185,7 @@ contract FormatRegistryTest is LedgerFixture {
         vm.assume(keccak256(abi.encode(name, version)) != keccak256(abi.encode("noise", "1.0.0")));
 
         vm.prank(operator);
-        ledger.registerFormat(schemaHash, name, version, uri);
+        ledger.registerFormat(schemaHash, name, version, uri, 0);
 
         Format memory format = ledger.getFormat(schemaHash);
         vm.assertEq(format.name, name, "name");
@@ -196,6 +196,25 @@ contract FormatRegistryTest is LedgerFixture {
         // The same (name, version) is now taken, whatever the schema hash.
         vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryDuplicateVersion.selector, name, version));
         vm.prank(operator);
-        ledger.registerFormat(keccak256(abi.encode(schemaHash)), name, version, uri);
+        ledger.registerFormat(keccak256(abi.encode(schemaHash)), name, version, uri, 0);
+    }
+
+    function test_registerFormat_storesItsFlags() public {
+        vm.expectEmit(address(ledger));
+        emit IFormatRegistry.FormatRegistered(FORMAT_TRAFFIC, 2, "deposit", "1", "ipfs://d", FORMAT_UNIQUE_DATA_HASHES);
+        vm.prank(operator);
+        ledger.registerFormat(FORMAT_TRAFFIC, "deposit", "1", "ipfs://d", FORMAT_UNIQUE_DATA_HASHES);
+        vm.assertEq(uint256(ledger.getFormat(FORMAT_TRAFFIC).flags), FORMAT_UNIQUE_DATA_HASHES, "flags");
+        vm.assertEq(uint256(ledger.getFormat(FORMAT_AIR).flags), 0, "no flags");
+    }
+
+    /// @dev A bit no constant defines is refused, so a flag added later cannot be set by accident
+    /// on a ledger that does not enforce it.
+    function testFuzz_registerFormat_revertsForUnknownFlags(uint16 flags) public {
+        vm.assume(flags & ~FORMAT_UNIQUE_DATA_HASHES != 0);
+        vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryUnknownFlags.selector, flags));
+        vm.prank(operator);
+        ledger.registerFormat(FORMAT_TRAFFIC, "traffic", "2.1.0", "", flags);
+        vm.assertEq(uint256(ledger.getFormat(FORMAT_TRAFFIC).status), uint256(FormatStatus.None), "registered");
     }
 }

@@ -495,7 +495,7 @@ contract LedgerRolesTest is LedgerFixture {
 
         vm.expectRevert(Pausable.EnforcedPause.selector);
         vm.prank(sourceKey);
-        ledger.updateRecord(first.dataHash, _record(keccak256("update")));
+        ledger.updateRecord(_id(first.dataHash), _record(keccak256("update")));
 
         vm.expectRevert(Pausable.EnforcedPause.selector);
         vm.prank(gateway);
@@ -506,7 +506,7 @@ contract LedgerRolesTest is LedgerFixture {
         ledger.unpause();
         vm.prank(stranger);
         ledger.submitRecordBySig(sourceKey, relayed, START + 1 hours, signature);
-        vm.assertEq(uint256(ledger.getRecord(relayed.dataHash).status), uint256(RecordStatus.Active), "relayed");
+        vm.assertEq(uint256(ledger.getRecord(_id(relayed.dataHash)).status), uint256(RecordStatus.Active), "relayed");
     }
 
     function test_pause_leavesRevocationAndChallengesOpen() public {
@@ -524,8 +524,8 @@ contract LedgerRolesTest is LedgerFixture {
         ledger.pause();
 
         vm.prank(sourceKey);
-        ledger.revokeRecord(first.dataHash, 7);
-        vm.assertEq(uint256(ledger.getRecord(first.dataHash).status), uint256(RecordStatus.Revoked), "revoked");
+        ledger.revokeRecord(_id(first.dataHash), 7);
+        vm.assertEq(uint256(ledger.getRecord(_id(first.dataHash)).status), uint256(RecordStatus.Revoked), "revoked");
 
         vm.prank(stranger);
         ledger.challengeDataBlock(root, bad, new bytes32[](0));

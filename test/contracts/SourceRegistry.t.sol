@@ -303,7 +303,11 @@ contract SourceRegistryTest is LedgerFixture {
         ledger.submitRecord(_record(keccak256("old")));
         vm.prank(newKey);
         ledger.submitRecord(_record(keccak256("new")));
-        vm.assertEq(uint256(ledger.getRecord(keccak256("new")).sourceId), sourceId, "attributed to source");
+        vm.assertEq(
+            uint256(ledger.getRecord(_idOf(newKey, keccak256("new"))).sourceId),
+            sourceId,
+            "attributed to source"
+        );
     }
 
     function test_rotateSourceKey_byOperator() public {

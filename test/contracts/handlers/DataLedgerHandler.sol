@@ -59,7 +59,7 @@ contract DataLedgerHandler is Test {
     mapping(uint64 sourceId => ModelSource) internal _modelSources;
     mapping(address key => uint64 sourceId) public modelKeySource;
     mapping(uint64 sourceId => mapping(bytes32 formatId => bool)) public modelAllowed;
-    mapping(bytes32 dataHash => ModelRecord) internal _modelRecords;
+    mapping(bytes32 recordId => ModelRecord) internal _modelRecords;
     mapping(bytes32 root => bool) public modelRoot;
     uint64 public modelSourceCount;
     bool public modelPaused;
@@ -82,8 +82,11 @@ contract DataLedgerHandler is Test {
     /// @notice Every record the ledger accepted, with whether the model's source was an active
     /// key allowed the (active) format at that moment.
     bytes32[] public anchored;
-    mapping(bytes32 dataHash => bool) public authorisedAtAnchor;
-    mapping(bytes32 dataHash => bool) public acceptedByLedger;
+    mapping(bytes32 recordId => bool) public authorisedAtAnchor;
+    mapping(bytes32 recordId => bool) public acceptedByLedger;
+    /// @notice Every record id a submission aimed at, accepted or not: the ids the invariants
+    /// check for records the handler did not see accepted.
+    bytes32[] public attempted;
 
     /// @notice Records the ledger revoked.
     bytes32[] public revoked;
@@ -130,7 +133,7 @@ contract DataLedgerHandler is Test {
 
         vm.startPrank(operator);
         for (uint256 i = 0; i + 1 < FORMAT_COUNT; ++i) {
-            ledger.registerFormat(_formats[i], _formatName(i), "1", "");
+            ledger.registerFormat(_formats[i], _formatName(i), "1", "", 0);
             modelFormatKnown[_formats[i]] = true;
             _modelNameTaken[keccak256(abi.encode(_formatName(i), "1"))] = true;
         }
@@ -277,7 +280,7 @@ contract DataLedgerHandler is Test {
         bytes32 nameVersion = keccak256(abi.encode(name, "1"));
         bool expected = _isOperator(caller) && !modelFormatKnown[formatId] && !_modelNameTaken[nameVersion];
         vm.prank(caller);
-        try ledger.registerFormat(formatId, name, "1", "") {
+        try ledger.registerFormat(formatId, name, "1", "", 0) {
             _success(msg.sig);
             if (!expected) return _mismatch("registerFormat accepted");
             modelFormatKnown[formatId] = true;
@@ -309,12 +312,13 @@ contract DataLedgerHandler is Test {
         address caller = _submitter(callerSeed);
         RecordInput memory record = _recordInput(hashSeed, _formatFor(modelKeySource[caller], formatSeed));
         bool authorised = _authorised(caller, record.formatId);
-        bool expected = !modelPaused && authorised && _anchorable(record.dataHash);
+        bytes32 id = _attempt(caller, record);
+        bool expected = !modelPaused && authorised && _anchorable(id, record.dataHash);
 
         vm.prank(caller);
         try ledger.submitRecord(record) {
             _success(msg.sig);
-            _anchored(record, modelKeySource[caller], authorised, expected, "submitRecord accepted");
+            _anchored(record, id, modelKeySource[caller], authorised, expected, "submitRecord accepted");
         } catch {
             if (expected) _mismatch("submitRecord rejected");
         }
@@ -340,12 +344,13 @@ contract DataLedgerHandler is Test {
         bytes memory signature = abi.encodePacked(r, s, v);
 
         bool authorised = claimed == signer && _authorised(claimed, record.formatId);
-        bool expected = !modelPaused && deadline >= nowTs && authorised && _anchorable(record.dataHash);
+        bytes32 id = _attempt(claimed, record);
+        bool expected = !modelPaused && deadline >= nowTs && authorised && _anchorable(id, record.dataHash);
 
         vm.prank(_caller(relayerSeed));
         try ledger.submitRecordBySig(claimed, record, deadline, signature) {
             _success(msg.sig);
-            _anchored(record, modelKeySource[claimed], authorised, expected, "submitRecordBySig accepted");
+            _anchored(record, id, modelKeySource[claimed], authorised, expected, "submitRecordBySig accepted");
         } catch {
             if (expected) _mismatch("submitRecordBySig rejected");
         }
@@ -357,24 +362,25 @@ contract DataLedgerHandler is Test {
         uint256 formatSeed,
         uint256 hashSeed
     ) external replaysRoleEvents {
-        bytes32 previous = _existingDataHash(previousSeed);
+        bytes32 previous = _existingRecordId(previousSeed);
         ModelRecord storage old = _modelRecords[previous];
-        uint64 id = old.sourceId;
-        address signer = _modelSources[id].signer;
+        uint64 sourceId = old.sourceId;
+        address signer = _modelSources[sourceId].signer;
         // The record's own source key half of the time.
         address caller = callerSeed % 2 == 0 && signer != address(0) ? signer : _caller(callerSeed);
-        RecordInput memory record = _recordInput(hashSeed, _formatFor(id, formatSeed));
+        RecordInput memory record = _recordInput(hashSeed, _formatFor(sourceId, formatSeed));
+        // A new version is the source's own statement: only its current, active key makes one.
+        bytes32 id = _attempt(caller, record);
 
-        bool authorised = old.status == RecordStatus.Active && _authorised(signer, record.formatId);
-        bool expected =
-            !modelPaused && authorised && (caller == signer || _isOperator(caller)) && _anchorable(record.dataHash);
+        bool authorised = old.status == RecordStatus.Active && caller == signer && _authorised(signer, record.formatId);
+        bool expected = !modelPaused && authorised && _anchorable(id, record.dataHash);
         RecordStatus statusBefore = old.status;
 
         vm.prank(caller);
         try ledger.updateRecord(previous, record) {
             _success(msg.sig);
             if (statusBefore == RecordStatus.Revoked) ++revokedRecordChanges;
-            _anchored(record, id, authorised, expected, "updateRecord accepted");
+            _anchored(record, id, sourceId, authorised, expected, "updateRecord accepted");
             old.status = RecordStatus.Superseded;
         } catch {
             if (expected) _mismatch("updateRecord rejected");
@@ -382,8 +388,8 @@ contract DataLedgerHandler is Test {
     }
 
     function revokeRecord(uint256 callerSeed, uint256 hashSeed, uint16 reason) external replaysRoleEvents {
-        bytes32 dataHash = _existingDataHash(hashSeed);
-        ModelRecord storage record = _modelRecords[dataHash];
+        bytes32 recordId = _existingRecordId(hashSeed);
+        ModelRecord storage record = _modelRecords[recordId];
         address signer = _modelSources[record.sourceId].signer;
         address caller = callerSeed % 2 == 0 && signer != address(0) ? signer : _caller(callerSeed);
         bool sourceItself = modelKeySource[caller] == record.sourceId && _activeKey(caller);
@@ -391,13 +397,13 @@ contract DataLedgerHandler is Test {
         RecordStatus statusBefore = record.status;
 
         vm.prank(caller);
-        try ledger.revokeRecord(dataHash, reason) {
+        try ledger.revokeRecord(recordId, reason) {
             _success(msg.sig);
             if (statusBefore == RecordStatus.Revoked) ++revokedRecordChanges;
             if (!expected) return _mismatch("revokeRecord accepted");
             record.status = RecordStatus.Revoked;
             record.reason = reason;
-            revoked.push(dataHash);
+            revoked.push(recordId);
         } catch {
             if (expected) _mismatch("revokeRecord rejected");
         }
@@ -526,12 +532,12 @@ contract DataLedgerHandler is Test {
         return _roles;
     }
 
-    function dataHashAt(uint256 index) external pure returns (bytes32) {
-        return _dataHash(index);
+    function attemptedCount() external view returns (uint256) {
+        return attempted.length;
     }
 
-    function modelRecord(bytes32 dataHash) external view returns (ModelRecord memory) {
-        return _modelRecords[dataHash];
+    function modelRecord(bytes32 recordId) external view returns (ModelRecord memory) {
+        return _modelRecords[recordId];
     }
 
     function modelSource(uint64 sourceId) external view returns (ModelSource memory) {
@@ -557,21 +563,28 @@ contract DataLedgerHandler is Test {
 
     // ---------------------------------------------------------------- model helpers
 
+    /// @dev The record id `key` claims for `record`, in the model's own words (the documented
+    /// rule, not the contract's `recordIdOf`), noted as attempted.
+    function _attempt(address key, RecordInput memory record) private returns (bytes32 id) {
+        id = keccak256(abi.encode(key, record.dataHash, record.sampledAt));
+        attempted.push(id);
+    }
+
     function _anchored(
         RecordInput memory record,
+        bytes32 id,
         uint64 sourceId,
         bool authorised,
         bool expected,
         string memory what
     ) private {
-        bytes32 dataHash = record.dataHash;
-        if (_modelRecords[dataHash].status == RecordStatus.Revoked) ++revokedRecordChanges;
+        if (_modelRecords[id].status == RecordStatus.Revoked) ++revokedRecordChanges;
         if (!authorised) ++unauthorisedAnchors;
-        anchored.push(dataHash);
-        acceptedByLedger[dataHash] = true;
-        authorisedAtAnchor[dataHash] = authorised;
+        anchored.push(id);
+        acceptedByLedger[id] = true;
+        authorisedAtAnchor[id] = authorised;
         if (!expected) return _mismatch(what);
-        _modelRecords[dataHash] = ModelRecord(RecordStatus.Active, sourceId, record.formatId, 0);
+        _modelRecords[id] = ModelRecord(RecordStatus.Active, sourceId, record.formatId, 0);
     }
 
     /// @dev The model's answer to "may `key` anchor a record in `formatId` now": it is the current
@@ -585,8 +598,8 @@ contract DataLedgerHandler is Test {
         return id != 0 && _modelSources[id].signer == key && _modelSources[id].status == SourceStatus.Active;
     }
 
-    function _anchorable(bytes32 dataHash) private view returns (bool) {
-        return dataHash != bytes32(0) && _modelRecords[dataHash].status == RecordStatus.None;
+    function _anchorable(bytes32 id, bytes32 dataHash) private view returns (bool) {
+        return dataHash != bytes32(0) && _modelRecords[id].status == RecordStatus.None;
     }
 
     function _usableFormat(bytes32 formatId) private view returns (bool) {
@@ -673,8 +686,9 @@ contract DataLedgerHandler is Test {
         return _actor(seed / 2);
     }
 
-    /// @dev A hash anchored earlier (any status) three times in four, else any hash of the domain.
-    function _existingDataHash(uint256 seed) private view returns (bytes32) {
+    /// @dev A record anchored earlier (any status) three times in four, else an id no record has
+    /// (the bare data hash, which is never a record id).
+    function _existingRecordId(uint256 seed) private view returns (bytes32) {
         if (seed % 4 != 0 && anchored.length != 0) return anchored[(seed / 4) % anchored.length];
         return _dataHash(seed / 4);
     }

@@ -67,8 +67,8 @@ abstract contract LedgerFixture is Test {
         vm.startPrank(operator);
         ledger.grantRole(GATEWAY_ROLE, gateway);
         ledger.grantRole(USER_ROLE, user);
-        ledger.registerFormat(FORMAT_AIR, "air-quality", "1.0.0", "ipfs://air");
-        ledger.registerFormat(FORMAT_NOISE, "noise", "1.0.0", "ipfs://noise");
+        ledger.registerFormat(FORMAT_AIR, "air-quality", "1.0.0", "ipfs://air", 0);
+        ledger.registerFormat(FORMAT_NOISE, "noise", "1.0.0", "ipfs://noise", 0);
         sourceId = ledger.registerSource(
             sourceKey,
             sourceOwner,
@@ -94,6 +94,17 @@ abstract contract LedgerFixture is Test {
                 sampledAt: START - 60,
                 uri: "ipfs://payload"
             });
+    }
+
+    /// @dev The record id `key` gets for `_record(dataHash)`: written out here, apart from the
+    /// contract's `recordIdOf`, so the tests hold the contract to the documented rule.
+    function _idOf(address key, bytes32 dataHash) internal pure returns (bytes32) {
+        return keccak256(abi.encode(key, dataHash, uint48(START - 60)));
+    }
+
+    /// @dev The record id the fixture's source gets for `_record(dataHash)`.
+    function _id(bytes32 dataHash) internal view returns (bytes32) {
+        return _idOf(sourceKey, dataHash);
     }
 
     function _one(bytes32 id) internal pure returns (bytes32[] memory ids) {
