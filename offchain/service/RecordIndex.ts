@@ -5,6 +5,11 @@ import type { Queryable } from "../storage/Database.js";
 
 /** One anchored record as the service shows it (an `idx_records` row plus derived status). */
 export interface IndexedRecord {
+  /**
+   * The ledger's key for the record, `recordId(sourceKey, {dataHash, sampledAt})`: one source's
+   * statement about one reading. Many records may share a data hash.
+   */
+  recordId: Hex;
   dataHash: Hex;
   /** direct: sent by the source key; relayed: the source's signature sent by anyone; block: in a data block. */
   kind: "direct" | "relayed" | "block";
@@ -52,14 +57,15 @@ type Row = Record<string, unknown>;
 
 const SELECT = `
 select r.block_hash, r.log_index, r.leaf_index, r.block_number::text as block_number, r.tx_hash,
-  r.kind, r.data_hash, r.source_key, r.source_id::text as source_id, r.format_id, r.metadata_hash,
-  r.sampled_at::text as sampled_at, r.uri, r.block_root, r.proof, r.deadline::text as deadline,
+  r.kind, r.record_id, r.data_hash, r.source_key, r.source_id::text as source_id, r.format_id,
+  r.metadata_hash, r.sampled_at::text as sampled_at, r.uri, r.block_root, r.proof, r.deadline::text as deadline,
   r.signature, r.anchored_at::text as anchored_at,
   r.block_number <= coalesce((select finalized_block from idx_checkpoint limit 1), -1) as finalized,
   case when r.kind = 'block' then
     case when exists (select 1 from idx_status_changes s where s.subject = r.block_root and s.status = 'disputed')
       then 'disputed' else 'active' end
-  else coalesce((select s.status from idx_status_changes s where s.subject = r.data_hash
+  -- A record's status is its own: revoking one source's record leaves the others of its hash be.
+  else coalesce((select s.status from idx_status_changes s where s.subject = r.record_id
       and s.status in ('revoked', 'superseded') order by s.block_number desc, s.log_index desc limit 1), 'active')
   end as status
 from idx_records r`;
@@ -116,7 +122,19 @@ export class RecordIndex {
     return { records: rows.slice(0, filter.limit).map(toRecord), more: rows.length > filter.limit };
   }
 
-  /** Every anchoring of a data hash, earliest first (the ledger keeps the first; blocks may repeat it). */
+  /**
+   * Every anchoring of one record, earliest first: one on its own at most (the ledger refuses a
+   * second), but data blocks may repeat a reading.
+   */
+  async byRecordId(recordId: string): Promise<IndexedRecord[]> {
+    const rows = await this.#db.query(
+      `${SELECT} where r.record_id = $1 order by r.block_number, r.log_index, r.leaf_index`,
+      [recordId.toLowerCase()],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Every record holding a data hash (any source, any sampling time), earliest first. */
   async byDataHash(dataHash: string): Promise<IndexedRecord[]> {
     const rows = await this.#db.query(
       `${SELECT} where r.data_hash = $1 order by r.block_number, r.log_index, r.leaf_index`,
@@ -159,6 +177,7 @@ function toRecord(row: Row): IndexedRecord {
       : ((typeof row.proof === "string" ? JSON.parse(row.proof) : row.proof) as Hex[]);
   const leafIndex = Number(row.leaf_index);
   const record: Omit<IndexedRecord, "receipt"> = {
+    recordId: row.record_id as Hex,
     dataHash: row.data_hash as Hex,
     kind,
     sourceKey: getAddress(row.source_key as string),
@@ -181,7 +200,7 @@ function toRecord(row: Row): IndexedRecord {
   let receipt: Receipt | null = null;
   if (row.signature !== null) {
     receipt = {
-      recordId: record.dataHash,
+      recordId: record.recordId,
       dataHash: record.dataHash,
       kind: kind === "block" ? "block" : "record",
       operation: {

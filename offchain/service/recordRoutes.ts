@@ -1,5 +1,4 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Hex } from "viem";
 
 import {
   AccessDeniedError,
@@ -7,7 +6,7 @@ import {
   PayloadNotFoundError,
   ValidationFailedError,
 } from "./errors.js";
-import type { IndexedRecord } from "./RecordIndex.js";
+import type { IndexedRecord, RecordFilter } from "./RecordIndex.js";
 import {
   AddressSchema,
   Hex32,
@@ -23,16 +22,20 @@ const searchRoute = createRoute({
   method: "get",
   path: "/v1/records",
   tags: ["records"],
-  summary: "Search the records of a dataset the caller holds a live grant on",
+  summary: "Search records: a dataset's, or every record holding a data hash",
   description:
-    "`datasetId` is required: a data user sees records through a dataset grant (Y.4561 6.2.5), " +
+    "With `datasetId`: the records of a dataset the caller holds a live grant on (Y.4561 6.2.5), " +
     "checked on-chain at request time. The dataset's sources and formats are confirmed on-chain " +
-    "too, so a stale index can hide records but never reveal one outside the grant. Results are " +
-    "in chain order; pass `nextCursor` back as `cursor` for the next page.",
+    "too, so a stale index can hide records but never reveal one outside the grant. Without " +
+    "`datasetId`, `dataHash` is required and every record holding that hash is listed, from any " +
+    "source (needs USER_ROLE; `POST /v1/verify` tells the same publicly): many sources may " +
+    "anchor one payload, each as a record of its own (`recordId`). A listing never grants a " +
+    "payload read, which is decided per record. Results are in chain order; pass `nextCursor` " +
+    "back as `cursor` for the next page.",
   security: bearerSecurity,
   request: {
     query: z.object({
-      datasetId: Uint64String,
+      datasetId: Uint64String.optional(),
       sourceId: Uint64String.optional(),
       sourceKey: AddressSchema.optional(),
       formatId: Hex32.optional(),
@@ -63,21 +66,28 @@ const searchRoute = createRoute({
   },
 });
 
-const DataHashParams = z.object({
-  dataHash: Hex32.openapi({ param: { name: "dataHash", in: "path" } }),
+const RecordIdParams = z.object({
+  recordId: Hex32.openapi({
+    param: { name: "recordId", in: "path" },
+    description: "keccak256(abi.encode(source key, data hash, sampledAt)), not the data hash",
+  }),
 });
 
 const recordRoute = createRoute({
   method: "get",
-  path: "/v1/records/{dataHash}",
+  path: "/v1/records/{recordId}",
   tags: ["records"],
   summary: "A record and its receipt (verifiable with the SDK's verifyReceipt)",
-  description: "Needs a session of an account holding USER_ROLE on the ledger.",
+  description:
+    "Needs a session of an account holding USER_ROLE on the ledger. Other records holding the " +
+    "same data hash are found with `GET /v1/records?dataHash=`.",
   security: bearerSecurity,
-  request: { params: DataHashParams },
+  request: { params: RecordIdParams },
   responses: {
     200: {
-      description: "The earliest anchoring and every anchoring of the data hash",
+      description:
+        "The record's earliest anchoring and every anchoring of it (data blocks may repeat a " +
+        "reading anchored before)",
       content: {
         "application/json": {
           schema: z.object({ record: RecordSchema, occurrences: z.array(RecordSchema) }),
@@ -90,22 +100,24 @@ const recordRoute = createRoute({
 
 const payloadRoute = createRoute({
   method: "get",
-  path: "/v1/records/{dataHash}/payload",
+  path: "/v1/records/{recordId}/payload",
   tags: ["records"],
-  summary: "The payload bytes, if an on-chain dataset grant covers the record's source and format",
+  summary: "The record's payload bytes, if an on-chain dataset grant covers its source and format",
   description:
-    "Checked with AccessRegistry.canRead at the latest block: a revoked or expired grant denies " +
-    "at once. Without `datasetId` every dataset whose indexed membership covers the record is tried.",
+    "Authorised for this record only: its source and format are checked with " +
+    "AccessRegistry.canRead at the latest block, so a revoked or expired grant denies at once, " +
+    "and a grant covering another record of the same data hash does not count. Without " +
+    "`datasetId` every dataset whose indexed membership covers the record is tried.",
   security: bearerSecurity,
   request: {
-    params: DataHashParams,
+    params: RecordIdParams,
     query: z.object({ datasetId: Uint64String.optional() }),
   },
   responses: {
     200: {
       description:
         "The stored payload, as `application/json` when its bytes parse as JSON, else as " +
-        "`application/octet-stream`; either way its keccak256 is the data hash.",
+        "`application/octet-stream`; either way its keccak256 is the record's data hash.",
       headers: z.object({
         "x-data-hash": Hex32.openapi({ description: "The payload's data hash, lower case" }),
       }),
@@ -123,6 +135,8 @@ const payloadRoute = createRoute({
   },
 });
 
+type DatasetScope = Pick<RecordFilter, "sourceIds" | "formatIds">;
+
 /** Record search, lookup and payload read of the U2S reference point. */
 export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): void {
   const { sessions, authorizer, index, blobs } = ctx;
@@ -130,20 +144,16 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
   app.openapi(searchRoute, async (c) => {
     const { address } = await sessions.authenticate(c.req.header("authorization"));
     const q = c.req.valid("query");
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    const datasetId = BigInt(q.datasetId);
-    if (!(await authorizer.hasAccess(datasetId, address))) {
-      throw new AccessDeniedError("No live grant on this dataset", { datasetId: q.datasetId });
+    if (q.datasetId === undefined && q.dataHash === undefined) {
+      throw new ValidationFailedError("Send datasetId, or dataHash to list its every record");
     }
-    const sourceIds = await confirm(await index.datasetMembers(datasetId, "source"), (s) =>
-      authorizer.includesSource(datasetId, BigInt(s)),
-    );
-    const formatIds = await confirm(await index.datasetMembers(datasetId, "format"), (f) =>
-      authorizer.includesFormat(datasetId, f),
-    );
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    // Without a dataset, every record of the one data hash: no source or format restriction.
+    let scope: DatasetScope = {};
+    if (q.datasetId === undefined) await requireUser(address);
+    else scope = await datasetScope(BigInt(q.datasetId), address);
     const { records, more } = await index.search({
-      sourceIds,
-      formatIds,
+      ...scope,
       sourceId: q.sourceId,
       sourceKey: q.sourceKey,
       formatId: q.formatId,
@@ -159,32 +169,58 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
 
   app.openapi(recordRoute, async (c) => {
     const { address } = await sessions.authenticate(c.req.header("authorization"));
-    if (!(await authorizer.isUser(address))) {
-      throw new AccessDeniedError("The account does not hold USER_ROLE", { address });
-    }
-    const occurrences = await index.byDataHash(c.req.valid("param").dataHash);
-    if (occurrences.length === 0) throw new NotFoundError("No record with this data hash");
+    await requireUser(address);
+    const occurrences = await index.byRecordId(c.req.valid("param").recordId);
+    if (occurrences.length === 0) throw new NotFoundError("No record with this id");
     return c.json({ record: occurrences[0], occurrences }, 200);
   });
 
   app.openapi(payloadRoute, async (c) => {
     const { address } = await sessions.authenticate(c.req.header("authorization"));
-    const { dataHash } = c.req.valid("param");
+    const { recordId } = c.req.valid("param");
     const { datasetId } = c.req.valid("query");
-    const occurrences = await index.byDataHash(dataHash);
-    if (occurrences.length === 0) throw new NotFoundError("No record with this data hash");
+    const occurrences = await index.byRecordId(recordId);
+    if (occurrences.length === 0) throw new NotFoundError("No record with this id");
     if (!(await mayRead(occurrences, address, datasetId))) {
-      throw new AccessDeniedError("No live dataset grant covers this record", { dataHash });
+      throw new AccessDeniedError("No live dataset grant covers this record", { recordId });
     }
-    const bytes = await blobs.get(dataHash.toLowerCase() as Hex);
+    // Blobs are content-addressed: the bytes of every record of this hash, read for this one.
+    const { dataHash } = occurrences[0];
+    const bytes = await blobs.get(dataHash);
     if (!bytes) throw new PayloadNotFoundError(dataHash);
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       "content-type": isJson(bytes) ? "application/json" : "application/octet-stream",
-      "x-data-hash": dataHash.toLowerCase(),
+      "x-data-hash": dataHash,
     });
   });
 
-  /** Whether any anchoring of the data is readable through some dataset, asked of the chain. */
+  async function requireUser(address: string): Promise<void> {
+    if (!(await authorizer.isUser(address))) {
+      throw new AccessDeniedError("The account does not hold USER_ROLE", { address });
+    }
+  }
+
+  /** The dataset's sources and formats, as the index lists them and the chain confirms them. */
+  async function datasetScope(datasetId: bigint, address: string): Promise<DatasetScope> {
+    if (!(await authorizer.hasAccess(datasetId, address))) {
+      throw new AccessDeniedError("No live grant on this dataset", {
+        datasetId: datasetId.toString(),
+      });
+    }
+    const sourceIds = await confirm(await index.datasetMembers(datasetId, "source"), (s) =>
+      authorizer.includesSource(datasetId, BigInt(s)),
+    );
+    const formatIds = await confirm(await index.datasetMembers(datasetId, "format"), (f) =>
+      authorizer.includesFormat(datasetId, f),
+    );
+    return { sourceIds, formatIds };
+  }
+
+  /**
+   * Whether the asked-for record is readable through some dataset, asked of the chain. Its
+   * occurrences share the record id, hence the source key and the reading; never another record
+   * of the same data hash, whose grant says nothing about this source.
+   */
   async function mayRead(
     occurrences: IndexedRecord[],
     user: string,

@@ -66,6 +66,11 @@ export const ReceiptSchema = z
 
 export const RecordSchema = z
   .object({
+    recordId: Hex32.openapi({
+      description:
+        "The ledger's key for the record: keccak256(abi.encode(sourceKey, dataHash, sampledAt)). " +
+        "Records of two sources (or two sampling times) with one payload share the data hash only.",
+    }),
     dataHash: Hex32,
     kind: z.enum(["direct", "relayed", "block"]),
     sourceKey: AddressSchema,

@@ -42,7 +42,9 @@ const route = createRoute({
   },
   responses: {
     200: {
-      description: "Whether and how the fingerprint is anchored; `records` earliest first.",
+      description:
+        "Whether and how the fingerprint is anchored; `records` lists every record holding it " +
+        "(each source's statement is a record of its own, with its `recordId`), earliest first.",
       content: {
         "application/json": {
           schema: z

@@ -224,13 +224,13 @@ for (const target of databaseTargets()) {
         hasBody: false,
       },
       {
-        label: "/v1/records/{dataHash}",
+        label: "/v1/records/{recordId}",
         method: "GET",
         path: (r) => `/v1/records/${randomSegment(r)}?${randomQuery(r)}`,
         hasBody: false,
       },
       {
-        label: "/v1/records/{dataHash}/payload",
+        label: "/v1/records/{recordId}/payload",
         method: "GET",
         path: (r) => `/v1/records/${randomSegment(r)}/payload?${randomQuery(r)}`,
         hasBody: false,

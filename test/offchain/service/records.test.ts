@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createPublicClient, custom, keccak256, toBytes, type Hex } from "viem";
 
 import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
+import { recordId } from "../../../offchain/sdk/recordId.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { verifyReceipt } from "../../../offchain/sdk/verifyReceipt.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
@@ -20,6 +21,9 @@ for (const target of databaseTargets()) {
     let unstored: SignedOperation;
     const directPayload = { station: "B2", pm25: 99 };
     let directHash: Hex;
+    let directId: Hex;
+    /** The routes take record ids: the signing key's statement about one reading. */
+    const idOf = (op: SignedOperation) => recordId(op.source, op.record);
 
     before(async () => {
       h = await createServiceHarness(target.open);
@@ -46,6 +50,7 @@ for (const target of databaseTargets()) {
         operations: [other, unstored],
       });
       directHash = keccak256(toBytes(canonicalJson(directPayload)));
+      directId = recordId(fx.sourceKey.address as Hex, { dataHash: directHash, sampledAt: 500 });
       await h.blobs.put(toBytes(canonicalJson(directPayload)));
       await (
         await fx.ledger.connect(fx.sourceKey).submitRecord({
@@ -133,9 +138,16 @@ for (const target of databaseTargets()) {
 
     it("returns a record with a receipt verifyReceipt accepts against the chain", async () => {
       const publicClient = createPublicClient({ transport: custom(h.connection.provider) });
-      const block = await h.request(`/v1/records/${blockOps[2].record.dataHash}`, { token });
+      const block = await h.request(`/v1/records/${idOf(blockOps[2])}`, { token });
       expect(block.status).to.equal(200);
-      expect(block.body.record).to.include({ kind: "block", leafIndex: 2, sourceId: "2" });
+      expect(block.body.record).to.include({
+        recordId: idOf(blockOps[2]),
+        dataHash: blockOps[2].record.dataHash,
+        kind: "block",
+        leafIndex: 2,
+        sourceId: "2",
+      });
+      expect(block.body.record.receipt.recordId).to.equal(idOf(blockOps[2]));
       const result = await verifyReceipt({
         payload: payloads[2],
         receipt: block.body.record.receipt,
@@ -145,7 +157,7 @@ for (const target of databaseTargets()) {
       expect(result.sourceId).to.equal(2n);
       expect(result.anchoredAt).to.equal(block.body.record.anchoredAt);
 
-      const relayedRecord = await h.request(`/v1/records/${relayed.record.dataHash}`, { token });
+      const relayedRecord = await h.request(`/v1/records/${idOf(relayed)}`, { token });
       const relayedResult = await verifyReceipt({
         payload: { station: "A1", pm25: 50 },
         receipt: relayedRecord.body.record.receipt,
@@ -153,9 +165,17 @@ for (const target of databaseTargets()) {
         ledgerAddress: h.ledgerAddress,
       });
       expect(relayedResult.kind).to.equal("record");
+      expect(relayedResult.recordId).to.equal(idOf(relayed));
 
-      const direct = await h.request(`/v1/records/${directHash}`, { token });
-      expect(direct.body.record).to.include({ kind: "direct", receipt: null, sourceId: "1" });
+      const direct = await h.request(`/v1/records/${directId}`, { token });
+      expect(direct.body.record).to.include({
+        recordId: directId,
+        kind: "direct",
+        receipt: null,
+        sourceId: "1",
+      });
+      // The data hash is not a record id: nothing is found under it.
+      expect((await h.request(`/v1/records/${directHash}`, { token })).status).to.equal(404);
 
       const missing = await h.request(`/v1/records/0x${"ab".repeat(32)}`, { token });
       expect(missing.status).to.equal(404);
@@ -166,44 +186,42 @@ for (const target of databaseTargets()) {
 
     it("refuses record lookups to accounts without USER_ROLE", async () => {
       const strangerToken = await h.signIn(h.fx.stranger);
-      const denied = await h.request(`/v1/records/${directHash}`, { token: strangerToken });
+      const denied = await h.request(`/v1/records/${directId}`, { token: strangerToken });
       expect(denied.status).to.equal(403);
       expect(denied.body.error.code).to.equal("ACCESS_DENIED");
     });
 
     it("serves a payload under a live grant only: not outside the dataset, not after expiry or revocation", async () => {
-      const payloadOf = (hash: string, query = "") =>
-        h.request(`/v1/records/${hash}/payload${query}`, { token });
+      const payloadOf = (id: string, query = "") =>
+        h.request(`/v1/records/${id}/payload${query}`, { token });
       await grant(120);
-      const ok = await payloadOf(blockOps[0].record.dataHash);
+      const ok = await payloadOf(idOf(blockOps[0]));
       expect(ok.status).to.equal(200);
       expect(ok.response.headers.get("content-type")).to.equal("application/json");
       expect(await ok.response.text()).to.equal(canonicalJson(payloads[0]));
-      expect((await payloadOf(directHash, "?datasetId=1")).status).to.equal(200);
-      expect((await payloadOf(directHash, "?datasetId=2")).body.error.code).to.equal(
-        "ACCESS_DENIED",
-      );
+      expect((await payloadOf(directId, "?datasetId=1")).status).to.equal(200);
+      expect((await payloadOf(directId, "?datasetId=2")).body.error.code).to.equal("ACCESS_DENIED");
 
-      const outside = await payloadOf(other.record.dataHash);
+      const outside = await payloadOf(idOf(other));
       expect(outside.status).to.equal(403);
       expect(outside.body.error.code).to.equal("ACCESS_DENIED");
-      const notStored = await payloadOf(unstored.record.dataHash);
+      const notStored = await payloadOf(idOf(unstored));
       expect(notStored.status).to.equal(404);
       expect(notStored.body.error.code).to.equal("PAYLOAD_NOT_FOUND");
       expect((await payloadOf(`0x${"cd".repeat(32)}`)).body.error.code).to.equal("NOT_FOUND");
 
       await h.connection.networkHelpers.time.increase(121);
-      const expired = await payloadOf(blockOps[0].record.dataHash);
+      const expired = await payloadOf(idOf(blockOps[0]));
       expect(expired.status).to.equal(403);
       expect(expired.body.error.code).to.equal("ACCESS_DENIED");
 
       await grant(3600);
-      expect((await payloadOf(blockOps[0].record.dataHash)).status).to.equal(200);
+      expect((await payloadOf(idOf(blockOps[0]))).status).to.equal(200);
       await (
         await h.fx.access.connect(h.fx.datasetOwner).revokeAccess(1n, h.fx.user.address)
       ).wait();
       // No re-indexing in between: the service asks the chain, so the revocation bites at once.
-      const revoked = await payloadOf(blockOps[0].record.dataHash);
+      const revoked = await payloadOf(idOf(blockOps[0]));
       expect(revoked.status).to.equal(403);
       expect(revoked.body.error.code).to.equal("ACCESS_DENIED");
       expect((await search("datasetId=1")).body.error.code).to.equal("ACCESS_DENIED");
@@ -248,14 +266,18 @@ for (const target of databaseTargets()) {
       const otherToken = await h.signIn(otherUser);
       await h.indexer.syncToHead();
 
-      const payloadOf = (hash: string, datasetId: bigint, t = token) =>
-        h.request(`/v1/records/${hash}/payload?datasetId=${datasetId}`, { token: t });
+      const outsiderId = recordId(outsiderKey.address as Hex, {
+        dataHash: outsiderHash,
+        sampledAt: 600,
+      });
+      const payloadOf = (id: string, datasetId: bigint, t = token) =>
+        h.request(`/v1/records/${id}/payload?datasetId=${datasetId}`, { token: t });
       const block = await h.provider.getBlockNumber();
-      const allowed = blockOps[0].record.dataHash; // source 2, the dataset's format
+      const allowed = idOf(blockOps[0]); // source 2, the dataset's format
       expect((await payloadOf(allowed, 1n)).status).to.equal(200);
       for (const [what, denied] of [
-        ["source outside the dataset", await payloadOf(outsiderHash, 1n)],
-        ["format outside the dataset", await payloadOf(other.record.dataHash, 1n)],
+        ["source outside the dataset", await payloadOf(outsiderId, 1n)],
+        ["format outside the dataset", await payloadOf(idOf(other), 1n)],
         ["user without a grant", await payloadOf(allowed, 1n, otherToken)],
         ["dataset without a grant", await payloadOf(allowed, 2n)],
       ] as const) {
@@ -274,9 +296,7 @@ for (const target of databaseTargets()) {
       expect(page.body.records.map((r: { dataHash: string }) => r.dataHash)).to.deep.equal([
         directHash,
       ]);
-      const denied = await h.request(`/v1/records/${blockOps[0].record.dataHash}/payload`, {
-        token,
-      });
+      const denied = await h.request(`/v1/records/${idOf(blockOps[0])}/payload`, { token });
       expect(denied.body.error.code).to.equal("ACCESS_DENIED");
     });
   });

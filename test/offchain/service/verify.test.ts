@@ -1,9 +1,10 @@
 import type { Provider } from "ethers";
 import { expect } from "chai";
-import { keccak256, toBytes, type Hex } from "viem";
+import { keccak256, toBytes } from "viem";
 
 import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
 import { leafHash } from "../../../offchain/sdk/leafHash.js";
+import { recordId } from "../../../offchain/sdk/recordId.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
 import { createServiceApp } from "../../../offchain/service/createServiceApp.js";
@@ -59,6 +60,7 @@ for (const target of databaseTargets()) {
       expect(body.recorded).to.equal(true);
       const [record] = body.records;
       expect(record).to.include({
+        recordId: recordId(op.source, op.record),
         kind: "block",
         sourceId: "2",
         sourceKey: h.device.address,
@@ -136,8 +138,8 @@ for (const target of databaseTargets()) {
         "/v1/auth/verify",
         "/v1/auth/logout",
         "/v1/records",
-        "/v1/records/{dataHash}",
-        "/v1/records/{dataHash}/payload",
+        "/v1/records/{recordId}",
+        "/v1/records/{recordId}/payload",
         "/v1/verify",
       ]);
       const docs = await h.request("/docs");
@@ -168,7 +170,7 @@ for (const target of databaseTargets()) {
         },
         now: () => h.clock.now,
       });
-      const response = await app.request(`/v1/records/${op.record.dataHash as Hex}`, {
+      const response = await app.request(`/v1/records/${recordId(op.source, op.record)}`, {
         headers: { authorization: `Bearer ${token}` },
       });
       expect(response.status).to.equal(503);
