@@ -6,6 +6,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { createGateway, type Gateway } from "../../../../offchain/representation/createGateway.js";
 import { canonicalJson } from "../../../../offchain/sdk/canonicalJson.js";
+import { recordId } from "../../../../offchain/sdk/recordId.js";
 import { createServiceApp } from "../../../../offchain/service/createServiceApp.js";
 import type { Database } from "../../../../offchain/storage/Database.js";
 import { openDatabase } from "../../../../offchain/storage/openDatabase.js";
@@ -125,7 +126,11 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
     const rawBytes = new Uint8Array([0xff, 0xfe, 0x00, 0x01]);
     let rawHash: Hex;
     const unstoredHash = keccak256(toBytes("never stored"));
-    let blockHash: Hex;
+    // The routes take record ids; these are the records of the hashes above.
+    let jsonId: Hex;
+    let rawId: Hex;
+    let unstoredId: Hex;
+    let blockId: Hex;
 
     before(async () => {
       h = await createServiceHarness(() => openDatabase({ url: "" }));
@@ -147,7 +152,10 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
       const ops = await Promise.all(
         [1, 2].map((i) => h.signed({ station: "D4", seq: i }, 900 + i)),
       );
-      blockHash = ops[0].record.dataHash;
+      blockId = recordId(ops[0].source, ops[0].record);
+      const direct = (dataHash: Hex) =>
+        recordId(fx.sourceKey.address as Hex, { dataHash, sampledAt: 500 });
+      [jsonId, rawId, unstoredId] = [jsonHash, rawHash, unstoredHash].map(direct);
       await publishDataBlock({
         ledger: fx.ledger,
         gateway: fx.gateway,
@@ -214,40 +222,45 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
       const next = (found.body as { nextCursor: string }).nextCursor;
       expect((await search(`datasetId=1&cursor=${next}&sampledFrom=0`)).status).to.equal(200);
       expect((await search("")).status).to.equal(400);
+      const byHash = await search(`dataHash=${jsonHash}`);
+      expect(byHash.status).to.equal(200);
+      expect((byHash.body as { records: { recordId: string }[] }).records[0].recordId).to.equal(
+        jsonId,
+      );
+      expect((await search(`dataHash=${jsonHash}`, strangerToken)).status).to.equal(403);
       expect((await search("datasetId=1&limit=500")).status).to.equal(400);
       expect((await api.request("/v1/records?datasetId=1")).status).to.equal(401);
 
-      const record = await api.request(`/v1/records/${blockHash}`, auth(token));
+      const record = await api.request(`/v1/records/${blockId}`, auth(token));
       expect(record.status).to.equal(200);
       // A record of a data block carries its receipt, a direct one carries null: both documented.
       expect((record.body as { record: { receipt: unknown } }).record.receipt).to.not.equal(null);
-      const direct = await api.request(`/v1/records/${jsonHash}`, auth(token));
+      const direct = await api.request(`/v1/records/${jsonId}`, auth(token));
       expect((direct.body as { record: { receipt: unknown } }).record.receipt).to.equal(null);
       expect((await api.request(`/v1/records/0x12`, auth(token))).status).to.equal(400);
       expect((await api.request(`/v1/records/${keccak256("0x01")}`, auth(token))).status).to.equal(
         404,
       );
-      expect((await api.request(`/v1/records/${blockHash}`, auth(strangerToken))).status).to.equal(
+      expect((await api.request(`/v1/records/${blockId}`, auth(strangerToken))).status).to.equal(
         403,
       );
-      expect((await api.request(`/v1/records/${blockHash}`)).status).to.equal(401);
+      expect((await api.request(`/v1/records/${blockId}`)).status).to.equal(401);
     });
 
     it("documents both content types the payload route sends, and its errors", async () => {
-      const payload = (hash: string, t = token) =>
-        api.request(`/v1/records/${hash}/payload`, auth(t));
-      const asJson = await payload(jsonHash);
+      const payload = (id: string, t = token) => api.request(`/v1/records/${id}/payload`, auth(t));
+      const asJson = await payload(jsonId);
       expect([asJson.status, asJson.mediaType]).to.deep.equal([200, "application/json"]);
       expect(asJson.body).to.deep.equal(jsonPayload);
       expect(asJson.response.headers.get("x-data-hash")).to.equal(jsonHash.toLowerCase());
-      const raw = await payload(rawHash);
+      const raw = await payload(rawId);
       expect([raw.status, raw.mediaType]).to.deep.equal([200, "application/octet-stream"]);
       expect(new Uint8Array(await raw.response.arrayBuffer())).to.deep.equal(rawBytes);
-      expect((await payload(unstoredHash)).status).to.equal(404);
+      expect((await payload(unstoredId)).status).to.equal(404);
       expect((await payload(keccak256("0x02"))).status).to.equal(404);
       expect((await payload("0x12")).status).to.equal(400);
-      expect((await payload(jsonHash, strangerToken)).status).to.equal(403);
-      expect((await api.request(`/v1/records/${jsonHash}/payload`)).status).to.equal(401);
+      expect((await payload(jsonId, strangerToken)).status).to.equal(403);
+      expect((await api.request(`/v1/records/${jsonId}/payload`)).status).to.equal(401);
     });
 
     it("documents what fingerprint verification answers, for JSON and multipart", async () => {
@@ -298,8 +311,9 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
       const chainDown = await OpenApiConformance.of(variant({ provider: down }));
       for (const path of [
         "/v1/records?datasetId=1",
-        `/v1/records/${jsonHash}`,
-        `/v1/records/${jsonHash}/payload`,
+        `/v1/records?dataHash=${jsonHash}`,
+        `/v1/records/${jsonId}`,
+        `/v1/records/${jsonId}/payload`,
       ]) {
         expect((await chainDown.request(path, auth(token))).status, path).to.equal(503);
       }
