@@ -111,13 +111,13 @@ async function checkInclusion(
     const leaf = await ledger.leafHash(block.operations[index]);
     if (leaf !== block.leaf(index))
       throw new Error(`leaf ${index}: ${block.leaf(index)} != leafHash ${leaf}`);
-    if (!(await ledger.verifyInclusion(block.root, leaf, block.proof(index)))) {
+    if (!(await ledger.verifyInclusion(block.root, block.operations[index], block.proof(index)))) {
       throw new Error(`leaf ${index} of block ${block.root} not verified`);
     }
   }
   if (
     other !== undefined &&
-    (await ledger.verifyInclusion(block.root, other.leaf(0), block.proof(0)))
+    (await ledger.verifyInclusion(block.root, other.operations[0], block.proof(0)))
   ) {
     throw new Error(`foreign leaf verified in block ${block.root}`);
   }

@@ -39,8 +39,10 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         bool revokedByOperator;
     }
 
+    /// @dev One slot: the gateway is kept as its compact index (see `_gatewayIndex`), so the
+    /// sampling range fits beside it and a block costs one new slot, not two.
     struct DataBlockHeader {
-        address gateway;
+        uint32 gatewayIndex;
         uint32 count;
         uint48 anchoredAt;
         DataBlockStatus status;
@@ -54,6 +56,9 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     /// @dev For formats with unique data hashes only: the record holding each data hash.
     mapping(bytes32 dataHash => bytes32 recordId) private _dataHashHolders;
     mapping(bytes32 root => DataBlockHeader) private _dataBlocks;
+    mapping(address gateway => uint32 index) private _gatewayIndexes;
+    mapping(uint32 index => address gateway) private _gateways;
+    uint32 private _gatewayCount;
 
     /// @inheritdoc IDataRegistry
     function submitRecord(RecordInput calldata record) external whenNotPaused {
@@ -117,7 +122,7 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         DataBlockHeader storage dataBlock = _dataBlocks[root];
         if (dataBlock.status != DataBlockStatus.None) revert DataRegistryDuplicateDataBlock(root);
         _dataBlocks[root] = DataBlockHeader({
-            gateway: msg.sender,
+            gatewayIndex: _gatewayIndex(msg.sender),
             count: count,
             anchoredAt: uint48(block.timestamp),
             status: DataBlockStatus.Anchored,
@@ -195,7 +200,7 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         if (dataBlock.status == DataBlockStatus.None) return view_;
         view_ = DataBlockView({
             root: root,
-            gateway: dataBlock.gateway,
+            gateway: _gateways[dataBlock.gatewayIndex],
             count: dataBlock.count,
             firstSampledAt: dataBlock.firstSampledAt,
             lastSampledAt: dataBlock.lastSampledAt,
@@ -275,6 +280,16 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
             record.sampledAt,
             record.uri
         );
+    }
+
+    /// @dev The gateway's compact index, from 1, assigned at its first data block.
+    function _gatewayIndex(address gateway) private returns (uint32 index) {
+        index = _gatewayIndexes[gateway];
+        if (index == 0) {
+            index = ++_gatewayCount;
+            _gatewayIndexes[gateway] = index;
+            _gateways[index] = gateway;
+        }
     }
 
     function _requireActiveRecord(bytes32 recordId) private view returns (RecordHeader storage header) {

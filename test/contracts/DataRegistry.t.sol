@@ -636,6 +636,23 @@ contract DataRegistryTest is LedgerFixture {
         vm.assertEq(uint256(stored.status), uint256(DataBlockStatus.Anchored), "status");
     }
 
+    /// @dev The header keeps the gateway as a compact index: each block must still name its own.
+    function test_submitDataBlock_namesEachBlocksGateway() public {
+        address second = makeAddr("second gateway");
+        vm.prank(operator);
+        ledger.grantRole(GATEWAY_ROLE, second);
+        vm.prank(gateway);
+        ledger.submitDataBlock(keccak256("a"), 1, START, START, "");
+        vm.prank(second);
+        ledger.submitDataBlock(keccak256("b"), 2, START, START + 1, "");
+        vm.prank(gateway);
+        ledger.submitDataBlock(keccak256("c"), 3, START, START + 2, "");
+        vm.assertEq(ledger.getDataBlock(keccak256("a")).gateway, gateway, "a");
+        vm.assertEq(ledger.getDataBlock(keccak256("b")).gateway, second, "b");
+        vm.assertEq(ledger.getDataBlock(keccak256("c")).gateway, gateway, "c");
+        vm.assertEq(uint256(ledger.getDataBlock(keccak256("b")).lastSampledAt), START + 1, "range beside the index");
+    }
+
     function test_submitDataBlock_acceptsASingleInstant() public {
         vm.prank(gateway);
         ledger.submitDataBlock(keccak256("root"), 1, START, START, "");
