@@ -1,8 +1,14 @@
 import { expect } from "chai";
-import { TypedDataEncoder, ZeroHash, id } from "ethers";
+import { TypedDataEncoder, ZeroHash, concat, id, keccak256 } from "ethers";
 import { network } from "hardhat";
 
-import { ADMIN_DELAY, deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
+import {
+  ADMIN_DELAY,
+  deployLedger,
+  FORMAT_UNIQUE_DATA_HASHES,
+  recordIdOf,
+  type LedgerFixture,
+} from "../fixtures/deployLedger.js";
 import { buildDataBlock, type DataBlock } from "../helpers/buildDataBlock.js";
 import { DataBlockStatus, DisputeReason, RecordStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
@@ -15,6 +21,11 @@ import {
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
+
+/** A node of OpenZeppelin's StandardMerkleTree: keccak256 of the sorted pair. */
+function hashPair(a: string, b: string): string {
+  return keccak256(concat(BigInt(a) < BigInt(b) ? [a, b] : [b, a]));
+}
 
 async function inOneHour(): Promise<bigint> {
   return BigInt(await time.latest()) + 3600n;
@@ -40,6 +51,7 @@ describe("DataRegistry", function () {
       await expect(ledger.connect(sourceKey).submitRecord(record))
         .to.emit(ledger, "RecordAnchored")
         .withArgs(
+          recordIdOf(sourceKey, record),
           record.dataHash,
           1n,
           formatId,
@@ -58,14 +70,16 @@ describe("DataRegistry", function () {
 
       await ledger.connect(sourceKey).submitRecord(record);
 
-      const stored = await ledger.getRecord(record.dataHash);
-      expect(stored.dataHash).to.equal(record.dataHash);
+      const recordId = recordIdOf(sourceKey, record);
+      const stored = await ledger.getRecord(recordId);
+      expect(stored.recordId).to.equal(recordId);
       expect(stored.sourceId).to.equal(1n);
       expect(stored.formatId).to.equal(formatId);
       expect(stored.sampledAt).to.equal(1_234n);
       expect(stored.recordedAt).to.equal(at);
       expect(stored.status).to.equal(RecordStatus.Active);
       expect(stored.revocationReason).to.equal(0);
+      expect(stored.revokedByOperator).to.equal(false);
       expect(stored.replaces).to.equal(ZeroHash);
       expect(stored.supersededBy).to.equal(ZeroHash);
     });
@@ -79,7 +93,9 @@ describe("DataRegistry", function () {
 
       await ledger.connect(sourceKey).submitRecord(record);
 
-      expect((await ledger.getRecord(record.dataHash)).formatId).to.equal(otherFormatId);
+      expect((await ledger.getRecord(recordIdOf(sourceKey, record))).formatId).to.equal(
+        otherFormatId,
+      );
     });
 
     it("rejects a zero data hash", async function () {
@@ -92,15 +108,152 @@ describe("DataRegistry", function () {
       ).to.be.revertedWithCustomError(ledger, "DataRegistryZeroDataHash");
     });
 
-    it("rejects a data hash that is already anchored, naming the source that anchored it", async function () {
-      const f = await networkHelpers.loadFixture(deployLedger);
-      const { key } = await registerSecondSource(f);
-      const record = makeRecord("dup", f.formatId);
-      await f.ledger.connect(f.sourceKey).submitRecord(record);
+    it("recordIdOf is keccak256(abi.encode(source, dataHash, sampledAt)), as the SDK computes it", async function () {
+      const { ledger, sourceKey, stranger, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const record = makeRecord("id", formatId);
+      const recordId = recordIdOf(sourceKey, record);
 
-      await expect(f.ledger.connect(key).submitRecord({ ...record, uri: "ipfs://elsewhere" }))
-        .to.be.revertedWithCustomError(f.ledger, "DataRegistryDuplicateRecord")
-        .withArgs(record.dataHash, 1n);
+      expect(
+        await ledger.recordIdOf(sourceKey.address, record.dataHash, record.sampledAt),
+      ).to.equal(recordId);
+      // Each of the three parts is in the id; nothing else (format, metadata, uri) is.
+      const later = { ...record, sampledAt: record.sampledAt + 1n };
+      expect(await ledger.recordIdOf(sourceKey.address, record.dataHash, later.sampledAt)).to.equal(
+        recordIdOf(sourceKey, later),
+      );
+      expect(recordIdOf(sourceKey, later)).to.not.equal(recordId);
+      expect(recordIdOf(stranger, record)).to.not.equal(recordId);
+      expect(recordIdOf(sourceKey, { ...record, dataHash: id("other") })).to.not.equal(recordId);
+      expect(recordId).to.not.equal(record.dataHash);
+    });
+
+    it("rejects the same reading (source key, data hash, sampledAt) twice, naming the record and its source", async function () {
+      const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
+      const record = makeRecord("dup", formatId);
+      await ledger.connect(sourceKey).submitRecord(record);
+
+      // Metadata and uri are not part of the reading: changing them does not make a new record.
+      await expect(
+        ledger
+          .connect(sourceKey)
+          .submitRecord({ ...record, metadataHash: id("other"), uri: "ipfs://elsewhere" }),
+      )
+        .to.be.revertedWithCustomError(ledger, "DataRegistryDuplicateRecord")
+        .withArgs(recordIdOf(sourceKey, record), 1n);
+      expect((await ledger.getRecord(recordIdOf(sourceKey, record))).status).to.equal(
+        RecordStatus.Active,
+      );
+    });
+
+    it("anchors the same payload sampled at two times as two records", async function () {
+      const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
+      const first = makeRecord("door-closed", formatId, { sampledAt: 36_000n });
+      const later = { ...first, sampledAt: 36_300n };
+      await ledger.connect(sourceKey).submitRecord(first);
+
+      await expect(ledger.connect(sourceKey).submitRecord(later))
+        .to.emit(ledger, "RecordAnchored")
+        .withArgs(
+          recordIdOf(sourceKey, later),
+          first.dataHash,
+          1n,
+          formatId,
+          sourceKey.address,
+          first.metadataHash,
+          36_300n,
+          first.uri,
+        );
+
+      const a = await ledger.getRecord(recordIdOf(sourceKey, first));
+      const b = await ledger.getRecord(recordIdOf(sourceKey, later));
+      expect(a.recordId).to.not.equal(b.recordId);
+      expect(a.status).to.equal(RecordStatus.Active);
+      expect(b.status).to.equal(RecordStatus.Active);
+      expect(a.sampledAt).to.equal(36_000n);
+      expect(b.sampledAt).to.equal(36_300n);
+    });
+
+    it("gives another source with the same data hash its own record, leaving the first untouched", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const { key, sourceId: otherId } = await registerSecondSource(f);
+      const record = makeRecord("shared", f.formatId);
+      await f.ledger.connect(f.sourceKey).submitRecord(record);
+      const firstBefore = await f.ledger.getRecord(recordIdOf(f.sourceKey, record));
+
+      const copy = { ...record, uri: "ipfs://elsewhere" };
+      await expect(f.ledger.connect(key).submitRecord(copy))
+        .to.emit(f.ledger, "RecordAnchored")
+        .withArgs(
+          recordIdOf(key, record),
+          record.dataHash,
+          otherId,
+          f.formatId,
+          key.address,
+          record.metadataHash,
+          record.sampledAt,
+          "ipfs://elsewhere",
+        );
+
+      const first = await f.ledger.getRecord(recordIdOf(f.sourceKey, record));
+      expect([...first]).to.deep.equal([...firstBefore]);
+      expect(first.sourceId).to.equal(1n);
+      expect(first.status).to.equal(RecordStatus.Active);
+      const second = await f.ledger.getRecord(recordIdOf(key, record));
+      expect(second.sourceId).to.equal(otherId);
+      expect(second.status).to.equal(RecordStatus.Active);
+      expect(
+        await f.ledger.recordSourceIds([
+          recordIdOf(f.sourceKey, record),
+          recordIdOf(key, record),
+          record.dataHash,
+          id("absent"),
+          ZeroHash,
+        ]),
+      ).to.deep.equal([1n, otherId, 0n, 0n, 0n]);
+    });
+
+    it("does not let a squatter block or take over the real source's record, nor touch it by revoking its own", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const { key: squatter, sourceId: squatterId } = await registerSecondSource(f);
+      // The squatter saw the payload (or guessed it) and anchors its fingerprint first.
+      const record = makeRecord("real-reading", f.formatId);
+      await f.ledger.connect(squatter).submitRecord(record);
+
+      // The real source is not refused, and its record is attributed to it.
+      await expect(f.ledger.connect(f.sourceKey).submitRecord(record))
+        .to.emit(f.ledger, "RecordAnchored")
+        .withArgs(
+          recordIdOf(f.sourceKey, record),
+          record.dataHash,
+          1n,
+          f.formatId,
+          f.sourceKey.address,
+          record.metadataHash,
+          record.sampledAt,
+          record.uri,
+        );
+      const real = recordIdOf(f.sourceKey, record);
+      const squatted = recordIdOf(squatter, record);
+      expect((await f.ledger.getRecord(real)).sourceId).to.equal(1n);
+      expect((await f.ledger.getRecord(squatted)).sourceId).to.equal(squatterId);
+
+      // The squatter can neither revoke nor version the real source's record...
+      await expect(f.ledger.connect(squatter).revokeRecord(real, 1))
+        .to.be.revertedWithCustomError(f.ledger, "DataRegistryUnauthorized")
+        .withArgs(squatter.address, real);
+      await expect(f.ledger.connect(squatter).updateRecord(real, makeRecord("spoof", f.formatId)))
+        .to.be.revertedWithCustomError(f.ledger, "DataRegistryUnauthorized")
+        .withArgs(squatter.address, real);
+      // ...and revoking its own record leaves the real source's alone.
+      await expect(f.ledger.connect(squatter).revokeRecord(squatted, 1))
+        .to.emit(f.ledger, "RecordRevoked")
+        .withArgs(squatted, squatterId, 1, squatter.address);
+      expect((await f.ledger.getRecord(squatted)).status).to.equal(RecordStatus.Revoked);
+      const after = await f.ledger.getRecord(real);
+      expect(after.status).to.equal(RecordStatus.Active);
+      expect(after.sourceId).to.equal(1n);
+      expect(after.revocationReason).to.equal(0);
     });
 
     it("rejects callers that are not an active source key", async function () {
@@ -193,6 +346,7 @@ describe("DataRegistry", function () {
       )
         .to.emit(ledger, "RecordAnchored")
         .withArgs(
+          recordIdOf(sourceKey, op.record),
           op.record.dataHash,
           1n,
           formatId,
@@ -201,7 +355,13 @@ describe("DataRegistry", function () {
           op.record.sampledAt,
           op.record.uri,
         );
-      expect((await ledger.getRecord(op.record.dataHash)).status).to.equal(RecordStatus.Active);
+      const stored = await ledger.getRecord(recordIdOf(op.source, op.record));
+      expect(stored.status).to.equal(RecordStatus.Active);
+      expect(stored.sourceId).to.equal(1n);
+      // Attributed to the signing key, not to the relayer.
+      expect((await ledger.getRecord(recordIdOf(stranger, op.record))).status).to.equal(
+        RecordStatus.None,
+      );
     });
 
     it("accepts a signature in the very second of its deadline", async function () {
@@ -310,7 +470,7 @@ describe("DataRegistry", function () {
         ledger.connect(stranger).submitRecordBySig(op.source, op.record, op.deadline, op.signature),
       )
         .to.be.revertedWithCustomError(ledger, "DataRegistryDuplicateRecord")
-        .withArgs(op.record.dataHash, 1n);
+        .withArgs(recordIdOf(sourceKey, op.record), 1n);
     });
 
     it("rejects a signature made for another chain id", async function () {
@@ -340,7 +500,7 @@ describe("DataRegistry", function () {
       await other.connect(admin).grantRole(await other.OPERATOR_ROLE(), operator.address);
       await other
         .connect(operator)
-        .registerFormat(formatId, "air-quality", "1.0.0", "ipfs://schema");
+        .registerFormat(formatId, "air-quality", "1.0.0", "ipfs://schema", 0);
       await other
         .connect(operator)
         .registerSource(sourceKey.address, sourceOwner.address, ZeroHash, "", [formatId]);
@@ -405,72 +565,95 @@ describe("DataRegistry", function () {
       const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
       const v1 = makeRecord("v1", formatId);
       const v2 = makeRecord("v2", formatId, { sampledAt: 42n });
+      const id1 = recordIdOf(sourceKey, v1);
+      const id2 = recordIdOf(sourceKey, v2);
       await ledger.connect(sourceKey).submitRecord(v1);
 
-      const tx = ledger.connect(sourceKey).updateRecord(v1.dataHash, v2);
-      await expect(tx)
-        .to.emit(ledger, "RecordUpdated")
-        .withArgs(v1.dataHash, v2.dataHash, sourceKey.address);
+      const tx = ledger.connect(sourceKey).updateRecord(id1, v2);
+      await expect(tx).to.emit(ledger, "RecordUpdated").withArgs(id1, id2, sourceKey.address);
       await expect(tx)
         .to.emit(ledger, "RecordAnchored")
-        .withArgs(v2.dataHash, 1n, formatId, sourceKey.address, v2.metadataHash, 42n, v2.uri);
+        .withArgs(id2, v2.dataHash, 1n, formatId, sourceKey.address, v2.metadataHash, 42n, v2.uri);
 
-      const old = await ledger.getRecord(v1.dataHash);
+      const old = await ledger.getRecord(id1);
       expect(old.status).to.equal(RecordStatus.Superseded);
-      expect(old.supersededBy).to.equal(v2.dataHash);
+      expect(old.supersededBy).to.equal(id2);
       expect(old.replaces).to.equal(ZeroHash);
-      const current = await ledger.getRecord(v2.dataHash);
+      const current = await ledger.getRecord(id2);
+      expect(current.recordId).to.equal(id2);
       expect(current.status).to.equal(RecordStatus.Active);
-      expect(current.replaces).to.equal(v1.dataHash);
+      expect(current.replaces).to.equal(id1);
       expect(current.supersededBy).to.equal(ZeroHash);
       expect(current.sourceId).to.equal(1n);
       expect(current.sampledAt).to.equal(42n);
     });
 
-    it("lets an operator update on the source's behalf, still attributing the version to the source", async function () {
-      const { ledger, operator, sourceKey, formatId } =
+    it("refuses an operator: a version is the source's own statement, and nothing changes", async function () {
+      const { ledger, operator, datasetOwner, sourceKey, formatId } =
         await networkHelpers.loadFixture(deployLedger);
       const v1 = makeRecord("v1", formatId);
       const v2 = makeRecord("v2", formatId);
+      const id1 = recordIdOf(sourceKey, v1);
       await ledger.connect(sourceKey).submitRecord(v1);
 
-      const tx = ledger.connect(operator).updateRecord(v1.dataHash, v2);
-      await expect(tx)
-        .to.emit(ledger, "RecordUpdated")
-        .withArgs(v1.dataHash, v2.dataHash, operator.address);
-      await expect(tx)
-        .to.emit(ledger, "RecordAnchored")
-        .withArgs(
-          v2.dataHash,
-          1n,
-          formatId,
-          sourceKey.address,
-          v2.metadataHash,
-          v2.sampledAt,
-          v2.uri,
-        );
-      expect((await ledger.getRecord(v2.dataHash)).sourceId).to.equal(1n);
+      for (const caller of [operator, datasetOwner]) {
+        await expect(ledger.connect(caller).updateRecord(id1, v2))
+          .to.be.revertedWithCustomError(ledger, "DataRegistryUnauthorized")
+          .withArgs(caller.address, id1);
+      }
+
+      const old = await ledger.getRecord(id1);
+      expect(old.status).to.equal(RecordStatus.Active);
+      expect(old.supersededBy).to.equal(ZeroHash);
+      for (const key of [sourceKey, operator, datasetOwner]) {
+        expect((await ledger.getRecord(recordIdOf(key, v2))).status).to.equal(RecordStatus.None);
+      }
+      // The source itself still can.
+      await expect(ledger.connect(sourceKey).updateRecord(id1, v2)).to.emit(
+        ledger,
+        "RecordUpdated",
+      );
+    });
+
+    it("checks the caller before the new version's format", async function () {
+      const { ledger, operator, sourceKey, formatId, otherFormatId, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const v1 = makeRecord("v1", formatId);
+      const id1 = recordIdOf(sourceKey, v1);
+      await ledger.connect(sourceKey).submitRecord(v1);
+
+      // A format the source may not use: the operator learns only that it may not update.
+      await expect(ledger.connect(operator).updateRecord(id1, makeRecord("v2", otherFormatId)))
+        .to.be.revertedWithCustomError(ledger, "DataRegistryUnauthorized")
+        .withArgs(operator.address, id1);
+      await expect(ledger.connect(sourceKey).updateRecord(id1, makeRecord("v2", otherFormatId)))
+        .to.be.revertedWithCustomError(ledger, "SourceRegistryFormatNotAllowed")
+        .withArgs(sourceId, otherFormatId);
+      expect((await ledger.getRecord(id1)).status).to.equal(RecordStatus.Active);
     });
 
     it("keeps a chain of versions walkable in both directions", async function () {
-      const { ledger, sourceKey, operator, formatId } =
-        await networkHelpers.loadFixture(deployLedger);
+      const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
       const [v1, v2, v3] = ["v1", "v2", "v3"].map((label) => makeRecord(label, formatId));
+      const [id1, id2, id3] = [v1, v2, v3].map((v) => recordIdOf(sourceKey, v));
       await ledger.connect(sourceKey).submitRecord(v1);
-      await ledger.connect(sourceKey).updateRecord(v1.dataHash, v2);
-      await ledger.connect(operator).updateRecord(v2.dataHash, v3);
+      await ledger.connect(sourceKey).updateRecord(id1, v2);
+      await ledger.connect(sourceKey).updateRecord(id2, v3);
 
-      const middle = await ledger.getRecord(v2.dataHash);
+      const middle = await ledger.getRecord(id2);
       expect(middle.status).to.equal(RecordStatus.Superseded);
-      expect(middle.replaces).to.equal(v1.dataHash);
-      expect(middle.supersededBy).to.equal(v3.dataHash);
-      expect((await ledger.getRecord(v3.dataHash)).replaces).to.equal(v2.dataHash);
+      expect(middle.replaces).to.equal(id1);
+      expect(middle.supersededBy).to.equal(id3);
+      expect((await ledger.getRecord(id1)).supersededBy).to.equal(id2);
+      expect((await ledger.getRecord(id3)).replaces).to.equal(id2);
+      expect((await ledger.getRecord(id3)).status).to.equal(RecordStatus.Active);
     });
 
-    it("rejects anyone else: the source owner, a stranger, another source", async function () {
+    it("rejects anyone else: the source owner, a stranger, another source, operators, the admin", async function () {
       const f = await networkHelpers.loadFixture(deployLedger);
       const { key: otherSource } = await registerSecondSource(f);
       const v1 = makeRecord("v1", f.formatId);
+      const id1 = recordIdOf(f.sourceKey, v1);
       await f.ledger.connect(f.sourceKey).submitRecord(v1);
 
       for (const caller of [
@@ -480,30 +663,35 @@ describe("DataRegistry", function () {
         f.gateway,
         f.supervisor,
         f.admin,
+        f.operator,
+        f.datasetOwner,
       ]) {
-        await expect(
-          f.ledger.connect(caller).updateRecord(v1.dataHash, makeRecord("v2", f.formatId)),
-        )
+        await expect(f.ledger.connect(caller).updateRecord(id1, makeRecord("v2", f.formatId)))
           .to.be.revertedWithCustomError(f.ledger, "DataRegistryUnauthorized")
-          .withArgs(caller.address, v1.dataHash);
+          .withArgs(caller.address, id1);
       }
-      expect((await f.ledger.getRecord(v1.dataHash)).status).to.equal(RecordStatus.Active);
+      expect((await f.ledger.getRecord(id1)).status).to.equal(RecordStatus.Active);
     });
 
-    it("follows key rotation: the old key loses the right, the new key has it", async function () {
+    it("follows key rotation: the old key loses the right, the new key has it and names the new version", async function () {
       const { ledger, sourceKey, sourceOwner, spare, formatId, sourceId } =
         await networkHelpers.loadFixture(deployLedger);
       const v1 = makeRecord("v1", formatId);
+      const v2 = makeRecord("v2", formatId);
+      const id1 = recordIdOf(sourceKey, v1);
       await ledger.connect(sourceKey).submitRecord(v1);
       const newKey = spare[1];
       await ledger.connect(sourceOwner).rotateSourceKey(sourceId, newKey.address);
 
-      await expect(ledger.connect(sourceKey).updateRecord(v1.dataHash, makeRecord("v2", formatId)))
+      await expect(ledger.connect(sourceKey).updateRecord(id1, v2))
         .to.be.revertedWithCustomError(ledger, "DataRegistryUnauthorized")
-        .withArgs(sourceKey.address, v1.dataHash);
-      await expect(ledger.connect(newKey).updateRecord(v1.dataHash, makeRecord("v2", formatId)))
+        .withArgs(sourceKey.address, id1);
+      const id2 = recordIdOf(newKey, v2);
+      const tx = ledger.connect(newKey).updateRecord(id1, v2);
+      await expect(tx)
         .to.emit(ledger, "RecordAnchored")
         .withArgs(
+          id2,
           id("data:v2"),
           sourceId,
           formatId,
@@ -512,178 +700,363 @@ describe("DataRegistry", function () {
           1_700_000_000n,
           "ipfs://v2",
         );
+      await expect(tx).to.emit(ledger, "RecordUpdated").withArgs(id1, id2, newKey.address);
+      expect((await ledger.getRecord(id1)).supersededBy).to.equal(id2);
+      expect((await ledger.getRecord(id2)).sourceId).to.equal(sourceId);
+      expect((await ledger.getRecord(recordIdOf(sourceKey, v2))).status).to.equal(
+        RecordStatus.None,
+      );
     });
 
     it("rejects updating a superseded, revoked or unknown record", async function () {
       const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
       const v1 = makeRecord("v1", formatId);
       const revoked = makeRecord("revoked", formatId);
+      const id1 = recordIdOf(sourceKey, v1);
+      const revokedId = recordIdOf(sourceKey, revoked);
       await ledger.connect(sourceKey).submitRecord(v1);
-      await ledger.connect(sourceKey).updateRecord(v1.dataHash, makeRecord("v2", formatId));
+      await ledger.connect(sourceKey).updateRecord(id1, makeRecord("v2", formatId));
       await ledger.connect(sourceKey).submitRecord(revoked);
-      await ledger.connect(sourceKey).revokeRecord(revoked.dataHash, 1);
+      await ledger.connect(sourceKey).revokeRecord(revokedId, 1);
 
-      await expect(ledger.connect(sourceKey).updateRecord(v1.dataHash, makeRecord("v3", formatId)))
+      await expect(ledger.connect(sourceKey).updateRecord(id1, makeRecord("v3", formatId)))
         .to.be.revertedWithCustomError(ledger, "DataRegistryRecordNotActive")
-        .withArgs(v1.dataHash, RecordStatus.Superseded);
+        .withArgs(id1, RecordStatus.Superseded);
+      await expect(ledger.connect(sourceKey).updateRecord(revokedId, makeRecord("v4", formatId)))
+        .to.be.revertedWithCustomError(ledger, "DataRegistryRecordNotActive")
+        .withArgs(revokedId, RecordStatus.Revoked);
+      // The bare data hash is not a record id.
       await expect(
-        ledger.connect(sourceKey).updateRecord(revoked.dataHash, makeRecord("v4", formatId)),
+        ledger.connect(sourceKey).updateRecord(revoked.dataHash, makeRecord("v5", formatId)),
       )
-        .to.be.revertedWithCustomError(ledger, "DataRegistryRecordNotActive")
-        .withArgs(revoked.dataHash, RecordStatus.Revoked);
+        .to.be.revertedWithCustomError(ledger, "DataRegistryUnknownRecord")
+        .withArgs(revoked.dataHash);
       await expect(
-        ledger.connect(sourceKey).updateRecord(id("nothing"), makeRecord("v5", formatId)),
+        ledger.connect(sourceKey).updateRecord(id("nothing"), makeRecord("v6", formatId)),
       )
         .to.be.revertedWithCustomError(ledger, "DataRegistryUnknownRecord")
         .withArgs(id("nothing"));
     });
 
-    it("rejects a new version whose data hash is already anchored, leaving the old one active", async function () {
+    it("rejects a new version that is a reading already anchored, leaving the old one active", async function () {
       const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
       const v1 = makeRecord("v1", formatId);
       const taken = makeRecord("taken", formatId);
+      const id1 = recordIdOf(sourceKey, v1);
       await ledger.connect(sourceKey).submitRecord(v1);
       await ledger.connect(sourceKey).submitRecord(taken);
 
-      await expect(ledger.connect(sourceKey).updateRecord(v1.dataHash, taken))
+      await expect(ledger.connect(sourceKey).updateRecord(id1, taken))
         .to.be.revertedWithCustomError(ledger, "DataRegistryDuplicateRecord")
-        .withArgs(taken.dataHash, 1n);
-      await expect(ledger.connect(sourceKey).updateRecord(v1.dataHash, v1))
+        .withArgs(recordIdOf(sourceKey, taken), 1n);
+      await expect(ledger.connect(sourceKey).updateRecord(id1, { ...v1, uri: "ipfs://fixed" }))
         .to.be.revertedWithCustomError(ledger, "DataRegistryDuplicateRecord")
-        .withArgs(v1.dataHash, 1n);
-      const old = await ledger.getRecord(v1.dataHash);
+        .withArgs(id1, 1n);
+      const old = await ledger.getRecord(id1);
       expect(old.status).to.equal(RecordStatus.Active);
       expect(old.supersededBy).to.equal(ZeroHash);
+
+      // The same payload at another sampling time is a new reading: a valid version.
+      const resampled = { ...v1, sampledAt: v1.sampledAt + 1n };
+      await expect(ledger.connect(sourceKey).updateRecord(id1, resampled))
+        .to.emit(ledger, "RecordUpdated")
+        .withArgs(id1, recordIdOf(sourceKey, resampled), sourceKey.address);
     });
 
-    it("needs the source to still be active and allowed the new format, even for an operator", async function () {
-      const { ledger, operator, sourceKey, formatId, otherFormatId, sourceId } =
+    it("refuses a suspended source's key, and accepts it again once reactivated", async function () {
+      const { ledger, operator, sourceKey, formatId, sourceId } =
         await networkHelpers.loadFixture(deployLedger);
       const v1 = makeRecord("v1", formatId);
+      const id1 = recordIdOf(sourceKey, v1);
       await ledger.connect(sourceKey).submitRecord(v1);
 
-      await expect(
-        ledger.connect(operator).updateRecord(v1.dataHash, makeRecord("v2", otherFormatId)),
-      )
-        .to.be.revertedWithCustomError(ledger, "SourceRegistryFormatNotAllowed")
-        .withArgs(sourceId, otherFormatId);
-
       await ledger.connect(operator).suspendSource(sourceId, 0);
-      await expect(ledger.connect(operator).updateRecord(v1.dataHash, makeRecord("v2", formatId)))
-        .to.be.revertedWithCustomError(ledger, "SourceRegistryInactiveSource")
-        .withArgs(sourceKey.address);
+      for (const caller of [sourceKey, operator]) {
+        await expect(ledger.connect(caller).updateRecord(id1, makeRecord("v2", formatId)))
+          .to.be.revertedWithCustomError(ledger, "DataRegistryUnauthorized")
+          .withArgs(caller.address, id1);
+      }
+      expect((await ledger.getRecord(id1)).status).to.equal(RecordStatus.Active);
+
+      await ledger.connect(operator).reactivateSource(sourceId);
+      await expect(ledger.connect(sourceKey).updateRecord(id1, makeRecord("v2", formatId))).to.emit(
+        ledger,
+        "RecordUpdated",
+      );
     });
   });
 
   describe("revokeRecord", function () {
-    it("lets the source revoke with a reason code; the record stays readable", async function () {
+    it("lets the source revoke with a reason code; the record stays readable, not marked as an operator's act", async function () {
       const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
       const record = makeRecord("to-revoke", formatId, { sampledAt: 77n });
+      const recordId = recordIdOf(sourceKey, record);
       await ledger.connect(sourceKey).submitRecord(record);
-      const before = await ledger.getRecord(record.dataHash);
+      const before = await ledger.getRecord(recordId);
 
-      await expect(ledger.connect(sourceKey).revokeRecord(record.dataHash, 404))
+      await expect(ledger.connect(sourceKey).revokeRecord(recordId, 404))
         .to.emit(ledger, "RecordRevoked")
-        .withArgs(record.dataHash, 1n, 404, sourceKey.address);
+        .withArgs(recordId, 1n, 404, sourceKey.address);
 
-      const after = await ledger.getRecord(record.dataHash);
+      const after = await ledger.getRecord(recordId);
+      expect(after.recordId).to.equal(recordId);
       expect(after.status).to.equal(RecordStatus.Revoked);
       expect(after.revocationReason).to.equal(404);
+      expect(after.revokedByOperator).to.equal(false);
       expect(after.sourceId).to.equal(before.sourceId);
       expect(after.formatId).to.equal(before.formatId);
       expect(after.sampledAt).to.equal(77n);
       expect(after.recordedAt).to.equal(before.recordedAt);
     });
 
-    it("lets an operator revoke", async function () {
+    it("lets an operator revoke, and records that an operator did", async function () {
       const { ledger, operator, sourceKey, formatId } =
         await networkHelpers.loadFixture(deployLedger);
       const record = makeRecord("to-revoke", formatId);
+      const recordId = recordIdOf(sourceKey, record);
       await ledger.connect(sourceKey).submitRecord(record);
+      expect((await ledger.getRecord(recordId)).revokedByOperator).to.equal(false);
 
-      await expect(ledger.connect(operator).revokeRecord(record.dataHash, 2))
+      await expect(ledger.connect(operator).revokeRecord(recordId, 2))
         .to.emit(ledger, "RecordRevoked")
-        .withArgs(record.dataHash, 1n, 2, operator.address);
+        .withArgs(recordId, 1n, 2, operator.address);
+      const after = await ledger.getRecord(recordId);
+      expect(after.status).to.equal(RecordStatus.Revoked);
+      expect(after.revocationReason).to.equal(2);
+      expect(after.revokedByOperator).to.equal(true);
     });
 
     it("rejects the source owner, a stranger, another source and a rotated-out key", async function () {
       const f = await networkHelpers.loadFixture(deployLedger);
       const { key: otherSource } = await registerSecondSource(f);
       const record = makeRecord("keep", f.formatId);
+      const recordId = recordIdOf(f.sourceKey, record);
       await f.ledger.connect(f.sourceKey).submitRecord(record);
       await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, f.spare[1].address);
 
       for (const caller of [f.sourceOwner, f.stranger, otherSource, f.sourceKey, f.supervisor]) {
-        await expect(f.ledger.connect(caller).revokeRecord(record.dataHash, 1))
+        await expect(f.ledger.connect(caller).revokeRecord(recordId, 1))
           .to.be.revertedWithCustomError(f.ledger, "DataRegistryUnauthorized")
-          .withArgs(caller.address, record.dataHash);
+          .withArgs(caller.address, recordId);
       }
-      await expect(f.ledger.connect(f.spare[1]).revokeRecord(record.dataHash, 1)).to.emit(
+      expect((await f.ledger.getRecord(recordId)).status).to.equal(RecordStatus.Active);
+      // The source's current key may: the record is the source's, whichever key anchored it.
+      await expect(f.ledger.connect(f.spare[1]).revokeRecord(recordId, 1)).to.emit(
         f.ledger,
         "RecordRevoked",
       );
+      expect((await f.ledger.getRecord(recordId)).revokedByOperator).to.equal(false);
     });
 
     it("does not let a suspended source revoke, but an operator still can", async function () {
       const { ledger, operator, sourceKey, formatId, sourceId } =
         await networkHelpers.loadFixture(deployLedger);
       const record = makeRecord("r", formatId);
+      const recordId = recordIdOf(sourceKey, record);
       await ledger.connect(sourceKey).submitRecord(record);
       await ledger.connect(operator).suspendSource(sourceId, 0);
 
-      await expect(ledger.connect(sourceKey).revokeRecord(record.dataHash, 1))
+      await expect(ledger.connect(sourceKey).revokeRecord(recordId, 1))
         .to.be.revertedWithCustomError(ledger, "DataRegistryUnauthorized")
-        .withArgs(sourceKey.address, record.dataHash);
-      await expect(ledger.connect(operator).revokeRecord(record.dataHash, 1)).to.emit(
+        .withArgs(sourceKey.address, recordId);
+      await expect(ledger.connect(operator).revokeRecord(recordId, 1)).to.emit(
         ledger,
         "RecordRevoked",
       );
+      expect((await ledger.getRecord(recordId)).revokedByOperator).to.equal(true);
     });
 
-    it("is final: no second revocation, no update, no re-anchoring of the same data hash", async function () {
-      const { ledger, operator, sourceKey, formatId } =
+    it("is final: no second revocation, no update, no re-anchoring of the same reading", async function () {
+      const { ledger, operator, sourceKey, stranger, formatId } =
         await networkHelpers.loadFixture(deployLedger);
       const record = makeRecord("final", formatId);
+      const recordId = recordIdOf(sourceKey, record);
       await ledger.connect(sourceKey).submitRecord(record);
-      await ledger.connect(sourceKey).revokeRecord(record.dataHash, 5);
+      await ledger.connect(sourceKey).revokeRecord(recordId, 5);
 
-      await expect(ledger.connect(operator).revokeRecord(record.dataHash, 6))
+      await expect(ledger.connect(operator).revokeRecord(recordId, 6))
         .to.be.revertedWithCustomError(ledger, "DataRegistryRecordNotActive")
-        .withArgs(record.dataHash, RecordStatus.Revoked);
+        .withArgs(recordId, RecordStatus.Revoked);
+      await expect(ledger.connect(sourceKey).updateRecord(recordId, makeRecord("v2", formatId)))
+        .to.be.revertedWithCustomError(ledger, "DataRegistryRecordNotActive")
+        .withArgs(recordId, RecordStatus.Revoked);
       await expect(ledger.connect(sourceKey).submitRecord(record))
         .to.be.revertedWithCustomError(ledger, "DataRegistryDuplicateRecord")
-        .withArgs(record.dataHash, 1n);
-      const stored = await ledger.getRecord(record.dataHash);
+        .withArgs(recordId, 1n);
+      const op = await signRecord(sourceKey, ledger, record, await inOneHour());
+      await expect(
+        ledger.connect(stranger).submitRecordBySig(op.source, op.record, op.deadline, op.signature),
+      )
+        .to.be.revertedWithCustomError(ledger, "DataRegistryDuplicateRecord")
+        .withArgs(recordId, 1n);
+      const stored = await ledger.getRecord(recordId);
       expect(stored.status).to.equal(RecordStatus.Revoked);
       expect(stored.revocationReason).to.equal(5);
+      expect(stored.revokedByOperator).to.equal(false);
     });
 
     it("leaves version history intact when a later version is revoked; a superseded one cannot be revoked", async function () {
       const { ledger, sourceKey, formatId } = await networkHelpers.loadFixture(deployLedger);
       const v1 = makeRecord("v1", formatId);
       const v2 = makeRecord("v2", formatId);
+      const id1 = recordIdOf(sourceKey, v1);
+      const id2 = recordIdOf(sourceKey, v2);
       await ledger.connect(sourceKey).submitRecord(v1);
-      await ledger.connect(sourceKey).updateRecord(v1.dataHash, v2);
+      await ledger.connect(sourceKey).updateRecord(id1, v2);
 
-      await expect(ledger.connect(sourceKey).revokeRecord(v1.dataHash, 1))
+      await expect(ledger.connect(sourceKey).revokeRecord(id1, 1))
         .to.be.revertedWithCustomError(ledger, "DataRegistryRecordNotActive")
-        .withArgs(v1.dataHash, RecordStatus.Superseded);
-      await ledger.connect(sourceKey).revokeRecord(v2.dataHash, 1);
+        .withArgs(id1, RecordStatus.Superseded);
+      await ledger.connect(sourceKey).revokeRecord(id2, 1);
 
-      const old = await ledger.getRecord(v1.dataHash);
+      const old = await ledger.getRecord(id1);
       expect(old.status).to.equal(RecordStatus.Superseded);
-      expect(old.supersededBy).to.equal(v2.dataHash);
-      const current = await ledger.getRecord(v2.dataHash);
+      expect(old.supersededBy).to.equal(id2);
+      const current = await ledger.getRecord(id2);
       expect(current.status).to.equal(RecordStatus.Revoked);
-      expect(current.replaces).to.equal(v1.dataHash);
+      expect(current.replaces).to.equal(id1);
     });
 
-    it("rejects an unknown record", async function () {
-      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+    it("rejects an unknown record, including a bare data hash", async function () {
+      const { ledger, operator, sourceKey, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const record = makeRecord("anchored", formatId);
+      await ledger.connect(sourceKey).submitRecord(record);
 
-      await expect(ledger.connect(operator).revokeRecord(id("nothing"), 1))
-        .to.be.revertedWithCustomError(ledger, "DataRegistryUnknownRecord")
-        .withArgs(id("nothing"));
+      for (const unknown of [id("nothing"), record.dataHash]) {
+        await expect(ledger.connect(operator).revokeRecord(unknown, 1))
+          .to.be.revertedWithCustomError(ledger, "DataRegistryUnknownRecord")
+          .withArgs(unknown);
+      }
+      expect((await ledger.getRecord(recordIdOf(sourceKey, record))).status).to.equal(
+        RecordStatus.Active,
+      );
+    });
+  });
+
+  describe("formats with unique data hashes", function () {
+    const DEPOSIT = id("deposit schema");
+
+    /** A FORMAT_UNIQUE_DATA_HASHES format allowed to source 1 and to a second source. */
+    async function withUniqueFormat(f: LedgerFixture) {
+      await f.ledger
+        .connect(f.operator)
+        .registerFormat(DEPOSIT, "deposit", "1", "ipfs://deposit", FORMAT_UNIQUE_DATA_HASHES);
+      await f.ledger.connect(f.operator).setSourceFormats(f.sourceId, [DEPOSIT], true);
+      const second = await registerSecondSource(f);
+      await f.ledger.connect(f.operator).setSourceFormats(second.sourceId, [DEPOSIT], true);
+      return second;
+    }
+
+    it("refuses a second holder of the hash, direct, relayed and by the holder at another time", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const { key } = await withUniqueFormat(f);
+      const deposit = makeRecord("deposit", DEPOSIT);
+      const holder = recordIdOf(f.sourceKey, deposit);
+      expect(await f.ledger.dataHashHolder(deposit.dataHash)).to.equal(ZeroHash);
+      await f.ledger.connect(f.sourceKey).submitRecord(deposit);
+      expect(await f.ledger.dataHashHolder(deposit.dataHash)).to.equal(holder);
+
+      await expect(f.ledger.connect(key).submitRecord(deposit))
+        .to.be.revertedWithCustomError(f.ledger, "DataRegistryDataHashHeld")
+        .withArgs(deposit.dataHash, holder);
+      const op = await signRecord(key, f.ledger, deposit, await inOneHour());
+      await expect(
+        f.ledger
+          .connect(f.stranger)
+          .submitRecordBySig(op.source, op.record, op.deadline, op.signature),
+      )
+        .to.be.revertedWithCustomError(f.ledger, "DataRegistryDataHashHeld")
+        .withArgs(deposit.dataHash, holder);
+      const again = { ...deposit, sampledAt: deposit.sampledAt + 1n };
+      await expect(f.ledger.connect(f.sourceKey).submitRecord(again))
+        .to.be.revertedWithCustomError(f.ledger, "DataRegistryDataHashHeld")
+        .withArgs(deposit.dataHash, holder);
+
+      expect(await f.ledger.dataHashHolder(deposit.dataHash)).to.equal(holder);
+      for (const refused of [recordIdOf(key, deposit), recordIdOf(f.sourceKey, again)]) {
+        expect((await f.ledger.getRecord(refused)).status).to.equal(RecordStatus.None);
+      }
+      // Another hash in the same format is free.
+      await expect(f.ledger.connect(key).submitRecord(makeRecord("other", DEPOSIT))).to.emit(
+        f.ledger,
+        "RecordAnchored",
+      );
+    });
+
+    it("frees the hash when its holder is revoked", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const { key, sourceId: secondId } = await withUniqueFormat(f);
+      const deposit = makeRecord("deposit", DEPOSIT);
+      const first = recordIdOf(f.sourceKey, deposit);
+      await f.ledger.connect(f.sourceKey).submitRecord(deposit);
+      await f.ledger.connect(f.operator).revokeRecord(first, 7);
+
+      await expect(f.ledger.connect(key).submitRecord(deposit))
+        .to.emit(f.ledger, "RecordAnchored")
+        .withArgs(
+          recordIdOf(key, deposit),
+          deposit.dataHash,
+          secondId,
+          DEPOSIT,
+          key.address,
+          deposit.metadataHash,
+          deposit.sampledAt,
+          deposit.uri,
+        );
+      expect(await f.ledger.dataHashHolder(deposit.dataHash)).to.equal(recordIdOf(key, deposit));
+      expect((await f.ledger.getRecord(first)).status).to.equal(RecordStatus.Revoked);
+      // The new holder holds it in turn.
+      await expect(
+        f.ledger
+          .connect(f.sourceKey)
+          .submitRecord({ ...deposit, sampledAt: deposit.sampledAt + 1n }),
+      )
+        .to.be.revertedWithCustomError(f.ledger, "DataRegistryDataHashHeld")
+        .withArgs(deposit.dataHash, recordIdOf(key, deposit));
+    });
+
+    it("lets a new version keep the hash, which then follows the version", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const { key } = await withUniqueFormat(f);
+      const v1 = makeRecord("deposit", DEPOSIT);
+      const v2 = { ...v1, metadataHash: id("corrected description"), sampledAt: v1.sampledAt + 1n };
+      const id1 = recordIdOf(f.sourceKey, v1);
+      const id2 = recordIdOf(f.sourceKey, v2);
+      await f.ledger.connect(f.sourceKey).submitRecord(v1);
+
+      await expect(f.ledger.connect(f.sourceKey).updateRecord(id1, v2))
+        .to.emit(f.ledger, "RecordUpdated")
+        .withArgs(id1, id2, f.sourceKey.address);
+      expect(await f.ledger.dataHashHolder(v1.dataHash)).to.equal(id2);
+      expect((await f.ledger.getRecord(id1)).status).to.equal(RecordStatus.Superseded);
+      // Superseding did not free the hash for anyone else.
+      await expect(f.ledger.connect(key).submitRecord(v1))
+        .to.be.revertedWithCustomError(f.ledger, "DataRegistryDataHashHeld")
+        .withArgs(v1.dataHash, id2);
+    });
+
+    it("leaves formats without the flag alone", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const { key, sourceId: secondId } = await withUniqueFormat(f);
+      const deposit = makeRecord("deposit", DEPOSIT);
+      await f.ledger.connect(f.sourceKey).submitRecord(deposit);
+
+      // The same hash in the fixture's ordinary format, by another source: its own record.
+      const ordinary = { ...deposit, formatId: f.formatId };
+      await f.ledger.connect(key).submitRecord(ordinary);
+      const stored = await f.ledger.getRecord(recordIdOf(key, ordinary));
+      expect(stored.status).to.equal(RecordStatus.Active);
+      expect(stored.sourceId).to.equal(secondId);
+      expect(await f.ledger.dataHashHolder(deposit.dataHash)).to.equal(
+        recordIdOf(f.sourceKey, deposit),
+      );
+
+      // A hash only ever anchored in ordinary formats has no holder.
+      const plain = makeRecord("plain", f.formatId);
+      await f.ledger.connect(f.sourceKey).submitRecord(plain);
+      await f.ledger.connect(key).submitRecord(plain);
+      expect(await f.ledger.dataHashHolder(plain.dataHash)).to.equal(ZeroHash);
     });
   });
 
@@ -693,8 +1066,11 @@ describe("DataRegistry", function () {
 
       const record = await ledger.getRecord(id("nothing"));
       expect(record.status).to.equal(RecordStatus.None);
-      expect(record.dataHash).to.equal(ZeroHash);
+      expect(record.recordId).to.equal(ZeroHash);
       expect(record.sourceId).to.equal(0n);
+      expect(record.formatId).to.equal(ZeroHash);
+      expect(await ledger.recordSourceIds([id("nothing")])).to.deep.equal([0n]);
+      expect(await ledger.recordSourceIds([])).to.deep.equal([]);
       const dataBlock = await ledger.getDataBlock(id("nothing"));
       expect(dataBlock.status).to.equal(DataBlockStatus.None);
       expect(dataBlock.root).to.equal(ZeroHash);
@@ -821,29 +1197,78 @@ describe("DataRegistry", function () {
           1n,
         );
 
-        expect(
-          await f.ledger.verifyInclusion(dataBlock.root, dataBlock.leaf(0), dataBlock.proof(0)),
-        ).to.equal(false);
+        const [op0] = dataBlock.operations;
+        expect(await f.ledger.verifyInclusion(dataBlock.root, op0, dataBlock.proof(0))).to.equal(
+          false,
+        );
         await anchor(f, dataBlock);
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
           expect(
-            await f.ledger.verifyInclusion(dataBlock.root, dataBlock.leaf(i), dataBlock.proof(i)),
+            await f.ledger.verifyInclusion(
+              dataBlock.root,
+              dataBlock.operations[i],
+              dataBlock.proof(i),
+            ),
           ).to.equal(true);
         }
+        expect(await f.ledger.verifyInclusion(dataBlock.root, op0, dataBlock.proof(1))).to.equal(
+          false,
+        );
         expect(
-          await f.ledger.verifyInclusion(dataBlock.root, dataBlock.leaf(0), dataBlock.proof(1)),
+          await f.ledger.verifyInclusion(dataBlock.root, outsider, dataBlock.proof(0)),
         ).to.equal(false);
+        // Any change to the operation is another leaf.
         expect(
           await f.ledger.verifyInclusion(
             dataBlock.root,
-            await f.ledger.leafHash(outsider),
+            { ...op0, deadline: op0.deadline + 1n },
             dataBlock.proof(0),
           ),
         ).to.equal(false);
         expect(
-          await f.ledger.verifyInclusion(id("other root"), dataBlock.leaf(0), dataBlock.proof(0)),
+          await f.ledger.verifyInclusion(
+            dataBlock.root,
+            { ...op0, record: { ...op0.record, uri: "ipfs://swapped" } },
+            dataBlock.proof(0),
+          ),
         ).to.equal(false);
+        expect(await f.ledger.verifyInclusion(id("other root"), op0, dataBlock.proof(0))).to.equal(
+          false,
+        );
+      });
+
+      it("does not let an inner node pass as a leaf: a proof shortened by one level fails", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const fourth = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("b-4", f.formatId, { sampledAt: 400n }),
+          deadline,
+        );
+        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), fourth]);
+        await anchor(f, dataBlock);
+
+        const inner = new Set(dataBlock.tree.dump().tree.slice(1, 3));
+        for (let i = 0; i < 4; i++) {
+          const op = dataBlock.operations[i];
+          const proof = dataBlock.proof(i);
+          expect(proof).to.have.length(2);
+          expect(await f.ledger.verifyInclusion(dataBlock.root, op, proof)).to.equal(true);
+
+          // The leaf hashed with its sibling is an inner node of the tree, and the rest of the
+          // proof takes that node to the root: a verifier taking a raw leaf would accept it.
+          const node = hashPair(dataBlock.leaf(i), proof[0]);
+          expect(inner.has(node), `leaf ${i}'s parent is an inner node`).to.equal(true);
+          expect(hashPair(node, proof[1])).to.equal(dataBlock.root);
+
+          // The ledger hashes the leaf from the operation itself, so the shortened proof fails.
+          expect(await f.ledger.verifyInclusion(dataBlock.root, op, proof.slice(1))).to.equal(
+            false,
+          );
+          expect(await f.ledger.verifyInclusion(dataBlock.root, op, [])).to.equal(false);
+        }
       });
 
       it("proves a single-operation block with an empty proof", async function () {
@@ -853,8 +1278,9 @@ describe("DataRegistry", function () {
         await anchor(f, dataBlock);
 
         expect(dataBlock.proof(0)).to.deep.equal([]);
-        expect(await f.ledger.verifyInclusion(dataBlock.root, dataBlock.leaf(0), [])).to.equal(
-          true,
+        expect(await f.ledger.verifyInclusion(dataBlock.root, op, [])).to.equal(true);
+        expect(await f.ledger.verifyInclusion(dataBlock.root, op, [dataBlock.root])).to.equal(
+          false,
         );
       });
     });
@@ -905,7 +1331,11 @@ describe("DataRegistry", function () {
         );
         // A disputed block proves nothing any more, not even its valid operations.
         expect(
-          await f.ledger.verifyInclusion(dataBlock.root, dataBlock.leaf(0), dataBlock.proof(0)),
+          await f.ledger.verifyInclusion(
+            dataBlock.root,
+            dataBlock.operations[0],
+            dataBlock.proof(0),
+          ),
         ).to.equal(false);
       });
 

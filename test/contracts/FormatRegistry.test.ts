@@ -2,8 +2,14 @@ import { expect } from "chai";
 import { ZeroHash, id } from "ethers";
 import { network } from "hardhat";
 
-import { deployLedger, OTHER_SCHEMA_HASH, SCHEMA_HASH } from "../fixtures/deployLedger.js";
-import { FormatStatus } from "../helpers/enums.js";
+import {
+  deployLedger,
+  FORMAT_UNIQUE_DATA_HASHES,
+  OTHER_SCHEMA_HASH,
+  recordIdOf,
+  SCHEMA_HASH,
+} from "../fixtures/deployLedger.js";
+import { FormatStatus, RecordStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 
 const { networkHelpers } = await network.create();
@@ -18,10 +24,12 @@ describe("FormatRegistry", function () {
       await time.setNextBlockTimestamp(at);
 
       await expect(
-        ledger.connect(operator).registerFormat(schemaHash, "weather", "2.1.0", "ipfs://weather"),
+        ledger
+          .connect(operator)
+          .registerFormat(schemaHash, "weather", "2.1.0", "ipfs://weather", 0),
       )
         .to.emit(ledger, "FormatRegistered")
-        .withArgs(schemaHash, 2, "weather", "2.1.0", "ipfs://weather");
+        .withArgs(schemaHash, 2, "weather", "2.1.0", "ipfs://weather", 0);
 
       const format = await ledger.getFormat(schemaHash);
       expect(format.index).to.equal(2);
@@ -30,6 +38,7 @@ describe("FormatRegistry", function () {
       expect(format.name).to.equal("weather");
       expect(format.version).to.equal("2.1.0");
       expect(format.uri).to.equal("ipfs://weather");
+      expect(format.flags).to.equal(0);
       expect(await ledger.formatIdAt(2)).to.equal(schemaHash);
       expect(await ledger.formatCount()).to.equal(3);
     });
@@ -38,7 +47,7 @@ describe("FormatRegistry", function () {
       const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
 
       expect(
-        await ledger.connect(operator).registerFormat.staticCall(id("s"), "n", "v", ""),
+        await ledger.connect(operator).registerFormat.staticCall(id("s"), "n", "v", "", 0),
       ).to.equal(id("s"));
     });
 
@@ -55,14 +64,14 @@ describe("FormatRegistry", function () {
       const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
 
       await expect(
-        ledger.connect(operator).registerFormat(ZeroHash, "n", "v", ""),
+        ledger.connect(operator).registerFormat(ZeroHash, "n", "v", "", 0),
       ).to.be.revertedWithCustomError(ledger, "FormatRegistryZeroSchemaHash");
     });
 
     it("rejects a schema hash that is already registered, even under a new name", async function () {
       const { ledger, operator, formatId } = await networkHelpers.loadFixture(deployLedger);
 
-      await expect(ledger.connect(operator).registerFormat(formatId, "renamed", "9.9.9", ""))
+      await expect(ledger.connect(operator).registerFormat(formatId, "renamed", "9.9.9", "", 0))
         .to.be.revertedWithCustomError(ledger, "FormatRegistryAlreadyRegistered")
         .withArgs(formatId);
     });
@@ -71,20 +80,52 @@ describe("FormatRegistry", function () {
       const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
 
       await expect(
-        ledger.connect(operator).registerFormat(id("other schema"), "air-quality", "1.0.0", ""),
+        ledger.connect(operator).registerFormat(id("other schema"), "air-quality", "1.0.0", "", 0),
       )
         .to.be.revertedWithCustomError(ledger, "FormatRegistryDuplicateVersion")
         .withArgs("air-quality", "1.0.0");
       await expect(
-        ledger.connect(operator).registerFormat(id("other schema"), "air-quality", "1.0.1", ""),
+        ledger.connect(operator).registerFormat(id("other schema"), "air-quality", "1.0.1", "", 0),
       ).to.emit(ledger, "FormatRegistered");
     });
 
     it("keeps name and version apart: (ab, c) and (a, bc) are different formats", async function () {
       const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
-      await ledger.connect(operator).registerFormat(id("s1"), "ab", "c", "");
+      await ledger.connect(operator).registerFormat(id("s1"), "ab", "c", "", 0);
 
-      await expect(ledger.connect(operator).registerFormat(id("s2"), "a", "bc", "")).to.emit(
+      await expect(ledger.connect(operator).registerFormat(id("s2"), "a", "bc", "", 0)).to.emit(
+        ledger,
+        "FormatRegistered",
+      );
+    });
+
+    it("stores the flags it is registered with and announces them", async function () {
+      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+
+      await expect(
+        ledger
+          .connect(operator)
+          .registerFormat(id("deposit"), "deposit", "1", "ipfs://d", FORMAT_UNIQUE_DATA_HASHES),
+      )
+        .to.emit(ledger, "FormatRegistered")
+        .withArgs(id("deposit"), 2, "deposit", "1", "ipfs://d", FORMAT_UNIQUE_DATA_HASHES);
+
+      expect((await ledger.getFormat(id("deposit"))).flags).to.equal(FORMAT_UNIQUE_DATA_HASHES);
+      expect((await ledger.getFormat(SCHEMA_HASH)).flags).to.equal(0);
+      expect((await ledger.getFormat(id("unknown"))).flags).to.equal(0);
+    });
+
+    it("rejects flag bits no FORMAT_* constant defines, registering nothing", async function () {
+      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+
+      for (const flags of [2, 3, 0x100, 0x8000, 0xffff]) {
+        await expect(ledger.connect(operator).registerFormat(id("s"), "n", "v", "", flags))
+          .to.be.revertedWithCustomError(ledger, "FormatRegistryUnknownFlags")
+          .withArgs(flags);
+      }
+      expect((await ledger.getFormat(id("s"))).status).to.equal(FormatStatus.None);
+      expect(await ledger.formatCount()).to.equal(2);
+      await expect(ledger.connect(operator).registerFormat(id("s"), "n", "v", "", 1)).to.emit(
         ledger,
         "FormatRegistered",
       );
@@ -94,7 +135,7 @@ describe("FormatRegistry", function () {
       const { ledger, admin, supervisor } = await networkHelpers.loadFixture(deployLedger);
 
       for (const caller of [admin, supervisor]) {
-        await expect(ledger.connect(caller).registerFormat(id("s"), "n", "v", ""))
+        await expect(ledger.connect(caller).registerFormat(id("s"), "n", "v", "", 0))
           .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, await ledger.OPERATOR_ROLE());
       }
@@ -113,7 +154,9 @@ describe("FormatRegistry", function () {
         .withArgs(formatId);
 
       expect((await ledger.getFormat(formatId)).status).to.equal(FormatStatus.Deprecated);
-      expect((await ledger.getRecord(before.dataHash)).formatId).to.equal(formatId);
+      const anchored = await ledger.getRecord(recordIdOf(sourceKey, before));
+      expect(anchored.status).to.equal(RecordStatus.Active);
+      expect(anchored.formatId).to.equal(formatId);
       await expect(ledger.connect(sourceKey).submitRecord(makeRecord("after", formatId)))
         .to.be.revertedWithCustomError(ledger, "FormatRegistryDeprecatedFormat")
         .withArgs(formatId);
@@ -124,7 +167,7 @@ describe("FormatRegistry", function () {
       await ledger.connect(operator).deprecateFormat(formatId);
 
       await expect(
-        ledger.connect(operator).registerFormat(id("replacement"), "air-quality", "1.0.0", ""),
+        ledger.connect(operator).registerFormat(id("replacement"), "air-quality", "1.0.0", "", 0),
       )
         .to.be.revertedWithCustomError(ledger, "FormatRegistryDuplicateVersion")
         .withArgs("air-quality", "1.0.0");

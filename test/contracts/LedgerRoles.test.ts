@@ -2,7 +2,12 @@ import { expect } from "chai";
 import { ZeroAddress, ZeroHash, id } from "ethers";
 import { network } from "hardhat";
 
-import { ADMIN_DELAY, deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
+import {
+  ADMIN_DELAY,
+  deployLedger,
+  recordIdOf,
+  type LedgerFixture,
+} from "../fixtures/deployLedger.js";
 import { buildDataBlock } from "../helpers/buildDataBlock.js";
 import { DataBlockStatus, RecordStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
@@ -288,6 +293,7 @@ describe("LedgerRoles", function () {
         const deadline = BigInt(await connection.networkHelpers.time.latest()) + 3600n;
         const anchored = makeRecord("anchored", f.formatId);
         await f.ledger.connect(f.sourceKey).submitRecord(anchored);
+        const anchoredId = recordIdOf(f.sourceKey, anchored);
         const relayed = await signRecord(
           f.sourceKey,
           f.ledger,
@@ -308,11 +314,11 @@ describe("LedgerRoles", function () {
           .connect(f.gateway)
           .submitDataBlock(dataBlock.root, 2, 1_700_000_000n, 1_700_000_000n, "");
         await f.ledger.connect(f.supervisor).pause();
-        return { ...f, anchored, relayed, dataBlock };
+        return { ...f, anchoredId, relayed, dataBlock };
       }
 
       it("blocks every submission path", async function () {
-        const { ledger, sourceKey, stranger, gateway, operator, formatId, anchored, relayed } =
+        const { ledger, sourceKey, stranger, gateway, formatId, anchoredId, relayed } =
           await networkHelpers.loadFixture(pausedLedger);
 
         const attempts = [
@@ -326,10 +332,7 @@ describe("LedgerRoles", function () {
                 relayed.deadline,
                 relayed.signature,
               ),
-          () =>
-            ledger.connect(sourceKey).updateRecord(anchored.dataHash, makeRecord("v2", formatId)),
-          () =>
-            ledger.connect(operator).updateRecord(anchored.dataHash, makeRecord("v2", formatId)),
+          () => ledger.connect(sourceKey).updateRecord(anchoredId, makeRecord("v2", formatId)),
           () => ledger.connect(gateway).submitDataBlock(id("another root"), 1, 1, 1, ""),
         ];
         for (const attempt of attempts) {
@@ -338,13 +341,13 @@ describe("LedgerRoles", function () {
       });
 
       it("still lets records be revoked", async function () {
-        const { ledger, sourceKey, anchored } = await networkHelpers.loadFixture(pausedLedger);
+        const { ledger, sourceKey, anchoredId } = await networkHelpers.loadFixture(pausedLedger);
 
-        await expect(ledger.connect(sourceKey).revokeRecord(anchored.dataHash, 3)).to.emit(
+        await expect(ledger.connect(sourceKey).revokeRecord(anchoredId, 3)).to.emit(
           ledger,
           "RecordRevoked",
         );
-        expect((await ledger.getRecord(anchored.dataHash)).status).to.equal(RecordStatus.Revoked);
+        expect((await ledger.getRecord(anchoredId)).status).to.equal(RecordStatus.Revoked);
       });
 
       it("still lets data blocks be challenged", async function () {
@@ -369,7 +372,7 @@ describe("LedgerRoles", function () {
       });
 
       it("resumes every submission path once lifted", async function () {
-        const { ledger, sourceKey, stranger, operator, gateway, formatId, anchored, relayed } =
+        const { ledger, sourceKey, stranger, operator, gateway, formatId, anchoredId, relayed } =
           await networkHelpers.loadFixture(pausedLedger);
         await ledger.connect(operator).unpause();
 
@@ -382,7 +385,7 @@ describe("LedgerRoles", function () {
             .submitRecordBySig(relayed.source, relayed.record, relayed.deadline, relayed.signature),
         ).to.emit(ledger, "RecordAnchored");
         await expect(
-          ledger.connect(sourceKey).updateRecord(anchored.dataHash, makeRecord("v2", formatId)),
+          ledger.connect(sourceKey).updateRecord(anchoredId, makeRecord("v2", formatId)),
         ).to.emit(ledger, "RecordUpdated");
         await expect(
           ledger.connect(gateway).submitDataBlock(id("another root"), 1, 1, 1, ""),

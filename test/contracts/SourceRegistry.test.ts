@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ZeroAddress, id } from "ethers";
 import { network } from "hardhat";
 
-import { deployLedger, SOURCE_METADATA_HASH } from "../fixtures/deployLedger.js";
+import { deployLedger, recordIdOf, SOURCE_METADATA_HASH } from "../fixtures/deployLedger.js";
 import { SourceStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 
@@ -280,6 +280,7 @@ describe("SourceRegistry", function () {
       await expect(ledger.connect(newKey).submitRecord(makeRecord("new", formatId)))
         .to.emit(ledger, "RecordAnchored")
         .withArgs(
+          recordIdOf(newKey, makeRecord("new", formatId)),
           id("data:new"),
           sourceId,
           formatId,

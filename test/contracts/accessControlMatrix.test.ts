@@ -10,7 +10,12 @@ import type { BaseContract } from "ethers";
 import { ZeroAddress, ZeroHash, id } from "ethers";
 import { artifacts, network } from "hardhat";
 
-import { ADMIN_DELAY, deployLedger, type LedgerFixture } from "../fixtures/deployLedger.js";
+import {
+  ADMIN_DELAY,
+  deployLedger,
+  recordIdOf,
+  type LedgerFixture,
+} from "../fixtures/deployLedger.js";
 import { buildDataBlock } from "../helpers/buildDataBlock.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 import { signRecord } from "../helpers/signRecord.js";
@@ -68,10 +73,11 @@ function missingRole(role: () => Promise<string>) {
 const operatorOnly = (f: LedgerFixture, caller: HardhatEthersSigner) =>
   missingRole(() => f.ledger.OPERATOR_ROLE())(f, caller);
 
+/** Anchors a record of source 1 and returns its record id. */
 async function anchoredRecord(f: LedgerFixture): Promise<string> {
   const v1 = makeRecord("matrix-v1", f.formatId);
   await f.ledger.connect(f.sourceKey).submitRecord(v1);
-  return v1.dataHash;
+  return recordIdOf(f.sourceKey, v1);
 }
 
 /** The admin schedules a transfer of DEFAULT_ADMIN_ROLE to `to`, and the delay passes. */
@@ -146,7 +152,8 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
     ],
     updateRecord: [
       {
-        allowed: ["sourceKey", ...OPERATORS],
+        // A new version is the source's own statement: not even an operator may make one.
+        allowed: ["sourceKey"],
         args: async (f) => [await anchoredRecord(f), makeRecord("matrix-v2", f.formatId)],
         denial: async (_f, caller, args) => ({
           error: "DataRegistryUnauthorized",
@@ -202,7 +209,7 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
     registerFormat: [
       {
         allowed: OPERATORS,
-        args: async () => [id("matrix schema"), "matrix", "1.0.0", ""],
+        args: async () => [id("matrix schema"), "matrix", "1.0.0", "", 0],
         denial: operatorOnly,
       },
     ],
