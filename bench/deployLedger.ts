@@ -46,7 +46,7 @@ export async function deployLedger(ethers: HardhatEthers): Promise<LedgerFixture
   await gasUsed(asOperator.grantRole(await ledger.GATEWAY_ROLE(), gateway.address));
   // A format id is the hash of its JSON Schema document.
   const formatId = keccak256(toUtf8Bytes("dataledger.bench.schema.air-quality.v1"));
-  await gasUsed(asOperator.registerFormat(formatId, "air-quality", "1.0.0", RECORD_URI));
+  await gasUsed(asOperator.registerFormat(formatId, "air-quality", "1.0.0", RECORD_URI, 0));
 
   const source = new Wallet(SOURCE_KEY, ethers.provider);
   await gasUsed(admin.sendTransaction({ to: source.address, value: parseEther("100") }));

@@ -25,8 +25,9 @@ export const DEADLINE = 4_102_444_800;
 export const METADATA_HASH = keccak256(toUtf8Bytes("dataledger.bench.metadata"));
 
 /**
- * The `index`-th record of a named series. Data hashes differ per record (records are keyed by
- * them) but are all full-entropy words, so every record costs the same calldata.
+ * The `index`-th record of a named series. Data hashes differ per record (so every record of a
+ * series, from one source at one sampling time, has its own record id) but are all full-entropy
+ * words, so every record costs the same calldata.
  *
  * @example
  * const record = benchRecord(formatId, "direct", 0);

@@ -15,6 +15,7 @@ import {
   leafValues,
   ledgerDomain,
   mutableTypes,
+  recordIdOf,
   type RecordInput,
   type SignedOperation,
 } from "../offchain/chain/recordTyping.js";
@@ -50,6 +51,7 @@ await (
     "air-quality",
     "1.0.0",
     "file:config/formats/air-quality.schema.json",
+    0, // flags: none (FORMAT_UNIQUE_DATA_HASHES would allow one record per data hash)
   )
 ).wait();
 
@@ -113,12 +115,13 @@ const block = await (
 ).wait();
 
 let included = 0;
-for (const [i, values] of tree.entries()) {
-  if (await asGateway.verifyInclusion(tree.root, tree.leafHash(values), tree.getProof(i)))
-    included++;
+for (const [i] of tree.entries()) {
+  // The ledger recomputes the leaf from the operation itself.
+  if (await asGateway.verifyInclusion(tree.root, ops[i], tree.getProof(i))) included++;
 }
-const anchoredDirect = await asGateway.getRecord(reading(0).dataHash);
-const anchoredRelayed = await asGateway.getRecord(reading(1).dataHash);
+// A record's id names its source key and sampling time as well as its data hash.
+const anchoredDirect = await asGateway.getRecord(recordIdOf(device.address, reading(0)));
+const anchoredRelayed = await asGateway.getRecord(recordIdOf(device.address, reading(1)));
 
 console.log("\nsubmission   records  gas/record  verified on-chain");
 console.log(

@@ -1,6 +1,9 @@
 import { AbiCoder, keccak256, TypedDataEncoder, type TypedDataDomain } from "ethers";
 
+import type { Address, Hex } from "viem";
+
 import { leafEncoding } from "../sdk/leafHash.js";
+import { recordId } from "../sdk/recordId.js";
 import { recordTypes } from "../sdk/recordTypes.js";
 
 /**
@@ -24,6 +27,20 @@ export interface SignedOperation {
   record: RecordInput;
   deadline: number | bigint;
   signature: string;
+}
+
+/**
+ * The ledger's id of `source`'s record (its `recordIdOf(source, dataHash, sampledAt)`), for
+ * ethers-typed records: the SDK's `recordId`, which holds the one definition of the rule.
+ *
+ * @example
+ * const onChain = await ledger.getRecord(recordIdOf(device.address, record));
+ */
+export function recordIdOf(source: string, record: RecordInput): string {
+  return recordId(source as Address, {
+    dataHash: record.dataHash as Hex,
+    sampledAt: Number(record.sampledAt),
+  });
 }
 
 /** The ledger's EIP-712 domain on a given chain. */

@@ -1,19 +1,20 @@
 /**
- * Which data hashes the ledger may hold as individually anchored records (DataRegistry's record
- * map, filled only through `RecordAnchored`), as a Bloom filter over every such event up to
- * block `coveredTo`. Records are never deleted on-chain (revoked and superseded ones keep their
- * slot), so a hash the filter does not hold is not on-chain at any block up to `coveredTo`: the
- * R2D duplicate check asks the chain only about hashes the filter may hold. Before the filter,
+ * Which record ids the ledger may hold as individually anchored records (DataRegistry's record
+ * map, filled only through `RecordAnchored`, whose first indexed topic is the record id), as a
+ * Bloom filter over every such event up to block `coveredTo`. Records are never deleted on-chain
+ * (revoked and superseded ones keep their slot), so an id the filter does not hold is not
+ * on-chain at any block up to `coveredTo`: the R2D duplicate check asks the chain only about ids
+ * the filter may hold. Before the filter,
  * that check was an `eth_call` per request whose storage reads cost the chain node ~13 µs per
  * record, most of its CPU at full ingest. A false positive costs only that call, never a wrong
  * verdict.
  *
- * Hand-written rather than a library: data hashes are keccak256 outputs, so the filter takes its
- * bit positions straight from the hash's 32-bit words instead of hashing the key again.
+ * Hand-written rather than a library: record ids are keccak256 outputs, so the filter takes its
+ * bit positions straight from the id's 32-bit words instead of hashing the key again.
  *
  * @example
  * const filter = new AnchoredRecordFilter();
- * filter.add(dataHash);
+ * filter.add(recordId);
  * filter.coveredTo = head.number;
  * if (filter.covers(head.number) && !filter.mayHold(other)) {
  *   // not on-chain at head.number
@@ -38,18 +39,18 @@ export class AnchoredRecordFilter {
     return this.#size;
   }
 
-  add(dataHash: string): void {
+  add(recordId: string): void {
     for (let probe = 0; probe < AnchoredRecordFilter.PROBES; probe++) {
-      const bit = position(dataHash, probe);
+      const bit = position(recordId, probe);
       this.#words[bit >>> 5] |= 1 << (bit & 31);
     }
     this.#size++;
   }
 
-  /** False: no record with this hash was anchored up to `coveredTo`. True: it may have been. */
-  mayHold(dataHash: string): boolean {
+  /** False: no record with this id was anchored up to `coveredTo`. True: it may have been. */
+  mayHold(recordId: string): boolean {
     for (let probe = 0; probe < AnchoredRecordFilter.PROBES; probe++) {
-      const bit = position(dataHash, probe);
+      const bit = position(recordId, probe);
       if ((this.#words[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
     }
     return true;
@@ -62,11 +63,11 @@ export class AnchoredRecordFilter {
 }
 
 /** Bit position `probe` of a 0x-prefixed 32-byte hash: its 32-bit word `probe`, masked. */
-function position(dataHash: string, probe: number): number {
+function position(hash: string, probe: number): number {
   const start = 2 + probe * 8;
-  const word = Number.parseInt(dataHash.slice(start, start + 8), 16);
-  if (Number.isNaN(word) || dataHash.length !== 66) {
-    throw new TypeError(`not a 32-byte hash: ${dataHash}`);
+  const word = Number.parseInt(hash.slice(start, start + 8), 16);
+  if (Number.isNaN(word) || hash.length !== 66) {
+    throw new TypeError(`not a 32-byte hash: ${hash}`);
   }
   return word & (AnchoredRecordFilter.BITS - 1);
 }

@@ -177,7 +177,8 @@ export class Batcher {
     const [, [documentHash]] = await Promise.all([
       this.options.blobStore.putMany(
         payloads.map((r) => r.payloadBytes ?? Buffer.from(r.payload!, "utf8")),
-        payloads.map((r) => r.recordId),
+        // Content-addressed by data hash; records of one payload share the blob.
+        payloads.map((r) => r.operation.record.dataHash),
       ),
       blockDocument(
         root,

@@ -21,6 +21,8 @@ export const rejectionStatus = {
   FORMAT_NOT_ALLOWED: 403,
   SCHEMA_VIOLATION: 422,
   DUPLICATE_RECORD: 409,
+  // The format allows one active record per data hash, and another reading's record holds it.
+  DATA_HASH_HELD: 409,
   RECORD_NOT_FOUND: 404,
   NOT_FOUND: 404,
   // The gateway, not the device, is at fault: the format's schema cannot be fetched or does not

@@ -14,6 +14,8 @@ export interface SourceKeyState {
 export interface FormatState {
   status: number;
   uri: string;
+  /** `FORMAT_*` bits, fixed at registration (FORMAT_UNIQUE_DATA_HASHES = 1). */
+  flags: number;
 }
 
 /** The block the cache's answers hold at. */
@@ -37,8 +39,8 @@ const INVALIDATING_EVENTS = [
 
 export interface SourceRegistryCacheOptions {
   /**
-   * Filled from the same log reads with every `RecordAnchored`, so the on-chain duplicate check
-   * can skip the chain for hashes it does not hold (see findAnchoredRecords).
+   * Filled from the same log reads with the record id of every `RecordAnchored`, so the on-chain
+   * duplicate check can skip the chain for ids it does not hold (see findAnchoredRecords).
    */
   anchoredRecords?: AnchoredRecordFilter;
   /** First block with ledger events (its deployment); the filter is filled from here. */
@@ -136,7 +138,7 @@ export class SourceRegistryCache {
     let state = this.#formats.get(id);
     if (!state) {
       const format = await this.#ledger.getFormat(formatId, { blockTag: head.number });
-      state = { status: Number(format.status), uri: format.uri };
+      state = { status: Number(format.status), uri: format.uri, flags: Number(format.flags) };
       if (this.#head === head) this.#formats.set(id, state);
     }
     return state;
@@ -163,7 +165,7 @@ export class SourceRegistryCache {
       const records = this.#records;
       if (records) {
         // A rewind may have dropped blocks the filter has read, so it reads them all again;
-        // hashes only the old branch held stay, as false positives the chain check clears.
+        // ids only the old branch held stay, as false positives the chain check clears.
         if (!previous || rewound) records.coveredTo = -1;
         const from = records.coveredTo >= 0 ? records.coveredTo + 1 : this.#fromBlock;
         await this.#scanRecords(address, from, head.number);
@@ -204,7 +206,7 @@ export class SourceRegistryCache {
     return then?.hash !== this.#headHash;
   }
 
-  /** Adds every `RecordAnchored` of blocks `from`..`to`, a capped range per request. */
+  /** Adds the record id of every `RecordAnchored` of blocks `from`..`to`, a capped range per request. */
   async #scanRecords(address: string, from: number, to: number): Promise<void> {
     for (let start = from; start <= to; start += MAX_LOG_RANGE) {
       const logs = await this.#provider.getLogs({

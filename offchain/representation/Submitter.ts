@@ -53,9 +53,12 @@ interface Anchoring {
 }
 
 // Reverts that no retry can cure: the relayed record's signature or source no longer passes the
-// ledger's checks. Everything else (pause, missing role, RPC trouble) is retried with backoff.
+// ledger's checks, or (DataRegistryDataHashHeld) another active record holds the data hash of a
+// unique-hash format; freeing it takes a revocation or update nobody here can make. Everything
+// else (pause, missing role, RPC trouble) is retried with backoff.
 const PERMANENT_REVERTS = new Set([
   "DataRegistryZeroDataHash",
+  "DataRegistryDataHashHeld",
   "DataRegistryExpiredSignature",
   "DataRegistryInvalidSignature",
   "DataRegistryInvalidDataBlock",
@@ -78,7 +81,9 @@ const TX_COLUMNS = `id::text as id, subject_kind, subject_id, nonce::text as non
  * - a transaction the node forgot is re-broadcast, one pending too long is replaced with higher
  *   fees at the same nonce;
  * - a revert with DataRegistryDuplicateDataBlock / DataRegistryDuplicateRecord (or any sign that
- *   the work is already on-chain) is confirmed with getDataBlock / getRecord and marked anchored;
+ *   the work is already on-chain) is confirmed with getDataBlock / getRecord (by record id, which
+ *   names the source, data hash and sampling time: only this very record confirms) and marked
+ *   anchored;
  * - records are marked anchored only from a receipt (or that on-chain confirmation), and go back
  *   to "submitted" when the block holding their transaction disappears, however deep: a chain
  *   that came back behind what the gateway saw (a node restarted from an older state) is found

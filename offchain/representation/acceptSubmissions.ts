@@ -54,8 +54,12 @@ const VALIDATION_CONCURRENCY = 8;
  * crash before the commit only leaves an unreferenced blob). Only after that commit may the
  * caller answer "accepted": from then on the outbox owns the record until it is anchored.
  *
- * Resubmitting an accepted record (same operation and mode) is an idempotent retry and reports
- * its current status; the same data hash with another operation is DUPLICATE_RECORD.
+ * Records are keyed by record id, `recordIdOf(source, dataHash, sampledAt)`: the same payload from
+ * another source, or from the same source at another sampling time, is another record and is
+ * accepted as such. Resubmitting an accepted record (same operation and mode) is an idempotent
+ * retry and reports its current status; another operation for the same record id (the same
+ * source, data hash and sampling time, signed again with another deadline, format or URI, or in
+ * another mode) is DUPLICATE_RECORD.
  *
  * @example
  * const [verdict] = await acceptSubmissions(deps, [{ submission }]);
@@ -196,13 +200,13 @@ export async function acceptSubmissions(
 
   // A block-mode payload is stored with its outbox row (one durable write per request; the
   // batcher publishes it to the BlobStore with its block). A relayed record has no batcher
-  // step, so its payload goes to the BlobStore now. The payload's keccak256 is its data hash,
-  // already checked by normalizeSubmission.
+  // step, so its payload goes to the BlobStore now, under its data hash (its keccak256, already
+  // checked by normalizeSubmission; not the record id: two records may share a payload).
   const relayed = valid.filter((c) => c.normalized.mode === "relayed");
   if (relayed.length > 0) {
     await deps.blobStore.putMany(
       relayed.map((c) => c.normalized.payloadBytes),
-      relayed.map((c) => c.normalized.recordId),
+      relayed.map((c) => c.normalized.operation.record.dataHash),
     );
   }
 
@@ -288,7 +292,7 @@ async function settleWithOutbox(
 function duplicate(recordId: Hex): RejectionError {
   return new RejectionError(
     "DUPLICATE_RECORD",
-    "The gateway already holds another submission with this data hash",
+    "The gateway already holds another submission of this source's record (same data hash and sampling time)",
     { recordId },
   );
 }

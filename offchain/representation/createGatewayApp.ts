@@ -154,7 +154,11 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       400: errorResponse("Malformed JSON or envelope"),
       401: errorResponse("Signature invalid or expired"),
       403: errorResponse("Source unknown or inactive, format not allowed"),
-      409: errorResponse("Another submission holds this data hash"),
+      409: errorResponse(
+        "DUPLICATE_RECORD: another submission of this source's record (same data hash and " +
+          "sampling time); DATA_HASH_HELD: the format's data hashes are unique and an active " +
+          "record holds this one",
+      ),
       413: errorResponse("Body or payload too large"),
       ...unsupportedMediaType,
       422: errorResponse("Data hash, format or schema check failed"),

@@ -6,17 +6,18 @@ import type { AnchoredRecordFilter } from "./AnchoredRecordFilter.js";
 import type { NormalizedSubmission } from "./normalizeSubmission.js";
 import { RejectionError } from "./RejectionError.js";
 
-/** Hashes per `recordSourceIds` call: ~32 KB of calldata, far below any node's limits. */
+/** Record ids per `recordSourceIds` call: ~32 KB of calldata, far below any node's limits. */
 const CHUNK = 1_000;
 
 /**
  * The on-chain duplicate check of R2D validation for many records at once: the DUPLICATE_RECORD
- * rejection of each submission whose data hash the ledger already holds at `blockTag`. One
- * `recordSourceIds` call per thousand records (a call per record made the chain node, not the
- * gateway, the bottleneck of bulk ingest), encoded and decoded by hand: ethers' ABI coder spent
- * ~16 µs per hash. A read that fails is the CHAIN_UNAVAILABLE rejection of the records it
- * covered. With a `filter` that covers `blockTag`, only the hashes it may hold are read: usually
- * none, and no call is made.
+ * rejection of each submission whose record id the ledger already holds at `blockTag`, i.e. the
+ * same source already anchored the same data hash at the same sampling time (another source's
+ * record of the same payload is another record, and passes). One `recordSourceIds` call per
+ * thousand records (a call per record made the chain node, not the gateway, the bottleneck of
+ * bulk ingest), encoded and decoded by hand: ethers' ABI coder spent ~16 µs per id. A read that
+ * fails is the CHAIN_UNAVAILABLE rejection of the records it covered. With a `filter` that covers
+ * `blockTag`, only the ids it may hold are read: usually none, and no call is made.
  *
  * @example
  * const duplicates = await findAnchoredRecords(ledger, valid, head.number, registry.anchoredRecords);
@@ -30,7 +31,7 @@ export async function findAnchoredRecords(
 ): Promise<Map<Hex, RejectionError>> {
   const duplicates = new Map<Hex, RejectionError>();
   if (filter?.covers(blockTag)) {
-    submissions = submissions.filter((s) => filter.mayHold(s.operation.record.dataHash));
+    submissions = submissions.filter((s) => filter.mayHold(s.recordId));
   }
   if (submissions.length === 0) return duplicates;
   const readSourceIds = await sourceIdReader(ledger);
@@ -41,7 +42,7 @@ export async function findAnchoredRecords(
       let sourceIds: bigint[];
       try {
         sourceIds = await readSourceIds(
-          chunk.map((s) => s.operation.record.dataHash as Hex),
+          chunk.map((s) => s.recordId),
           blockTag,
         );
       } catch (cause) {
@@ -62,10 +63,11 @@ export async function findAnchoredRecords(
         if (sourceIds[i] === 0n) continue;
         duplicates.set(
           recordId,
-          new RejectionError("DUPLICATE_RECORD", "A record with this data hash is on-chain", {
-            recordId,
-            sourceId: sourceIds[i].toString(),
-          }),
+          new RejectionError(
+            "DUPLICATE_RECORD",
+            "This source's record of this data hash at this sampling time is on-chain",
+            { recordId, sourceId: sourceIds[i].toString() },
+          ),
         );
       }
     }),
@@ -76,10 +78,10 @@ export async function findAnchoredRecords(
 /** `recordSourceIds(bytes32[])` through the runner's raw `call`, or the typed contract without one. */
 async function sourceIdReader(
   ledger: DataLedger,
-): Promise<(dataHashes: Hex[], blockTag: number) => Promise<bigint[]>> {
+): Promise<(recordIds: Hex[], blockTag: number) => Promise<bigint[]>> {
   const runner = ledger.runner;
   if (!runner?.call) {
-    return (dataHashes, blockTag) => ledger.recordSourceIds(dataHashes, { blockTag });
+    return (recordIds, blockTag) => ledger.recordSourceIds(recordIds, { blockTag });
   }
   // Through a JSON-RPC provider the request goes out as is: ethers' `call` turns the ~32 KB of
   // calldata into bytes and back to hex in JavaScript, per request.
@@ -91,22 +93,22 @@ async function sourceIdReader(
       : runner.call.bind(runner);
   const to = await ledger.getAddress();
   const selector = ledger.interface.getFunction("recordSourceIds").selector;
-  return async (dataHashes, blockTag) => {
+  return async (recordIds, blockTag) => {
     // (offset 0x20, length, words…) in, the same shape of uint64 words out.
     const data =
       selector +
       word(32n) +
-      word(BigInt(dataHashes.length)) +
-      dataHashes.map((h) => h.slice(2)).join("");
+      word(BigInt(recordIds.length)) +
+      recordIds.map((h) => h.slice(2)).join("");
     const result = await call({ to, data, blockTag });
-    if (!/^0x[0-9a-fA-F]*$/.test(result) || result.length !== 2 + (2 + dataHashes.length) * 64) {
+    if (!/^0x[0-9a-fA-F]*$/.test(result) || result.length !== 2 + (2 + recordIds.length) * 64) {
       throw new Error(`recordSourceIds returned ${result.length} hex characters`);
     }
     const at = (i: number) => BigInt(`0x${result.slice(2 + i * 64, 2 + (i + 1) * 64)}`);
-    if (at(0) !== 32n || at(1) !== BigInt(dataHashes.length)) {
+    if (at(0) !== 32n || at(1) !== BigInt(recordIds.length)) {
       throw new Error("recordSourceIds returned another array shape");
     }
-    return dataHashes.map((_, i) => at(2 + i));
+    return recordIds.map((_, i) => at(2 + i));
   };
 }
 

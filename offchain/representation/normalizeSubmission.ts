@@ -4,12 +4,17 @@ import { canonicalJson } from "../sdk/canonicalJson.js";
 import type { SignedOperation } from "../sdk/types.js";
 import { checksumAddress, keccak256Hex } from "../shared/keccak.js";
 import { operationJson } from "./operationJson.js";
+import { operationRecordId } from "./recordHashing.js";
 import { RejectionError } from "./RejectionError.js";
 import type { Submission } from "./schemas.js";
 
 /** A submission reduced to what the outbox stores: one spelling per operation, hashed payload. */
 export interface NormalizedSubmission {
-  /** The record id, which is the data hash (lower-case hex). */
+  /**
+   * The record id, `recordIdOf(source, dataHash, sampledAt)` (lower-case hex): the outbox's key.
+   * One source's statement about one reading, so the same payload from another source, or from
+   * this source at another sampling time, is another record; an exact retry is the same one.
+   */
   recordId: Hex;
   mode: "block" | "relayed";
   operation: SignedOperation;
@@ -80,7 +85,9 @@ export function normalizeSubmission(
   };
   const mode = submission.mode ?? "block";
   return {
-    recordId: dataHash,
+    // The SDK's preimage through the fast keccak (~2 µs): the same rule as recordId() and the
+    // ledger's recordIdOf, with no ABI encoder on the hot path.
+    recordId: operationRecordId(operation),
     mode,
     operation,
     operationHash: operationHash(mode, operation),

@@ -60,7 +60,7 @@ export async function readRecordState(
   if (row.status === "anchored") {
     const receipt: Receipt = {
       recordId: row.record_id,
-      dataHash: row.record_id,
+      dataHash: row.operation.record.dataHash,
       kind: row.mode === "block" ? "block" : "record",
       operation: row.operation,
     };

@@ -47,8 +47,13 @@ export type Submission = z.infer<typeof SubmissionSchema>;
 
 export const RecordStatusSchema = z.enum(["accepted", "packed", "submitted", "anchored", "failed"]);
 
+// A record id is the ledger's recordIdOf(source, dataHash, sampledAt), not the data hash.
+const recordIdWord = word.openapi({
+  description: "keccak256(abi.encode(source, dataHash, sampledAt)): the ledger's recordIdOf",
+});
+
 export const AcceptedSchema = z
-  .object({ recordId: word, status: RecordStatusSchema })
+  .object({ recordId: recordIdWord, status: RecordStatusSchema })
   .openapi("Accepted");
 
 export const ErrorSchema = z
@@ -64,7 +69,7 @@ export const ErrorSchema = z
 export const VerdictSchema = z
   .object({
     index: z.number().int(),
-    recordId: word.optional(),
+    recordId: recordIdWord.optional(),
     status: RecordStatusSchema.optional(),
     error: ErrorSchema.shape.error.optional(),
   })
@@ -74,7 +79,7 @@ export const BulkResultSchema = z.object({ results: z.array(VerdictSchema) }).op
 
 export const ReceiptSchema = z
   .object({
-    recordId: word,
+    recordId: recordIdWord,
     dataHash: word,
     kind: z.enum(["block", "record"]),
     operation: SignedOperationSchema,
@@ -88,7 +93,7 @@ export const ReceiptSchema = z
 
 export const RecordStateSchema = z
   .object({
-    recordId: word,
+    recordId: recordIdWord,
     status: RecordStatusSchema,
     mode: z.enum(["block", "relayed"]),
     root: word.optional(),

@@ -40,18 +40,22 @@ export interface ValidateOptions {
 
 const FORMAT_NONE = 0;
 const FORMAT_DEPRECATED = 2;
+/** FORMAT_UNIQUE_DATA_HASHES in contracts/types/DataLedgerTypes.sol. */
+const FORMAT_UNIQUE_DATA_HASHES = 1;
+const RECORD_ACTIVE = 1;
 
 /**
  * The chain-backed part of R2D validation (Y.4561 8.1 source authentication, 8.6 step 1 format
  * check): the signature recovers to the claimed source for this ledger and is not about to
  * expire, the key is the current key of an active source, the format is registered, active and
- * allowed for that source, the payload conforms to the format's JSON Schema, and the record is
+ * allowed for that source, the payload conforms to the format's JSON Schema, no active record of
+ * another reading holds the data hash when the format's data hashes are unique, and the record is
  * not already on-chain. The cheap local checks run before any chain read. Returns the block the
  * chain-backed checks were made at.
  *
  * @throws {RejectionError} SIGNATURE_INVALID, SIGNATURE_EXPIRED, SOURCE_UNKNOWN, SOURCE_INACTIVE,
- * FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION, DUPLICATE_RECORD,
- * FORMAT_SCHEMA_UNAVAILABLE.
+ * FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION, DATA_HASH_HELD,
+ * DUPLICATE_RECORD, FORMAT_SCHEMA_UNAVAILABLE.
  *
  * @example
  * await validateSubmission(context, normalizeSubmission(submission, limit), payload);
@@ -127,6 +131,10 @@ export async function validateSubmission(
     });
   }
 
+  if ((format.flags & FORMAT_UNIQUE_DATA_HASHES) !== 0) {
+    await refuseHeldDataHash(context, submission, head.number);
+  }
+
   if (options.onChainCheck !== false) {
     const duplicate = (
       await findAnchoredRecords(
@@ -139,6 +147,34 @@ export async function validateSubmission(
     if (duplicate) throw duplicate;
   }
   return { blockNumber: head.number };
+}
+
+/**
+ * DATA_HASH_HELD when an active record other than this one holds the data hash of a format with
+ * unique data hashes (`dataHashHolder`, then that record's status, both at `blockTag`).
+ *
+ * A relayed record would revert on-chain with DataRegistryDataHashHeld; refusing it here tells
+ * the device now rather than as a failed record later. Block-mode records get the same refusal,
+ * but the ledger does not enforce uniqueness for data blocks (a leaf is not a record and holds no
+ * hash), so two block-mode submissions of one hash not yet held individually are both accepted
+ * and both anchored. Two relayed ones in flight at once are both accepted here too; the second to
+ * be mined reverts and its record ends "failed" with that revert.
+ */
+async function refuseHeldDataHash(
+  context: ValidationContext,
+  submission: NormalizedSubmission,
+  blockTag: number,
+): Promise<void> {
+  const { dataHash } = submission.operation.record;
+  const holder = (await context.ledger.dataHashHolder(dataHash, { blockTag })).toLowerCase();
+  if (/^0x0+$/.test(holder) || holder === submission.recordId) return;
+  const record = await context.ledger.getRecord(holder, { blockTag });
+  if (Number(record.status) !== RECORD_ACTIVE) return;
+  throw new RejectionError(
+    "DATA_HASH_HELD",
+    "The format allows one record per data hash, and an active record of another reading holds this one",
+    { dataHash, recordId: holder, sourceId: record.sourceId.toString() },
+  );
 }
 
 // One in-thread verifier per domain object (when the context brings none): it holds the domain

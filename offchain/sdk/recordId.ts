@@ -17,8 +17,10 @@ export function recordIdPreimage(
   record: Pick<LedgerRecord, "dataHash" | "sampledAt">,
 ): Uint8Array {
   const { dataHash, sampledAt } = record;
-  if (!/^0x[0-9a-fA-F]{40}$/.test(source)) throw new TypeError(`recordId: source ${source} is not an address`);
-  if (!/^0x[0-9a-fA-F]{64}$/.test(dataHash)) throw new TypeError(`recordId: dataHash ${dataHash} is not 32 bytes`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(source))
+    throw new TypeError(`recordId: source ${source} is not an address`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(dataHash))
+    throw new TypeError(`recordId: dataHash ${dataHash} is not 32 bytes`);
   if (!Number.isSafeInteger(sampledAt) || sampledAt < 0 || sampledAt > MAX_UINT48) {
     throw new TypeError(`recordId: sampledAt ${sampledAt} is not a uint48`);
   }
@@ -47,6 +49,9 @@ export function recordIdPreimage(
  *   args: [recordId(operation.source, operation.record)],
  * });
  */
-export function recordId(source: Address, record: Pick<LedgerRecord, "dataHash" | "sampledAt">): Hex {
+export function recordId(
+  source: Address,
+  record: Pick<LedgerRecord, "dataHash" | "sampledAt">,
+): Hex {
   return keccak256(recordIdPreimage(source, record));
 }

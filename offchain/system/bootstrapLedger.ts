@@ -85,7 +85,7 @@ export async function bootstrapLedger(options: {
   const schema = await readFile(options.schemaPath ?? "config/formats/air-quality.schema.json");
   const formatId = (await blobStore.put(new Uint8Array(schema))) as Hex;
   await (
-    await asOperator.registerFormat(formatId, "air-quality", "1.0.0", `blob:${formatId}`)
+    await asOperator.registerFormat(formatId, "air-quality", "1.0.0", `blob:${formatId}`, 0)
   ).wait();
 
   const devices: PrivateKeyAccount[] = [];

@@ -47,9 +47,16 @@ export interface SystemOptions {
   log: (line: string) => void;
 }
 
+/**
+ * Version of what a data directory holds. 2: records are keyed by `recordIdOf(source, dataHash,
+ * sampledAt)`; a version-1 directory has a ledger and outbox keyed by data hash, which this code
+ * cannot read (other ABI, other record ids), so it is refused rather than half-resumed.
+ */
+const SYSTEM_VERSION = 2;
+
 /** What a finished set-up saves in the data directory (`dataledger.json`). */
 interface SavedSystem {
-  version: 1;
+  version: typeof SYSTEM_VERSION;
   deployment: DeploymentIdentity;
   accessAddress: Hex;
   deployBlock: number;
@@ -130,6 +137,15 @@ export async function runSystem(options: SystemOptions): Promise<{
     await data.lock();
     closers.push(() => data.unlock());
     let saved = await data.readSystem<SavedSystem>();
+    if (saved && saved.version !== SYSTEM_VERSION) {
+      throw new BaseError(
+        "DATA_DIR_OUTDATED",
+        `${data.dir} holds a system set up by an earlier DataLedger (version ${String(saved.version)}, ` +
+          `this one is ${SYSTEM_VERSION}: records are now keyed by source, data hash and sampling time); ` +
+          "add --fresh to set up a new system there, or choose another --data-dir",
+        { details: { dataDir: data.dir, version: saved.version } },
+      );
+    }
 
     let rpcUrl = options.rpcUrl;
     let chain: EmbeddedChain | undefined;
@@ -185,7 +201,7 @@ export async function runSystem(options: SystemOptions): Promise<{
       const boot = await bootstrapLedger({ actors, blobStore, devices: options.devices });
       identity = await readDeploymentIdentity(provider, boot.ledgerAddress);
       saved = {
-        version: 1,
+        version: SYSTEM_VERSION,
         deployment: identity,
         accessAddress: boot.accessAddress,
         deployBlock: boot.deployBlock,

@@ -51,7 +51,7 @@ export class ConformanceError extends BaseError {
 }
 
 export interface CheckedResponse {
-  /** "GET /v1/records/{dataHash}": the operation that answered. */
+  /** "GET /v1/records/{recordId}": the operation that answered. */
   operation: string;
   status: number;
   mediaType: string;

@@ -4,6 +4,7 @@ import { keccak256, toBytes, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
+import { recordId } from "../../../offchain/sdk/index.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import {
   anchorOnChain,
@@ -70,7 +71,7 @@ describe("offchain/representation: R2D accept path", () => {
         expect(res.status).to.equal(202);
         const json = await readJson(res);
         expect(json).to.deep.equal({
-          recordId: body.operation.record.dataHash,
+          recordId: recordId(body.operation.source, body.operation.record),
           status: "accepted",
         });
         const [row] = await gateway.db.query<{ status: string; mode: string }>(
@@ -83,7 +84,7 @@ describe("offchain/representation: R2D accept path", () => {
           "select payload from gateway_records where record_id = $1",
           [json.recordId],
         );
-        expect(keccak256(toBytes(stored))).to.equal(json.recordId);
+        expect(keccak256(toBytes(stored))).to.equal(body.operation.record.dataHash);
         const state = await readJson(await gateway.app.request(`/v1/records/${json.recordId}`));
         expect(state).to.deep.equal({ recordId: json.recordId, status: "accepted", mode: "block" });
       });
@@ -95,11 +96,12 @@ describe("offchain/representation: R2D accept path", () => {
         const again = await postJson(gateway.app, "/v1/records", body);
         expect(again.status).to.equal(200);
         expect(await readJson(again)).to.deep.equal({
-          recordId: body.operation.record.dataHash,
+          recordId: recordId(body.operation.source, body.operation.record),
           status: "accepted",
         });
-        // Same payload (same data hash), another sampling time: another operation.
-        const other = await makeSubmission(fx, body.payload, { sampledAt: 1_760_000_001 });
+        // Same source, data hash and sampling time (the same record id), signed again with
+        // another URI: another operation for the same record.
+        const other = await makeSubmission(fx, body.payload, { uri: "ipfs://other" });
         await expectError(
           await postJson(gateway.app, "/v1/records", other),
           409,
@@ -179,7 +181,7 @@ describe("offchain/representation: R2D accept path", () => {
         );
         const notAllowed = keccak256(toBytes(`not-allowed-${target.name}`));
         await (
-          await fx.asOperator.registerFormat(notAllowed, `na-${target.name}`, "1", "file:none")
+          await fx.asOperator.registerFormat(notAllowed, `na-${target.name}`, "1", "file:none", 0)
         ).wait();
         await expectError(
           await postJson(
@@ -192,7 +194,7 @@ describe("offchain/representation: R2D accept path", () => {
         );
         const deprecated = keccak256(toBytes(`deprecated-${target.name}`));
         await (
-          await fx.asOperator.registerFormat(deprecated, `dep-${target.name}`, "1", "file:none")
+          await fx.asOperator.registerFormat(deprecated, `dep-${target.name}`, "1", "file:none", 0)
         ).wait();
         await (await fx.asOperator.setSourceFormats(fx.sourceId, [deprecated], true)).wait();
         await (await fx.asOperator.deprecateFormat(deprecated)).wait();

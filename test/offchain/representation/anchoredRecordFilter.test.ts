@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { BrowserProvider, type Eip1193Provider } from "ethers";
 import { network } from "hardhat";
-import { keccak256, toHex, type Hex } from "viem";
+import { keccak256, toHex } from "viem";
 
 import { AnchoredRecordFilter } from "../../../offchain/representation/AnchoredRecordFilter.js";
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
@@ -52,11 +52,13 @@ describe("offchain/representation: anchored-record filter", () => {
   describe("findAnchoredRecords with a filter", () => {
     // A ledger whose chain answers "source 7" for every hash it is asked about, and logs the asks.
     const asked: number[] = [];
+    const calldata: string[] = [];
     const runner = {
       provider: null,
       call: async ({ data }: { data: string }) => {
         const count = Number(BigInt(`0x${data.slice(10 + 64, 10 + 128)}`));
         asked.push(count);
+        calldata.push(data);
         const word = (n: number) => n.toString(16).padStart(64, "0");
         return `0x${word(32)}${word(count)}${word(7).repeat(count)}`;
       },
@@ -65,12 +67,18 @@ describe("offchain/representation: anchored-record filter", () => {
       "0x00000000000000000000000000000000000000d1",
       runner as never,
     );
-    const submission = (dataHash: Hex) =>
-      ({ recordId: dataHash, operation: { record: { dataHash } } }) as NormalizedSubmission;
-    const [a, b, c] = [hash("a"), hash("b"), hash("c")].map(submission);
+    // Record ids are not data hashes (they name the source and sampling time too): the filter
+    // and the chain are asked about record ids.
+    const submission = (label: string) =>
+      ({
+        recordId: hash(`record-id-${label}`),
+        operation: { record: { dataHash: hash(label) } },
+      }) as NormalizedSubmission;
+    const [a, b, c] = ["a", "b", "c"].map(submission);
 
     beforeEach(() => {
       asked.length = 0;
+      calldata.length = 0;
     });
 
     it("asks the chain only about the hashes a covering filter may hold", async () => {
@@ -79,6 +87,7 @@ describe("offchain/representation: anchored-record filter", () => {
       filter.coveredTo = 10;
       const found = await findAnchoredRecords(ledger, [a, b, c], 10, filter);
       expect(asked).to.deep.equal([1]);
+      expect(calldata[0].endsWith(b.recordId.slice(2))).to.equal(true);
       expect([...found.keys()]).to.deep.equal([b.recordId]);
       expect(found.get(b.recordId)?.code).to.equal("DUPLICATE_RECORD");
     });

@@ -10,6 +10,7 @@ import { createPublicClient, custom, hexToString, toHex, type Hex } from "viem";
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
 import {
   leafHash,
+  recordId as recordIdOf,
   verifyReceipt,
   type Receipt,
   type SignedOperation,
@@ -111,17 +112,17 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       expect(document.root).to.equal(bySize[0].root);
       // The document lists the block's operations in leaf order (a record's leaf index is its
       // position there), which StandardMerkleTree rebuilds into the same root.
-      const listed = document.operations.map(
-        (op: { record: { dataHash: Hex } }) => op.record.dataHash,
+      const listed = document.operations.map((op: SignedOperation) =>
+        recordIdOf(op.source, op.record),
       );
       expect([...listed].sort()).to.deep.equal(ids.slice(0, 3).sort());
       const leaves = document.operations.map((op: SignedOperation) => leafHash(op));
       expect(leaves).to.deep.equal([...leaves].sort());
       expect((await state(gateway, ids[0])).status).to.equal("packed");
-      // Packing published the payloads.
-      for (const [i, id] of ids.entries()) {
-        const bytes = await fx.blobStore.get(id);
-        expect(JSON.parse(new TextDecoder().decode(bytes))).to.deep.equal(bodies[i].payload);
+      // Packing published the payloads, under their data hashes.
+      for (const body of bodies) {
+        const bytes = await fx.blobStore.get(body.operation.record.dataHash);
+        expect(JSON.parse(new TextDecoder().decode(bytes))).to.deep.equal(body.payload);
       }
       // Each block owns its own range of the outbox, and each record is in exactly one block.
       const ranges = await gateway.db.query<{ first_seq: string; last_seq: string; count: number }>(
@@ -187,15 +188,16 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       expect(result.sourceId).to.equal(fx.sourceId);
       expect((await fx.ledger.getRecord(recordId)).status).to.equal(1n);
 
-      // The ledger now holds its data hash, which turns the retry down on-chain
+      // The ledger now holds its record id, which turns the retry down on-chain
       // (DUPLICATE_RECORD), but the outbox holds the same operation: the retry's verdict.
       const retry = await postJson(gateway.app, "/v1/records", body);
       expect(retry.status).to.equal(200);
       expect(await readJson(retry)).to.deep.equal({ recordId, status: "anchored" });
-      // Someone else's operation on the same data is still a duplicate.
+      // Another operation for the same reading (same source, data hash and sampling time) is
+      // still a duplicate.
       const other = await makeSubmission(fx, body.payload, {
         mode: "relayed",
-        sampledAt: 1_760_000_002,
+        uri: "ipfs://again",
       });
       const refused = await postJson(gateway.app, "/v1/records", other);
       expect(refused.status).to.equal(409);
@@ -429,7 +431,11 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
           expect(await count()).to.equal(4);
           // Status reads still work, and packing frees the backlog.
           expect(
-            (await gateway.app.request(`/v1/records/${refused.operation.record.dataHash}`)).status,
+            (
+              await gateway.app.request(
+                `/v1/records/${recordIdOf(refused.operation.source, refused.operation.record)}`,
+              )
+            ).status,
           ).to.equal(404);
           const packed = await gateway.batcher.tick();
           expect(packed).to.have.length(2);
@@ -580,11 +586,7 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
             expect(inBlocks.has(id)).to.equal(false);
             inBlocks.add(id);
             expect(
-              await fx.ledger.verifyInclusion(
-                receipt!.root!,
-                leafHash(receipt!.operation),
-                receipt!.proof!,
-              ),
+              await fx.ledger.verifyInclusion(receipt!.root!, receipt!.operation, receipt!.proof!),
             ).to.equal(true);
           }
           await verifyReceipt({

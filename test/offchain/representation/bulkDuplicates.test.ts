@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { keccak256, toBytes, type Hex } from "viem";
 
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
+import { recordId as recordIdOf } from "../../../offchain/sdk/index.js";
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import {
   anchorOnChain,
@@ -16,8 +17,9 @@ import {
 const connection = await network.create();
 
 // The on-chain duplicate check runs once for a whole bulk request (findAnchoredRecords); each
-// item must still get its own verdict, in request order. Records are keyed by data hash, so a
-// request may also hold several operations for one record: only one of them can be stored, and
+// item must still get its own verdict, in request order. Records are keyed by record id (source,
+// data hash, sampling time), so a request may also hold several operations for one record (the
+// same reading signed again with another deadline or URI): only one of them can be stored, and
 // each verdict must say which.
 describe("offchain/representation: duplicates in a bulk request", () => {
   let fx: RepresentationFixture;
@@ -62,9 +64,12 @@ describe("offchain/representation: duplicates in a bulk request", () => {
     expect(rows.map((r) => r.record_id)).to.deep.equal(
       items
         .filter((_, i) => ![0, 5, 11].includes(i))
-        .map((item) => item.operation.record.dataHash.toLowerCase()),
+        .map((item) => recordIdOf(item.operation.source, item.operation.record)),
     );
-    for (const row of rows) expect(keccak256(toBytes(row.payload))).to.equal(row.record_id);
+    const stored = items.filter((_, i) => ![0, 5, 11].includes(i));
+    for (const [i, row] of rows.entries()) {
+      expect(keccak256(toBytes(row.payload))).to.equal(stored[i].operation.record.dataHash);
+    }
   });
 
   const codesOf = async (res: Response) => {
@@ -81,10 +86,10 @@ describe("offchain/representation: duplicates in a bulk request", () => {
     );
 
   it("answers a second operation for the same record in one request with DUPLICATE_RECORD, storing only the first", async () => {
-    // Same payload, so the same data hash (the record id), but other signed operations: another
-    // deadline, another uri.
+    // Same source, payload and sampling time, so the same record id, but other signed
+    // operations: another deadline, another uri.
     const first = await makeSubmission(fx, { station: "bulk", pm25: 4.5, seq: 100 });
-    const recordId = first.operation.record.dataHash;
+    const recordId = recordIdOf(first.operation.source, first.operation.record);
     const laterDeadline = await makeSubmission(fx, first.payload, {
       deadline: first.operation.deadline + 1,
     });
@@ -121,7 +126,7 @@ describe("offchain/representation: duplicates in a bulk request", () => {
 
   it("answers a retry of a stored operation as accepted even after another operation for it in the same request", async () => {
     const stored = await makeSubmission(fx, { station: "bulk", pm25: 5.5, seq: 101 });
-    const recordId = stored.operation.record.dataHash;
+    const recordId = recordIdOf(stored.operation.source, stored.operation.record);
     expect((await postJson(gateway.app, "/v1/records", stored)).status).to.equal(202);
     const other = await makeSubmission(fx, stored.payload, {
       deadline: stored.operation.deadline + 1,

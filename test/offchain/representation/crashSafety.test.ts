@@ -17,6 +17,7 @@ import {
   dataBlockStatus,
   leafEncoding,
   leafValues,
+  recordId,
   verifyReceipt,
   type Receipt,
   type SignedOperation,
@@ -311,7 +312,12 @@ describe("offchain/representation: crash safety of the gateway process (exactly 
           signature: `${s.slice(0, 10)}${flipped}${s.slice(11)}` as Hex,
         };
       }
-      const record: SimRecord = { id: body.operation.record.dataHash, mode, body, invalid };
+      const record: SimRecord = {
+        id: recordId(body.operation.source, body.operation.record),
+        mode,
+        body,
+        invalid,
+      };
       records.push(record);
       return record;
     };
@@ -516,10 +522,10 @@ describe("offchain/representation: crash safety of the gateway process (exactly 
         [...leafEncoding],
       );
       expect(tree.root).to.equal(root);
-      leaves.push(...document.operations.map((op) => op.record.dataHash.toLowerCase() as Hex));
+      leaves.push(...document.operations.map((op) => recordId(op.source, op.record)));
     }
     const relayedEvents = await ledger.queryFilter(ledger.filters.RecordAnchored(), 0);
-    const relayed = relayedEvents.map((e) => e.args.dataHash.toLowerCase() as Hex);
+    const relayed = relayedEvents.map((e) => e.args.recordId.toLowerCase() as Hex);
 
     const anchored = [...leaves, ...relayed];
     const duplicates = anchored.filter((id, i) => anchored.indexOf(id) !== i);

@@ -556,7 +556,11 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       await expectCode(
         verifyReceipt({
           payload,
-          receipt: { ...receipt, operation, recordId: recordId(stranger.address, operation.record) },
+          receipt: {
+            ...receipt,
+            operation,
+            recordId: recordId(stranger.address, operation.record),
+          },
           publicClient,
           ledgerAddress,
         }),
