@@ -1,3 +1,5 @@
+import { DataBlockJudge__factory } from "../types/ethers-contracts/index.js";
+
 import { buildDataBlock, type DataBlock } from "./buildDataBlock.js";
 import type { LedgerFixture } from "./deployLedger.js";
 import { medianGas, type SampleOptions } from "./medianGas.js";
@@ -107,8 +109,10 @@ async function checkInclusion(
   block: DataBlock,
   other?: DataBlock,
 ): Promise<void> {
+  // The judge holds the public leafHash (the ledger hashes leaves internally, at its size limit).
+  const judge = DataBlockJudge__factory.connect(await ledger.dataBlockJudge(), ledger.runner);
   for (const index of new Set([0, block.count >> 1, block.count - 1])) {
-    const leaf = await ledger.leafHash(block.operations[index]);
+    const leaf = await judge.leafHash(block.operations[index]);
     if (leaf !== block.leaf(index))
       throw new Error(`leaf ${index}: ${block.leaf(index)} != leafHash ${leaf}`);
     if (!(await ledger.verifyInclusion(block.root, block.operations[index], block.proof(index)))) {

@@ -5,7 +5,10 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
+import {IDataLedger} from "./interfaces/IDataLedger.sol";
 import {IDataRegistry} from "./interfaces/IDataRegistry.sol";
+import {DataBlockJudge} from "./DataBlockJudge.sol";
+import {RecordHashing} from "./libraries/RecordHashing.sol";
 import {
     DataBlockStatus,
     DataBlockView,
@@ -25,9 +28,7 @@ import {SourceRegistry} from "./SourceRegistry.sol";
 /// data hashes costs its records a second slot, the hash's holder.
 abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     /// @notice EIP-712 type of a source-signed record; the preimage is spelled out below.
-    bytes32 public constant RECORD_TYPEHASH = keccak256(
-        "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)"
-    );
+    bytes32 public constant RECORD_TYPEHASH = RecordHashing.RECORD_TYPEHASH;
 
     struct RecordHeader {
         uint64 sourceId;
@@ -56,9 +57,18 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     /// @dev For formats with unique data hashes only: the record holding each data hash.
     mapping(bytes32 dataHash => bytes32 recordId) private _dataHashHolders;
     mapping(bytes32 root => DataBlockHeader) private _dataBlocks;
+    mapping(bytes32 root => mapping(bytes32 leaf => bool)) private _disputedOperations;
     mapping(address gateway => uint32 index) private _gatewayIndexes;
+    mapping(uint32 index => uint32 disputes) private _gatewayDisputes;
     mapping(uint32 index => address gateway) private _gateways;
     uint32 private _gatewayCount;
+    address private immutable _judge;
+
+    constructor() {
+        // The judge is the ledger's own: deployed here, so no set-up step can leave it unset or
+        // point it elsewhere. Its code counts against the deployment, not the ledger's size.
+        _judge = address(new DataBlockJudge(IDataLedger(address(this))));
+    }
 
     /// @inheritdoc IDataRegistry
     function submitRecord(RecordInput calldata record) external whenNotPaused {
@@ -133,28 +143,35 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     }
 
     /// @inheritdoc IDataRegistry
-    function challengeDataBlock(bytes32 root, SignedOperation calldata operation, bytes32[] calldata proof) external {
+    function recordDispute(
+        bytes32 root,
+        bytes32 leaf,
+        address source,
+        address challenger,
+        DisputeReason reason
+    ) external {
+        if (msg.sender != _judge) revert DataRegistryNotJudge(msg.sender);
         DataBlockHeader storage dataBlock = _dataBlocks[root];
-        DataBlockStatus status = dataBlock.status;
-        if (status == DataBlockStatus.None) revert DataRegistryUnknownDataBlock(root);
-        if (status == DataBlockStatus.Disputed) revert DataRegistryDataBlockDisputed(root);
-
-        bytes32 leaf = leafHash(operation);
-        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert DataRegistryInvalidProof(root, leaf);
-
-        uint48 anchoredAt = dataBlock.anchoredAt;
-        DisputeReason reason;
-        if (!_isSignedBy(operation.source, operation.record, operation.deadline, operation.signature)) {
-            reason = DisputeReason.InvalidSignature;
-        } else if (operation.deadline < anchoredAt) {
-            reason = DisputeReason.ExpiredSignature;
-        } else if (!wasActiveSourceAt(operation.source, anchoredAt)) {
-            reason = DisputeReason.InactiveSource;
-        } else {
-            revert DataRegistryValidOperation(root, leaf);
-        }
+        _disputedOperations[root][leaf] = true;
         dataBlock.status = DataBlockStatus.Disputed;
-        emit DataBlockDisputed(root, msg.sender, leaf, operation.source, reason);
+        ++_gatewayDisputes[dataBlock.gatewayIndex];
+        emit DataBlockDisputed(root, challenger, leaf, source, reason);
+    }
+
+    /// @inheritdoc IDataRegistry
+    function dataBlockJudge() external view returns (address) {
+        return _judge;
+    }
+
+    /// @inheritdoc IDataRegistry
+    function isOperationDisputed(bytes32 root, bytes32 leaf) external view returns (bool) {
+        return _disputedOperations[root][leaf];
+    }
+
+    /// @inheritdoc IDataRegistry
+    function disputesOf(address gateway) external view returns (uint32) {
+        // Index 0 is no gateway, and no block has it, so its count stays 0.
+        return _gatewayDisputes[_gatewayIndexes[gateway]];
     }
 
     /// @inheritdoc IDataRegistry
@@ -191,7 +208,7 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
 
     /// @inheritdoc IDataRegistry
     function recordIdOf(address source, bytes32 dataHash, uint48 sampledAt) public pure returns (bytes32) {
-        return keccak256(abi.encode(source, dataHash, sampledAt));
+        return RecordHashing.recordId(source, dataHash, sampledAt);
     }
 
     /// @inheritdoc IDataRegistry
@@ -216,28 +233,18 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         bytes32[] calldata proof
     ) external view returns (bool) {
         // The leaf is hashed here, from the operation, never taken as given: a raw leaf argument
-        // would let the root itself or any inner node "verify".
+        // would let the root itself or any inner node "verify". A struck operation does not
+        // verify; its neighbours do.
+        bytes32 leaf = RecordHashing.leafHash(operation);
         return
-            _dataBlocks[root].status == DataBlockStatus.Anchored &&
-            MerkleProof.verifyCalldata(proof, root, leafHash(operation));
+            _dataBlocks[root].status != DataBlockStatus.None &&
+            !_disputedOperations[root][leaf] &&
+            MerkleProof.verifyCalldata(proof, root, leaf);
     }
 
     /// @inheritdoc IDataRegistry
     function hashRecord(RecordInput calldata record, uint48 deadline) public view returns (bytes32) {
-        return _hashTypedDataV4(_structHash(record, deadline));
-    }
-
-    /// @inheritdoc IDataRegistry
-    function leafHash(SignedOperation calldata operation) public pure returns (bytes32) {
-        bytes32 inner = keccak256(
-            abi.encode(
-                operation.source,
-                _structHash(operation.record, operation.deadline),
-                operation.deadline,
-                keccak256(operation.signature)
-            )
-        );
-        return keccak256(bytes.concat(inner));
+        return _hashTypedDataV4(RecordHashing.structHash(record, deadline));
     }
 
     function _anchor(
@@ -310,20 +317,5 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
             signature
         );
         return error == ECDSA.RecoverError.NoError && recovered == source;
-    }
-
-    function _structHash(RecordInput calldata record, uint48 deadline) private pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    RECORD_TYPEHASH,
-                    record.dataHash,
-                    record.formatId,
-                    record.metadataHash,
-                    record.sampledAt,
-                    keccak256(bytes(record.uri)),
-                    deadline
-                )
-            );
     }
 }

@@ -36,6 +36,7 @@ abstract contract FormatRegistry is IFormatRegistry, LedgerRoles {
             status: FormatStatus.Active,
             registeredAt: uint48(block.timestamp),
             flags: flags,
+            deprecatedAt: 0,
             name: name,
             version: version,
             uri: uri
@@ -47,6 +48,7 @@ abstract contract FormatRegistry is IFormatRegistry, LedgerRoles {
     function deprecateFormat(bytes32 formatId) external onlyRole(OPERATOR_ROLE) {
         _requireActiveFormat(formatId);
         _formats[formatId].status = FormatStatus.Deprecated;
+        _formats[formatId].deprecatedAt = uint48(block.timestamp);
         emit FormatDeprecated(formatId);
     }
 

@@ -27,6 +27,8 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
     mapping(uint64 sourceId => mapping(bytes32 formatId => bool)) private _allowedFormats;
     // Status by timestamp, so challenges can ask whether a source was active in the past.
     mapping(uint64 sourceId => Checkpoints.Trace208) private _statusHistory;
+    // Format permission (1 allowed, 0 not) by timestamp, for the same question about formats.
+    mapping(uint64 sourceId => mapping(bytes32 formatId => Checkpoints.Trace208)) private _formatHistory;
     uint64 private _sourceCount;
 
     /// @inheritdoc ISourceRegistry
@@ -135,13 +137,17 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
     }
 
     /// @inheritdoc ISourceRegistry
-    /// @dev A change takes effect from the second it is made: a key rotated or a source suspended
-    /// at `timestamp` counts as inactive at `timestamp`.
     function wasActiveSourceAt(address key, uint48 timestamp) public view returns (bool) {
         KeyBinding memory binding = _keys[key];
         if (binding.sourceId == 0 || timestamp < binding.boundAt) return false;
-        if (binding.unboundAt != 0 && timestamp >= binding.unboundAt) return false;
-        return _statusHistory[binding.sourceId].upperLookup(timestamp) == uint208(uint8(SourceStatus.Active));
+        // Unbound in that second or later: it was still bound when the second began.
+        if (binding.unboundAt != 0 && binding.unboundAt < timestamp) return false;
+        return _inSecond(_statusHistory[binding.sourceId], timestamp, uint208(uint8(SourceStatus.Active)));
+    }
+
+    /// @inheritdoc ISourceRegistry
+    function wasFormatAllowedAt(uint64 sourceId, bytes32 formatId, uint48 timestamp) external view returns (bool) {
+        return _inSecond(_formatHistory[sourceId][formatId], timestamp, 1);
     }
 
     /// @inheritdoc ISourceRegistry
@@ -190,6 +196,7 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
             if (allowed) _requireActiveFormat(formatId);
             else _requireKnownFormat(formatId);
             _allowedFormats[sourceId][formatId] = allowed;
+            _formatHistory[sourceId][formatId].push(uint48(block.timestamp), allowed ? 1 : 0);
             emit SourceFormatSet(sourceId, formatId, allowed);
         }
     }
@@ -206,6 +213,19 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
         // (suspended to revoked), and then the key's SOURCE_ROLE stays off.
         if (previous == SourceStatus.Active) emit RoleRevoked(SOURCE_ROLE, signer, msg.sender);
         else if (status == SourceStatus.Active) emit RoleGranted(SOURCE_ROLE, signer, msg.sender);
+    }
+
+    /// @dev Whether `history` held `value` at some moment of second `timestamp`, as far as a
+    /// per-second record can tell: at the end of the second before, or at the end of this one. A
+    /// block's transaction and a change made in the same second have no order a timestamp can
+    /// show, so the doubt goes to the block: no same-second change can make it disputable.
+    function _inSecond(
+        Checkpoints.Trace208 storage history,
+        uint48 timestamp,
+        uint208 value
+    ) private view returns (bool) {
+        return
+            history.upperLookup(timestamp) == value || (timestamp > 0 && history.upperLookup(timestamp - 1) == value);
     }
 
     function _requireSource(uint64 sourceId) private view returns (SourceStatus status) {

@@ -68,17 +68,8 @@ interface IDataRegistry {
     /// @notice A data block with this root is already anchored.
     error DataRegistryDuplicateDataBlock(bytes32 root);
 
-    /// @notice No data block has this root.
-    error DataRegistryUnknownDataBlock(bytes32 root);
-
-    /// @notice The data block is already disputed.
-    error DataRegistryDataBlockDisputed(bytes32 root);
-
-    /// @notice The proof does not place the leaf in the data block.
-    error DataRegistryInvalidProof(bytes32 root, bytes32 leaf);
-
-    /// @notice The challenged operation is valid: signed in time by a source that was active.
-    error DataRegistryValidOperation(bytes32 root, bytes32 leaf);
+    /// @notice Only the ledger's data block judge records disputes.
+    error DataRegistryNotJudge(address account);
 
     /// @notice A record was anchored (by any path, including as a new version).
     /// @param recordId The record id, `recordIdOf(signer, dataHash, sampledAt)`.
@@ -108,7 +99,7 @@ interface IDataRegistry {
     event RecordRevoked(bytes32 indexed recordId, uint64 indexed sourceId, uint16 reasonCode, address revokedBy);
 
     /// @notice A gateway anchored a data block.
-    /// @param root Merkle root over the block's leaves (see `leafHash`).
+    /// @param root Merkle root over the block's leaves (see `IDataBlockJudge.leafHash`).
     /// @param gateway The submitting gateway.
     /// @param count Number of operations in the block.
     /// @param firstSampledAt Earliest `sampledAt` among them.
@@ -123,7 +114,8 @@ interface IDataRegistry {
         string uri
     );
 
-    /// @notice A challenge proved that a data block holds an operation no active source signed.
+    /// @notice A challenge proved that an operation of a data block broke a rule (`reason`); that
+    /// operation is struck from the block, the others stand.
     event DataBlockDisputed(
         bytes32 indexed root,
         address indexed challenger,
@@ -168,12 +160,27 @@ interface IDataRegistry {
         string calldata uri
     ) external;
 
-    /// @notice Disputes a data block by proving it holds an operation that was not validly signed
-    /// by a source active when the block was anchored. Anyone may call.
-    /// @param root The block.
-    /// @param operation The offending leaf's operation.
-    /// @param proof Merkle proof of the leaf under `root`.
-    function challengeDataBlock(bytes32 root, SignedOperation calldata operation, bytes32[] calldata proof) external;
+    /// @notice Strikes operation `leaf` from block `root` for `reason`. Only the ledger's judge
+    /// (`dataBlockJudge`), which anyone calls with the proof (see IDataBlockJudge). The block's
+    /// status becomes `Disputed` (it held an invalid operation) and its gateway's dispute count
+    /// grows; the block's other operations keep verifying.
+    function recordDispute(
+        bytes32 root,
+        bytes32 leaf,
+        address source,
+        address challenger,
+        DisputeReason reason
+    ) external;
+
+    /// @notice The DataBlockJudge that hears challenges to this ledger's data blocks.
+    function dataBlockJudge() external view returns (address);
+
+    /// @notice Whether operation `leaf` was struck from block `root`.
+    function isOperationDisputed(bytes32 root, bytes32 leaf) external view returns (bool);
+
+    /// @notice How many operations were struck from `gateway`'s blocks: what an operator reads
+    /// before revoking a gateway's `GATEWAY_ROLE`.
+    function disputesOf(address gateway) external view returns (uint32);
 
     /// @notice The record with this id (status `None` when there is none).
     function getRecord(bytes32 recordId) external view returns (RecordView memory);
@@ -193,8 +200,8 @@ interface IDataRegistry {
     /// @notice The data block with this root (status `None` when there is none).
     function getDataBlock(bytes32 root) external view returns (DataBlockView memory);
 
-    /// @notice Whether `operation` is a leaf of the anchored, undisputed data block `root` (the leaf
-    /// is computed with `leafHash`, so no inner node of the tree passes as a leaf).
+    /// @notice Whether `operation` is a leaf of the anchored data block `root` and not struck from
+    /// it (the leaf is computed with `IDataBlockJudge.leafHash`, so no inner node of the tree passes as a leaf).
     function verifyInclusion(
         bytes32 root,
         SignedOperation calldata operation,
@@ -203,10 +210,4 @@ interface IDataRegistry {
 
     /// @notice The EIP-712 digest a source signs for `record` with `deadline`.
     function hashRecord(RecordInput calldata record, uint48 deadline) external view returns (bytes32);
-
-    /// @notice The Merkle leaf of a signed operation:
-    /// keccak256(bytes.concat(keccak256(abi.encode(source, structHash, deadline, keccak256(signature))))),
-    /// where structHash is the EIP-712 struct hash of the record. Hashing twice keeps leaves apart
-    /// from inner nodes, as OpenZeppelin's StandardMerkleTree does.
-    function leafHash(SignedOperation calldata operation) external pure returns (bytes32);
 }

@@ -35,11 +35,17 @@ enum DataBlockStatus {
 /// copyright deposits, where the first depositor of a fingerprint is the one the registry names).
 uint16 constant FORMAT_UNIQUE_DATA_HASHES = 1;
 
-/// @notice Why a data block challenge succeeded.
+/// @notice Why a data block challenge succeeded: the rule of the direct path the operation broke
+/// (see `IDataBlockJudge` for how each is judged at the block's anchoring second).
 enum DisputeReason {
     InvalidSignature,
     InactiveSource,
-    ExpiredSignature
+    ExpiredSignature,
+    UnknownFormat,
+    DeprecatedFormat,
+    FormatNotAllowed,
+    OutsideSampledRange,
+    DuplicateRecord
 }
 
 /// @notice A data source as the registry keeps it.
@@ -63,6 +69,7 @@ struct Source {
 /// @param status Current lifecycle status.
 /// @param registeredAt Block timestamp of registration.
 /// @param flags Bit set of `FORMAT_*` flags fixed at registration (see `IFormatRegistry`).
+/// @param deprecatedAt Block timestamp of deprecation, 0 while active.
 /// @param name Human-readable name, e.g. "air-quality".
 /// @param version Version label, e.g. "1.0.0"; (name, version) is unique.
 /// @param uri Where the schema document lives.
@@ -71,6 +78,7 @@ struct Format {
     FormatStatus status;
     uint48 registeredAt;
     uint16 flags;
+    uint48 deprecatedAt;
     string name;
     string version;
     string uri;

@@ -71,16 +71,22 @@ export class ReceiptNotOnChainError extends BaseError {
   }
 }
 
-/** The data block was successfully challenged: it holds an operation no active source signed. */
-export class ReceiptBlockDisputedError extends BaseError {
-  constructor(details: { root: string }) {
-    super("RECEIPT_BLOCK_DISPUTED", "Data block has been disputed on-chain", { details });
+/**
+ * This operation was successfully challenged and struck from its block (the block's other
+ * operations are not affected).
+ */
+export class ReceiptOperationDisputedError extends BaseError {
+  constructor(details: { root: string; leaf: string }) {
+    super("RECEIPT_OPERATION_DISPUTED", "The operation was struck from its data block on-chain", {
+      details,
+    });
   }
 }
 
 /**
- * The operation is in an undisputed block but would lose a challenge: its source key was not an
- * active source when the block was anchored, or its signature had expired by then.
+ * The operation is in its block, not struck yet, but would lose a challenge: the ledger's
+ * DataBlockJudge finds it broke a rule (its `reason`: an expired signature, an inactive source, a
+ * format the source could not use, a sampling time outside the block's range, ...).
  */
 export class ReceiptOperationChallengeableError extends BaseError {
   constructor(shortMessage: string, details: Record<string, unknown> = {}) {

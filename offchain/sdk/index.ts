@@ -7,7 +7,7 @@ export {
   ChainUnavailableError,
   InvalidArgumentError,
   PayloadNotCanonicalizableError,
-  ReceiptBlockDisputedError,
+  ReceiptOperationDisputedError,
   ReceiptMalformedError,
   ReceiptNotOnChainError,
   ReceiptOperationChallengeableError,
@@ -21,7 +21,7 @@ export { hashRecord } from "./hashRecord.js";
 export type { HashRecordParameters } from "./hashRecord.js";
 export { hashRecordStruct } from "./hashRecordStruct.js";
 export { leafEncoding, leafHash, leafValues } from "./leafHash.js";
-export { dataBlockStatus, ledgerAbi, recordStatus } from "./ledgerAbi.js";
+export { dataBlockStatus, disputeReasons, judgeAbi, ledgerAbi, recordStatus } from "./ledgerAbi.js";
 export { ledgerDomain } from "./ledgerDomain.js";
 export type { LedgerDomain } from "./ledgerDomain.js";
 export { recordId, recordIdPreimage } from "./recordId.js";

@@ -23,7 +23,7 @@ export function leafValues(operation: SignedOperation): readonly [Hex, Hex, numb
 }
 
 /**
- * The Merkle leaf of a signed operation, as the ledger's `leafHash` computes it:
+ * The Merkle leaf of a signed operation, as the ledger and its DataBlockJudge (`leafHash`) compute it:
  * keccak256(bytes.concat(keccak256(abi.encode(source, structHash, deadline, keccak256(signature))))).
  * Hashing twice keeps leaves apart from inner nodes (OpenZeppelin StandardMerkleTree).
  *

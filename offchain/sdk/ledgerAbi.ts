@@ -115,11 +115,18 @@ export const ledgerAbi = [
   },
   {
     type: "function",
-    name: "wasActiveSourceAt",
+    name: "dataBlockJudge",
+    stateMutability: "view",
+    inputs: [],
+    outputs: [{ name: "", type: "address" }],
+  },
+  {
+    type: "function",
+    name: "isOperationDisputed",
     stateMutability: "view",
     inputs: [
-      { name: "key", type: "address" },
-      { name: "timestamp", type: "uint48" },
+      { name: "root", type: "bytes32" },
+      { name: "leaf", type: "bytes32" },
     ],
     outputs: [{ name: "", type: "bool" }],
   },
@@ -130,6 +137,23 @@ export const ledgerAbi = [
     inputs: [recordInput, { name: "deadline", type: "uint48" }],
     outputs: [{ name: "", type: "bytes32" }],
   },
+] as const;
+
+/**
+ * The part of the DataBlockJudge ABI the SDK calls (the ledger names its judge with
+ * `dataBlockJudge`); a test holds it equal to the compiled contract's ABI.
+ */
+export const judgeAbi = [
+  {
+    type: "function",
+    name: "verdict",
+    stateMutability: "view",
+    inputs: [{ name: "root", type: "bytes32" }, signedOperation],
+    outputs: [
+      { name: "valid", type: "bool" },
+      { name: "reason", type: "uint8" },
+    ],
+  },
   {
     type: "function",
     name: "leafHash",
@@ -137,6 +161,18 @@ export const ledgerAbi = [
     inputs: [signedOperation],
     outputs: [{ name: "", type: "bytes32" }],
   },
+] as const;
+
+/** Names of `DisputeReason` in contracts/types/DataLedgerTypes.sol, by value. */
+export const disputeReasons = [
+  "InvalidSignature",
+  "InactiveSource",
+  "ExpiredSignature",
+  "UnknownFormat",
+  "DeprecatedFormat",
+  "FormatNotAllowed",
+  "OutsideSampledRange",
+  "DuplicateRecord",
 ] as const;
 
 /** Numeric values of `DataBlockStatus` in contracts/types/DataLedgerTypes.sol. */

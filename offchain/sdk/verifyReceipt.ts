@@ -15,7 +15,7 @@ import { getChainId, readContract } from "viem/actions";
 
 import {
   ChainUnavailableError,
-  ReceiptBlockDisputedError,
+  ReceiptOperationDisputedError,
   ReceiptMalformedError,
   ReceiptNotOnChainError,
   ReceiptOperationChallengeableError,
@@ -26,7 +26,7 @@ import {
 } from "./errors.js";
 import { hashPayload } from "./hashPayload.js";
 import { leafHash } from "./leafHash.js";
-import { dataBlockStatus, ledgerAbi, recordStatus } from "./ledgerAbi.js";
+import { dataBlockStatus, disputeReasons, judgeAbi, ledgerAbi, recordStatus } from "./ledgerAbi.js";
 import { ledgerDomain } from "./ledgerDomain.js";
 import { recordId as recordIdOf } from "./recordId.js";
 import type { Receipt, SignedOperation } from "./types.js";
@@ -80,8 +80,10 @@ const recordStatusName = {
  *    (`RECEIPT_RECORD_ID_MISMATCH`): a receipt cannot lend another record's id to its operation;
  * 2. for a data block, the operation's leaf is under the root by the proof (`RECEIPT_PROOF_INVALID`);
  * 3. the source key signed the record for this ledger and chain (`RECEIPT_SIGNATURE_INVALID`);
- * 4. on-chain: the block is anchored (`RECEIPT_NOT_ON_CHAIN`), undisputed (`RECEIPT_BLOCK_DISPUTED`),
- *    holds the leaf, and the operation would survive a challenge (`RECEIPT_OPERATION_CHALLENGEABLE`);
+ * 4. on-chain: the block is anchored (`RECEIPT_NOT_ON_CHAIN`), the operation is not struck from it
+ *    (`RECEIPT_OPERATION_DISPUTED`; other struck operations of the block do not matter), the block
+ *    holds the leaf, and the ledger's DataBlockJudge finds the operation breaks no rule
+ *    (`RECEIPT_OPERATION_CHALLENGEABLE`, with the rule as `details.reason`);
  *    or the individually anchored record (read by its record id) exists with the signed
  *    attributes and is attributed to the source key's id (`RECEIPT_NOT_ON_CHAIN`).
  *
@@ -148,34 +150,39 @@ export async function verifyReceipt(
   if (receipt.kind === "block") {
     const root = receipt.root!;
     const proof = receipt.proof!;
-    const [dataBlock, included, sourceId] = await Promise.all([
+    const signed = { ...operation, source };
+    const [dataBlock, included, disputed, judge, sourceId] = await Promise.all([
       read.getDataBlock(root),
-      read.verifyInclusion(root, { ...operation, source }, proof),
+      read.verifyInclusion(root, signed, proof),
+      read.isOperationDisputed(root, leaf!),
+      read.dataBlockJudge(),
       read.sourceIdOf(source),
     ]);
     if (dataBlock.status === dataBlockStatus.None) {
       throw new ReceiptNotOnChainError("No data block with this root is anchored", { root });
     }
-    if (dataBlock.status === dataBlockStatus.Disputed)
-      throw new ReceiptBlockDisputedError({ root });
+    // A struck operation is refused; a block with other struck operations is not held against this one.
+    if (disputed) throw new ReceiptOperationDisputedError({ root, leaf: leaf! });
     if (!included) {
       throw new ReceiptNotOnChainError("The ledger does not place the leaf in the data block", {
         root,
         leaf,
       });
     }
+    // Not struck yet, but would it be? The ledger's own judge applies every rule of the direct
+    // path at the block's anchoring second; the SDK keeps no copy of those rules to drift.
+    const [valid, reason] = await read.verdict(judge, root, signed);
     const { anchoredAt } = dataBlock;
-    // The ledger's rule (challengeDataBlock): in time while anchoredAt <= deadline.
-    if (operation.deadline < anchoredAt) {
+    if (!valid) {
       throw new ReceiptOperationChallengeableError(
-        "The signature had expired when the data block was anchored",
-        { deadline: operation.deadline, anchoredAt },
-      );
-    }
-    if (sourceId === 0n || !(await read.wasActiveSourceAt(source, anchoredAt))) {
-      throw new ReceiptOperationChallengeableError(
-        "The signing key was not an active source when the data block was anchored",
-        { source, anchoredAt },
+        `The ledger's DataBlockJudge would strike the operation: ${disputeReasons[reason] ?? reason}`,
+        {
+          reason: disputeReasons[reason] ?? reason,
+          root,
+          leaf,
+          anchoredAt,
+          deadline: operation.deadline,
+        },
       );
     }
     return { ...base, sourceId, anchoredAt, root, gateway: dataBlock.gateway, leaf };
@@ -297,13 +304,26 @@ function readerFor(client: Client, address: Address) {
       onChain(() =>
         readContract(client, { address, abi: ledgerAbi, functionName: "sourceIdOf", args: [key] }),
       ),
-    wasActiveSourceAt: (key: Address, timestamp: number) =>
+    isOperationDisputed: (root: Hex, leaf: Hex) =>
       onChain(() =>
         readContract(client, {
           address,
           abi: ledgerAbi,
-          functionName: "wasActiveSourceAt",
-          args: [key, timestamp],
+          functionName: "isOperationDisputed",
+          args: [root, leaf],
+        }),
+      ),
+    dataBlockJudge: () =>
+      onChain(() =>
+        readContract(client, { address, abi: ledgerAbi, functionName: "dataBlockJudge", args: [] }),
+      ),
+    verdict: (judge: Address, root: Hex, operation: SignedOperation) =>
+      onChain(() =>
+        readContract(client, {
+          address: judge,
+          abi: judgeAbi,
+          functionName: "verdict",
+          args: [root, operation],
         }),
       ),
   };

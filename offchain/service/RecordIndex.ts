@@ -20,7 +20,8 @@ export interface IndexedRecord {
   metadataHash: Hex;
   sampledAt: number;
   uri: string;
-  /** active, superseded or revoked (individual records); active or disputed (block leaves). */
+  /** active, superseded or revoked (individual records); active or disputed (block leaves:
+   * disputed when that leaf was struck, not when a neighbour was). */
   status: "active" | "superseded" | "revoked" | "disputed";
   /** Block timestamp of the anchoring transaction, unix seconds. */
   anchoredAt: number;
@@ -62,7 +63,9 @@ select r.block_hash, r.log_index, r.leaf_index, r.block_number::text as block_nu
   r.signature, r.anchored_at::text as anchored_at,
   r.block_number <= coalesce((select finalized_block from idx_checkpoint limit 1), -1) as finalized,
   case when r.kind = 'block' then
-    case when exists (select 1 from idx_status_changes s where s.subject = r.block_root and s.status = 'disputed')
+    -- A dispute strikes one leaf, not the block: its neighbours stay active.
+    case when exists (select 1 from idx_status_changes s where s.subject = r.block_root
+        and s.related = r.leaf and s.status = 'disputed')
       then 'disputed' else 'active' end
   -- A record's status is its own: revoking one source's record leaves the others of its hash be.
   else coalesce((select s.status from idx_status_changes s where s.subject = r.record_id

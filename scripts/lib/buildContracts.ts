@@ -5,7 +5,12 @@ import path from "node:path";
 import { BaseError } from "../../offchain/shared/BaseError.js";
 
 /** The contracts the off-chain modules deploy or bind to: all `npm start` needs compiled. */
-export const DEPLOYED_CONTRACTS = ["contracts/DataLedger.sol", "contracts/AccessRegistry.sol"];
+/** What a deployment runs: the ledger, the judge its constructor deploys, the access registry. */
+export const DEPLOYED_CONTRACTS = [
+  "contracts/DataLedger.sol",
+  "contracts/DataBlockJudge.sol",
+  "contracts/AccessRegistry.sol",
+];
 
 /** Thrown when `hardhat build` fails; its output is in `details.output`. */
 export class ContractBuildError extends BaseError {

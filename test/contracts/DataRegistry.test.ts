@@ -1,5 +1,13 @@
 import { expect } from "chai";
-import { TypedDataEncoder, ZeroHash, concat, id, keccak256 } from "ethers";
+import {
+  TypedDataEncoder,
+  ZeroHash,
+  concat,
+  id,
+  keccak256,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+} from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -21,6 +29,8 @@ import {
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
+/** A second simulated chain that may mine consecutive blocks with the same timestamp. */
+const sameSecond = await network.create({ override: { allowBlocksWithSameTimestamp: true } });
 
 /** A node of OpenZeppelin's StandardMerkleTree: keccak256 of the sorted pair. */
 function hashPair(a: string, b: string): string {
@@ -1106,10 +1116,44 @@ describe("DataRegistry", function () {
         );
     }
 
+    /** A stranger challenges operation `i` of `dataBlock` through the ledger's judge. */
     function challenge(f: LedgerFixture, dataBlock: DataBlock, i: number) {
-      return f.ledger
+      return f.judge
         .connect(f.stranger)
-        .challengeDataBlock(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i));
+        .challenge(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i));
+    }
+
+    /** Operation `i` is struck for `reason`: the ledger says so and it no longer verifies. */
+    async function expectStruck(f: LedgerFixture, dataBlock: DataBlock, i: number, reason: number) {
+      await expect(challenge(f, dataBlock, i))
+        .to.emit(f.ledger, "DataBlockDisputed")
+        .withArgs(
+          dataBlock.root,
+          f.stranger.address,
+          dataBlock.leaf(i),
+          dataBlock.operations[i].source,
+          reason,
+        );
+      expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(i))).to.equal(true);
+      expect(
+        await f.ledger.verifyInclusion(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i)),
+        "struck operation still verifies",
+      ).to.equal(false);
+      expect((await f.ledger.getDataBlock(dataBlock.root)).status).to.equal(
+        DataBlockStatus.Disputed,
+      );
+    }
+
+    /** Operation `i` breaks no rule: the challenge reverts, the verdict agrees, it verifies. */
+    async function expectValid(f: LedgerFixture, dataBlock: DataBlock, i: number) {
+      await expect(challenge(f, dataBlock, i))
+        .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
+        .withArgs(dataBlock.root, dataBlock.leaf(i));
+      const [valid] = await f.judge.verdict(dataBlock.root, dataBlock.operations[i]);
+      expect(valid, `verdict on operation ${i}`).to.equal(true);
+      expect(
+        await f.ledger.verifyInclusion(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i)),
+      ).to.equal(true);
     }
 
     describe("submitDataBlock", function () {
@@ -1178,12 +1222,12 @@ describe("DataRegistry", function () {
     });
 
     describe("leafHash and verifyInclusion", function () {
-      it("leafHash matches the OpenZeppelin StandardMerkleTree leaf", async function () {
+      it("the judge's leafHash matches the OpenZeppelin StandardMerkleTree leaf", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
-          expect(await f.ledger.leafHash(dataBlock.operations[i])).to.equal(dataBlock.leaf(i));
+          expect(await f.judge.leafHash(dataBlock.operations[i])).to.equal(dataBlock.leaf(i));
         }
       });
 
@@ -1285,23 +1329,29 @@ describe("DataRegistry", function () {
       });
     });
 
-    describe("challengeDataBlock", function () {
-      it("reverts for a validly signed operation of an active source", async function () {
+    describe("DataBlockJudge: challenge", function () {
+      it("is the ledger's own judge, deployed by its constructor", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+
+        expect(await f.judge.getAddress()).to.equal(await f.ledger.dataBlockJudge());
+        expect(await f.judge.ledger()).to.equal(await f.ledger.getAddress());
+      });
+
+      it("reverts for a validly signed operation of an active source, striking nothing", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
         await anchor(f, dataBlock);
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
-          await expect(challenge(f, dataBlock, i))
-            .to.be.revertedWithCustomError(f.ledger, "DataRegistryValidOperation")
-            .withArgs(dataBlock.root, dataBlock.leaf(i));
+          await expectValid(f, dataBlock, i);
         }
         expect((await f.ledger.getDataBlock(dataBlock.root)).status).to.equal(
           DataBlockStatus.Anchored,
         );
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
       });
 
-      it("disputes a block holding a forged signature (InvalidSignature)", async function () {
+      it("strikes only a forged operation (InvalidSignature): its neighbours keep verifying", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const deadline = await inOneHour();
         const forged = await signRecord(
@@ -1316,30 +1366,82 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), forged]);
         await anchor(f, dataBlock);
 
-        await expect(challenge(f, dataBlock, 3))
-          .to.emit(f.ledger, "DataBlockDisputed")
-          .withArgs(
-            dataBlock.root,
-            f.stranger.address,
-            dataBlock.leaf(3),
-            f.sourceKey.address,
-            DisputeReason.InvalidSignature,
-          );
+        // The challenge returns the rule it found broken.
+        expect(
+          await f.judge
+            .connect(f.stranger)
+            .challenge.staticCall(dataBlock.root, forged, dataBlock.proof(3)),
+        ).to.equal(BigInt(DisputeReason.InvalidSignature));
+        await expectStruck(f, dataBlock, 3, DisputeReason.InvalidSignature);
 
         expect((await f.ledger.getDataBlock(dataBlock.root)).status).to.equal(
           DataBlockStatus.Disputed,
         );
-        // A disputed block proves nothing any more, not even its valid operations.
-        expect(
-          await f.ledger.verifyInclusion(
-            dataBlock.root,
-            dataBlock.operations[0],
-            dataBlock.proof(0),
-          ),
-        ).to.equal(false);
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
+        for (const i of [0, 1, 2]) {
+          expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(i))).to.equal(
+            false,
+          );
+          expect(
+            await f.ledger.verifyInclusion(
+              dataBlock.root,
+              dataBlock.operations[i],
+              dataBlock.proof(i),
+            ),
+            `neighbour ${i} still verifies`,
+          ).to.equal(true);
+          // And the honest neighbours cannot be struck in its wake.
+          await expectValid(f, dataBlock, i);
+        }
       });
 
-      it("disputes a block holding an unparseable signature (InvalidSignature)", async function () {
+      it("strikes an operation once; another bad operation of the block still can be, and disputesOf counts both", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const forged = await signRecord(
+          f.stranger,
+          f.ledger,
+          makeRecord("forged", f.formatId),
+          deadline,
+          {
+            source: f.sourceKey.address,
+          },
+        );
+        const byStranger = await signRecord(
+          f.stranger,
+          f.ledger,
+          makeRecord("stranger", f.formatId),
+          deadline,
+        );
+        const dataBlock = buildDataBlock([
+          forged,
+          ...(await validOperations(f, deadline)),
+          byStranger,
+        ]);
+        await anchor(f, dataBlock);
+
+        await expectStruck(f, dataBlock, 0, DisputeReason.InvalidSignature);
+        await expect(challenge(f, dataBlock, 0))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeAlreadyDisputed")
+          .withArgs(dataBlock.root, dataBlock.leaf(0));
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
+
+        await expectStruck(f, dataBlock, 4, DisputeReason.InactiveSource);
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(2n);
+        for (const i of [1, 2, 3]) {
+          expect(
+            await f.ledger.verifyInclusion(
+              dataBlock.root,
+              dataBlock.operations[i],
+              dataBlock.proof(i),
+            ),
+          ).to.equal(true);
+        }
+        // Another gateway's count is its own.
+        expect(await f.ledger.disputesOf(f.stranger.address)).to.equal(0n);
+      });
+
+      it("strikes an unparseable signature (InvalidSignature)", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const garbage: SignedOperation = {
           source: f.sourceKey.address,
@@ -1353,18 +1455,10 @@ describe("DataRegistry", function () {
         ]);
         await anchor(f, dataBlock);
 
-        await expect(challenge(f, dataBlock, 0))
-          .to.emit(f.ledger, "DataBlockDisputed")
-          .withArgs(
-            dataBlock.root,
-            f.stranger.address,
-            dataBlock.leaf(0),
-            f.sourceKey.address,
-            DisputeReason.InvalidSignature,
-          );
+        await expectStruck(f, dataBlock, 0, DisputeReason.InvalidSignature);
       });
 
-      it("disputes a block holding an operation by a source suspended before anchoring (InactiveSource)", async function () {
+      it("strikes an operation by a source suspended before anchoring (InactiveSource)", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const { key, sourceId } = await registerSecondSource(f);
         const deadline = await inOneHour();
@@ -1378,18 +1472,10 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), bySuspended]);
         await anchor(f, dataBlock);
 
-        await expect(challenge(f, dataBlock, 3))
-          .to.emit(f.ledger, "DataBlockDisputed")
-          .withArgs(
-            dataBlock.root,
-            f.stranger.address,
-            dataBlock.leaf(3),
-            key.address,
-            DisputeReason.InactiveSource,
-          );
+        await expectStruck(f, dataBlock, 3, DisputeReason.InactiveSource);
       });
 
-      it("disputes a block holding an operation by a key that is no source (InactiveSource)", async function () {
+      it("strikes an operation by a key that is no source (InactiveSource)", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const deadline = await inOneHour();
         const byStranger = await signRecord(
@@ -1401,49 +1487,34 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock([byStranger]);
         await anchor(f, dataBlock);
 
-        await expect(challenge(f, dataBlock, 0))
-          .to.emit(f.ledger, "DataBlockDisputed")
-          .withArgs(
-            dataBlock.root,
-            f.stranger.address,
-            dataBlock.leaf(0),
-            f.stranger.address,
-            DisputeReason.InactiveSource,
-          );
+        await expectStruck(f, dataBlock, 0, DisputeReason.InactiveSource);
       });
 
-      it("disputes a block holding an operation by a key rotated out before anchoring (InactiveSource)", async function () {
+      it("strikes an operation by a key rotated out in an earlier second (InactiveSource)", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const deadline = await inOneHour();
         const [byOldKey] = await validOperations(f, deadline);
         await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, f.spare[1].address);
         const dataBlock = buildDataBlock([byOldKey]);
-        await anchor(f, dataBlock);
+        await anchor(f, dataBlock, (await time.latest()) + 1);
 
-        await expect(challenge(f, dataBlock, 0))
-          .to.emit(f.ledger, "DataBlockDisputed")
-          .withArgs(
-            dataBlock.root,
-            f.stranger.address,
-            dataBlock.leaf(0),
-            f.sourceKey.address,
-            DisputeReason.InactiveSource,
-          );
+        await expectStruck(f, dataBlock, 0, DisputeReason.InactiveSource);
       });
 
       it("judges the source at anchoring time: suspension or rotation afterwards does not make it disputable", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
         await anchor(f, dataBlock);
+        await time.increase(10);
         await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, f.spare[1].address);
         await f.ledger.connect(f.operator).revokeSource(f.sourceId, 0);
 
-        await expect(challenge(f, dataBlock, 1))
-          .to.be.revertedWithCustomError(f.ledger, "DataRegistryValidOperation")
-          .withArgs(dataBlock.root, dataBlock.leaf(1));
+        for (let i = 0; i < dataBlock.operations.length; i++) {
+          await expectValid(f, dataBlock, i);
+        }
       });
 
-      it("disputes a block anchored after an operation's deadline (ExpiredSignature)", async function () {
+      it("strikes an operation anchored after its deadline (ExpiredSignature)", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const shortDeadline = BigInt(await time.latest()) + 10n;
         const late = await signRecord(
@@ -1455,15 +1526,8 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock([...(await validOperations(f, await inOneHour())), late]);
         await anchor(f, dataBlock, shortDeadline + 1n);
 
-        await expect(challenge(f, dataBlock, 3))
-          .to.emit(f.ledger, "DataBlockDisputed")
-          .withArgs(
-            dataBlock.root,
-            f.stranger.address,
-            dataBlock.leaf(3),
-            f.sourceKey.address,
-            DisputeReason.ExpiredSignature,
-          );
+        await expectStruck(f, dataBlock, 3, DisputeReason.ExpiredSignature);
+        await expectValid(f, dataBlock, 0);
       });
 
       it("accepts an operation anchored in the very second of its deadline", async function () {
@@ -1472,9 +1536,120 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock(await validOperations(f, deadline));
         await anchor(f, dataBlock, deadline);
 
-        await expect(challenge(f, dataBlock, 0)).to.be.revertedWithCustomError(
+        for (let i = 0; i < dataBlock.operations.length; i++) {
+          await expectValid(f, dataBlock, i);
+        }
+      });
+
+      it("strikes an operation in a format that was never registered (UnknownFormat)", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const unknown = await signRecord(
+          f.sourceKey,
           f.ledger,
-          "DataRegistryValidOperation",
+          makeRecord("unknown format", id("never registered")),
+          deadline,
+        );
+        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), unknown]);
+        await anchor(f, dataBlock);
+
+        await expectStruck(f, dataBlock, 3, DisputeReason.UnknownFormat);
+      });
+
+      it("strikes an operation in a format deprecated in an earlier second (DeprecatedFormat)", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        await f.ledger.connect(f.operator).deprecateFormat(f.formatId);
+        await anchor(f, dataBlock, (await time.latest()) + 1);
+
+        await expectStruck(f, dataBlock, 0, DisputeReason.DeprecatedFormat);
+      });
+
+      it("strikes an operation in a format its source was not allowed (FormatNotAllowed), even if allowed later", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const noise = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("noise", f.otherFormatId),
+          deadline,
+        );
+        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), noise]);
+        await anchor(f, dataBlock);
+        await time.increase(10);
+        await f.ledger.connect(f.operator).setSourceFormats(f.sourceId, [f.otherFormatId], true);
+
+        await expectStruck(f, dataBlock, 3, DisputeReason.FormatNotAllowed);
+      });
+
+      it("leaves an operation valid when its format is disallowed or deprecated after the block", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        await anchor(f, dataBlock);
+        await time.increase(10);
+        await f.ledger.connect(f.operator).setSourceFormats(f.sourceId, [f.formatId], false);
+        await f.ledger.connect(f.operator).deprecateFormat(f.formatId);
+
+        await expectValid(f, dataBlock, 0);
+      });
+
+      it("strikes an operation sampled outside the block's declared range (OutsideSampledRange)", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        // Sampled at 300, 100 and 200; the gateway declares [100, 250].
+        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        await f.ledger
+          .connect(f.gateway)
+          .submitDataBlock(dataBlock.root, 3, 100n, 250n, "ipfs://block");
+
+        await expectStruck(f, dataBlock, 0, DisputeReason.OutsideSampledRange);
+        await expectValid(f, dataBlock, 1); // 100: the range is inclusive at both ends
+        await expectValid(f, dataBlock, 2);
+      });
+
+      it("strikes an operation whose record was anchored directly before the block (DuplicateRecord), not after it", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const [before, after, other] = await validOperations(f, await inOneHour());
+        await f.ledger
+          .connect(f.stranger)
+          .submitRecordBySig(before.source, before.record, before.deadline, before.signature);
+        const dataBlock = buildDataBlock([before, after, other]);
+        await anchor(f, dataBlock, (await time.latest()) + 1);
+        // Relaying a published operation after the block must not make the honest block
+        // disputable: anyone could do it.
+        await f.ledger
+          .connect(f.stranger)
+          .submitRecordBySig(after.source, after.record, after.deadline, after.signature);
+
+        await expectStruck(f, dataBlock, 0, DisputeReason.DuplicateRecord);
+        await expectValid(f, dataBlock, 1);
+        await expectValid(f, dataBlock, 2);
+      });
+
+      it("verdict tells what a challenge would find without striking anything", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const byStranger = await signRecord(
+          f.stranger,
+          f.ledger,
+          makeRecord("stranger", f.formatId),
+          deadline,
+        );
+        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), byStranger]);
+
+        await expect(f.judge.verdict(dataBlock.root, byStranger))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeUnknownDataBlock")
+          .withArgs(dataBlock.root);
+        await anchor(f, dataBlock);
+
+        const [valid, reason] = await f.judge.verdict(dataBlock.root, byStranger);
+        expect(valid).to.equal(false);
+        expect(reason).to.equal(BigInt(DisputeReason.InactiveSource));
+        expect((await f.judge.verdict(dataBlock.root, dataBlock.operations[0]))[0]).to.equal(true);
+        expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(3))).to.equal(
+          false,
+        );
+        expect((await f.ledger.getDataBlock(dataBlock.root)).status).to.equal(
+          DataBlockStatus.Anchored,
         );
       });
 
@@ -1493,17 +1668,15 @@ describe("DataRegistry", function () {
           },
         );
 
-        await expect(f.ledger.challengeDataBlock(dataBlock.root, forged, dataBlock.proof(0)))
-          .to.be.revertedWithCustomError(f.ledger, "DataRegistryInvalidProof")
-          .withArgs(dataBlock.root, await f.ledger.leafHash(forged));
-        await expect(
-          f.ledger.challengeDataBlock(dataBlock.root, dataBlock.operations[0], dataBlock.proof(1)),
-        )
-          .to.be.revertedWithCustomError(f.ledger, "DataRegistryInvalidProof")
+        await expect(f.judge.challenge(dataBlock.root, forged, dataBlock.proof(0)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof")
+          .withArgs(dataBlock.root, await f.judge.leafHash(forged));
+        await expect(f.judge.challenge(dataBlock.root, dataBlock.operations[0], dataBlock.proof(1)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof")
           .withArgs(dataBlock.root, dataBlock.leaf(0));
       });
 
-      it("rejects an unknown root and an already disputed block", async function () {
+      it("rejects an unknown root", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const deadline = await inOneHour();
         const forged = await signRecord(
@@ -1518,14 +1691,327 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock([forged, ...(await validOperations(f, deadline))]);
 
         await expect(challenge(f, dataBlock, 0))
-          .to.be.revertedWithCustomError(f.ledger, "DataRegistryUnknownDataBlock")
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeUnknownDataBlock")
           .withArgs(dataBlock.root);
+      });
+    });
 
+    describe("DataBlockJudge: changes in the block's own second", function () {
+      /**
+       * Mines `sends` in one block at `at`, in the order given, and returns their receipts. The
+       * explicit gas limits keep ethers from estimating against the not yet mined block.
+       */
+      async function inOneBlock(
+        at: number,
+        sends: (() => Promise<ContractTransactionResponse>)[],
+      ): Promise<ContractTransactionReceipt[]> {
+        await ethers.provider.send("evm_setAutomine", [false]);
+        try {
+          const txs: ContractTransactionResponse[] = [];
+          for (const send of sends) txs.push(await send());
+          await time.setNextBlockTimestamp(at);
+          await ethers.provider.send("evm_mine", []);
+          const receipts = await Promise.all(txs.map((tx) => tx.wait()));
+          return receipts.map((receipt) => receipt!);
+        } finally {
+          await ethers.provider.send("evm_setAutomine", [true]);
+        }
+      }
+
+      function submitBlock(f: LedgerFixture, dataBlock: DataBlock) {
+        return f.ledger
+          .connect(f.gateway)
+          .submitDataBlock(
+            dataBlock.root,
+            dataBlock.operations.length,
+            dataBlock.firstSampledAt,
+            dataBlock.lastSampledAt,
+            "ipfs://block",
+            { gasLimit: 1_000_000 },
+          );
+      }
+
+      /** All mined, in one block, in the order they were sent. */
+      function expectOneBlockInOrder(receipts: ContractTransactionReceipt[]) {
+        for (const receipt of receipts) expect(receipt.status).to.equal(1);
+        expect(new Set(receipts.map((r) => r.blockNumber)).size, "one block").to.equal(1);
+        expect(receipts.map((r) => r.index)).to.deep.equal(receipts.map((_, i) => i));
+      }
+
+      it("the review's finding: a source owner rotating its key in the block's own block, after the block, cannot get it disputed", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const at = (await time.latest()) + 10;
+
+        const receipts = await inOneBlock(at, [
+          () => submitBlock(f, dataBlock),
+          () =>
+            f.ledger
+              .connect(f.sourceOwner)
+              .rotateSourceKey(f.sourceId, f.spare[1].address, { gasLimit: 1_000_000 }),
+        ]);
+        expectOneBlockInOrder(receipts);
+        expect((await f.ledger.getDataBlock(dataBlock.root)).anchoredAt).to.equal(at);
+        expect((await f.ledger.getSource(f.sourceId)).signer).to.equal(f.spare[1].address);
+        expect(await f.ledger.isActiveSource(f.sourceKey.address)).to.equal(false);
+
+        // The owner (or anyone) challenges its own leaves as "inactive at anchoring": refused.
+        for (let i = 0; i < dataBlock.operations.length; i++) {
+          await expect(
+            f.judge
+              .connect(f.sourceOwner)
+              .challenge(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i)),
+          )
+            .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
+            .withArgs(dataBlock.root, dataBlock.leaf(i));
+        }
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
+
+        // A second later the old key is out: a block of then is disputable.
+        const late = buildDataBlock([
+          await signRecord(
+            f.sourceKey,
+            f.ledger,
+            makeRecord("late", f.formatId),
+            BigInt(at) + 3600n,
+          ),
+        ]);
+        await anchor(f, late, at + 1);
+        await expectStruck(f, late, 0, DisputeReason.InactiveSource);
+      });
+
+      it("counts a rotation or suspension mined before the block in the same second as no change either", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const { key, sourceId } = await registerSecondSource(f);
+        const deadline = await inOneHour();
+        const bySecond = await signRecord(
+          key,
+          f.ledger,
+          makeRecord("second", f.formatId),
+          deadline,
+        );
+        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), bySecond]);
+        const at = (await time.latest()) + 10;
+
+        const receipts = await inOneBlock(at, [
+          () =>
+            f.ledger
+              .connect(f.sourceOwner)
+              .rotateSourceKey(f.sourceId, f.spare[1].address, { gasLimit: 1_000_000 }),
+          () => f.ledger.connect(f.operator).suspendSource(sourceId, 0, { gasLimit: 1_000_000 }),
+          () => submitBlock(f, dataBlock),
+        ]);
+        expectOneBlockInOrder(receipts);
+
+        for (let i = 0; i < dataBlock.operations.length; i++) {
+          await expectValid(f, dataBlock, i);
+        }
+      });
+
+      it("does not let a format deprecated or disallowed in the block's own second strike it", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const at = (await time.latest()) + 10;
+
+        const receipts = await inOneBlock(at, [
+          () => submitBlock(f, dataBlock),
+          () =>
+            f.ledger
+              .connect(f.operator)
+              .setSourceFormats(f.sourceId, [f.formatId], false, { gasLimit: 1_000_000 }),
+          () => f.ledger.connect(f.operator).deprecateFormat(f.formatId, { gasLimit: 1_000_000 }),
+        ]);
+        expectOneBlockInOrder(receipts);
+        expect((await f.ledger.getFormat(f.formatId)).deprecatedAt).to.equal(at);
+
+        for (let i = 0; i < dataBlock.operations.length; i++) {
+          await expectValid(f, dataBlock, i);
+        }
+      });
+
+      it("holds across consecutive blocks that share the block's timestamp", async function () {
+        // A chain may mine several blocks in one second; EDR does when told to.
+        const f = await sameSecond.networkHelpers.loadFixture(deployLedger);
+        const deadline = BigInt(await sameSecond.networkHelpers.time.latest()) + 3600n;
+        const ops = await Promise.all(
+          (["c-1", "c-2"] as const).map((label) =>
+            signRecord(f.sourceKey, f.ledger, makeRecord(label, f.formatId), deadline),
+          ),
+        );
+        const dataBlock = buildDataBlock(ops);
+        const at = (await sameSecond.networkHelpers.time.latest()) + 10;
+        await sameSecond.networkHelpers.time.setNextBlockTimestamp(at);
+        await f.ledger
+          .connect(f.gateway)
+          .submitDataBlock(
+            dataBlock.root,
+            2,
+            dataBlock.firstSampledAt,
+            dataBlock.lastSampledAt,
+            "",
+          );
+        const anchoredIn = await sameSecond.ethers.provider.getBlockNumber();
+
+        await sameSecond.ethers.provider.send("evm_setNextBlockTimestamp", [at]);
+        await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, f.spare[1].address);
+        const rotatedIn = await sameSecond.ethers.provider.getBlock("latest");
+        expect(rotatedIn!.number).to.equal(anchoredIn + 1);
+        expect(rotatedIn!.timestamp).to.equal(at);
+
+        for (let i = 0; i < 2; i++) {
+          await expect(
+            f.judge
+              .connect(f.sourceOwner)
+              .challenge(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i)),
+          )
+            .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
+            .withArgs(dataBlock.root, dataBlock.leaf(i));
+        }
+      });
+    });
+
+    describe("DataBlockJudge: challengeDuplicate", function () {
+      it("strikes only the later block's copy of a record; the earlier copy and the later block's other operations stand", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const [op, neighbour] = await validOperations(f, deadline);
+        // The same reading signed again (another deadline): the same record id, another leaf.
+        const again = await signRecord(f.sourceKey, f.ledger, op.record, deadline + 1n);
+        expect(recordIdOf(again.source, again.record)).to.equal(recordIdOf(op.source, op.record));
+        const first = buildDataBlock([op]);
+        const second = buildDataBlock([again, neighbour]);
+        expect(second.leaf(0)).to.not.equal(first.leaf(0));
+        await anchor(f, first);
+        await anchor(f, second, (await time.latest()) + 1);
+
+        // The plain challenge finds nothing: neither copy was anchored directly.
+        await expectValid(f, second, 0);
+
+        // The earlier copy is not the duplicate.
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeDuplicate(first.root, op, [], second.root, again, second.proof(0)),
+        )
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeNotDuplicate")
+          .withArgs(first.root, first.leaf(0), second.root, second.leaf(0));
+
+        // Another record is no duplicate either.
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeDuplicate(second.root, neighbour, second.proof(1), first.root, op, []),
+        )
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeNotDuplicate")
+          .withArgs(second.root, second.leaf(1), first.root, first.leaf(0));
+
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeDuplicate(second.root, again, second.proof(0), first.root, op, []),
+        )
+          .to.emit(f.ledger, "DataBlockDisputed")
+          .withArgs(
+            second.root,
+            f.stranger.address,
+            second.leaf(0),
+            f.sourceKey.address,
+            DisputeReason.DuplicateRecord,
+          );
+
+        expect(await f.ledger.verifyInclusion(first.root, op, [])).to.equal(true);
+        expect((await f.ledger.getDataBlock(first.root)).status).to.equal(DataBlockStatus.Anchored);
+        expect(await f.ledger.verifyInclusion(second.root, again, second.proof(0))).to.equal(false);
+        expect(await f.ledger.verifyInclusion(second.root, neighbour, second.proof(1))).to.equal(
+          true,
+        );
+        expect((await f.ledger.getDataBlock(second.root)).status).to.equal(
+          DataBlockStatus.Disputed,
+        );
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
+
+        // Struck once only; and the copy that stands cannot be struck in turn.
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeDuplicate(second.root, again, second.proof(0), first.root, op, []),
+        )
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeAlreadyDisputed")
+          .withArgs(second.root, second.leaf(0));
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeDuplicate(first.root, op, [], second.root, again, second.proof(0)),
+        ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeAlreadyDisputed");
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
+      });
+
+      it("needs the earlier copy to be a valid operation itself", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const [op] = await validOperations(f, deadline);
+        const forged = await signRecord(f.stranger, f.ledger, op.record, deadline + 1n, {
+          source: f.sourceKey.address,
+        });
+        const first = buildDataBlock([forged]);
+        const second = buildDataBlock([op]);
+        await anchor(f, first);
+        await anchor(f, second, (await time.latest()) + 1);
+
+        await expect(f.judge.challengeDuplicate(second.root, op, [], first.root, forged, []))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeNotDuplicate")
+          .withArgs(second.root, second.leaf(0), first.root, first.leaf(0));
+        expect(await f.ledger.verifyInclusion(second.root, op, [])).to.equal(true);
+      });
+    });
+
+    describe("recordDispute", function () {
+      it("is for the ledger's judge only", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
         await anchor(f, dataBlock);
-        await challenge(f, dataBlock, 0);
-        await expect(challenge(f, dataBlock, 0))
-          .to.be.revertedWithCustomError(f.ledger, "DataRegistryDataBlockDisputed")
-          .withArgs(dataBlock.root);
+        const args = [
+          dataBlock.root,
+          dataBlock.leaf(0),
+          f.sourceKey.address,
+          f.stranger.address,
+          DisputeReason.InvalidSignature,
+        ] as const;
+
+        for (const caller of [
+          f.admin,
+          f.operator,
+          f.supervisor,
+          f.gateway,
+          f.sourceKey,
+          f.stranger,
+        ]) {
+          await expect(f.ledger.connect(caller).recordDispute(...args))
+            .to.be.revertedWithCustomError(f.ledger, "DataRegistryNotJudge")
+            .withArgs(caller.address);
+        }
+        expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(0))).to.equal(
+          false,
+        );
+
+        // The judge's own address can (and only it does, after judging the proof).
+        const judgeAddress = await f.judge.getAddress();
+        await networkHelpers.impersonateAccount(judgeAddress);
+        await networkHelpers.setBalance(judgeAddress, 10n ** 18n);
+        const judgeSigner = await ethers.getSigner(judgeAddress);
+        await expect(f.ledger.connect(judgeSigner).recordDispute(...args))
+          .to.emit(f.ledger, "DataBlockDisputed")
+          .withArgs(
+            dataBlock.root,
+            f.stranger.address,
+            dataBlock.leaf(0),
+            f.sourceKey.address,
+            DisputeReason.InvalidSignature,
+          );
+        await networkHelpers.stopImpersonatingAccount(judgeAddress);
+        expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(0))).to.equal(
+          true,
+        );
       });
     });
   });

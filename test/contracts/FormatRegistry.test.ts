@@ -35,6 +35,7 @@ describe("FormatRegistry", function () {
       expect(format.index).to.equal(2);
       expect(format.status).to.equal(FormatStatus.Active);
       expect(format.registeredAt).to.equal(at);
+      expect(format.deprecatedAt).to.equal(0n);
       expect(format.name).to.equal("weather");
       expect(format.version).to.equal("2.1.0");
       expect(format.uri).to.equal("ipfs://weather");
@@ -160,6 +161,19 @@ describe("FormatRegistry", function () {
       await expect(ledger.connect(sourceKey).submitRecord(makeRecord("after", formatId)))
         .to.be.revertedWithCustomError(ledger, "FormatRegistryDeprecatedFormat")
         .withArgs(formatId);
+    });
+
+    it("records the second of deprecation in deprecatedAt, 0 while active", async function () {
+      const { ledger, operator, formatId } = await networkHelpers.loadFixture(deployLedger);
+      expect((await ledger.getFormat(formatId)).deprecatedAt).to.equal(0n);
+      const at = (await time.latest()) + 50;
+      await time.setNextBlockTimestamp(at);
+
+      await ledger.connect(operator).deprecateFormat(formatId);
+
+      const format = await ledger.getFormat(formatId);
+      expect(format.deprecatedAt).to.equal(at);
+      expect(format.registeredAt).to.be.lessThan(at);
     });
 
     it("keeps the deprecated format's name and version taken", async function () {

@@ -528,7 +528,7 @@ contract LedgerRolesTest is LedgerFixture {
         vm.assertEq(uint256(ledger.getRecord(_id(first.dataHash)).status), uint256(RecordStatus.Revoked), "revoked");
 
         vm.prank(stranger);
-        ledger.challengeDataBlock(root, bad, new bytes32[](0));
+        judge.challenge(root, bad, new bytes32[](0));
         vm.assertEq(uint256(ledger.getDataBlock(root).status), uint256(DataBlockStatus.Disputed), "disputed");
     }
 

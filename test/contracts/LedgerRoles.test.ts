@@ -9,7 +9,7 @@ import {
   type LedgerFixture,
 } from "../fixtures/deployLedger.js";
 import { buildDataBlock } from "../helpers/buildDataBlock.js";
-import { DataBlockStatus, RecordStatus } from "../helpers/enums.js";
+import { DataBlockStatus, DisputeReason, RecordStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 import { signRecord } from "../helpers/signRecord.js";
 
@@ -350,17 +350,30 @@ describe("LedgerRoles", function () {
         expect((await ledger.getRecord(anchoredId)).status).to.equal(RecordStatus.Revoked);
       });
 
-      it("still lets data blocks be challenged", async function () {
-        const { ledger, stranger, dataBlock } = await networkHelpers.loadFixture(pausedLedger);
+      it("still lets data blocks be challenged: the forged operation is struck, its neighbour stands", async function () {
+        const { ledger, judge, stranger, sourceKey, dataBlock } =
+          await networkHelpers.loadFixture(pausedLedger);
 
         await expect(
-          ledger
+          judge
             .connect(stranger)
-            .challengeDataBlock(dataBlock.root, dataBlock.operations[0], dataBlock.proof(0)),
-        ).to.emit(ledger, "DataBlockDisputed");
+            .challenge(dataBlock.root, dataBlock.operations[0], dataBlock.proof(0)),
+        )
+          .to.emit(ledger, "DataBlockDisputed")
+          .withArgs(
+            dataBlock.root,
+            stranger.address,
+            dataBlock.leaf(0),
+            sourceKey.address,
+            DisputeReason.InvalidSignature,
+          );
         expect((await ledger.getDataBlock(dataBlock.root)).status).to.equal(
           DataBlockStatus.Disputed,
         );
+        expect(await ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(0))).to.equal(true);
+        expect(
+          await ledger.verifyInclusion(dataBlock.root, dataBlock.operations[1], dataBlock.proof(1)),
+        ).to.equal(true);
       });
 
       it("still lets operators suspend a source", async function () {

@@ -574,15 +574,37 @@ contract SourceRegistryTest is LedgerFixture {
         vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START - 1), "before registration");
         vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START), "at registration");
         vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 99), "before suspension");
-        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 100), "at suspension");
+        // A change's own second has no order against a block of that second: it counts as active.
+        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 100), "at suspension");
+        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 101), "after suspension");
         vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 199), "while suspended");
         vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 200), "at reactivation");
         vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 299), "before rotation");
-        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 300), "at rotation, old key");
+        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 300), "at rotation, old key");
+        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 301), "after rotation, old key");
         vm.assertFalse(ledger.wasActiveSourceAt(newKey, START + 299), "before binding, new key");
         vm.assertTrue(ledger.wasActiveSourceAt(newKey, START + 300), "at rotation, new key");
         vm.assertTrue(ledger.wasActiveSourceAt(newKey, type(uint48).max), "far future, new key");
         vm.assertFalse(ledger.wasActiveSourceAt(stranger, START + 300), "never bound");
+    }
+
+    function test_wasFormatAllowedAt_followsTheTimeline() public {
+        // FORMAT_AIR allowed at registration (START); disallowed at START+100, allowed at START+200.
+        vm.warp(START + 100);
+        vm.prank(operator);
+        ledger.setSourceFormats(sourceId, _one(FORMAT_AIR), false);
+        vm.warp(START + 200);
+        vm.prank(operator);
+        ledger.setSourceFormats(sourceId, _one(FORMAT_AIR), true);
+
+        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START - 1), "before registration");
+        vm.assertTrue(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START), "at registration");
+        vm.assertTrue(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START + 100), "in the second it was disallowed");
+        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START + 101), "after");
+        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START + 199), "while disallowed");
+        vm.assertTrue(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START + 200), "allowed again");
+        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId, FORMAT_NOISE, START + 200), "never allowed");
+        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId + 1, FORMAT_AIR, START + 200), "unknown source");
     }
 
     // ---------------------------------------------------------------- fuzz
@@ -627,7 +649,23 @@ contract SourceRegistryTest is LedgerFixture {
         vm.prank(operator);
         ledger.reactivateSource(sourceId);
 
-        bool expected = query >= START && (query < suspendedAt || query >= reactivatedAt);
+        // Mostly the seconds where the rule turns, where a bug would hide from uniform draws.
+        uint48[7] memory edges = [
+            START - 1,
+            START,
+            suspendedAt - 1,
+            suspendedAt,
+            suspendedAt + 1,
+            reactivatedAt - 1,
+            reactivatedAt
+        ];
+        if (query % 8 != 7) query = edges[(query % 8) % 7];
+
+        // Active at the end of the second before or of this one: the suspension's own second still
+        // counts as active, unless the source was registered in that very second.
+        bool expected =
+            query >= START &&
+                (query < suspendedAt || (query == suspendedAt && suspendedAt > START) || query >= reactivatedAt);
         vm.assertEq(ledger.wasActiveSourceAt(sourceKey, query), expected, "wasActiveSourceAt");
     }
 

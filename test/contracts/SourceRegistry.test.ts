@@ -374,16 +374,22 @@ describe("SourceRegistry", function () {
         [oldKey, tRegistered - 1, false],
         [oldKey, tRegistered, true],
         [oldKey, tSuspended - 1, true],
-        [oldKey, tSuspended, false],
+        // A change's own second has no order against a block of that second: a block anchored
+        // in it may still count the key as active (it was at the end of the second before).
+        [oldKey, tSuspended, true],
+        [oldKey, tSuspended + 1, false],
         [oldKey, tReactivated - 1, false],
         [oldKey, tReactivated, true],
         [oldKey, tRotated - 1, true],
-        [oldKey, tRotated, false],
+        // Unbound in that second still counts as bound.
+        [oldKey, tRotated, true],
+        [oldKey, tRotated + 1, false],
         [oldKey, tRevoked + 1000, false],
         [newKey, tRotated - 1, false],
         [newKey, tRotated, true],
         [newKey, tRevoked - 1, true],
-        [newKey, tRevoked, false],
+        [newKey, tRevoked, true],
+        [newKey, tRevoked + 1, false],
         [newKey, tRevoked + 1000, false],
         [stranger.address, tReactivated, false],
       ];
@@ -393,6 +399,45 @@ describe("SourceRegistry", function () {
           `${key === oldKey ? "old" : "new"} key at t0+${at - t0}`,
         ).to.equal(active);
       }
+    });
+  });
+
+  describe("wasFormatAllowedAt", function () {
+    it("answers from the source's format history, by the same same-second rule", async function () {
+      const { ledger, operator, sourceId, formatId, otherFormatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const t0 = (await time.latest()) + 100;
+      const [tAllowed, tDisallowed, tAllowedAgain] = [t0, t0 + 100, t0 + 200];
+
+      await time.setNextBlockTimestamp(tAllowed);
+      await ledger.connect(operator).setSourceFormats(sourceId, [otherFormatId], true);
+      await time.setNextBlockTimestamp(tDisallowed);
+      await ledger.connect(operator).setSourceFormats(sourceId, [otherFormatId], false);
+      await time.setNextBlockTimestamp(tAllowedAgain);
+      await ledger.connect(operator).setSourceFormats(sourceId, [otherFormatId], true);
+
+      const expectations: [number, boolean][] = [
+        [tAllowed - 1, false],
+        [tAllowed, true],
+        [tDisallowed - 1, true],
+        [tDisallowed, true],
+        [tDisallowed + 1, false],
+        [tAllowedAgain - 1, false],
+        [tAllowedAgain, true],
+        [tAllowedAgain + 1000, true],
+      ];
+      for (const [at, allowed] of expectations) {
+        expect(
+          await ledger.wasFormatAllowedAt(sourceId, otherFormatId, at),
+          `at t0+${at - t0}`,
+        ).to.equal(allowed);
+      }
+      // The fixture's format, allowed at registration, stays allowed; unknown sources never were.
+      expect(await ledger.wasFormatAllowedAt(sourceId, formatId, tAllowedAgain)).to.equal(true);
+      expect(await ledger.wasFormatAllowedAt(sourceId + 1n, formatId, tAllowedAgain)).to.equal(
+        false,
+      );
+      expect(await ledger.wasFormatAllowedAt(sourceId, id("never registered"), t0)).to.equal(false);
     });
   });
 });

@@ -1,4 +1,5 @@
-// Who may call what: every state-changing function of DataLedger and AccessRegistry, as listed
+// Who may call what: every state-changing function of DataLedger, its DataBlockJudge and
+// AccessRegistry, as listed
 // by the compiled ABI, called by every actor with arguments that would otherwise succeed.
 //
 // The function list comes from the artifacts, not from this file: a new external function
@@ -16,7 +17,8 @@ import {
   recordIdOf,
   type LedgerFixture,
 } from "../fixtures/deployLedger.js";
-import { buildDataBlock } from "../helpers/buildDataBlock.js";
+import { buildDataBlock, type DataBlock } from "../helpers/buildDataBlock.js";
+import { DisputeReason } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 import { signRecord } from "../helpers/signRecord.js";
 
@@ -60,7 +62,7 @@ interface Case {
   denial?: (f: LedgerFixture, caller: HardhatEthersSigner, args: unknown[]) => Promise<Denial>;
 }
 
-type ContractName = "DataLedger" | "AccessRegistry";
+type ContractName = "DataLedger" | "DataBlockJudge" | "AccessRegistry";
 
 function missingRole(role: () => Promise<string>) {
   return async (_f: LedgerFixture, caller: HardhatEthersSigner): Promise<Denial> => ({
@@ -78,6 +80,33 @@ async function anchoredRecord(f: LedgerFixture): Promise<string> {
   const v1 = makeRecord("matrix-v1", f.formatId);
   await f.ledger.connect(f.sourceKey).submitRecord(v1);
   return recordIdOf(f.sourceKey, v1);
+}
+
+/**
+ * Anchors a block of two operations: 0 is forged (signed by a stranger for source 1), 1 is honest.
+ */
+async function blockWithForgery(f: LedgerFixture): Promise<{ dataBlock: DataBlock }> {
+  const deadline = BigInt(await time.latest()) + 3600n;
+  const forged = await signRecord(
+    f.stranger,
+    f.ledger,
+    makeRecord("forged", f.formatId),
+    deadline,
+    {
+      source: f.sourceKey.address,
+    },
+  );
+  const honest = await signRecord(
+    f.sourceKey,
+    f.ledger,
+    makeRecord("honest", f.formatId),
+    deadline,
+  );
+  const dataBlock = buildDataBlock([forged, honest]);
+  await f.ledger
+    .connect(f.gateway)
+    .submitDataBlock(dataBlock.root, 2, dataBlock.firstSampledAt, dataBlock.lastSampledAt, "");
+  return { dataBlock };
 }
 
 /** The admin schedules a transfer of DEFAULT_ADMIN_ROLE to `to`, and the delay passes. */
@@ -178,32 +207,22 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
         denial: (f, caller) => missingRole(() => f.ledger.GATEWAY_ROLE())(f, caller),
       },
     ],
-    challengeDataBlock: [
+    recordDispute: [
       {
-        allowed: EVERYONE,
-        args: async (f) => {
-          const deadline = BigInt(await time.latest()) + 3600n;
-          const forged = await signRecord(
-            f.stranger,
-            f.ledger,
-            makeRecord("forged", f.formatId),
-            deadline,
-            {
-              source: f.sourceKey.address,
-            },
-          );
-          const honest = await signRecord(
-            f.sourceKey,
-            f.ledger,
-            makeRecord("honest", f.formatId),
-            deadline,
-          );
-          const dataBlock = buildDataBlock([forged, honest]);
-          await f.ledger
-            .connect(f.gateway)
-            .submitDataBlock(dataBlock.root, 2, 1_700_000_000n, 1_700_000_000n, "");
-          return [dataBlock.root, forged, dataBlock.proof(0)];
+        // Only the ledger's DataBlockJudge, which is none of the actors: everyone challenges
+        // through the judge (its rows below), which judges the proof before it records.
+        allowed: [],
+        args: async (f, caller) => {
+          const { dataBlock } = await blockWithForgery(f);
+          return [
+            dataBlock.root,
+            dataBlock.leaf(0),
+            f.sourceKey.address,
+            caller.address,
+            DisputeReason.InvalidSignature,
+          ];
         },
+        denial: async (_f, caller) => ({ error: "DataRegistryNotJudge", args: [caller.address] }),
       },
     ],
     registerFormat: [
@@ -409,6 +428,41 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
       },
     ],
   },
+  DataBlockJudge: {
+    challenge: [
+      {
+        allowed: EVERYONE,
+        args: async (f) => {
+          const { dataBlock } = await blockWithForgery(f);
+          return [dataBlock.root, dataBlock.operations[0], dataBlock.proof(0)];
+        },
+      },
+    ],
+    challengeDuplicate: [
+      {
+        allowed: EVERYONE,
+        args: async (f) => {
+          // The same reading in two blocks of two seconds: the later copy is the duplicate.
+          const deadline = BigInt(await time.latest()) + 3600n;
+          const record = makeRecord("twice", f.formatId);
+          const first = await signRecord(f.sourceKey, f.ledger, record, deadline);
+          const again = await signRecord(f.sourceKey, f.ledger, record, deadline + 1n);
+          for (const op of [first, again]) {
+            await f.ledger
+              .connect(f.gateway)
+              .submitDataBlock(
+                buildDataBlock([op]).root,
+                1,
+                record.sampledAt,
+                record.sampledAt,
+                "",
+              );
+          }
+          return [buildDataBlock([again]).root, again, [], buildDataBlock([first]).root, first, []];
+        },
+      },
+    ],
+  },
   AccessRegistry: {
     createDataset: [
       {
@@ -511,16 +565,18 @@ async function stateChangingFunctions(contract: ContractName): Promise<string[]>
 }
 
 function contractOf(f: LedgerFixture, name: ContractName): BaseContract {
-  return name === "DataLedger" ? f.ledger : f.access;
+  if (name === "DataLedger") return f.ledger;
+  return name === "DataBlockJudge" ? f.judge : f.access;
 }
 
 const ABI_FUNCTIONS: Record<ContractName, string[]> = {
   DataLedger: await stateChangingFunctions("DataLedger"),
+  DataBlockJudge: await stateChangingFunctions("DataBlockJudge"),
   AccessRegistry: await stateChangingFunctions("AccessRegistry"),
 };
 
 describe("access-control matrix", function () {
-  for (const contractName of ["DataLedger", "AccessRegistry"] as const) {
+  for (const contractName of ["DataLedger", "DataBlockJudge", "AccessRegistry"] as const) {
     const functions = ABI_FUNCTIONS[contractName];
     const table = CASES[contractName];
 

@@ -12,4 +12,9 @@ export const DisputeReason = {
   InvalidSignature: 0,
   InactiveSource: 1,
   ExpiredSignature: 2,
+  UnknownFormat: 3,
+  DeprecatedFormat: 4,
+  FormatNotAllowed: 5,
+  OutsideSampledRange: 6,
+  DuplicateRecord: 7,
 } as const;

@@ -178,15 +178,19 @@ describe("npm start survives SIGKILL (system)", function () {
 
     let duplicates = 0;
     let missing = 0;
-    for (const id of acked.keys()) {
+    for (const [id, payload] of acked) {
       let records: unknown[] = [];
       for (let attempt = 0; attempt < 20; attempt++) {
+        // The service verifies a payload; of the records holding it (a device may send the same
+        // reading at several sampling times), count those with this record's id.
         const res = await fetch(`${final.serviceUrl}/v1/verify`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ dataHash: id }),
+          body: JSON.stringify({ payload }),
         });
-        records = ((await res.json()) as { records: unknown[] }).records;
+        records = ((await res.json()) as { records: { recordId: string }[] }).records.filter(
+          (r) => r.recordId.toLowerCase() === id.toLowerCase(),
+        );
         if (records.length > 0) break;
         await new Promise((r) => setTimeout(r, 250));
       }

@@ -3,6 +3,7 @@ import type { Hex } from "viem";
 
 import type { BlobStore } from "../../storage/BlobStore.js";
 import type { Queryable } from "../../storage/Database.js";
+import { leafHash } from "../../sdk/leafHash.js";
 import { recordId } from "../../sdk/recordId.js";
 import { loadBlockDocument } from "./loadBlockDocument.js";
 
@@ -224,9 +225,9 @@ export const handlers: Record<string, EventHandler> = {
         `insert into idx_records
            (block_hash, log_index, leaf_index, block_number, tx_hash, kind, record_id, data_hash,
             source_key, source_id, format_id, metadata_hash, sampled_at, uri, block_root, proof,
-            deadline, signature, anchored_at)
+            deadline, signature, anchored_at, leaf)
          values ($1, $2, $3, $4, $5, 'block', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-           $17, $18)
+           $17, $18, $19)
          on conflict do nothing`,
         [
           log.blockHash,
@@ -248,6 +249,8 @@ export const handlers: Record<string, EventHandler> = {
           operation.deadline,
           lower(operation.signature),
           log.timestamp,
+          // A dispute names the leaf it strikes: the key that tells a struck leaf from its neighbours.
+          leafHash(operation),
         ],
       );
     }

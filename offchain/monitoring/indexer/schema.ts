@@ -86,6 +86,7 @@ create table idx_records (
   sampled_at bigint not null,
   uri text not null,
   block_root text,
+  leaf text,
   proof jsonb,
   deadline bigint,
   signature text,
@@ -94,6 +95,7 @@ create table idx_records (
 );
 create index idx_records_record_id on idx_records (record_id);
 create index idx_records_data_hash on idx_records (data_hash);
+create index idx_records_leaf on idx_records (block_root, leaf);
 create index idx_records_order on idx_records (block_number, log_index, leaf_index);
 create index idx_records_source on idx_records (source_id, format_id);
 create index idx_records_sampled_at on idx_records (sampled_at);

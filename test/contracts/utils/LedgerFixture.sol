@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {DataBlockJudge} from "../../../contracts/DataBlockJudge.sol";
 import {DataLedger} from "../../../contracts/DataLedger.sol";
 import {RecordInput, SignedOperation} from "../../../contracts/types/DataLedgerTypes.sol";
 
@@ -33,6 +34,7 @@ abstract contract LedgerFixture is Test {
     uint48 internal constant ADMIN_DELAY = 1 hours;
 
     DataLedger internal ledger;
+    DataBlockJudge internal judge;
 
     address internal admin;
     address internal operator;
@@ -58,6 +60,7 @@ abstract contract LedgerFixture is Test {
         (sourceKey, sourceKeyPk) = makeAddrAndKey("sourceKey");
 
         ledger = new DataLedger(admin, ADMIN_DELAY);
+        judge = DataBlockJudge(ledger.dataBlockJudge());
 
         vm.startPrank(admin);
         ledger.grantRole(OPERATOR_ROLE, operator);

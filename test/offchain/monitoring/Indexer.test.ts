@@ -17,6 +17,7 @@ import { signRecord } from "../../../offchain/sdk/signRecord.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
+import { DataBlockJudge__factory } from "../../../types/ethers-contracts/index.js";
 import type { Database } from "../../../offchain/storage/Database.js";
 import { deployLedger, type LedgerFixture } from "../../fixtures/deployLedger.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
@@ -296,7 +297,10 @@ for (const target of databaseTargets()) {
         operations: [await sign({ n: "ok" }), bad],
       });
       await (
-        await fx.ledger.connect(fx.stranger).challengeDataBlock(block.root, bad, block.proof(1))
+        await DataBlockJudge__factory.connect(
+          await fx.ledger.dataBlockJudge(),
+          fx.stranger,
+        ).challenge(block.root, bad, block.proof(1))
       ).wait();
 
       const [newKey] = fx.spare;

@@ -17,6 +17,7 @@ import {
   leafEncoding,
   leafHash,
   leafValues,
+  judgeAbi,
   ledgerAbi,
   ledgerDomain,
   recordId,
@@ -48,9 +49,20 @@ function upper(hex: Hex): Hex {
 }
 
 describe("offchain/sdk: parity with the compiled ledger", () => {
-  it("ledgerAbi matches the compiled DataLedger ABI", async () => {
-    const artifact = await hre.artifacts.readArtifact("DataLedger");
-    for (const fragment of ledgerAbi) {
+  for (const [name, abi] of [
+    ["DataLedger", ledgerAbi],
+    ["DataBlockJudge", judgeAbi],
+  ] as const)
+    it(`the SDK's ABI fragments match the compiled ${name} ABI`, async () => {
+      await expectFragmentsCompiled(name, abi);
+    });
+
+  async function expectFragmentsCompiled(
+    name: "DataLedger" | "DataBlockJudge",
+    abi: readonly { name: string; stateMutability: string; inputs: unknown; outputs: unknown }[],
+  ) {
+    const artifact = await hre.artifacts.readArtifact(name);
+    for (const fragment of abi) {
       const compiled = (artifact.abi as AbiNode[]).find(
         (entry) => entry.type === "function" && entry.name === fragment.name,
       );
@@ -63,11 +75,12 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
         (fragment.outputs as readonly AbiNode[]).map(shape),
       );
     }
-  });
+  }
 
   it("record digests and data block leaves equal the contract's hashRecord and leafHash", async () => {
     const [admin] = await ethers.getSigners();
     const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
+    const judge = await ethers.getContractAt("DataBlockJudge", await ledger.dataBlockJudge());
     const chainId = (await ethers.provider.getNetwork()).chainId;
     const domain = ledgerDomain(chainId, (await ledger.getAddress()) as Hex);
     const account = privateKeyToAccount(generatePrivateKey());
@@ -94,7 +107,7 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
         await ledger.hashRecord(record, deadline),
       );
       const operation = await signRecord({ account, domain, record, deadline });
-      expect(leafHash(operation)).to.equal(await ledger.leafHash(operation));
+      expect(leafHash(operation)).to.equal(await judge.leafHash(operation));
       // The ethers-based mirror in offchain/chain agrees as well.
       expect(hashRecordStruct(record, deadline)).to.equal(ethersRecordStructHash(record, deadline));
       expect(hashRecord({ domain, record, deadline })).to.equal(

@@ -16,7 +16,7 @@ import {
   type Receipt,
   type SignedOperation,
 } from "../../../offchain/sdk/index.js";
-import type { DataLedger } from "../../../types/ethers-contracts/index.js";
+import { DataBlockJudge__factory, type DataLedger } from "../../../types/ethers-contracts/index.js";
 import { expectCode } from "../../helpers/expectCode.js";
 import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 
@@ -59,6 +59,8 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
   const stranger = privateKeyToAccount(generatePrivateKey());
   let ledgerAddress: Hex;
   let ledger: DataLedger;
+  let judgeAddress: string;
+  const judge = () => DataBlockJudge__factory.connect(judgeAddress, ethers.provider);
   let domain: ReturnType<typeof ledgerDomain>;
   let gateway: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   let relayer: Awaited<ReturnType<typeof ethers.getSigners>>[number];
@@ -86,6 +88,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
     gateway = gatewaySigner;
     relayer = relayerSigner;
     ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
+    judgeAddress = await ledger.dataBlockJudge();
     ledgerAddress = (await ledger.getAddress()) as Hex;
     const asAdmin = ledger.connect(admin);
     const asOperator = ledger.connect(operator);
@@ -287,7 +290,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
     });
 
-    it("rejects a disputed block with RECEIPT_BLOCK_DISPUTED", async () => {
+    it("rejects a struck operation with RECEIPT_OPERATION_DISPUTED and still verifies its honest neighbour", async () => {
       // A block with one honest operation and one signed by an unregistered key gets challenged.
       const honestPayload = { station: "A1", honest: true };
       const operations = [
@@ -298,21 +301,20 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       await anchor(disputed);
       const rogue = disputed.receipt(1);
       await (
-        await ledger.connect(relayer).getFunction("challengeDataBlock")(
-          disputed.root,
-          rogue.operation,
-          rogue.proof!,
-        )
+        await judge().connect(relayer).challenge(disputed.root, rogue.operation, rogue.proof!)
       ).wait();
       await expectCode(
-        verifyReceipt({
-          payload: honestPayload,
-          receipt: disputed.receipt(0),
-          publicClient,
-          ledgerAddress,
-        }),
-        "RECEIPT_BLOCK_DISPUTED",
+        verifyReceipt({ payload: { rogue: 1 }, receipt: rogue, publicClient, ledgerAddress }),
+        "RECEIPT_OPERATION_DISPUTED",
       );
+      // One bad operation no longer takes the block down with it.
+      const honest = await verifyReceipt({
+        payload: honestPayload,
+        receipt: disputed.receipt(0),
+        publicClient,
+        ledgerAddress,
+      });
+      expect(honest.verified).to.equal(true);
     });
 
     it("rejects an unchallenged operation by an unregistered key with RECEIPT_OPERATION_CHALLENGEABLE", async () => {
@@ -402,12 +404,14 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
       expect(refused.details).to.deep.include({ deadline: anchoredAt - 1, anchoredAt });
 
-      // The ledger agrees: the late operation would dispute the block, the on-time one is valid.
-      const challenge = ledger.connect(relayer).getFunction("challengeDataBlock");
+      expect(refused.details).to.include({ reason: "ExpiredSignature" });
+
+      // The ledger's judge agrees: the late operation would be struck, the on-time one is valid.
+      const challenge = judge().connect(relayer).getFunction("challenge");
       await challenge.staticCall(lateBlock.root, operations[0], lateBlock.receipt(0).proof!);
       await expect(
         challenge.staticCall(lateBlock.root, operations[1], lateBlock.receipt(1).proof!),
-      ).to.be.revertedWithCustomError(ledger, "DataRegistryValidOperation");
+      ).to.be.revertedWithCustomError(judge(), "DataBlockJudgeValidOperation");
     });
 
     it("reports an unreachable endpoint as retryable RECEIPT_CHAIN_UNAVAILABLE", async () => {

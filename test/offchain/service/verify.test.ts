@@ -9,6 +9,7 @@ import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
 import { createServiceApp } from "../../../offchain/service/createServiceApp.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
+import { DataBlockJudge__factory } from "../../../types/ethers-contracts/index.js";
 import { publishDataBlock, type PublishedDataBlock } from "../../helpers/publishDataBlock.js";
 import { createServiceHarness, MAX_BODY_BYTES, type ServiceHarness } from "./serviceHarness.js";
 
@@ -73,6 +74,37 @@ for (const target of databaseTargets()) {
       const anchoredBlock = await h.provider.getBlock(block.blockNumber);
       expect(record.anchoredAt).to.equal(anchoredBlock!.timestamp);
       expect(verifyMerkleProof(block.root, leafHash(op), record.proof)).to.equal(true);
+    });
+
+    it("marks only the struck operation of a challenged block disputed; its neighbour stays active", async () => {
+      const honest = await h.signed({ neighbour: "honest" }, 2001);
+      const other = await h.signed({ neighbour: "other" }, 2002);
+      // A forged leaf: another record's signature under this record.
+      const forged = {
+        ...(await h.signed({ neighbour: "forged" }, 2003)),
+        signature: other.signature,
+      };
+      const mixed = await publishDataBlock({
+        ledger: h.fx.ledger,
+        gateway: h.fx.gateway,
+        blobs: h.blobs,
+        operations: [honest, forged],
+      });
+      const judge = DataBlockJudge__factory.connect(
+        await h.fx.ledger.dataBlockJudge(),
+        h.fx.stranger,
+      );
+      await (await judge.challenge(mixed.root, forged, mixed.proof(1))).wait();
+      await h.indexer.syncToHead();
+
+      const struck = await verifyJson({ dataHash: forged.record.dataHash });
+      expect(struck.body.records.map((r: { status: string }) => r.status)).to.deep.equal([
+        "disputed",
+      ]);
+      const neighbour = await verifyJson({ dataHash: honest.record.dataHash });
+      expect(neighbour.body.records.map((r: { status: string }) => r.status)).to.deep.equal([
+        "active",
+      ]);
     });
 
     it("verifies a JSON payload by its canonical hash, whatever its key order", async () => {
