@@ -7,7 +7,7 @@ import { BaseError } from "../shared/BaseError.js";
  * exists.
  */
 export const rejectionStatus = {
-  INVALID_REQUEST: 400,
+  VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,

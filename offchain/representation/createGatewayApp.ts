@@ -93,7 +93,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
       if (!result.success) {
-        throw new RejectionError("INVALID_REQUEST", "Request does not match the API schema", {
+        throw new RejectionError("VALIDATION_FAILED", "Request does not match the API schema", {
           issues: result.error.issues.map((issue) => ({
             pointer: toPointer(issue.path),
             message: issue.message,
@@ -290,7 +290,7 @@ async function readBulkItems(c: Context, maxItems: number): Promise<SubmissionIt
   } else {
     const body = c.req.valid("json" as never) as unknown;
     if (!Array.isArray(body)) {
-      throw new RejectionError("INVALID_REQUEST", "Bulk body must be a JSON array or NDJSON");
+      throw new RejectionError("VALIDATION_FAILED", "Bulk body must be a JSON array or NDJSON");
     }
     checkCount(body.length, maxItems);
     values = body.map((value) => ({ value }));
@@ -300,7 +300,7 @@ async function readBulkItems(c: Context, maxItems: number): Promise<SubmissionIt
     const parsed = SubmissionSchema.safeParse(value);
     if (parsed.success) return { submission: parsed.data };
     return {
-      error: new RejectionError("INVALID_REQUEST", "Item does not match the API schema", {
+      error: new RejectionError("VALIDATION_FAILED", "Item does not match the API schema", {
         issues: parsed.error.issues.map((issue) => ({
           pointer: toPointer(issue.path),
           message: issue.message,
@@ -335,7 +335,7 @@ function toBaseError(error: unknown): BaseError {
           ? "PAYLOAD_TOO_LARGE"
           : error.status === 400
             ? "MALFORMED_JSON"
-            : "INVALID_REQUEST";
+            : "VALIDATION_FAILED";
     return new RejectionError(code, error.message || code, {}, error);
   }
   return new RejectionError("INTERNAL", "Internal error", {}, error);

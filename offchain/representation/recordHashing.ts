@@ -3,6 +3,7 @@ import { keccak256, stringToBytes, type Address, type Hex } from "viem";
 import { recordIdPreimage } from "../sdk/recordId.js";
 import type { LedgerRecord, SignedOperation } from "../sdk/types.js";
 import { keccak256Bytes, keccak256Hex } from "../shared/keccak.js";
+import { isUint48 } from "../shared/uint48.js";
 
 // The SDK's hashRecordStruct/leafHash (viem) are the reference; these give the same bytes with
 // the gateway's fast keccak and no ABI encoder, for the per-record hot path.
@@ -14,7 +15,6 @@ const RECORD_TYPEHASH = keccak256(
   ),
   "bytes",
 );
-const MAX_UINT48 = 2 ** 48 - 1;
 
 /**
  * Writes `value`, which must be "0x" and exactly `bytes` bytes of hex, into `target` at
@@ -148,8 +148,4 @@ export function operationRecordId(operation: {
   record: Pick<LedgerRecord, "dataHash" | "sampledAt">;
 }): Hex {
   return keccak256Hex(recordIdPreimage(operation.source, operation.record));
-}
-
-export function isUint48(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_UINT48;
 }

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_UINT48 } from "../shared/uint48.js";
 
 // Zod schemas of the R2D reference point (device → representation gateway). They check the
 // envelope only; what the envelope claims (hash, signature, source, format) is checked by
 // validateSubmission against the payload and the chain.
 
-const MAX_UINT48 = 2 ** 48 - 1;
 const word = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32-byte hex");
 const uint48 = z.number().int().min(0).max(MAX_UINT48);
 

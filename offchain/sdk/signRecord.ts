@@ -4,6 +4,7 @@ import { InvalidArgumentError } from "./errors.js";
 import type { LedgerDomain } from "./ledgerDomain.js";
 import { recordTypes } from "./recordTypes.js";
 import type { LedgerRecord, SignedOperation } from "./types.js";
+import { isUint48 } from "../shared/uint48.js";
 
 export interface SignRecordParameters {
   /** The source's key, e.g. `privateKeyToAccount(devicePrivateKey)`. */
@@ -35,7 +36,7 @@ export async function signRecord({
   record,
   deadline,
 }: SignRecordParameters): Promise<SignedOperation> {
-  if (!Number.isSafeInteger(deadline) || deadline < 0 || deadline > 2 ** 48 - 1) {
+  if (!isUint48(deadline)) {
     throw new InvalidArgumentError("deadline must be unix seconds within uint48", { deadline });
   }
   const signature = await account.signTypedData({

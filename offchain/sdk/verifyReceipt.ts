@@ -32,6 +32,7 @@ import { recordId as recordIdOf } from "./recordId.js";
 import type { Receipt, SignedOperation } from "./types.js";
 import { verifyMerkleProof } from "./verifyMerkleProof.js";
 import { verifyRecordSignature } from "./verifyRecordSignature.js";
+import { isUint48 } from "../shared/uint48.js";
 
 export type VerifyReceiptParameters = {
   /** The data item as the data user holds it. */
@@ -220,10 +221,6 @@ export async function verifyReceipt(
 
 function isWord(value: unknown): value is Hex {
   return typeof value === "string" && isHex(value, { strict: true }) && size(value) === 32;
-}
-
-function isUint48(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < 2 ** 48;
 }
 
 function assertWellFormed(receipt: Receipt): void {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { leafEncoding, leafValues } from "../../sdk/leafHash.js";
 import type { SignedOperation } from "../../sdk/types.js";
 import type { BlobStore } from "../../storage/BlobStore.js";
+import { MAX_UINT48 } from "../../shared/uint48.js";
 
 /** Why a data block's published document cannot be trusted to describe the anchored root. */
 export type UnverifiableReason =
@@ -24,11 +25,7 @@ export type BlockDocumentResult =
   | { verification: "unverifiable"; reason: UnverifiableReason };
 
 const word = z.string().refine((v) => isHex(v, { strict: true }) && size(v as Hex) === 32);
-const uint48 = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 48 - 1);
+const uint48 = z.number().int().min(0).max(MAX_UINT48);
 const operationSchema = z.object({
   source: z.string().refine((v) => isAddress(v, { strict: false })),
   record: z.object({
