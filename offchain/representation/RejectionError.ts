@@ -14,6 +14,9 @@ export const rejectionStatus = {
   DATA_HASH_MISMATCH: 422,
   SIGNATURE_INVALID: 401,
   SIGNATURE_EXPIRED: 401,
+  // Signed in another signing epoch than the source's current one (a suspension, reactivation or
+  // key rotation came between): sign again with details.current.
+  SIGNATURE_STALE_EPOCH: 401,
   SOURCE_UNKNOWN: 403,
   SOURCE_INACTIVE: 403,
   FORMAT_UNKNOWN: 422,

@@ -152,7 +152,11 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
         description: "Already accepted (idempotent retry); its current status",
       },
       400: errorResponse("Malformed JSON or envelope"),
-      401: errorResponse("Signature invalid or expired"),
+      401: errorResponse(
+        "SIGNATURE_INVALID, SIGNATURE_EXPIRED, or SIGNATURE_STALE_EPOCH: signed in another " +
+          "signing epoch than the source's current one (details: epoch, current); sign again " +
+          "with details.current",
+      ),
       403: errorResponse("Source unknown or inactive, format not allowed"),
       409: errorResponse(
         "DUPLICATE_RECORD: another submission of this source's record (same data hash and " +
