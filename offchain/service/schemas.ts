@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_UINT48 } from "../shared/uint48.js";
+import { MAX_UINT32, MAX_UINT48 } from "../shared/uint48.js";
 
 // Request and response shapes of the U2S API, shared by the route files so the OpenAPI document
 // has one component per concept.
@@ -53,6 +53,12 @@ export const ReceiptSchema = z
         uri: z.string(),
       }),
       deadline: z.number(),
+      epoch: z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_UINT32)
+        .openapi({ description: "The source's signing epoch the signature was made in." }),
       signature: HexBytes,
     }),
     root: Hex32.optional(),
