@@ -156,11 +156,7 @@ export const ledgerAbi = [
     type: "function",
     name: "hashRecord",
     stateMutability: "view",
-    inputs: [
-      recordInput,
-      { name: "deadline", type: "uint48" },
-      { name: "epoch", type: "uint32" },
-    ],
+    inputs: [recordInput, { name: "deadline", type: "uint48" }, { name: "epoch", type: "uint32" }],
     outputs: [{ name: "", type: "bytes32" }],
   },
 ] as const;

@@ -104,8 +104,12 @@ describe("gateway fast hashing", () => {
 
   it("recordStructHash refuses fields the ledger cannot encode", () => {
     const op = operation(1);
-    expect(recordStructHash({ ...op.record, dataHash: "0x12" }, op.deadline, op.epoch)).to.equal(undefined);
-    expect(recordStructHash({ ...op.record, sampledAt: 2 ** 48 }, op.deadline, op.epoch)).to.equal(undefined);
+    expect(recordStructHash({ ...op.record, dataHash: "0x12" }, op.deadline, op.epoch)).to.equal(
+      undefined,
+    );
+    expect(recordStructHash({ ...op.record, sampledAt: 2 ** 48 }, op.deadline, op.epoch)).to.equal(
+      undefined,
+    );
     expect(recordStructHash(op.record, -1, op.epoch)).to.equal(undefined);
     for (const epoch of [-1, 2 ** 32, 0.5, Number.NaN]) {
       expect(recordStructHash(op.record, op.deadline, epoch), String(epoch)).to.equal(undefined);
@@ -116,11 +120,19 @@ describe("gateway fast hashing", () => {
     const bad = (hex: string, at: number) => `${hex.slice(0, at)}g${hex.slice(at + 1)}` as Hex;
     for (const at of [2, 20, 65]) {
       expect(
-        recordStructHash({ ...op.record, formatId: bad(op.record.formatId, at) }, op.deadline, op.epoch),
+        recordStructHash(
+          { ...op.record, formatId: bad(op.record.formatId, at) },
+          op.deadline,
+          op.epoch,
+        ),
       ).to.equal(undefined);
     }
     expect(
-      recordStructHash({ ...op.record, dataHash: `${op.record.dataHash}00` as Hex }, op.deadline, op.epoch),
+      recordStructHash(
+        { ...op.record, dataHash: `${op.record.dataHash}00` as Hex },
+        op.deadline,
+        op.epoch,
+      ),
     ).to.equal(undefined);
     expect(() => operationLeaf({ ...op, signature: bad(op.signature, 131) })).to.throw(TypeError);
     expect(() => operationLeaf({ ...op, source: bad(op.source, 41) as Address })).to.throw(

@@ -153,11 +153,7 @@ describe("offchain/representation: signing epochs at R2D", () => {
       { ...body.operation, epoch: "0" },
       { ...body.operation, epoch: null },
     ]) {
-      const error = await expectError(
-        await post({ ...body, operation }),
-        400,
-        "VALIDATION_FAILED",
-      );
+      const error = await expectError(await post({ ...body, operation }), 400, "VALIDATION_FAILED");
       expect(JSON.stringify(error.details)).to.contain("/operation/epoch");
     }
     // A tampered epoch within range is a signature that no longer recovers.

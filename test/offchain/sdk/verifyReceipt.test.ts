@@ -646,8 +646,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
     });
 
     it("readSourceEpoch follows the source's suspensions and reactivations", async () => {
-      const read = () =>
-        readSourceEpoch({ publicClient, ledgerAddress, source: second.address });
+      const read = () => readSourceEpoch({ publicClient, ledgerAddress, source: second.address });
       expect(await read()).to.equal(0);
       await (await ledger.connect(operator).suspendSource(sourceId, 7)).wait();
       expect(await read()).to.equal(1);
@@ -666,7 +665,11 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
     });
 
     it("refuses a block operation signed in an epoch the source had left: StaleEpoch", async () => {
-      const current = await readSourceEpoch({ publicClient, ledgerAddress, source: second.address });
+      const current = await readSourceEpoch({
+        publicClient,
+        ledgerAddress,
+        source: second.address,
+      });
       expect(current).to.equal(2);
       const stalePayload = { station: "C3", stale: true };
       const freshPayload = { station: "C3", stale: false };
