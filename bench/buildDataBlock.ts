@@ -7,7 +7,8 @@ import type { RecordSigner, SignedRecord } from "./recordSigner.js";
 
 // LEAF_ENCODING: StandardMerkleTree hashes a leaf as keccak256(bytes.concat(keccak256(abi.encode(...values))))
 // and pairs sorted, which is exactly `leafHash` in IDataRegistry over (source, structHash, deadline,
-// keccak256(signature)) and what OpenZeppelin's MerkleProof verifies.
+// keccak256(signature)), the struct hash over (record, deadline, epoch), and what OpenZeppelin's
+// MerkleProof verifies.
 
 type LeafValue = [string, string, number, string];
 
@@ -28,16 +29,17 @@ export interface DataBlock {
  * Signs each record with the source key and builds the data block a gateway would anchor.
  *
  * @example
- * const block = buildDataBlock(signer, records, DEADLINE);
+ * const block = buildDataBlock(signer, records, DEADLINE, EPOCH);
  * await ledger.submitDataBlock(block.root, block.count, block.firstSampledAt, block.lastSampledAt, uri);
  */
 export function buildDataBlock(
   signer: RecordSigner,
   records: BenchRecord[],
   deadline: number,
+  epoch: number,
 ): DataBlock {
   if (records.length === 0) throw new Error("a data block needs at least one record");
-  const operations = records.map((record) => signer.sign(record, deadline));
+  const operations = records.map((record) => signer.sign(record, deadline, epoch));
   const values = operations.map((op): LeafValue => [
     op.source,
     op.structHash,

@@ -3,7 +3,7 @@ import { DataBlockJudge__factory } from "../types/ethers-contracts/index.js";
 import { buildDataBlock, type DataBlock } from "./buildDataBlock.js";
 import type { LedgerFixture } from "./deployLedger.js";
 import { medianGas, type SampleOptions } from "./medianGas.js";
-import { DEADLINE, benchRecord } from "./payload.js";
+import { DEADLINE, EPOCH, benchRecord } from "./payload.js";
 import { RECORD_TYPES } from "./recordSigner.js";
 
 /** Where a gateway publishes a block's operations: a CIDv1 directory, as long as a record URI. */
@@ -52,6 +52,7 @@ export async function measureLedgerGas(
     const signature = await source.signTypedData(domain, RECORD_TYPES, {
       ...record,
       deadline: DEADLINE,
+      epoch: EPOCH,
     });
     return ledger.connect(relayer).submitRecordBySig(source.address, record, DEADLINE, signature);
   });
@@ -64,7 +65,7 @@ export async function measureLedgerGas(
       const records = Array.from({ length: size }, (_, k) =>
         benchRecord(formatId, `block${size}.${i}`, k),
       );
-      const block = buildDataBlock(fixture.recordSigner, records, DEADLINE);
+      const block = buildDataBlock(fixture.recordSigner, records, DEADLINE, EPOCH);
       blocks.push(block);
       const { root, count, firstSampledAt, lastSampledAt } = block;
       return ledger
@@ -88,13 +89,14 @@ async function checkRecordSigning({
   recordSigner,
 }: LedgerFixture): Promise<void> {
   const record = benchRecord(formatId, "check", 0);
-  const signed = recordSigner.sign(record, DEADLINE);
-  const onChain = await ledger.hashRecord(record, DEADLINE);
+  const signed = recordSigner.sign(record, DEADLINE, EPOCH);
+  const onChain = await ledger.hashRecord(record, DEADLINE, EPOCH);
   if (signed.digest !== onChain)
     throw new Error(`record digest ${signed.digest} != hashRecord ${onChain}`);
   const viaEthers = await source.signTypedData(domain, RECORD_TYPES, {
     ...record,
     deadline: DEADLINE,
+    epoch: EPOCH,
   });
   if (signed.signature !== viaEthers)
     throw new Error("raw-key signature differs from signTypedData");

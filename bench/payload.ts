@@ -21,6 +21,12 @@ export const SAMPLED_AT = 1_767_225_600;
 /** 2100-01-01T00:00:00Z: signatures never expire during the run, whatever the wall clock says. */
 export const DEADLINE = 4_102_444_800;
 
+/**
+ * The signing epoch of every benchmark source: each is registered for the run and never
+ * suspended or rotated, so it stays in its first epoch.
+ */
+export const EPOCH = 0;
+
 /** Hash of the metadata document shared by all benchmark records. */
 export const METADATA_HASH = keccak256(toUtf8Bytes("dataledger.bench.metadata"));
 

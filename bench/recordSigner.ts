@@ -18,7 +18,9 @@ export interface SignedRecord {
   source: string;
   record: BenchRecord;
   deadline: number;
-  /** EIP-712 struct hash of (record, deadline), part of the data block leaf. */
+  /** The source's signing epoch the signature was made in. */
+  epoch: number;
+  /** EIP-712 struct hash of (record, deadline, epoch), part of the data block leaf. */
   structHash: string;
   /** The digest the source signed (`hashRecord` on-chain). */
   digest: string;
@@ -33,7 +35,7 @@ export interface SignedRecord {
  *
  * @example
  * const signer = new RecordSigner(new SigningKey(privateKey), await eip712Domain(ledger));
- * const { signature } = signer.sign(record, DEADLINE);
+ * const { signature } = signer.sign(record, DEADLINE, EPOCH);
  */
 export class RecordSigner {
   readonly address: string;
@@ -47,10 +49,10 @@ export class RecordSigner {
     this.#domainSeparator = TypedDataEncoder.hashDomain(domain);
   }
 
-  sign(record: BenchRecord, deadline: number): SignedRecord {
-    const structHash = this.#encoder.hash({ ...record, deadline });
+  sign(record: BenchRecord, deadline: number, epoch: number): SignedRecord {
+    const structHash = this.#encoder.hash({ ...record, deadline, epoch });
     const digest = keccak256(concat(["0x1901", this.#domainSeparator, structHash]));
     const signature = this.#key.sign(digest).serialized;
-    return { source: this.address, record, deadline, structHash, digest, signature };
+    return { source: this.address, record, deadline, epoch, structHash, digest, signature };
   }
 }

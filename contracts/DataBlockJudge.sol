@@ -105,18 +105,20 @@ contract DataBlockJudge is IDataBlockJudge {
         address source = operation.source;
         bytes32 formatId = operation.record.formatId;
         (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(
-            ledger.hashRecord(operation.record, operation.deadline),
+            ledger.hashRecord(operation.record, operation.deadline, operation.epoch),
             operation.signature
         );
         if (error != ECDSA.RecoverError.NoError || signer != source) return (false, DisputeReason.InvalidSignature);
         if (operation.deadline < anchoredAt) return (false, DisputeReason.ExpiredSignature);
         if (!ledger.wasActiveSourceAt(source, anchoredAt)) return (false, DisputeReason.InactiveSource);
+        uint64 sourceId = ledger.sourceIdOf(source);
+        if (!ledger.wasEpochAt(sourceId, operation.epoch, anchoredAt)) return (false, DisputeReason.StaleEpoch);
         Format memory format = ledger.getFormat(formatId);
         if (format.status == FormatStatus.None) return (false, DisputeReason.UnknownFormat);
         if (format.deprecatedAt != 0 && format.deprecatedAt < anchoredAt) {
             return (false, DisputeReason.DeprecatedFormat);
         }
-        if (!ledger.wasFormatAllowedAt(ledger.sourceIdOf(source), formatId, anchoredAt)) {
+        if (!ledger.wasFormatAllowedAt(sourceId, formatId, anchoredAt)) {
             return (false, DisputeReason.FormatNotAllowed);
         }
         uint48 sampledAt = operation.record.sampledAt;

@@ -72,7 +72,7 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
 
     /// @inheritdoc IDataRegistry
     function submitRecord(RecordInput calldata record) external whenNotPaused {
-        (uint64 sourceId, uint32 formatIndex, bool unique) = _authenticate(msg.sender, record.formatId);
+        (uint64 sourceId, uint32 formatIndex, bool unique, ) = _authenticate(msg.sender, record.formatId);
         _anchor(record, sourceId, formatIndex, unique, msg.sender);
     }
 
@@ -84,8 +84,10 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         bytes calldata signature
     ) external whenNotPaused {
         if (block.timestamp > deadline) revert DataRegistryExpiredSignature(deadline);
-        if (!_isSignedBy(source, record, deadline, signature)) revert DataRegistryInvalidSignature(source);
-        (uint64 sourceId, uint32 formatIndex, bool unique) = _authenticate(source, record.formatId);
+        (uint64 sourceId, uint32 formatIndex, bool unique, uint32 epoch) = _authenticate(source, record.formatId);
+        // Signed in the source's current epoch only: a suspension, reactivation or rotation since
+        // the signature cancels it.
+        if (!_isSignedBy(source, record, deadline, epoch, signature)) revert DataRegistryInvalidSignature(source);
         _anchor(record, sourceId, formatIndex, unique, source);
     }
 
@@ -97,7 +99,7 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         if (_activeSourceIdOf(msg.sender) != previous.sourceId) {
             revert DataRegistryUnauthorized(msg.sender, previousRecordId);
         }
-        (uint64 sourceId, uint32 formatIndex, bool unique) = _authenticate(msg.sender, record.formatId);
+        (uint64 sourceId, uint32 formatIndex, bool unique, ) = _authenticate(msg.sender, record.formatId);
         // Superseded first, so a new version of a unique-hash record may keep the hash.
         previous.status = RecordStatus.Superseded;
         bytes32 id = _anchor(record, sourceId, formatIndex, unique, msg.sender);
@@ -243,8 +245,8 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     }
 
     /// @inheritdoc IDataRegistry
-    function hashRecord(RecordInput calldata record, uint48 deadline) public view returns (bytes32) {
-        return _hashTypedDataV4(RecordHashing.structHash(record, deadline));
+    function hashRecord(RecordInput calldata record, uint48 deadline, uint32 epoch) public view returns (bytes32) {
+        return _hashTypedDataV4(RecordHashing.structHash(record, deadline, epoch));
     }
 
     function _anchor(
@@ -310,10 +312,11 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         address source,
         RecordInput calldata record,
         uint48 deadline,
+        uint32 epoch,
         bytes calldata signature
     ) private view returns (bool) {
         (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(
-            hashRecord(record, deadline),
+            hashRecord(record, deadline, epoch),
             signature
         );
         return error == ECDSA.RecoverError.NoError && recovered == source;

@@ -14,19 +14,21 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
     using Checkpoints for Checkpoints.Trace208;
 
     /// @dev Everything a submission needs to know about its key, in one storage slot. `status`
-    /// mirrors the source's status while this key is current; `unboundAt` is set on rotation.
+    /// and `epoch` mirror the source's while this key is current; `unboundAt` is set on rotation.
     struct KeyBinding {
         uint64 sourceId;
         uint48 boundAt;
         uint48 unboundAt;
         SourceStatus status;
+        uint32 epoch;
     }
 
     mapping(uint64 sourceId => Source) private _sources;
     mapping(address key => KeyBinding) private _keys;
     mapping(uint64 sourceId => mapping(bytes32 formatId => bool)) private _allowedFormats;
-    // Status by timestamp, so challenges can ask whether a source was active in the past.
-    mapping(uint64 sourceId => Checkpoints.Trace208) private _statusHistory;
+    // Status and signing epoch by timestamp (`_state`), so challenges can ask what they were in
+    // the past: one history for both, since they change together.
+    mapping(uint64 sourceId => Checkpoints.Trace208) private _stateHistory;
     // Format permission (1 allowed, 0 not) by timestamp, for the same question about formats.
     mapping(uint64 sourceId => mapping(bytes32 formatId => Checkpoints.Trace208)) private _formatHistory;
     uint64 private _sourceCount;
@@ -47,6 +49,7 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
             signer: signer,
             status: SourceStatus.Active,
             registeredAt: uint48(block.timestamp),
+            epoch: 0,
             owner: owner,
             metadataHash: metadataHash,
             metadataURI: metadataURI
@@ -55,9 +58,10 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
             sourceId: sourceId,
             boundAt: uint48(block.timestamp),
             unboundAt: 0,
-            status: SourceStatus.Active
+            status: SourceStatus.Active,
+            epoch: 0
         });
-        _statusHistory[sourceId].push(uint48(block.timestamp), uint208(uint8(SourceStatus.Active)));
+        _pushState(sourceId, SourceStatus.Active, 0);
         emit SourceRegistered(sourceId, signer, owner, metadataHash, metadataURI);
         emit RoleGranted(SOURCE_ROLE, signer, msg.sender);
         _setFormats(sourceId, formatIds, true);
@@ -111,7 +115,8 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
             sourceId: sourceId,
             boundAt: uint48(block.timestamp),
             unboundAt: 0,
-            status: status
+            status: status,
+            epoch: _nextEpoch(sourceId, status)
         });
         emit SourceKeyRotated(sourceId, previous, newSigner);
         // A suspended source's keys hold no SOURCE_ROLE, before the rotation or after it.
@@ -142,12 +147,17 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
         if (binding.sourceId == 0 || timestamp < binding.boundAt) return false;
         // Unbound in that second or later: it was still bound when the second began.
         if (binding.unboundAt != 0 && binding.unboundAt < timestamp) return false;
-        return _inSecond(_statusHistory[binding.sourceId], timestamp, uint208(uint8(SourceStatus.Active)));
+        return _inSecond(_stateHistory[binding.sourceId], timestamp, uint208(uint8(SourceStatus.Active)), 0xff);
+    }
+
+    /// @inheritdoc ISourceRegistry
+    function wasEpochAt(uint64 sourceId, uint32 epoch, uint48 timestamp) external view returns (bool) {
+        return _inSecond(_stateHistory[sourceId], timestamp, _state(SourceStatus.None, epoch), ~uint208(0xff));
     }
 
     /// @inheritdoc ISourceRegistry
     function wasFormatAllowedAt(uint64 sourceId, bytes32 formatId, uint48 timestamp) external view returns (bool) {
-        return _inSecond(_formatHistory[sourceId][formatId], timestamp, 1);
+        return _inSecond(_formatHistory[sourceId][formatId], timestamp, 1, 1);
     }
 
     /// @inheritdoc ISourceRegistry
@@ -165,10 +175,11 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
     function _authenticate(
         address key,
         bytes32 formatId
-    ) internal view returns (uint64 sourceId, uint32 formatIndex, bool uniqueDataHashes) {
+    ) internal view returns (uint64 sourceId, uint32 formatIndex, bool uniqueDataHashes, uint32 epoch) {
         KeyBinding memory binding = _keys[key];
         if (binding.status != SourceStatus.Active || binding.unboundAt != 0) revert SourceRegistryInactiveSource(key);
         sourceId = binding.sourceId;
+        epoch = binding.epoch;
         if (!_allowedFormats[sourceId][formatId]) revert SourceRegistryFormatNotAllowed(sourceId, formatId);
         (formatIndex, uniqueDataHashes) = _requireActiveFormat(formatId);
     }
@@ -207,7 +218,7 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
         address signer = source.signer;
         source.status = status;
         _keys[signer].status = status;
-        _statusHistory[sourceId].push(uint48(block.timestamp), uint208(uint8(status)));
+        _keys[signer].epoch = _nextEpoch(sourceId, status);
         emit SourceStatusChanged(sourceId, status, reasonCode);
         // Callers only change the status, so exactly one side of the change is Active or neither is
         // (suspended to revoked), and then the key's SOURCE_ROLE stays off.
@@ -222,10 +233,29 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
     function _inSecond(
         Checkpoints.Trace208 storage history,
         uint48 timestamp,
-        uint208 value
+        uint208 value,
+        uint208 mask
     ) private view returns (bool) {
         return
-            history.upperLookup(timestamp) == value || (timestamp > 0 && history.upperLookup(timestamp - 1) == value);
+            history.upperLookup(timestamp) & mask == value ||
+            (timestamp > 0 && history.upperLookup(timestamp - 1) & mask == value);
+    }
+
+    /// @dev Moves the source to its next signing epoch, which cancels every signature made before,
+    /// and records its new state.
+    function _nextEpoch(uint64 sourceId, SourceStatus status) private returns (uint32 epoch) {
+        epoch = ++_sources[sourceId].epoch;
+        _pushState(sourceId, status, epoch);
+        emit SourceEpochChanged(sourceId, epoch);
+    }
+
+    function _pushState(uint64 sourceId, SourceStatus status, uint32 epoch) private {
+        _stateHistory[sourceId].push(uint48(block.timestamp), _state(status, epoch));
+    }
+
+    /// @dev Status in the low byte, epoch + 1 above it (so no epoch matches before registration).
+    function _state(SourceStatus status, uint32 epoch) private pure returns (uint208) {
+        return uint208(uint8(status)) | ((uint208(epoch) + 1) << 8);
     }
 
     function _requireSource(uint64 sourceId) private view returns (SourceStatus status) {

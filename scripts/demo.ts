@@ -73,6 +73,9 @@ console.log(
 const chainId = (await ethers.provider.getNetwork()).chainId;
 const domain = ledgerDomain(chainId, ledgerAddress);
 const deadline = Math.floor(Date.now() / 1000) + 3600;
+// The source's signing epoch (0 until its first status change or key rotation): the device
+// signs in it, and a signature made in any other is void.
+const epoch = (await asOperator.getSource(await asOperator.sourceIdOf(device.address))).epoch;
 
 function reading(i: number): RecordInput {
   const sampledAt = 1_760_000_000 + i * 60;
@@ -87,8 +90,12 @@ function reading(i: number): RecordInput {
 }
 
 async function sign(record: RecordInput): Promise<SignedOperation> {
-  const signature = await device.signTypedData(domain, mutableTypes(), { ...record, deadline });
-  return { source: device.address, record, deadline, signature };
+  const signature = await device.signTypedData(domain, mutableTypes(), {
+    ...record,
+    deadline,
+    epoch,
+  });
+  return { source: device.address, record, deadline, epoch, signature };
 }
 
 // 1. direct: the device pays for its own transaction.

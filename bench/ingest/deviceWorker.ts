@@ -107,6 +107,8 @@ async function signOne(): Promise<Submission> {
     sampledAt,
     // Far enough out that no record of a long run nears the gateway's deadline margin.
     deadline: sampledAt + 6 * 3600,
+    // The run registers its device sources afresh (registerDevices) and never suspends them.
+    epoch: 0,
   });
 }
 

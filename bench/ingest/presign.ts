@@ -31,6 +31,8 @@ export interface PresignParameters {
   uri?: string;
   /** Last unix second at which the signature may be used. */
   deadline: number;
+  /** The source's signing epoch (`readSourceEpoch`; 0 for a freshly registered source). */
+  epoch: number;
 }
 
 /** One device key that signs submissions. */
@@ -51,7 +53,7 @@ const NO_OPTIONS = {};
  *
  * @example
  * const signer = await createPresigner(devicePrivateKey, ledgerDomain(chainId, ledger));
- * const submission = await signer.sign({ payload, formatId, sampledAt, deadline });
+ * const submission = await signer.sign({ payload, formatId, sampledAt, deadline, epoch: 0 });
  */
 export async function createPresigner(
   privateKey: Hex,
@@ -66,9 +68,10 @@ export async function createPresigner(
     sampledAt,
     uri,
     deadline,
+    epoch,
   }: PresignParameters): Promise<Submission> => {
     const { record } = createRecord({ payload, formatId, metadata, sampledAt, uri });
-    const operation = await signRecord({ account, domain, record, deadline });
+    const operation = await signRecord({ account, domain, record, deadline, epoch });
     return { operation, payload };
   };
   const secp = prefer === "native" ? loadNativeSecp256k1() : null;
@@ -80,7 +83,7 @@ export async function createPresigner(
   const rs = signature.subarray(0, 64);
 
   const sign = async (parameters: PresignParameters): Promise<Submission> => {
-    const { payload, formatId, metadata, uri = "", deadline } = parameters;
+    const { payload, formatId, metadata, uri = "", deadline, epoch } = parameters;
     const sampledAt = parameters.sampledAt ?? Math.floor(Date.now() / 1000);
     const record = {
       dataHash: keccak256Hex(canonicalJson(payload)),
@@ -91,7 +94,7 @@ export async function createPresigner(
     };
     // The gateway's digest code (the contract's EIP-712 digest); input it cannot encode goes to
     // the SDK, which throws its own error.
-    const digest = recordDigest(separator, { record, deadline });
+    const digest = recordDigest(separator, { record, deadline, epoch });
     if (!digest) return viaSdk(parameters);
 
     const { recid } = secp.ecdsaSign(digest, secretKey, NO_OPTIONS, rs);
@@ -101,6 +104,7 @@ export async function createPresigner(
         source: account.address,
         record,
         deadline,
+        epoch,
         signature: `0x${signature.toString("hex")}`,
       },
       payload,

@@ -14,6 +14,8 @@ import {IDataLedger} from "./IDataLedger.sol";
 /// - `InvalidSignature`: not signed by `operation.source` over the ledger's EIP-712 domain;
 /// - `ExpiredSignature`: `deadline < anchoredAt`;
 /// - `InactiveSource`: the key was not an active source's current key (`wasActiveSourceAt`);
+/// - `StaleEpoch`: signed in another epoch than the source's (`wasEpochAt`): a suspension,
+///   reactivation or rotation before the block cancelled it;
 /// - `UnknownFormat`: the format was never registered;
 /// - `DeprecatedFormat`: deprecated before the anchoring second;
 /// - `FormatNotAllowed`: the source was not allowed the format (`wasFormatAllowedAt`);

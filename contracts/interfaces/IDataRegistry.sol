@@ -129,10 +129,12 @@ interface IDataRegistry {
     function submitRecord(RecordInput calldata record) external;
 
     /// @notice Anchors a record signed by a source key (EIP-712, see `hashRecord`). Anyone may relay.
+    /// The signature must be made in the source's current epoch (`Source.epoch`), so a suspension,
+    /// reactivation or key rotation since it was made cancels it.
     /// @param source The claimed signing key.
     /// @param record The record.
     /// @param deadline Last timestamp at which the signature may be used (inclusive).
-    /// @param signature 65-byte ECDSA signature.
+    /// @param signature 65-byte ECDSA signature over (record, deadline, the source's epoch).
     function submitRecordBySig(
         address source,
         RecordInput calldata record,
@@ -208,6 +210,6 @@ interface IDataRegistry {
         bytes32[] calldata proof
     ) external view returns (bool);
 
-    /// @notice The EIP-712 digest a source signs for `record` with `deadline`.
-    function hashRecord(RecordInput calldata record, uint48 deadline) external view returns (bytes32);
+    /// @notice The EIP-712 digest a source signs for `record` with `deadline` in its `epoch`.
+    function hashRecord(RecordInput calldata record, uint48 deadline, uint32 epoch) external view returns (bytes32);
 }

@@ -65,6 +65,10 @@ interface ISourceRegistry {
     /// @param reasonCode Operator-defined reason, 0 when none.
     event SourceStatusChanged(uint64 indexed sourceId, SourceStatus status, uint16 reasonCode);
 
+    /// @notice A source moved to a new signing epoch (at every status change and key rotation):
+    /// signatures made in earlier epochs no longer anchor anything.
+    event SourceEpochChanged(uint64 indexed sourceId, uint32 epoch);
+
     /// @notice A source's signing key was replaced.
     event SourceKeyRotated(uint64 indexed sourceId, address indexed previousSigner, address indexed newSigner);
 
@@ -115,6 +119,10 @@ interface ISourceRegistry {
     /// can show), so a source owner who rotates its key just after a block cannot get the block's
     /// honest operations disputed.
     function wasActiveSourceAt(address key, uint48 timestamp) external view returns (bool);
+
+    /// @notice Whether `epoch` was `sourceId`'s signing epoch in second `timestamp`, by the same
+    /// same-second rule as `wasActiveSourceAt`.
+    function wasEpochAt(uint64 sourceId, uint32 epoch, uint48 timestamp) external view returns (bool);
 
     /// @notice Whether `sourceId` was allowed `formatId` in second `timestamp`, by the same
     /// same-second rule as `wasActiveSourceAt`.

@@ -10,11 +10,11 @@ import {RecordInput, SignedOperation} from "../types/DataLedgerTypes.sol";
 library RecordHashing {
     /// @notice EIP-712 type of a source-signed record.
     bytes32 internal constant RECORD_TYPEHASH = keccak256(
-        "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)"
+        "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline,uint32 epoch)"
     );
 
-    /// @notice The EIP-712 struct hash of `record` signed with `deadline`.
-    function structHash(RecordInput calldata record, uint48 deadline) internal pure returns (bytes32) {
+    /// @notice The EIP-712 struct hash of `record` signed with `deadline` in the source's `epoch`.
+    function structHash(RecordInput calldata record, uint48 deadline, uint32 epoch) internal pure returns (bytes32) {
         return
             keccak256(
                 abi.encode(
@@ -24,7 +24,8 @@ library RecordHashing {
                     record.metadataHash,
                     record.sampledAt,
                     keccak256(bytes(record.uri)),
-                    deadline
+                    deadline,
+                    epoch
                 )
             );
     }
@@ -35,7 +36,7 @@ library RecordHashing {
         bytes32 inner = keccak256(
             abi.encode(
                 operation.source,
-                structHash(operation.record, operation.deadline),
+                structHash(operation.record, operation.deadline, operation.epoch),
                 operation.deadline,
                 keccak256(operation.signature)
             )

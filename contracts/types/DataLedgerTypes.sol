@@ -45,7 +45,8 @@ enum DisputeReason {
     DeprecatedFormat,
     FormatNotAllowed,
     OutsideSampledRange,
-    DuplicateRecord
+    DuplicateRecord,
+    StaleEpoch
 }
 
 /// @notice A data source as the registry keeps it.
@@ -53,12 +54,15 @@ enum DisputeReason {
 /// @param owner The account responsible for the source (may rotate its key).
 /// @param status Current lifecycle status.
 /// @param registeredAt Block timestamp of registration.
+/// @param epoch The signing epoch a relayed or batched signature must name; it starts at 0 and
+/// grows at every status change and key rotation, so those cancel every earlier signature.
 /// @param metadataHash Hash of the source's off-chain description document.
 /// @param metadataURI Where that document lives.
 struct Source {
     address signer;
     SourceStatus status;
     uint48 registeredAt;
+    uint32 epoch;
     address owner;
     bytes32 metadataHash;
     string metadataURI;
@@ -130,10 +134,12 @@ struct DataBlockView {
 /// @param source The signing key the operation is attributed to.
 /// @param record The signed record.
 /// @param deadline The signature's deadline: the last second it may be used (unix seconds).
-/// @param signature The source's EIP-712 signature over (record, deadline).
+/// @param epoch The source's signing epoch the signature was made in (`Source.epoch`).
+/// @param signature The source's EIP-712 signature over (record, deadline, epoch).
 struct SignedOperation {
     address source;
     RecordInput record;
     uint48 deadline;
+    uint32 epoch;
     bytes signature;
 }

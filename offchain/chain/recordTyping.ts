@@ -26,6 +26,8 @@ export interface SignedOperation {
   source: string;
   record: RecordInput;
   deadline: number | bigint;
+  /** The source's signing epoch the signature was made in (`getSource(id).epoch`, uint32). */
+  epoch: number | bigint;
   signature: string;
 }
 
@@ -48,18 +50,23 @@ export function ledgerDomain(chainId: bigint | number, ledger: string): TypedDat
   return { name: "DataLedger", version: "1", chainId, verifyingContract: ledger };
 }
 
-/** EIP-712 struct hash of a record with its signature deadline. */
-export function recordStructHash(record: RecordInput, deadline: number | bigint): string {
-  return TypedDataEncoder.from(mutableTypes()).hashStruct("Record", { ...record, deadline });
+/** EIP-712 struct hash of a record with its signature deadline and the source's signing epoch. */
+export function recordStructHash(
+  record: RecordInput,
+  deadline: number | bigint,
+  epoch: number | bigint,
+): string {
+  return TypedDataEncoder.from(mutableTypes()).hashStruct("Record", { ...record, deadline, epoch });
 }
 
-/** The EIP-712 digest a source signs. */
+/** The EIP-712 digest a source signs (the ledger's `hashRecord(record, deadline, epoch)`). */
 export function recordDigest(
   domain: TypedDataDomain,
   record: RecordInput,
   deadline: number | bigint,
+  epoch: number | bigint,
 ): string {
-  return TypedDataEncoder.hash(domain, mutableTypes(), { ...record, deadline });
+  return TypedDataEncoder.hash(domain, mutableTypes(), { ...record, deadline, epoch });
 }
 
 /** Leaf values in the order the ledger's `leafHash` encodes them (for StandardMerkleTree). */
@@ -68,7 +75,7 @@ export const LEAF_ENCODING = leafEncoding;
 export function leafValues(op: SignedOperation): [string, string, bigint, string] {
   return [
     op.source,
-    recordStructHash(op.record, op.deadline),
+    recordStructHash(op.record, op.deadline, op.epoch),
     BigInt(op.deadline),
     keccak256(op.signature),
   ];

@@ -7,13 +7,16 @@ import { BaseError } from "../shared/BaseError.js";
  * exists.
  */
 export const rejectionStatus = {
-  INVALID_REQUEST: 400,
+  VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
   DATA_HASH_MISMATCH: 422,
   SIGNATURE_INVALID: 401,
   SIGNATURE_EXPIRED: 401,
+  // Signed in another signing epoch than the source's current one (a suspension, reactivation or
+  // key rotation came between): sign again with details.current.
+  SIGNATURE_STALE_EPOCH: 401,
   SOURCE_UNKNOWN: 403,
   SOURCE_INACTIVE: 403,
   FORMAT_UNKNOWN: 422,

@@ -8,6 +8,12 @@ export interface SourceKeyState {
   sourceId: bigint;
   /** The key is the current key of an active source (not suspended, revoked or rotated away). */
   active: boolean;
+  /**
+   * The source's current signing epoch (`getSource(id).epoch`), 0 for an unbound key. It moves
+   * only with a status change or key rotation, whose events drop the entry, so it is never
+   * served stale past the block that moved it.
+   */
+  epoch: number;
 }
 
 /** The chain's view of a format: 0 none, 1 active, 2 deprecated (FormatStatus). */
@@ -32,6 +38,7 @@ const INVALIDATING_EVENTS = [
   "SourceRegistered",
   "SourceStatusChanged",
   "SourceKeyRotated",
+  "SourceEpochChanged",
   "SourceFormatSet",
   "FormatRegistered",
   "FormatDeprecated",
@@ -55,8 +62,8 @@ export interface SourceRegistryCacheOptions {
 /**
  * Read-through cache of the source and format registries (P2R reads through the typechain-bound
  * ledger). Validating a record needs three or four registry reads; caching them keeps the R2D hot
- * path off the RPC, but a suspension, key rotation, format permission change or deprecation must
- * bite from the next request after the block that holds it. So every lookup first syncs to the
+ * path off the RPC, but a suspension, key rotation (and the signing epoch they move), format
+ * permission change or deprecation must bite from the next request after the block that holds it. So every lookup first syncs to the
  * latest block: when a new block has appeared, that block range's registry events invalidate the
  * entries they touch, and reads are made at the synced block so answers and invalidation agree.
  * The same log reads keep the optional anchored-record filter complete up to the synced block.
@@ -115,7 +122,10 @@ export class SourceRegistryCache {
         this.#ledger.sourceIdOf(key, { blockTag }),
         this.#ledger.isActiveSource(key, { blockTag }),
       ]);
-      state = { sourceId, active };
+      // A second round trip, once per key and epoch: the source id is needed first.
+      const epoch =
+        sourceId === 0n ? 0 : Number((await this.#ledger.getSource(sourceId, { blockTag })).epoch);
+      state = { sourceId, active, epoch };
       if (this.#head === head) this.#keys.set(id, state);
     }
     return state;
@@ -228,6 +238,7 @@ export class SourceRegistryCache {
         this.#keys.delete(String(args.signer).toLowerCase());
         break;
       case "SourceStatusChanged":
+      case "SourceEpochChanged":
         this.#forgetSource(args.sourceId as bigint);
         break;
       case "SourceKeyRotated":

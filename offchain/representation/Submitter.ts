@@ -53,7 +53,8 @@ interface Anchoring {
 }
 
 // Reverts that no retry can cure: the relayed record's signature or source no longer passes the
-// ledger's checks, or (DataRegistryDataHashHeld) another active record holds the data hash of a
+// ledger's checks (DataRegistryInvalidSignature also when it was made in an epoch the source has
+// since left: a suspension, reactivation or key rotation in between), or (DataRegistryDataHashHeld) another active record holds the data hash of a
 // unique-hash format; freeing it takes a revocation or update nobody here can make. Everything
 // else (pause, missing role, RPC trouble) is retried with backoff.
 const PERMANENT_REVERTS = new Set([

@@ -93,7 +93,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
       if (!result.success) {
-        throw new RejectionError("INVALID_REQUEST", "Request does not match the API schema", {
+        throw new RejectionError("VALIDATION_FAILED", "Request does not match the API schema", {
           issues: result.error.issues.map((issue) => ({
             pointer: toPointer(issue.path),
             message: issue.message,
@@ -152,7 +152,11 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
         description: "Already accepted (idempotent retry); its current status",
       },
       400: errorResponse("Malformed JSON or envelope"),
-      401: errorResponse("Signature invalid or expired"),
+      401: errorResponse(
+        "SIGNATURE_INVALID, SIGNATURE_EXPIRED, or SIGNATURE_STALE_EPOCH: signed in another " +
+          "signing epoch than the source's current one (details: epoch, current); sign again " +
+          "with details.current",
+      ),
       403: errorResponse("Source unknown or inactive, format not allowed"),
       409: errorResponse(
         "DUPLICATE_RECORD: another submission of this source's record (same data hash and " +
@@ -290,7 +294,7 @@ async function readBulkItems(c: Context, maxItems: number): Promise<SubmissionIt
   } else {
     const body = c.req.valid("json" as never) as unknown;
     if (!Array.isArray(body)) {
-      throw new RejectionError("INVALID_REQUEST", "Bulk body must be a JSON array or NDJSON");
+      throw new RejectionError("VALIDATION_FAILED", "Bulk body must be a JSON array or NDJSON");
     }
     checkCount(body.length, maxItems);
     values = body.map((value) => ({ value }));
@@ -300,7 +304,7 @@ async function readBulkItems(c: Context, maxItems: number): Promise<SubmissionIt
     const parsed = SubmissionSchema.safeParse(value);
     if (parsed.success) return { submission: parsed.data };
     return {
-      error: new RejectionError("INVALID_REQUEST", "Item does not match the API schema", {
+      error: new RejectionError("VALIDATION_FAILED", "Item does not match the API schema", {
         issues: parsed.error.issues.map((issue) => ({
           pointer: toPointer(issue.path),
           message: issue.message,
@@ -335,7 +339,7 @@ function toBaseError(error: unknown): BaseError {
           ? "PAYLOAD_TOO_LARGE"
           : error.status === 400
             ? "MALFORMED_JSON"
-            : "INVALID_REQUEST";
+            : "VALIDATION_FAILED";
     return new RejectionError(code, error.message || code, {}, error);
   }
   return new RejectionError("INTERNAL", "Internal error", {}, error);

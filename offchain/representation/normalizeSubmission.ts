@@ -81,6 +81,7 @@ export function normalizeSubmission(
       uri: raw.record.uri,
     },
     deadline: raw.deadline,
+    epoch: raw.epoch,
     signature: raw.signature.toLowerCase() as Hex,
   };
   const mode = submission.mode ?? "block";
@@ -103,7 +104,7 @@ export function normalizeSubmission(
  */
 function operationHash(
   mode: string,
-  { source, record, deadline, signature }: SignedOperation,
+  { source, record, deadline, epoch, signature }: SignedOperation,
 ): Hex {
   return keccak256Hex(
     JSON.stringify([
@@ -115,6 +116,7 @@ function operationHash(
       record.sampledAt,
       record.uri,
       deadline,
+      epoch,
       signature,
     ]),
   );

@@ -11,18 +11,19 @@ import type { SignedOperation } from "../sdk/types.js";
  * const json = operationJson(operation); // === canonicalJson(operation)
  */
 export function operationJson(operation: SignedOperation): string {
-  const { source, record, deadline, signature } = operation;
+  const { source, record, deadline, epoch, signature } = operation;
   if (
-    Object.keys(operation).length !== 4 ||
+    Object.keys(operation).length !== 5 ||
     Object.keys(record).length !== 5 ||
     !Number.isSafeInteger(deadline) ||
+    !Number.isSafeInteger(epoch) ||
     !Number.isSafeInteger(record.sampledAt)
   ) {
     return canonicalJson(operation);
   }
   const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
   return (
-    `{"deadline":${deadline},"record":{"dataHash":${JSON.stringify(dataHash)},` +
+    `{"deadline":${deadline},"epoch":${epoch},"record":{"dataHash":${JSON.stringify(dataHash)},` +
     `"formatId":${JSON.stringify(formatId)},"metadataHash":${JSON.stringify(metadataHash)},` +
     `"sampledAt":${sampledAt},"uri":${JSON.stringify(uri)}},` +
     `"signature":${JSON.stringify(signature)},"source":${JSON.stringify(source)}}`

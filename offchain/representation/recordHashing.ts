@@ -3,18 +3,18 @@ import { keccak256, stringToBytes, type Address, type Hex } from "viem";
 import { recordIdPreimage } from "../sdk/recordId.js";
 import type { LedgerRecord, SignedOperation } from "../sdk/types.js";
 import { keccak256Bytes, keccak256Hex } from "../shared/keccak.js";
+import { isUint32, isUint48 } from "../shared/uint48.js";
 
 // The SDK's hashRecordStruct/leafHash (viem) are the reference; these give the same bytes with
 // the gateway's fast keccak and no ABI encoder, for the per-record hot path.
 
-// keccak256("Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)")
+// keccak256("Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline,uint32 epoch)")
 const RECORD_TYPEHASH = keccak256(
   stringToBytes(
-    "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)",
+    "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline,uint32 epoch)",
   ),
   "bytes",
 );
-const MAX_UINT48 = 2 ** 48 - 1;
 
 /**
  * Writes `value`, which must be "0x" and exactly `bytes` bytes of hex, into `target` at
@@ -47,15 +47,22 @@ export function hexBytes(value: unknown, bytes: number): Buffer | undefined {
 }
 
 /**
- * The EIP-712 struct hash of a record with its deadline (the contract's `_structHash`), or
- * undefined when a field cannot be encoded (wrong hex length, not a uint48, uri not a string).
+ * The EIP-712 struct hash of a record with its deadline and signing epoch (the contract's
+ * `RecordHashing.structHash`), or undefined when a field cannot be encoded (wrong hex length,
+ * not a uint48 or uint32, uri not a string).
  *
  * @example
- * const structHash = recordStructHash(operation.record, operation.deadline);
+ * const structHash = recordStructHash(operation.record, operation.deadline, operation.epoch);
  */
-export function recordStructHash(record: LedgerRecord, deadline: number): Uint8Array | undefined {
+export function recordStructHash(
+  record: LedgerRecord,
+  deadline: number,
+  epoch: number,
+): Uint8Array | undefined {
   const { dataHash, formatId, metadataHash, sampledAt, uri } = record;
-  if (!isUint48(sampledAt) || !isUint48(deadline) || typeof uri !== "string") return;
+  if (!isUint48(sampledAt) || !isUint48(deadline) || !isUint32(epoch) || typeof uri !== "string") {
+    return;
+  }
   const struct = STRUCT; // every field below is written in full; the uint48 padding stays 0
   if (
     !writeHex(struct, dataHash, 32, 32) ||
@@ -67,12 +74,13 @@ export function recordStructHash(record: LedgerRecord, deadline: number): Uint8A
   struct.writeUIntBE(sampledAt, 128 + 26, 6);
   struct.set(keccak256Bytes(Buffer.from(uri, "utf8")), 160);
   struct.writeUIntBE(deadline, 192 + 26, 6);
+  struct.writeUInt32BE(epoch, 224 + 28);
   return keccak256Bytes(struct);
 }
 
 // Scratch buffers for the encodings hashed below (hashing is synchronous, so no call can see
 // another's bytes); a zero-filled allocation per hash was a visible share of the accept path.
-const STRUCT = Buffer.alloc(7 * 32);
+const STRUCT = Buffer.alloc(8 * 32);
 STRUCT.set(RECORD_TYPEHASH, 0);
 const MESSAGE = Buffer.alloc(66);
 MESSAGE[0] = 0x19;
@@ -85,10 +93,10 @@ const LEAF = Buffer.alloc(4 * 32);
 const structHashes = new WeakMap<object, Uint8Array | undefined>();
 
 function cachedStructHash(
-  operation: Pick<SignedOperation, "record" | "deadline">,
+  operation: Pick<SignedOperation, "record" | "deadline" | "epoch">,
 ): Uint8Array | undefined {
   if (structHashes.has(operation)) return structHashes.get(operation);
-  const structHash = recordStructHash(operation.record, operation.deadline);
+  const structHash = recordStructHash(operation.record, operation.deadline, operation.epoch);
   structHashes.set(operation, structHash);
   return structHash;
 }
@@ -101,7 +109,7 @@ function cachedStructHash(
  */
 export function recordDigest(
   separator: Uint8Array,
-  operation: Pick<SignedOperation, "record" | "deadline">,
+  operation: Pick<SignedOperation, "record" | "deadline" | "epoch">,
 ): Uint8Array | undefined {
   const structHash = cachedStructHash(operation);
   if (!structHash) return;
@@ -112,7 +120,8 @@ export function recordDigest(
 
 /**
  * A data block leaf as the ledger's `leafHash` computes it (the SDK's `leafHash`):
- * keccak256(keccak256(abi.encode(source, structHash, deadline, keccak256(signature)))).
+ * keccak256(keccak256(abi.encode(source, structHash, deadline, keccak256(signature)))), the
+ * epoch inside the struct hash.
  *
  * @throws {TypeError} when a field cannot be encoded (operations reach the batcher validated).
  *
@@ -148,8 +157,4 @@ export function operationRecordId(operation: {
   record: Pick<LedgerRecord, "dataHash" | "sampledAt">;
 }): Hex {
   return keccak256Hex(recordIdPreimage(operation.source, operation.record));
-}
-
-export function isUint48(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_UINT48;
 }

@@ -1,12 +1,13 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_UINT32, MAX_UINT48 } from "../shared/uint48.js";
 
 // Zod schemas of the R2D reference point (device → representation gateway). They check the
 // envelope only; what the envelope claims (hash, signature, source, format) is checked by
 // validateSubmission against the payload and the chain.
 
-const MAX_UINT48 = 2 ** 48 - 1;
 const word = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32-byte hex");
 const uint48 = z.number().int().min(0).max(MAX_UINT48);
+const uint32 = z.number().int().min(0).max(MAX_UINT32);
 
 export const RecordSchema = z
   .object({
@@ -23,6 +24,11 @@ export const SignedOperationSchema = z
     source: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "20-byte hex address"),
     record: RecordSchema,
     deadline: uint48,
+    epoch: uint32.openapi({
+      description:
+        "The source's signing epoch the signature was made in (getSource(id).epoch): only the " +
+        "current one is accepted (SIGNATURE_STALE_EPOCH otherwise)",
+    }),
     // Any hex length passes the envelope; a wrong length is SIGNATURE_INVALID, not a 400.
     signature: z.string().regex(/^0x(?:[0-9a-fA-F]{2})*$/, "hex"),
   })

@@ -47,14 +47,15 @@ const RECORD_ACTIVE = 1;
 /**
  * The chain-backed part of R2D validation (Y.4561 8.1 source authentication, 8.6 step 1 format
  * check): the signature recovers to the claimed source for this ledger and is not about to
- * expire, the key is the current key of an active source, the format is registered, active and
+ * expire, the key is the current key of an active source, the signature names the source's
+ * current signing epoch, the format is registered, active and
  * allowed for that source, the payload conforms to the format's JSON Schema, no active record of
  * another reading holds the data hash when the format's data hashes are unique, and the record is
  * not already on-chain. The cheap local checks run before any chain read. Returns the block the
  * chain-backed checks were made at.
  *
  * @throws {RejectionError} SIGNATURE_INVALID, SIGNATURE_EXPIRED, SOURCE_UNKNOWN, SOURCE_INACTIVE,
- * FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION, DATA_HASH_HELD,
+ * SIGNATURE_STALE_EPOCH, FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION, DATA_HASH_HELD,
  * DUPLICATE_RECORD, FORMAT_SCHEMA_UNAVAILABLE.
  *
  * @example
@@ -100,6 +101,15 @@ export async function validateSubmission(
       "SOURCE_INACTIVE",
       "The source is suspended or revoked, or this key was rotated away",
       { source: operation.source, sourceId: key.sourceId.toString() },
+    );
+  }
+  // The ledger's rule on both paths: a relayed record signed in another epoch reverts
+  // (DataRegistryInvalidSignature), a block operation is struck (StaleEpoch).
+  if (operation.epoch !== key.epoch) {
+    throw new RejectionError(
+      "SIGNATURE_STALE_EPOCH",
+      "The signature was made in another signing epoch than the source's current one",
+      { epoch: operation.epoch, current: key.epoch, sourceId: key.sourceId.toString() },
     );
   }
 

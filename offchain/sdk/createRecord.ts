@@ -4,9 +4,9 @@ import { canonicalJson } from "./canonicalJson.js";
 import { InvalidArgumentError } from "./errors.js";
 import { hashPayload } from "./hashPayload.js";
 import type { LedgerRecord } from "./types.js";
+import { isUint48 } from "../shared/uint48.js";
 
 /** Largest value a uint48 holds. */
-const MAX_UINT48 = 2 ** 48 - 1;
 
 export interface CreateRecordParameters {
   /** The data item, any JSON value; it is hashed in canonical form. */
@@ -54,7 +54,7 @@ export function createRecord({
     throw new InvalidArgumentError("formatId must be 32 bytes of hex", { formatId });
   }
   const time = sampledAt ?? Math.floor(Date.now() / 1000);
-  if (!Number.isSafeInteger(time) || time < 0 || time > MAX_UINT48) {
+  if (!isUint48(time)) {
     throw new InvalidArgumentError("sampledAt must be unix seconds within uint48", {
       sampledAt: time,
     });

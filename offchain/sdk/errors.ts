@@ -103,3 +103,10 @@ export class ChainUnavailableError extends BaseError {
     });
   }
 }
+
+/** The key is bound to no source on this ledger (`sourceIdOf` is 0): it has no signing epoch. */
+export class SourceUnknownError extends BaseError {
+  constructor(details: { source: string }) {
+    super("SDK_SOURCE_UNKNOWN", "The key is bound to no source on this ledger", { details });
+  }
+}

@@ -8,20 +8,22 @@ export interface HashRecordParameters {
   domain: LedgerDomain;
   record: LedgerRecord;
   deadline: number;
+  /** The source's signing epoch (`getSource(id).epoch`). */
+  epoch: number;
 }
 
 /**
- * The EIP-712 digest a source signs for a record and deadline; equals the ledger's
- * `hashRecord(record, deadline)`.
+ * The EIP-712 digest a source signs for a record, deadline and signing epoch; equals the
+ * ledger's `hashRecord(record, deadline, epoch)`.
  *
  * @example
- * const digest = hashRecord({ domain: ledgerDomain(31337, ledger), record, deadline });
+ * const digest = hashRecord({ domain: ledgerDomain(31337, ledger), record, deadline, epoch: 0 });
  */
-export function hashRecord({ domain, record, deadline }: HashRecordParameters): Hex {
+export function hashRecord({ domain, record, deadline, epoch }: HashRecordParameters): Hex {
   return hashTypedData({
     domain,
     types: recordTypes,
     primaryType: "Record",
-    message: { ...record, deadline },
+    message: { ...record, deadline, epoch },
   });
 }

@@ -15,6 +15,7 @@ export {
   ReceiptProofInvalidError,
   ReceiptRecordIdMismatchError,
   ReceiptSignatureInvalidError,
+  SourceUnknownError,
 } from "./errors.js";
 export { hashPayload } from "./hashPayload.js";
 export { hashRecord } from "./hashRecord.js";
@@ -24,6 +25,8 @@ export { leafEncoding, leafHash, leafValues } from "./leafHash.js";
 export { dataBlockStatus, disputeReasons, judgeAbi, ledgerAbi, recordStatus } from "./ledgerAbi.js";
 export { ledgerDomain } from "./ledgerDomain.js";
 export type { LedgerDomain } from "./ledgerDomain.js";
+export { readSourceEpoch } from "./readSourceEpoch.js";
+export type { ReadSourceEpochParameters } from "./readSourceEpoch.js";
 export { recordId, recordIdPreimage } from "./recordId.js";
 export { recordTypes } from "./recordTypes.js";
 export {

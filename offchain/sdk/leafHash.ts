@@ -7,8 +7,9 @@ import type { SignedOperation } from "./types.js";
 export const leafEncoding = ["address", "bytes32", "uint48", "bytes32"] as const;
 
 /**
- * The values a data block leaf commits to: (source, structHash, deadline, keccak256(signature)).
- * Pass them to `StandardMerkleTree.of(values, leafEncoding)` to build a block.
+ * The values a data block leaf commits to: (source, structHash, deadline, keccak256(signature)),
+ * where structHash is `hashRecordStruct(record, deadline, epoch)` (the epoch is in the struct hash
+ * only, so the leaf stays four words). Pass them to `StandardMerkleTree.of(values, leafEncoding)` to build a block.
  *
  * @example
  * const tree = StandardMerkleTree.of(operations.map(leafValues), [...leafEncoding]);
@@ -16,7 +17,7 @@ export const leafEncoding = ["address", "bytes32", "uint48", "bytes32"] as const
 export function leafValues(operation: SignedOperation): readonly [Hex, Hex, number, Hex] {
   return [
     operation.source,
-    hashRecordStruct(operation.record, operation.deadline),
+    hashRecordStruct(operation.record, operation.deadline, operation.epoch),
     operation.deadline,
     keccak256(operation.signature),
   ];
@@ -24,7 +25,8 @@ export function leafValues(operation: SignedOperation): readonly [Hex, Hex, numb
 
 /**
  * The Merkle leaf of a signed operation, as the ledger and its DataBlockJudge (`leafHash`) compute it:
- * keccak256(bytes.concat(keccak256(abi.encode(source, structHash, deadline, keccak256(signature))))).
+ * keccak256(bytes.concat(keccak256(abi.encode(source, structHash(record, deadline, epoch), deadline,
+ * keccak256(signature))))).
  * Hashing twice keeps leaves apart from inner nodes (OpenZeppelin StandardMerkleTree).
  *
  * @example

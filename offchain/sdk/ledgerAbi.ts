@@ -17,6 +17,7 @@ const signedOperation = {
     { name: "source", type: "address" },
     recordInput,
     { name: "deadline", type: "uint48" },
+    { name: "epoch", type: "uint32" },
     { name: "signature", type: "bytes" },
   ],
 } as const;
@@ -115,6 +116,27 @@ export const ledgerAbi = [
   },
   {
     type: "function",
+    name: "getSource",
+    stateMutability: "view",
+    inputs: [{ name: "sourceId", type: "uint64" }],
+    outputs: [
+      {
+        name: "",
+        type: "tuple",
+        components: [
+          { name: "signer", type: "address" },
+          { name: "status", type: "uint8" },
+          { name: "registeredAt", type: "uint48" },
+          { name: "epoch", type: "uint32" },
+          { name: "owner", type: "address" },
+          { name: "metadataHash", type: "bytes32" },
+          { name: "metadataURI", type: "string" },
+        ],
+      },
+    ],
+  },
+  {
+    type: "function",
     name: "dataBlockJudge",
     stateMutability: "view",
     inputs: [],
@@ -134,7 +156,7 @@ export const ledgerAbi = [
     type: "function",
     name: "hashRecord",
     stateMutability: "view",
-    inputs: [recordInput, { name: "deadline", type: "uint48" }],
+    inputs: [recordInput, { name: "deadline", type: "uint48" }, { name: "epoch", type: "uint32" }],
     outputs: [{ name: "", type: "bytes32" }],
   },
 ] as const;
@@ -173,6 +195,7 @@ export const disputeReasons = [
   "FormatNotAllowed",
   "OutsideSampledRange",
   "DuplicateRecord",
+  "StaleEpoch",
 ] as const;
 
 /** Numeric values of `DataBlockStatus` in contracts/types/DataLedgerTypes.sol. */

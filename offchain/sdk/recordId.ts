@@ -1,8 +1,7 @@
 import { hexToBytes, keccak256, type Address, type Hex } from "viem";
 
 import type { LedgerRecord } from "./types.js";
-
-const MAX_UINT48 = 2 ** 48 - 1;
+import { isUint48 } from "../shared/uint48.js";
 
 /**
  * The 96 bytes the record id hashes: `abi.encode(source, dataHash, sampledAt)`, the contract's
@@ -21,7 +20,7 @@ export function recordIdPreimage(
     throw new TypeError(`recordId: source ${source} is not an address`);
   if (!/^0x[0-9a-fA-F]{64}$/.test(dataHash))
     throw new TypeError(`recordId: dataHash ${dataHash} is not 32 bytes`);
-  if (!Number.isSafeInteger(sampledAt) || sampledAt < 0 || sampledAt > MAX_UINT48) {
+  if (!isUint48(sampledAt)) {
     throw new TypeError(`recordId: sampledAt ${sampledAt} is not a uint48`);
   }
   const preimage = new Uint8Array(96);

@@ -1,6 +1,6 @@
 /**
  * EIP-712 types of a source-signed record, as the ledger's `RECORD_TYPEHASH` spells them:
- * `Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)`.
+ * `Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline,uint32 epoch)`.
  *
  * @example
  * hashTypedData({ domain, types: recordTypes, primaryType: "Record", message });
@@ -13,5 +13,6 @@ export const recordTypes = {
     { name: "sampledAt", type: "uint48" },
     { name: "uri", type: "string" },
     { name: "deadline", type: "uint48" },
+    { name: "epoch", type: "uint32" },
   ],
 } as const;

@@ -28,7 +28,13 @@ export interface SignedOperation {
   record: LedgerRecord;
   /** Last unix second at which the signature may be used. */
   deadline: number;
-  /** 65-byte EIP-712 signature over (record, deadline). */
+  /**
+   * The source's signing epoch the signature was made in (`getSource(id).epoch`, uint32): 0 at
+   * registration, one more at every suspension, reactivation, revocation and key rotation. Only
+   * the current epoch's signatures are accepted (`readSourceEpoch`).
+   */
+  epoch: number;
+  /** 65-byte EIP-712 signature over (record, deadline, epoch). */
   signature: Hex;
 }
 

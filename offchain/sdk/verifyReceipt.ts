@@ -32,6 +32,7 @@ import { recordId as recordIdOf } from "./recordId.js";
 import type { Receipt, SignedOperation } from "./types.js";
 import { verifyMerkleProof } from "./verifyMerkleProof.js";
 import { verifyRecordSignature } from "./verifyRecordSignature.js";
+import { isUint32, isUint48 } from "../shared/uint48.js";
 
 export type VerifyReceiptParameters = {
   /** The data item as the data user holds it. */
@@ -79,7 +80,10 @@ const recordStatusName = {
  *    receipt's record id is the one the operation names, `recordId(source, record)`
  *    (`RECEIPT_RECORD_ID_MISMATCH`): a receipt cannot lend another record's id to its operation;
  * 2. for a data block, the operation's leaf is under the root by the proof (`RECEIPT_PROOF_INVALID`);
- * 3. the source key signed the record for this ledger and chain (`RECEIPT_SIGNATURE_INVALID`);
+ * 3. the source key signed the record, deadline and epoch for this ledger and chain
+ *    (`RECEIPT_SIGNATURE_INVALID`); whether that epoch was the source's when the block was
+ *    anchored is the judge's `StaleEpoch` rule below, and a relayed record could only be anchored
+ *    in the source's epoch of the moment;
  * 4. on-chain: the block is anchored (`RECEIPT_NOT_ON_CHAIN`), the operation is not struck from it
  *    (`RECEIPT_OPERATION_DISPUTED`; other struck operations of the block do not matter), the block
  *    holds the leaf, and the ledger's DataBlockJudge finds the operation breaks no rule
@@ -222,10 +226,6 @@ function isWord(value: unknown): value is Hex {
   return typeof value === "string" && isHex(value, { strict: true }) && size(value) === 32;
 }
 
-function isUint48(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < 2 ** 48;
-}
-
 function assertWellFormed(receipt: Receipt): void {
   const fail = (field: string) => {
     throw new ReceiptMalformedError(`Receipt field ${field} is missing or malformed`, { field });
@@ -240,6 +240,7 @@ function assertWellFormed(receipt: Receipt): void {
     fail("operation.source");
   }
   if (!isUint48(operation.deadline)) fail("operation.deadline");
+  if (!isUint32(operation.epoch)) fail("operation.epoch");
   if (typeof operation.signature !== "string" || !isHex(operation.signature, { strict: true })) {
     fail("operation.signature");
   }

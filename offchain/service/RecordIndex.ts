@@ -35,7 +35,10 @@ export interface IndexedRecord {
   proof: Hex[] | null;
   /** Whether the anchoring block is deeper than the indexer's confirmation depth. */
   finalized: boolean;
-  /** SDK receipt, verifiable with `verifyReceipt`; null for direct records (no signature exists). */
+  /**
+   * SDK receipt, verifiable with `verifyReceipt`; null for direct records (no signature exists)
+   * and for rows indexed before signing epochs (no epoch known).
+   */
   receipt: Receipt | null;
 }
 
@@ -60,7 +63,7 @@ const SELECT = `
 select r.block_hash, r.log_index, r.leaf_index, r.block_number::text as block_number, r.tx_hash,
   r.kind, r.record_id, r.data_hash, r.source_key, r.source_id::text as source_id, r.format_id,
   r.metadata_hash, r.sampled_at::text as sampled_at, r.uri, r.block_root, r.proof, r.deadline::text as deadline,
-  r.signature, r.anchored_at::text as anchored_at,
+  r.signature, r.epoch::text as epoch, r.anchored_at::text as anchored_at,
   r.block_number <= coalesce((select finalized_block from idx_checkpoint limit 1), -1) as finalized,
   case when r.kind = 'block' then
     -- A dispute strikes one leaf, not the block: its neighbours stay active.
@@ -201,7 +204,8 @@ function toRecord(row: Row): IndexedRecord {
     finalized: Boolean(row.finalized),
   };
   let receipt: Receipt | null = null;
-  if (row.signature !== null) {
+  // A row indexed before signing epochs (monitoring-002) has none, and no receipt would verify.
+  if (row.signature !== null && row.epoch !== null) {
     receipt = {
       recordId: record.recordId,
       dataHash: record.dataHash,
@@ -216,6 +220,7 @@ function toRecord(row: Row): IndexedRecord {
           uri: record.uri,
         },
         deadline: Number(row.deadline),
+        epoch: Number(row.epoch),
         signature: row.signature as Hex,
       },
       ...(kind === "block" ? { root: record.root!, proof: proof! } : {}),

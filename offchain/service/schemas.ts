@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_UINT32, MAX_UINT48 } from "../shared/uint48.js";
 
 // Request and response shapes of the U2S API, shared by the route files so the OpenAPI document
 // has one component per concept.
@@ -18,15 +19,14 @@ export const Uint64String = z
   // One check, not regex + refine: zod runs every check, and BigInt() throws on non-digits.
   .refine((v) => /^[0-9]{1,20}$/.test(v) && BigInt(v) < 2n ** 64n, "decimal uint64")
   .openapi({ type: "string", pattern: "^[0-9]{1,20}$", example: "1" });
-const MAX_UNIX_SECONDS = 2 ** 48 - 1;
 export const UnixSeconds = z.coerce
   .number()
   .int()
   .min(0)
-  .max(MAX_UNIX_SECONDS)
+  .max(MAX_UINT48)
   // Spelled out: the generator takes anything that coerces null for nullable, and a query
   // parameter is never null. A `type` of our own replaces the bounds, so they are repeated.
-  .openapi({ type: "integer", minimum: 0, maximum: MAX_UNIX_SECONDS });
+  .openapi({ type: "integer", minimum: 0, maximum: MAX_UINT48 });
 
 export const ErrorSchema = z
   .object({
@@ -53,6 +53,12 @@ export const ReceiptSchema = z
         uri: z.string(),
       }),
       deadline: z.number(),
+      epoch: z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_UINT32)
+        .openapi({ description: "The source's signing epoch the signature was made in." }),
       signature: HexBytes,
     }),
     root: Hex32.optional(),

@@ -305,6 +305,7 @@ export async function runSystem(options: SystemOptions): Promise<{
     const sim = simulateDevices({
       devices,
       domain: ledgerDomain(chainId, ledgerAddress),
+      rpcUrl,
       formatId: system.formatId,
       gatewayUrl: gatewayHttp.url,
       intervalMs: options.intervalMs,

@@ -1,7 +1,8 @@
-import type { Hex, PrivateKeyAccount } from "viem";
+import type { Address, Hex, PrivateKeyAccount } from "viem";
 
 import { createRecord } from "../sdk/createRecord.js";
 import type { LedgerDomain } from "../sdk/ledgerDomain.js";
+import { readSourceEpoch } from "../sdk/readSourceEpoch.js";
 import { sendRecords, type Submission } from "../sdk/sendRecords.js";
 import { signRecord } from "../sdk/signRecord.js";
 
@@ -15,14 +16,19 @@ export interface DeviceSimulation {
 
 /**
  * Simulated data source actors (D): every `intervalMs` each device signs a batch of air-quality
- * readings with its own key (EIP-712) and sends them to the gateway in one bulk request (R2D).
+ * readings with its own key (EIP-712, in its source's signing epoch) and sends them to the
+ * gateway in one bulk request (R2D). Each device reads its epoch from the ledger when it starts
+ * (a resumed system's sources may have moved on) and again when the gateway answers
+ * `SIGNATURE_STALE_EPOCH` (an operator suspended and reactivated it, or rotated its key).
  *
  * @example
- * const sim = simulateDevices({ devices, domain, formatId, gatewayUrl, intervalMs: 1000, batch: 5 });
+ * const sim = simulateDevices({ devices, domain, rpcUrl, formatId, gatewayUrl, intervalMs: 1000, batch: 5 });
  */
 export function simulateDevices(options: {
   devices: PrivateKeyAccount[];
   domain: LedgerDomain;
+  /** JSON-RPC endpoint of the ledger's chain, for the devices' signing epochs. */
+  rpcUrl: string;
   formatId: Hex;
   gatewayUrl: string;
   intervalMs: number;
@@ -38,9 +44,16 @@ export function simulateDevices(options: {
   let running = true;
   let seq = 0;
 
+  const ledgerAddress: Address = options.domain.verifyingContract;
   const loop = async (device: PrivateKeyAccount, index: number) => {
+    let epoch: number | undefined;
     while (running) {
       try {
+        epoch ??= await readSourceEpoch({
+          rpcUrl: options.rpcUrl,
+          ledgerAddress,
+          source: device.address,
+        });
         const submissions: Submission[] = [];
         for (let i = 0; i < options.batch; i++) {
           const sampledAt = Math.floor(Date.now() / 1000);
@@ -57,6 +70,7 @@ export function simulateDevices(options: {
             domain: options.domain,
             record,
             deadline: sampledAt + 3600,
+            epoch,
           });
           submissions.push({ operation, payload });
         }
@@ -65,7 +79,11 @@ export function simulateDevices(options: {
           if (v.recordId) {
             state.accepted++;
             state.pending.set(v.recordId, submissions[i].payload);
-          } else state.rejected++;
+          } else {
+            state.rejected++;
+            // Signed in an epoch the source has left: read it again before the next batch.
+            if (v.error.code === "SIGNATURE_STALE_EPOCH") epoch = undefined;
+          }
         });
       } catch (error) {
         options.onError?.(error);

@@ -19,7 +19,7 @@ const KEYS: Hex[] = [
 const FORMAT_A: Hex = `0x${"ab".repeat(32)}`;
 const FORMAT_B: Hex = `0x${"Cd".repeat(32)}`; // mixed case stays as given
 
-const cases: Omit<PresignParameters, "deadline">[] = [
+const cases: Omit<PresignParameters, "deadline" | "epoch">[] = [
   {
     payload: { deviceId: "bench-0-1", pm25: 12, pm10: 30, sampledAt: 1_700_000_000, seq: 7 },
     formatId: FORMAT_A,
@@ -39,10 +39,10 @@ const cases: Omit<PresignParameters, "deadline">[] = [
 
 /** The SDK's submission for the same inputs: what the fast signer must reproduce. */
 async function viaSdk(key: Hex, parameters: PresignParameters): Promise<Submission> {
-  const { payload, formatId, metadata, sampledAt, uri, deadline } = parameters;
+  const { payload, formatId, metadata, sampledAt, uri, deadline, epoch } = parameters;
   const { record } = createRecord({ payload, formatId, metadata, sampledAt, uri });
   const account = privateKeyToAccount(key);
-  return { operation: await signRecord({ account, domain, record, deadline }), payload };
+  return { operation: await signRecord({ account, domain, record, deadline, epoch }), payload };
 }
 
 describe("bench/ingest: presign (fast device signer)", () => {
@@ -57,7 +57,11 @@ describe("bench/ingest: presign (fast device signer)", () => {
       // exercised as they change back and forth.
       const signer = await createPresigner(key, domain);
       for (const [i, c] of [...cases, ...cases].entries()) {
-        const parameters = { ...c, deadline: (c.sampledAt ?? 1_800_000_000) + (i % 3) * 3600 };
+        const parameters = {
+          ...c,
+          deadline: (c.sampledAt ?? 1_800_000_000) + (i % 3) * 3600,
+          epoch: [0, 1, 2 ** 32 - 1][i % 3],
+        };
         if (parameters.deadline > 2 ** 48 - 1) parameters.deadline = 2 ** 48 - 1;
         const fast = await signer.sign(parameters);
         const label = `key ${key.slice(0, 6)} case ${i}`;
@@ -76,7 +80,12 @@ describe("bench/ingest: presign (fast device signer)", () => {
   it("defaults sampledAt and uri like createRecord", async () => {
     const signer = await createPresigner(KEYS[1], domain);
     const before = Math.floor(Date.now() / 1000);
-    const { operation } = await signer.sign({ payload: { x: 1 }, formatId: FORMAT_A, deadline: 5 });
+    const { operation } = await signer.sign({
+      payload: { x: 1 },
+      formatId: FORMAT_A,
+      deadline: 5,
+      epoch: 0,
+    });
     expect(operation.record.uri).to.equal("");
     expect(operation.record.sampledAt).to.be.within(before, before + 2);
     const again = await viaSdk(KEYS[1], {
@@ -84,17 +93,20 @@ describe("bench/ingest: presign (fast device signer)", () => {
       formatId: FORMAT_A,
       sampledAt: operation.record.sampledAt,
       deadline: 5,
+      epoch: 0,
     });
     expect(operation).to.deep.equal(again.operation);
   });
 
   it("throws the SDK's errors for inputs the record cannot hold", async () => {
     const signer = await createPresigner(KEYS[0], domain);
-    const ok = { payload: { x: 1 }, formatId: FORMAT_A, sampledAt: 1, deadline: 2 };
+    const ok = { payload: { x: 1 }, formatId: FORMAT_A, sampledAt: 1, deadline: 2, epoch: 3 };
     await expectCode(signer.sign({ ...ok, formatId: "0x1234" }), "SDK_INVALID_ARGUMENT");
     await expectCode(signer.sign({ ...ok, sampledAt: 2 ** 48 }), "SDK_INVALID_ARGUMENT");
     await expectCode(signer.sign({ ...ok, deadline: -1 }), "SDK_INVALID_ARGUMENT");
     await expectCode(signer.sign({ ...ok, deadline: 1.5 }), "SDK_INVALID_ARGUMENT");
+    await expectCode(signer.sign({ ...ok, epoch: -1 }), "SDK_INVALID_ARGUMENT");
+    await expectCode(signer.sign({ ...ok, epoch: 2 ** 32 }), "SDK_INVALID_ARGUMENT");
     await expectCode(
       signer.sign({ ...ok, payload: { n: Number.NaN } }),
       "PAYLOAD_NOT_CANONICALIZABLE",

@@ -239,6 +239,33 @@ contract DataBlockJudgeTest is LedgerFixture {
         _expectValid(root, op);
     }
 
+    // ---------------------------------------------------------------- epochs
+
+    /// @dev The review's finding for batches: a signature made before a suspension is good again
+    /// once the source is reactivated. Its epoch is stale, so the operation is struck.
+    function test_signatureFromBeforeASuspensionIsStaleAfterReactivation() public {
+        SignedOperation memory old = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
+        vm.startPrank(operator);
+        ledger.suspendSource(sourceId, 0);
+        ledger.reactivateSource(sourceId);
+        vm.stopPrank();
+        _expectStruck(_anchorAlone(old, START + 10), old, DisputeReason.StaleEpoch);
+
+        // Signed in the current epoch (2: suspension and reactivation each moved it on), valid.
+        SignedOperation memory fresh = _operation(sourceKey, sourceKeyPk, keccak256("fresh"), DEADLINE, 2);
+        _expectValid(_anchorAlone(fresh, START + 11), fresh);
+    }
+
+    function test_epochChangedInTheBlocksSecondLeavesItValid() public {
+        SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
+        bytes32 root = _anchorAlone(op, START + 10);
+        vm.startPrank(operator);
+        ledger.suspendSource(sourceId, 0);
+        ledger.reactivateSource(sourceId);
+        vm.stopPrank();
+        _expectValid(root, op);
+    }
+
     // ---------------------------------------------------------------- formats
 
     function test_unknownFormatIsDisputable() public {
@@ -452,7 +479,7 @@ contract DataBlockJudgeTest is LedgerFixture {
             record.sampledAt = START - 60 + uint48(uint8(seed[4 + i]) % 30);
             uint48 deadline = START + 10 + uint48(uint8(seed[8 + i]));
             (address key, uint256 pk) = mine ? (sourceKey, sourceKeyPk) : (otherKey, otherPk);
-            ops[i] = SignedOperation(key, record, deadline, _sign(pk, record, deadline));
+            ops[i] = SignedOperation(key, record, deadline, 0, _sign(pk, record, deadline));
             leaves[i] = _leaf(ops[i]);
         }
         (bytes32 root, bytes32[][4] memory proofs) = _tree4(leaves);
@@ -481,6 +508,6 @@ contract DataBlockJudgeTest is LedgerFixture {
 
     function _operationIn(bytes32 formatId, bytes32 dataHash) internal view returns (SignedOperation memory op) {
         RecordInput memory record = _record(dataHash, formatId);
-        op = SignedOperation(sourceKey, record, DEADLINE, _sign(sourceKeyPk, record, DEADLINE));
+        op = SignedOperation(sourceKey, record, DEADLINE, 0, _sign(sourceKeyPk, record, DEADLINE));
     }
 }

@@ -40,12 +40,17 @@ contract DataRegistryTest is LedgerFixture {
 
     function test_hashRecord_isTheEip712Digest() public view {
         RecordInput memory record = _record(DATA);
-        vm.assertEq(ledger.hashRecord(record, DEADLINE), _digest(record, DEADLINE), "digest");
+        vm.assertEq(ledger.hashRecord(record, DEADLINE, 0), _digest(record, DEADLINE), "digest");
         // Every field is signed.
         RecordInput memory changed = _record(DATA);
         changed.uri = "ipfs://other";
-        vm.assertNotEq(ledger.hashRecord(changed, DEADLINE), ledger.hashRecord(record, DEADLINE), "uri not signed");
-        vm.assertNotEq(ledger.hashRecord(record, DEADLINE + 1), ledger.hashRecord(record, DEADLINE), "deadline");
+        vm.assertNotEq(
+            ledger.hashRecord(changed, DEADLINE, 0),
+            ledger.hashRecord(record, DEADLINE, 0),
+            "uri not signed"
+        );
+        vm.assertNotEq(ledger.hashRecord(record, DEADLINE + 1, 0), ledger.hashRecord(record, DEADLINE, 0), "deadline");
+        vm.assertNotEq(ledger.hashRecord(record, DEADLINE, 1), ledger.hashRecord(record, DEADLINE, 0), "epoch");
     }
 
     function test_leafHash_isTheDoubleHashedOperation() public view {
@@ -339,6 +344,40 @@ contract DataRegistryTest is LedgerFixture {
         ledger.rotateSourceKey(sourceId, makeAddr("newKey"));
         vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
         ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
+    }
+
+    /// @dev The review's finding: suspending a source did not cancel its signatures; on
+    /// reactivation every unexpired one, including those made while suspended, was good again.
+    function test_submitRecordBySig_suspensionAndReactivationCancelEarlierSignatures() public {
+        RecordInput memory before_ = _record(keccak256("signed before the suspension"));
+        bytes memory beforeSig = _sign(sourceKeyPk, before_, DEADLINE, 0);
+        vm.prank(operator);
+        ledger.suspendSource(sourceId, 0);
+        vm.assertEq(uint256(ledger.getSource(sourceId).epoch), 1, "suspension moves the epoch on");
+        RecordInput memory during = _record(keccak256("signed while suspended"));
+        bytes memory duringSig = _sign(sourceKeyPk, during, DEADLINE, 1);
+        vm.prank(operator);
+        ledger.reactivateSource(sourceId);
+        vm.assertEq(uint256(ledger.getSource(sourceId).epoch), 2, "reactivation moves it on");
+
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, before_, DEADLINE, beforeSig);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, sourceKey));
+        ledger.submitRecordBySig(sourceKey, during, DEADLINE, duringSig);
+
+        // Signed again in the current epoch: accepted.
+        ledger.submitRecordBySig(sourceKey, before_, DEADLINE, _sign(sourceKeyPk, before_, DEADLINE, 2));
+        vm.assertEq(uint256(ledger.getRecord(_id(before_.dataHash)).status), uint256(RecordStatus.Active), "status");
+    }
+
+    function test_submitRecordBySig_rotationStartsTheNewKeyInANewEpoch() public {
+        (address newKey, uint256 newPk) = makeAddrAndKey("rotated in");
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey);
+        RecordInput memory record = _record(DATA);
+        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, newKey));
+        ledger.submitRecordBySig(newKey, record, DEADLINE, _sign(newPk, record, DEADLINE, 0));
+        ledger.submitRecordBySig(newKey, record, DEADLINE, _sign(newPk, record, DEADLINE, 1));
     }
 
     function test_submitRecordBySig_revertsForSuspendedSource() public {

@@ -332,8 +332,11 @@ describe("DataRegistry", function () {
       const expected = TypedDataEncoder.hash(await recordDomain(ledger), RECORD_TYPES, {
         ...record,
         deadline,
+        epoch: 3n,
       });
-      expect(await ledger.hashRecord(record, deadline)).to.equal(expected);
+      expect(await ledger.hashRecord(record, deadline, 3n)).to.equal(expected);
+      // The epoch is signed: another epoch is another digest.
+      expect(await ledger.hashRecord(record, deadline, 2n)).to.not.equal(expected);
 
       const domain = await ledger.eip712Domain();
       expect(domain.name).to.equal("DataLedger");
@@ -551,6 +554,115 @@ describe("DataRegistry", function () {
       )
         .to.be.revertedWithCustomError(ledger, "SourceRegistryInactiveSource")
         .withArgs(sourceKey.address);
+    });
+
+    describe("signing epochs", function () {
+      function relay(f: LedgerFixture, op: SignedOperation) {
+        return f.ledger
+          .connect(f.stranger)
+          .submitRecordBySig(op.source, op.record, op.deadline, op.signature);
+      }
+
+      it("the review's finding: a suspension and reactivation cancel the signatures made before and during the suspension", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const before = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("signed before the suspension", f.formatId),
+          deadline,
+        );
+        expect(before.epoch).to.equal(0n);
+        await f.ledger.connect(f.operator).suspendSource(f.sourceId, 0);
+        const during = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("signed while suspended", f.formatId),
+          deadline,
+        );
+        expect(during.epoch).to.equal(1n);
+        await f.ledger.connect(f.operator).reactivateSource(f.sourceId);
+        expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(2n);
+
+        for (const stale of [before, during]) {
+          await expect(relay(f, stale))
+            .to.be.revertedWithCustomError(f.ledger, "DataRegistryInvalidSignature")
+            .withArgs(f.sourceKey.address);
+          expect((await f.ledger.getRecord(recordIdOf(f.sourceKey, stale.record))).status).to.equal(
+            RecordStatus.None,
+          );
+        }
+
+        // The same records signed again in the current epoch: accepted.
+        for (const stale of [before, during]) {
+          const fresh = await signRecord(f.sourceKey, f.ledger, stale.record, deadline);
+          expect(fresh.epoch).to.equal(2n);
+          await expect(relay(f, fresh)).to.emit(f.ledger, "RecordAnchored");
+          expect((await f.ledger.getRecord(recordIdOf(f.sourceKey, stale.record))).status).to.equal(
+            RecordStatus.Active,
+          );
+        }
+      });
+
+      it("refuses a signature in an epoch the source has not reached", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const ahead = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("ahead", f.formatId),
+          await inOneHour(),
+          { epoch: 1n },
+        );
+
+        await expect(relay(f, ahead))
+          .to.be.revertedWithCustomError(f.ledger, "DataRegistryInvalidSignature")
+          .withArgs(f.sourceKey.address);
+      });
+
+      it("starts a rotated-in key in a new epoch: only its signatures in that epoch anchor", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const newKey = f.spare[0];
+        const deadline = await inOneHour();
+        const byOldKey = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("old key", f.formatId),
+          deadline,
+        );
+        await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, newKey.address);
+        expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(1n);
+
+        const record = makeRecord("new key", f.formatId);
+        const inOldEpoch = await signRecord(newKey, f.ledger, record, deadline, { epoch: 0n });
+        await expect(relay(f, inOldEpoch))
+          .to.be.revertedWithCustomError(f.ledger, "DataRegistryInvalidSignature")
+          .withArgs(newKey.address);
+        const inNewEpoch = await signRecord(newKey, f.ledger, record, deadline);
+        expect(inNewEpoch.epoch).to.equal(1n);
+        await expect(relay(f, inNewEpoch)).to.emit(f.ledger, "RecordAnchored");
+
+        // The old key is out whatever its epoch.
+        await expect(relay(f, byOldKey))
+          .to.be.revertedWithCustomError(f.ledger, "SourceRegistryInactiveSource")
+          .withArgs(f.sourceKey.address);
+      });
+
+      it("is per source: another source's changes leave its signatures good", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const { sourceId } = await registerSecondSource(f);
+        const op = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("unaffected", f.formatId),
+          await inOneHour(),
+        );
+        await f.ledger.connect(f.operator).suspendSource(sourceId, 0);
+        await f.ledger.connect(f.operator).reactivateSource(sourceId);
+
+        expect((await f.ledger.getSource(sourceId)).epoch).to.equal(2n);
+        expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(0n);
+        await expect(relay(f, op)).to.emit(f.ledger, "RecordAnchored");
+      });
     });
 
     it("rejects a valid signature by a key that is no source", async function () {
@@ -1447,6 +1559,7 @@ describe("DataRegistry", function () {
           source: f.sourceKey.address,
           record: makeRecord("garbage", f.formatId),
           deadline: await inOneHour(),
+          epoch: 0n,
           signature: "0xdeadbeef",
         };
         const dataBlock = buildDataBlock([
@@ -1512,6 +1625,76 @@ describe("DataRegistry", function () {
         for (let i = 0; i < dataBlock.operations.length; i++) {
           await expectValid(f, dataBlock, i);
         }
+      });
+
+      it("strikes operations signed before or during a suspension once the source is reactivated (StaleEpoch)", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const [before] = await validOperations(f, deadline);
+        await f.ledger.connect(f.operator).suspendSource(f.sourceId, 0);
+        const during = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("while suspended", f.formatId),
+          deadline,
+        );
+        await f.ledger.connect(f.operator).reactivateSource(f.sourceId);
+        const fresh = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("fresh", f.formatId),
+          deadline,
+        );
+        expect([before.epoch, during.epoch, fresh.epoch]).to.deep.equal([0n, 1n, 2n]);
+        const dataBlock = buildDataBlock([before, during, fresh]);
+        await anchor(f, dataBlock, (await time.latest()) + 1);
+
+        expect(
+          await f.judge
+            .connect(f.stranger)
+            .challenge.staticCall(dataBlock.root, before, dataBlock.proof(0)),
+        ).to.equal(BigInt(DisputeReason.StaleEpoch));
+        const [valid, reason] = await f.judge.verdict(dataBlock.root, during);
+        expect([valid, reason]).to.deep.equal([false, BigInt(DisputeReason.StaleEpoch)]);
+        await expectStruck(f, dataBlock, 0, DisputeReason.StaleEpoch);
+        await expectStruck(f, dataBlock, 1, DisputeReason.StaleEpoch);
+        await expectValid(f, dataBlock, 2);
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(2n);
+      });
+
+      it("strikes an operation a rotated-in key signed in the epoch before its rotation (StaleEpoch)", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const newKey = f.spare[1];
+        const deadline = await inOneHour();
+        await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, newKey.address);
+        const inOldEpoch = await signRecord(
+          newKey,
+          f.ledger,
+          makeRecord("old epoch", f.formatId),
+          deadline,
+          { epoch: 0n },
+        );
+        const inNewEpoch = await signRecord(
+          newKey,
+          f.ledger,
+          makeRecord("new epoch", f.formatId),
+          deadline,
+        );
+        const dataBlock = buildDataBlock([inOldEpoch, inNewEpoch]);
+        await anchor(f, dataBlock, (await time.latest()) + 1);
+
+        await expectStruck(f, dataBlock, 0, DisputeReason.StaleEpoch);
+        await expectValid(f, dataBlock, 1);
+      });
+
+      it("strikes an operation by a suspended source as InactiveSource, not StaleEpoch", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const [op] = await validOperations(f, await inOneHour());
+        await f.ledger.connect(f.operator).suspendSource(f.sourceId, 0);
+        const dataBlock = buildDataBlock([op]);
+        await anchor(f, dataBlock, (await time.latest()) + 1);
+
+        await expectStruck(f, dataBlock, 0, DisputeReason.InactiveSource);
       });
 
       it("strikes an operation anchored after its deadline (ExpiredSignature)", async function () {
@@ -1829,6 +2012,61 @@ describe("DataRegistry", function () {
         }
       });
 
+      it("leaves an operation whose source's epoch moved on only in the block's own second, after the block", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const dataBlock = buildDataBlock(await validOperations(f, deadline));
+        const at = (await time.latest()) + 10;
+
+        const receipts = await inOneBlock(at, [
+          () => submitBlock(f, dataBlock),
+          () => f.ledger.connect(f.operator).suspendSource(f.sourceId, 0, { gasLimit: 1_000_000 }),
+          () => f.ledger.connect(f.operator).reactivateSource(f.sourceId, { gasLimit: 1_000_000 }),
+        ]);
+        expectOneBlockInOrder(receipts);
+        expect((await f.ledger.getDataBlock(dataBlock.root)).anchoredAt).to.equal(at);
+        expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(2n);
+
+        for (let i = 0; i < dataBlock.operations.length; i++) {
+          await expectValid(f, dataBlock, i);
+        }
+
+        // A second later epoch 0 is over: a block of then holding an operation of it is struck.
+        const late = buildDataBlock([
+          await signRecord(f.sourceKey, f.ledger, makeRecord("late", f.formatId), deadline, {
+            epoch: 0n,
+          }),
+        ]);
+        await anchor(f, late, at + 1);
+        await expectStruck(f, late, 0, DisputeReason.StaleEpoch);
+      });
+
+      it("takes the epoch at the end of the second before or of the block's second, not one that lasted only within it", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const ops = await Promise.all(
+          [0n, 1n, 2n].map((epoch) =>
+            signRecord(f.sourceKey, f.ledger, makeRecord(`epoch ${epoch}`, f.formatId), deadline, {
+              epoch,
+            }),
+          ),
+        );
+        const dataBlock = buildDataBlock(ops);
+        const at = (await time.latest()) + 10;
+
+        // Suspended (epoch 1) and reactivated (epoch 2) before the block, in its own second.
+        const receipts = await inOneBlock(at, [
+          () => f.ledger.connect(f.operator).suspendSource(f.sourceId, 0, { gasLimit: 1_000_000 }),
+          () => f.ledger.connect(f.operator).reactivateSource(f.sourceId, { gasLimit: 1_000_000 }),
+          () => submitBlock(f, dataBlock),
+        ]);
+        expectOneBlockInOrder(receipts);
+
+        await expectValid(f, dataBlock, 0); // the epoch at the end of the second before
+        await expectValid(f, dataBlock, 2); // the epoch at the end of the block's second
+        await expectStruck(f, dataBlock, 1, DisputeReason.StaleEpoch);
+      });
+
       it("holds across consecutive blocks that share the block's timestamp", async function () {
         // A chain may mine several blocks in one second; EDR does when told to.
         const f = await sameSecond.networkHelpers.loadFixture(deployLedger);
@@ -1867,6 +2105,49 @@ describe("DataRegistry", function () {
             .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
             .withArgs(dataBlock.root, dataBlock.leaf(i));
         }
+      });
+    });
+
+    describe("DataBlockJudge: epochs across blocks of one second", function () {
+      it("leaves an operation whose source was suspended and reactivated in later blocks of the block's second", async function () {
+        const { ethers: ethers2, networkHelpers: helpers2 } = sameSecond;
+        const f = await helpers2.loadFixture(deployLedger);
+        const deadline = BigInt(await helpers2.time.latest()) + 3600n;
+        const dataBlock = buildDataBlock([
+          await signRecord(f.sourceKey, f.ledger, makeRecord("s-1", f.formatId), deadline),
+        ]);
+        const at = (await helpers2.time.latest()) + 10;
+        await helpers2.time.setNextBlockTimestamp(at);
+        await f.ledger
+          .connect(f.gateway)
+          .submitDataBlock(
+            dataBlock.root,
+            1,
+            dataBlock.firstSampledAt,
+            dataBlock.lastSampledAt,
+            "",
+          );
+        const anchoredIn = await ethers2.provider.getBlockNumber();
+
+        for (const change of [
+          () => f.ledger.connect(f.operator).suspendSource(f.sourceId, 0),
+          () => f.ledger.connect(f.operator).reactivateSource(f.sourceId),
+        ]) {
+          await ethers2.provider.send("evm_setNextBlockTimestamp", [at]);
+          await change();
+        }
+        const last = await ethers2.provider.getBlock("latest");
+        expect(last!.number).to.equal(anchoredIn + 2);
+        expect(last!.timestamp).to.equal(at);
+        expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(2n);
+
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challenge(dataBlock.root, dataBlock.operations[0], dataBlock.proof(0)),
+        )
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
+          .withArgs(dataBlock.root, dataBlock.leaf(0));
       });
     });
 

@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { ZeroAddress, id } from "ethers";
+import { ZeroAddress, id, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
+import type { DataLedger } from "../../types/ethers-contracts/index.js";
 import { deployLedger, recordIdOf, SOURCE_METADATA_HASH } from "../fixtures/deployLedger.js";
 import { SourceStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
@@ -33,6 +34,8 @@ describe("SourceRegistry", function () {
       expect(source.registeredAt).to.equal(at);
       expect(source.metadataHash).to.equal(id("m2"));
       expect(source.metadataURI).to.equal("ipfs://s2");
+      expect(source.epoch).to.equal(0n);
+      await expect(tx).to.not.emit(ledger, "SourceEpochChanged");
       expect(await ledger.sourceCount()).to.equal(2n);
       expect(await ledger.sourceIdOf(key.address)).to.equal(2n);
       expect(await ledger.isActiveSource(key.address)).to.equal(true);
@@ -399,6 +402,128 @@ describe("SourceRegistry", function () {
           `${key === oldKey ? "old" : "new"} key at t0+${at - t0}`,
         ).to.equal(active);
       }
+    });
+  });
+
+  describe("signing epoch", function () {
+    /** The SourceEpochChanged events of a mined transaction, as [sourceId, epoch]. */
+    async function epochChanges(
+      ledger: DataLedger,
+      tx: Promise<ContractTransactionResponse>,
+    ): Promise<[bigint, bigint][]> {
+      const receipt = await (await tx).wait();
+      return receipt!.logs
+        .map((log) => ledger.interface.parseLog(log))
+        .filter((event) => event?.name === "SourceEpochChanged")
+        .map((event) => [event!.args.sourceId as bigint, event!.args.epoch as bigint]);
+    }
+
+    it("moves on by one at every suspension, rotation, reactivation and revocation, each with one SourceEpochChanged", async function () {
+      const { ledger, operator, sourceOwner, spare, sourceId } =
+        await networkHelpers.loadFixture(deployLedger);
+      expect((await ledger.getSource(sourceId)).epoch).to.equal(0n);
+
+      const changes: [string, () => Promise<ContractTransactionResponse>][] = [
+        ["suspension", () => ledger.connect(operator).suspendSource(sourceId, 4)],
+        [
+          "rotation while suspended",
+          () => ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address),
+        ],
+        ["reactivation", () => ledger.connect(operator).reactivateSource(sourceId)],
+        ["rotation", () => ledger.connect(operator).rotateSourceKey(sourceId, spare[1].address)],
+        ["revocation", () => ledger.connect(operator).revokeSource(sourceId, 9)],
+      ];
+      for (const [i, [label, change]] of changes.entries()) {
+        const epoch = BigInt(i + 1);
+        expect(await epochChanges(ledger, change()), label).to.deep.equal([[sourceId, epoch]]);
+        expect((await ledger.getSource(sourceId)).epoch, label).to.equal(epoch);
+      }
+    });
+
+    it("is the source's own: format permissions, pauses, refused changes and other sources leave it", async function () {
+      const { ledger, operator, supervisor, sourceOwner, spare, sourceId, otherFormatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      await ledger
+        .connect(operator)
+        .registerSource(spare[0].address, sourceOwner.address, id("m"), "", []);
+
+      await expect(
+        ledger.connect(operator).setSourceFormats(sourceId, [otherFormatId], true),
+      ).to.not.emit(ledger, "SourceEpochChanged");
+      await ledger.connect(supervisor).pause();
+      await ledger.connect(operator).unpause();
+      await expect(
+        ledger.connect(operator).reactivateSource(sourceId),
+      ).to.be.revertedWithCustomError(ledger, "SourceRegistryInvalidStatus");
+      expect(
+        await epochChanges(ledger, ledger.connect(operator).suspendSource(2n, 0)),
+      ).to.deep.equal([[2n, 1n]]);
+
+      expect((await ledger.getSource(sourceId)).epoch).to.equal(0n);
+      expect((await ledger.getSource(2n)).epoch).to.equal(1n);
+      expect((await ledger.getSource(99n)).epoch).to.equal(0n);
+    });
+  });
+
+  describe("wasEpochAt", function () {
+    it("answers from the source's epoch history, by the same same-second rule", async function () {
+      const { ledger, operator, sourceOwner, spare, formatId } =
+        await networkHelpers.loadFixture(deployLedger);
+      const t0 = (await time.latest()) + 100;
+      const [tRegistered, tSuspended, tReactivated, tRotated, tRevoked] = [
+        t0,
+        t0 + 100,
+        t0 + 200,
+        t0 + 300,
+        t0 + 400,
+      ];
+
+      await time.setNextBlockTimestamp(tRegistered);
+      await ledger
+        .connect(operator)
+        .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [formatId]);
+      await time.setNextBlockTimestamp(tSuspended);
+      await ledger.connect(operator).suspendSource(2n, 0);
+      await time.setNextBlockTimestamp(tReactivated);
+      await ledger.connect(operator).reactivateSource(2n);
+      await time.setNextBlockTimestamp(tRotated);
+      await ledger.connect(sourceOwner).rotateSourceKey(2n, spare[1].address);
+      await time.setNextBlockTimestamp(tRevoked);
+      await ledger.connect(operator).revokeSource(2n, 0);
+
+      const expectations: [number, number, boolean][] = [
+        // No epoch, not even 0, before registration.
+        [0, tRegistered - 1, false],
+        [0, tRegistered, true],
+        [0, tSuspended - 1, true],
+        // A change's own second counts both the epoch it ends and the one it starts.
+        [0, tSuspended, true],
+        [0, tSuspended + 1, false],
+        [1, tSuspended - 1, false],
+        [1, tSuspended, true],
+        [1, tReactivated, true],
+        [1, tReactivated + 1, false],
+        [2, tReactivated, true],
+        [2, tRotated, true],
+        [2, tRotated + 1, false],
+        [3, tRotated, true],
+        [3, tRevoked, true],
+        [3, tRevoked + 1, false],
+        // The epoch only: a revoked source's last epoch stays its epoch.
+        [4, tRevoked - 1, false],
+        [4, tRevoked, true],
+        [4, tRevoked + 1000, true],
+        [5, tRevoked + 1000, false],
+      ];
+      for (const [epoch, at, current] of expectations) {
+        expect(await ledger.wasEpochAt(2n, epoch, at), `epoch ${epoch} at t0+${at - t0}`).to.equal(
+          current,
+        );
+      }
+      // The fixture's source never left epoch 0; an unknown source never had any.
+      expect(await ledger.wasEpochAt(1n, 0, tRevoked)).to.equal(true);
+      expect(await ledger.wasEpochAt(1n, 1, tRevoked)).to.equal(false);
+      expect(await ledger.wasEpochAt(99n, 0, tRevoked)).to.equal(false);
     });
   });
 

@@ -3,7 +3,10 @@ import { keccak256, TypedDataEncoder } from "ethers";
 
 import { RECORD_TYPES, type SignedOperation } from "./signRecord.js";
 
-/** Leaf encoding of the ledger's `leafHash`: (source, structHash, deadline, keccak256(signature)). */
+/**
+ * Leaf encoding of the ledger's `leafHash`: (source, structHash, deadline, keccak256(signature)),
+ * the struct hash over (record, deadline, epoch).
+ */
 export const LEAF_ENCODING = ["address", "bytes32", "uint48", "bytes32"];
 
 type LeafValue = [string, string, string, string];
@@ -25,6 +28,7 @@ function leafValue(operation: SignedOperation): LeafValue {
   const structHash = TypedDataEncoder.hashStruct("Record", RECORD_TYPES, {
     ...operation.record,
     deadline: operation.deadline,
+    epoch: operation.epoch,
   });
   return [
     operation.source,

@@ -17,4 +17,5 @@ export const DisputeReason = {
   FormatNotAllowed: 5,
   OutsideSampledRange: 6,
   DuplicateRecord: 7,
+  StaleEpoch: 8,
 } as const;

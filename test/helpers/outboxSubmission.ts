@@ -27,6 +27,7 @@ export function outboxSubmission(
       uri: URIS[i % URIS.length],
     },
     deadline: 2_000_000_000,
+    epoch: i % 3,
     signature: `0x${"ab".repeat(65)}` as Hex,
   };
   return {

@@ -138,6 +138,8 @@ export interface SubmissionOptions {
   account?: LocalAccount;
   formatId?: Hex;
   deadline?: number;
+  /** The signing epoch; by default the source's current one on the ledger. */
+  epoch?: number;
   sampledAt?: number;
   mode?: "block" | "relayed";
   uri?: string;
@@ -156,13 +158,21 @@ export async function makeSubmission<P>(
     sampledAt: options.sampledAt ?? 1_760_000_000,
     uri: options.uri ?? "",
   });
+  const account = options.account ?? fx.device;
   const operation = await signRecord({
-    account: options.account ?? fx.device,
+    account,
     domain: fx.domain,
     record,
     deadline: options.deadline ?? (await fx.now()) + 3600,
+    epoch: options.epoch ?? (await sourceEpoch(fx, account.address)),
   });
   return { operation, payload, ...(options.mode ? { mode: options.mode } : {}) };
+}
+
+/** The current signing epoch of the source `key` is bound to, 0 when none. */
+export async function sourceEpoch(fx: RepresentationFixture, key: string): Promise<number> {
+  const sourceId = await fx.ledger.sourceIdOf(key);
+  return sourceId === 0n ? 0 : Number((await fx.ledger.getSource(sourceId)).epoch);
 }
 
 /** Anchors a submission's record on-chain on its own (`submitRecordBySig`), as another gateway would. */

@@ -12,6 +12,7 @@ export const RECORD_TYPES: Record<string, TypedDataField[]> = {
     { name: "sampledAt", type: "uint48" },
     { name: "uri", type: "string" },
     { name: "deadline", type: "uint48" },
+    { name: "epoch", type: "uint32" },
   ],
 };
 
@@ -20,6 +21,8 @@ export interface SignedOperation {
   source: string;
   record: RecordInput;
   deadline: bigint;
+  /** The source's signing epoch the signature was made in. */
+  epoch: bigint;
   signature: string;
 }
 
@@ -35,20 +38,38 @@ export async function recordDomain(ledger: DataLedger, chainId?: bigint): Promis
 }
 
 /**
- * Signs `record` with `deadline` for `ledger` as a data source does (ethers `signTypedData`).
+ * The current signing epoch of the source `key` is bound to (`getSource(sourceIdOf(key)).epoch`),
+ * 0 for a key bound to none.
+ */
+export async function currentEpoch(ledger: DataLedger, key: string): Promise<bigint> {
+  const sourceId = await ledger.sourceIdOf(key);
+  return sourceId === 0n ? 0n : (await ledger.getSource(sourceId)).epoch;
+}
+
+/**
+ * Signs `record` with `deadline` for `ledger` as a data source does (ethers `signTypedData`), in
+ * `options.epoch`, by default the claimed source's current epoch on `ledger` (read at the time of
+ * the call, so a suspension or rotation after it makes the operation stale).
  *
  * @example
  * const op = await signRecord(sourceKey, ledger, makeRecord("r", formatId), deadline);
  * await ledger.submitRecordBySig(op.source, op.record, op.deadline, op.signature);
+ * const stale = await signRecord(sourceKey, ledger, record, deadline, { epoch: 0n });
  */
 export async function signRecord(
   signer: Signer,
   ledger: DataLedger,
   record: RecordInput,
   deadline: bigint,
-  options: { chainId?: bigint; source?: string } = {},
+  options: { chainId?: bigint; source?: string; epoch?: bigint } = {},
 ): Promise<SignedOperation> {
   const domain = await recordDomain(ledger, options.chainId);
-  const signature = await signer.signTypedData(domain, RECORD_TYPES, { ...record, deadline });
-  return { source: options.source ?? (await signer.getAddress()), record, deadline, signature };
+  const source = options.source ?? (await signer.getAddress());
+  const epoch = options.epoch ?? (await currentEpoch(ledger, source));
+  const signature = await signer.signTypedData(domain, RECORD_TYPES, {
+    ...record,
+    deadline,
+    epoch,
+  });
+  return { source, record, deadline, epoch, signature };
 }

@@ -9,6 +9,7 @@ import { privateKeyToAccount } from "viem/accounts";
 
 import { createRecord } from "../../offchain/sdk/createRecord.js";
 import { ledgerDomain } from "../../offchain/sdk/ledgerDomain.js";
+import { readSourceEpoch } from "../../offchain/sdk/readSourceEpoch.js";
 import { getRecordStatus, sendRecords, type Submission } from "../../offchain/sdk/sendRecords.js";
 import { signRecord } from "../../offchain/sdk/signRecord.js";
 import { verifyReceipt } from "../../offchain/sdk/verifyReceipt.js";
@@ -119,6 +120,12 @@ describe("npm start survives SIGKILL (system)", function () {
       );
       const device = privateKeyToAccount(system.deviceKeys[0]);
       const domain = ledgerDomain(BigInt(system.deployment.chainId), ledger!);
+      // Read again after every restart, as a device would: the resumed source's epoch.
+      const epoch = await readSourceEpoch({
+        rpcUrl: run.rpcUrl,
+        ledgerAddress: ledger!,
+        source: device.address,
+      });
       while (Date.now() < stopAt) {
         const submissions: Submission[] = [];
         for (let i = 0; i < 5; i++) {
@@ -130,6 +137,7 @@ describe("npm start survives SIGKILL (system)", function () {
             domain,
             record,
             deadline: sampledAt + 3600,
+            epoch,
           });
           submissions.push({ operation, payload });
         }

@@ -43,6 +43,20 @@ async function sourceIdOfKey(db: Queryable, key: string): Promise<string | null>
   return rows[0]?.source_id ?? null;
 }
 
+/**
+ * The signing epoch source `sourceId` was in at `log`: the last SourceEpochChanged before it (an
+ * earlier log, in this block or before), 0 before any.
+ */
+async function epochAt(db: Queryable, sourceId: bigint, log: LogPosition): Promise<string> {
+  const rows = await db.query<{ epoch: string }>(
+    `select epoch::text as epoch from idx_source_epochs
+      where source_id = $1 and (block_number < $2 or (block_number = $2 and log_index < $3))
+      order by block_number desc, log_index desc limit 1`,
+    [sourceId.toString(), log.blockNumber, log.logIndex],
+  );
+  return rows[0]?.epoch ?? "0";
+}
+
 async function insertStatusChange(
   { db, log }: HandlerContext,
   row: {
@@ -139,15 +153,31 @@ export const handlers: Record<string, EventHandler> = {
     await insertSourceKey(context, context.args.sourceId, context.args.newSigner);
   },
 
+  async SourceEpochChanged({ db, log, args }) {
+    await db.query(
+      `insert into idx_source_epochs (block_hash, log_index, block_number, source_id, epoch)
+       values ($1, $2, $3, $4, $5) on conflict do nothing`,
+      [
+        log.blockHash,
+        log.logIndex,
+        log.blockNumber,
+        args.sourceId.toString(),
+        args.epoch.toString(),
+      ],
+    );
+  },
+
   async RecordAnchored(context) {
     const { db, log, args } = context;
     const relayed = await relayedSignature(context, args.recordId);
+    // submitRecordBySig names no epoch: the ledger checked the signature in the source's current one.
+    const epoch = relayed ? await epochAt(db, args.sourceId, log) : null;
     await db.query(
       `insert into idx_records
          (block_hash, log_index, leaf_index, block_number, tx_hash, kind, record_id, data_hash,
           source_key, source_id, format_id, metadata_hash, sampled_at, uri, deadline, signature,
-          anchored_at)
-       values ($1, $2, -1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+          anchored_at, epoch)
+       values ($1, $2, -1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        on conflict do nothing`,
       [
         log.blockHash,
@@ -166,6 +196,7 @@ export const handlers: Record<string, EventHandler> = {
         relayed?.deadline ?? null,
         relayed?.signature ?? null,
         log.timestamp,
+        epoch,
       ],
     );
   },
@@ -225,9 +256,9 @@ export const handlers: Record<string, EventHandler> = {
         `insert into idx_records
            (block_hash, log_index, leaf_index, block_number, tx_hash, kind, record_id, data_hash,
             source_key, source_id, format_id, metadata_hash, sampled_at, uri, block_root, proof,
-            deadline, signature, anchored_at, leaf)
+            deadline, signature, anchored_at, leaf, epoch)
          values ($1, $2, $3, $4, $5, 'block', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-           $17, $18, $19)
+           $17, $18, $19, $20)
          on conflict do nothing`,
         [
           log.blockHash,
@@ -251,6 +282,7 @@ export const handlers: Record<string, EventHandler> = {
           log.timestamp,
           // A dispute names the leaf it strikes: the key that tells a struck leaf from its neighbours.
           leafHash(operation),
+          operation.epoch,
         ],
       );
     }

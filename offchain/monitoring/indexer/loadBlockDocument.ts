@@ -5,6 +5,7 @@ import { z } from "zod";
 import { leafEncoding, leafValues } from "../../sdk/leafHash.js";
 import type { SignedOperation } from "../../sdk/types.js";
 import type { BlobStore } from "../../storage/BlobStore.js";
+import { MAX_UINT32, MAX_UINT48 } from "../../shared/uint48.js";
 
 /** Why a data block's published document cannot be trusted to describe the anchored root. */
 export type UnverifiableReason =
@@ -24,11 +25,8 @@ export type BlockDocumentResult =
   | { verification: "unverifiable"; reason: UnverifiableReason };
 
 const word = z.string().refine((v) => isHex(v, { strict: true }) && size(v as Hex) === 32);
-const uint48 = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 48 - 1);
+const uint48 = z.number().int().min(0).max(MAX_UINT48);
+const uint32 = z.number().int().min(0).max(MAX_UINT32);
 const operationSchema = z.object({
   source: z.string().refine((v) => isAddress(v, { strict: false })),
   record: z.object({
@@ -39,6 +37,8 @@ const operationSchema = z.object({
     uri: z.string(),
   }),
   deadline: uint48,
+  // The source's signing epoch: in the signed struct, so in the leaf, and the judge's StaleEpoch.
+  epoch: uint32,
   signature: z.string().refine((v) => isHex(v, { strict: true })),
 });
 const documentSchema = z.object({ root: word, operations: z.array(operationSchema).min(1) });
@@ -92,6 +92,7 @@ export async function loadBlockDocument(
       uri: op.record.uri,
     },
     deadline: op.deadline,
+    epoch: op.epoch,
     signature: op.signature as Hex,
   }));
   if (operations.length !== count)

@@ -125,6 +125,25 @@ create table idx_dataset_members (
 create index idx_dataset_members_dataset on idx_dataset_members (dataset_id, member_type)
 `,
   },
+  {
+    // Signing epochs (the ledger's SourceEpochChanged): a source's epoch at any log is the last
+    // change before it, 0 before any. A record row keeps the epoch its signature was made in (a
+    // block leaf's from the document, a relayed record's the source's then), so its receipt
+    // verifies; null for direct records and for rows indexed before this step.
+    id: "monitoring-002-signing-epochs",
+    sql: `
+create table idx_source_epochs (
+  block_hash text not null,
+  log_index integer not null,
+  block_number bigint not null,
+  source_id bigint not null,
+  epoch bigint not null,
+  primary key (block_hash, log_index)
+);
+create index idx_source_epochs_source on idx_source_epochs (source_id, block_number, log_index);
+alter table idx_records add column epoch bigint
+`,
+  },
 ];
 
 /** Every table holding rows derived from logs, in the order a rollback deletes them. */
@@ -133,6 +152,7 @@ export const logDerivedTables = [
   "idx_data_blocks",
   "idx_status_changes",
   "idx_dataset_members",
+  "idx_source_epochs",
   "idx_source_keys",
   "idx_events",
 ] as const;

@@ -58,6 +58,8 @@ contract DataLedgerHandler is Test {
     mapping(bytes32 nameVersion => bool) internal _modelNameTaken;
     mapping(uint64 sourceId => ModelSource) internal _modelSources;
     mapping(address key => uint64 sourceId) public modelKeySource;
+    /// @notice Each source's signing epoch in the model: one more at every status change and rotation.
+    mapping(uint64 sourceId => uint32) public modelEpoch;
     mapping(uint64 sourceId => mapping(bytes32 formatId => bool)) public modelAllowed;
     mapping(bytes32 recordId => ModelRecord) internal _modelRecords;
     mapping(bytes32 root => bool) public modelRoot;
@@ -216,6 +218,7 @@ contract DataLedgerHandler is Test {
             _success(msg.sig);
             if (!expected) return _mismatch("suspendSource accepted");
             _modelSources[id].status = SourceStatus.Suspended;
+            ++modelEpoch[id];
         } catch {
             if (expected) _mismatch("suspendSource rejected");
         }
@@ -230,6 +233,7 @@ contract DataLedgerHandler is Test {
             _success(msg.sig);
             if (!expected) return _mismatch("reactivateSource accepted");
             _modelSources[id].status = SourceStatus.Active;
+            ++modelEpoch[id];
         } catch {
             if (expected) _mismatch("reactivateSource rejected");
         }
@@ -246,6 +250,7 @@ contract DataLedgerHandler is Test {
             _success(msg.sig);
             if (!expected) return _mismatch("revokeSource accepted");
             _modelSources[id].status = SourceStatus.Revoked;
+            ++modelEpoch[id];
         } catch {
             if (expected) _mismatch("revokeSource rejected");
         }
@@ -268,6 +273,7 @@ contract DataLedgerHandler is Test {
             if (!expected) return _mismatch("rotateSourceKey accepted");
             source.signer = newKey;
             modelKeySource[newKey] = id;
+            ++modelEpoch[id];
         } catch {
             if (expected) _mismatch("rotateSourceKey rejected");
         }
@@ -340,12 +346,20 @@ contract DataLedgerHandler is Test {
         // A quarter of the signatures are already past their deadline.
         uint48 deadline =
             deadlineSeed % 4 == 0 ? nowTs - 1 - uint48(deadlineSeed % 1 hours) : nowTs + uint48(deadlineSeed % 2 hours);
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[signer], ledger.hashRecord(record, deadline));
+        // A fifth of the signatures name the epoch before the source's current one (stale).
+        uint32 epoch = modelEpoch[modelKeySource[signer]];
+        if (deadlineSeed % 5 == 1 && epoch > 0) --epoch;
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[signer], ledger.hashRecord(record, deadline, epoch));
         bytes memory signature = abi.encodePacked(r, s, v);
 
         bool authorised = claimed == signer && _authorised(claimed, record.formatId);
         bytes32 id = _attempt(claimed, record);
-        bool expected = !modelPaused && deadline >= nowTs && authorised && _anchorable(id, record.dataHash);
+        bool expected =
+            !modelPaused &&
+                deadline >= nowTs &&
+                authorised &&
+                epoch == modelEpoch[modelKeySource[claimed]] &&
+                _anchorable(id, record.dataHash);
 
         vm.prank(_caller(relayerSeed));
         try ledger.submitRecordBySig(claimed, record, deadline, signature) {

@@ -20,7 +20,7 @@ abstract contract LedgerFixture is Test {
     bytes32 internal constant GATEWAY_ROLE = keccak256("GATEWAY_ROLE");
 
     bytes32 internal constant RECORD_TYPEHASH = keccak256(
-        "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline)"
+        "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline,uint32 epoch)"
     );
     bytes32 internal constant DOMAIN_TYPEHASH = keccak256(
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
@@ -142,7 +142,12 @@ abstract contract LedgerFixture is Test {
             keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("DataLedger"), keccak256("1"), chainId, verifyingContract));
     }
 
+    /// @dev Signed in epoch 0, a source's first (every status change and rotation moves it on).
     function _structHash(RecordInput memory record, uint48 deadline) internal pure returns (bytes32) {
+        return _structHash(record, deadline, 0);
+    }
+
+    function _structHash(RecordInput memory record, uint48 deadline, uint32 epoch) internal pure returns (bytes32) {
         return
             keccak256(
                 abi.encode(
@@ -152,18 +157,23 @@ abstract contract LedgerFixture is Test {
                     record.metadataHash,
                     record.sampledAt,
                     keccak256(bytes(record.uri)),
-                    deadline
+                    deadline,
+                    epoch
                 )
             );
     }
 
     function _digest(RecordInput memory record, uint48 deadline) internal view returns (bytes32) {
+        return _digest(record, deadline, 0);
+    }
+
+    function _digest(RecordInput memory record, uint48 deadline, uint32 epoch) internal view returns (bytes32) {
         return
             keccak256(
                 abi.encodePacked(
                     "\x19\x01",
                     _domainSeparator(address(ledger), block.chainid),
-                    _structHash(record, deadline)
+                    _structHash(record, deadline, epoch)
                 )
             );
     }
@@ -177,6 +187,15 @@ abstract contract LedgerFixture is Test {
         return _sign(pk, _digest(record, deadline));
     }
 
+    function _sign(
+        uint256 pk,
+        RecordInput memory record,
+        uint48 deadline,
+        uint32 epoch
+    ) internal view returns (bytes memory) {
+        return _sign(pk, _digest(record, deadline, epoch));
+    }
+
     // ---------------------------------------------------------------- data blocks
 
     function _operation(
@@ -185,19 +204,30 @@ abstract contract LedgerFixture is Test {
         bytes32 dataHash,
         uint48 deadline
     ) internal view returns (SignedOperation memory) {
+        return _operation(source, pk, dataHash, deadline, 0);
+    }
+
+    function _operation(
+        address source,
+        uint256 pk,
+        bytes32 dataHash,
+        uint48 deadline,
+        uint32 epoch
+    ) internal view returns (SignedOperation memory) {
         RecordInput memory record = _record(dataHash);
         return
             SignedOperation({
                 source: source,
                 record: record,
                 deadline: deadline,
-                signature: _sign(pk, record, deadline)
+                epoch: epoch,
+                signature: _sign(pk, record, deadline, epoch)
             });
     }
 
     function _leaf(SignedOperation memory op) internal pure returns (bytes32) {
         bytes32 inner = keccak256(
-            abi.encode(op.source, _structHash(op.record, op.deadline), op.deadline, keccak256(op.signature))
+            abi.encode(op.source, _structHash(op.record, op.deadline, op.epoch), op.deadline, keccak256(op.signature))
         );
         return keccak256(bytes.concat(inner));
     }

@@ -14,7 +14,7 @@ import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 const { ethers } = await network.create();
 
 describe("offchain/chain: record typing matches the ledger", () => {
-  it("computes the same EIP-712 digest and data block leaf as the contract", async () => {
+  it("computes the same EIP-712 digest and data block leaf as the contract, in every epoch", async () => {
     const [admin] = await ethers.getSigners();
     const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
     const domain = ledgerDomain(
@@ -29,14 +29,22 @@ describe("offchain/chain: record typing matches the ledger", () => {
       uri: "ipfs://bafy…",
     };
     const deadline = 1_900_000_000;
-    expect(recordDigest(domain, record, deadline)).to.equal(
-      await ledger.hashRecord(record, deadline),
-    );
-
-    const device = ethers.Wallet.createRandom();
-    const signature = await device.signTypedData(domain, mutableTypes(), { ...record, deadline });
-    const op = { source: device.address, record, deadline, signature };
     const judge = await ethers.getContractAt("DataBlockJudge", await ledger.dataBlockJudge());
-    expect(leafHash(op)).to.equal(await judge.leafHash(op));
+    const device = ethers.Wallet.createRandom();
+    const digests = new Set<string>();
+    for (const epoch of [0, 1, 2 ** 32 - 1]) {
+      const digest = recordDigest(domain, record, deadline, epoch);
+      expect(digest).to.equal(await ledger.hashRecord(record, deadline, epoch));
+      digests.add(digest);
+
+      const signature = await device.signTypedData(domain, mutableTypes(), {
+        ...record,
+        deadline,
+        epoch,
+      });
+      const op = { source: device.address, record, deadline, epoch, signature };
+      expect(leafHash(op)).to.equal(await judge.leafHash(op));
+    }
+    expect(digests.size, "the epoch is part of the digest").to.equal(3);
   });
 });

@@ -31,6 +31,7 @@ const counts = async (db: Database) => {
     "idx_data_blocks",
     "idx_status_changes",
     "idx_source_keys",
+    "idx_source_epochs",
     "idx_dataset_members",
   ]) {
     out[table] = Number(
@@ -57,6 +58,11 @@ for (const target of databaseTargets()) {
       return Number((await connection.ethers.provider.getBlock("latest"))!.timestamp);
     }
 
+    /** The signing epoch `key`'s source is in now (0 for a key that is no source's). */
+    async function epochOf(key: string): Promise<number> {
+      return Number((await fx.ledger.getSource(await fx.ledger.sourceIdOf(key))).epoch);
+    }
+
     async function sign(payload: unknown, account = device, sampledAt = 1_760_000_000) {
       const { record, canonicalPayload } = createRecord({
         payload,
@@ -65,7 +71,8 @@ for (const target of databaseTargets()) {
         uri: "blob:payload",
       });
       await blobs.put(toBytes(canonicalPayload));
-      return signRecord({ account, domain, record, deadline: (await now()) + 3600 });
+      const epoch = await epochOf(account.address);
+      return signRecord({ account, domain, record, deadline: (await now()) + 3600, epoch });
     }
 
     const rows = (sql: string, params: unknown[] = []) =>
@@ -139,7 +146,7 @@ for (const target of databaseTargets()) {
       expect(result.toBlock).to.equal(result.head);
 
       const records = await rows(
-        "select kind, record_id, data_hash, source_key, source_id::text as source_id, leaf_index, block_root, proof, signature, deadline::text as deadline from idx_records order by block_number, log_index, leaf_index",
+        "select kind, record_id, data_hash, source_key, source_id::text as source_id, leaf_index, block_root, proof, signature, deadline::text as deadline, epoch::text as epoch from idx_records order by block_number, log_index, leaf_index",
       );
       expect(records.map((r) => r.kind)).to.deep.equal([
         "direct",
@@ -153,14 +160,17 @@ for (const target of databaseTargets()) {
       expect(records[1].record_id).to.equal(recordId(relayed.source, relayed.record));
       expect(records[0].source_id).to.equal("1");
       expect(records[0].signature).to.equal(null);
+      expect(records[0].epoch).to.equal(null);
       expect(records[1].signature).to.equal(relayed.signature.toLowerCase());
       expect(records[1].deadline).to.equal(String(relayed.deadline));
+      expect(records[1].epoch).to.equal("0");
       expect(records[1].source_id).to.equal(deviceSourceId.toString());
       for (const [i, r] of records.slice(2).entries()) {
         expect(r.data_hash).to.equal(ops[i].record.dataHash);
         expect(r.record_id).to.equal(recordId(ops[i].source, ops[i].record));
         expect(r.source_id).to.equal(deviceSourceId.toString());
         expect(Number(r.leaf_index)).to.equal(i);
+        expect(r.epoch).to.equal(String(ops[i].epoch));
         expect(r.block_root).to.equal(block.root.toLowerCase());
         expect(
           verifyMerkleProof(block.root, leafHash(ops[i]), r.proof as unknown as Hex[]),
@@ -211,6 +221,103 @@ for (const target of databaseTargets()) {
         },
       ]);
       expect(found[0].record_id).not.to.equal(found[1].record_id);
+    });
+
+    it("indexes SourceEpochChanged and keeps the epoch each relayed record and block leaf was signed in", async () => {
+      const e0 = await epochOf(device.address);
+      const before = await sign({ n: "relayed before the suspension" });
+      expect(before.epoch).to.equal(e0);
+      // Relayed, then suspended and reactivated, in one block: the record's epoch is the one its
+      // log came in, not the block's last.
+      const provider = connection.ethers.provider;
+      const gas = { gasLimit: 1_000_000 };
+      await provider.send("evm_setAutomine", [false]);
+      let txs;
+      try {
+        txs = [
+          await fx.ledger
+            .connect(fx.stranger)
+            .submitRecordBySig(
+              before.source,
+              before.record,
+              before.deadline,
+              before.signature,
+              gas,
+            ),
+          await fx.ledger.connect(fx.operator).suspendSource(deviceSourceId, 0, gas),
+          await fx.ledger.connect(fx.operator).reactivateSource(deviceSourceId, gas),
+        ];
+        await provider.send("evm_mine", []);
+      } finally {
+        await provider.send("evm_setAutomine", [true]);
+      }
+      const receipts = await Promise.all(txs.map((tx) => tx.wait()));
+      expect(new Set(receipts.map((r) => r!.blockNumber)).size, "one block").to.equal(1);
+      expect(receipts.map((r) => r!.status)).to.deep.equal([1, 1, 1]);
+
+      const after = await sign({ n: "relayed after the reactivation" });
+      expect(after.epoch).to.equal(e0 + 2);
+      await (
+        await fx.ledger
+          .connect(fx.stranger)
+          .submitRecordBySig(after.source, after.record, after.deadline, after.signature)
+      ).wait();
+      const leaf = await sign({ n: "leaf after the reactivation" });
+      await publishDataBlock({ ledger: fx.ledger, gateway: fx.gateway, blobs, operations: [leaf] });
+      await indexer.syncToHead();
+
+      const epochs = await rows(
+        "select epoch::text as epoch, block_number::text as block_number from idx_source_epochs where source_id = $1 order by block_number, log_index",
+        [deviceSourceId.toString()],
+      );
+      expect(epochs.map((e) => e.epoch)).to.deep.equal([String(e0 + 1), String(e0 + 2)]);
+      expect(epochs.map((e) => Number(e.block_number))).to.deep.equal([
+        receipts[0]!.blockNumber,
+        receipts[0]!.blockNumber,
+      ]);
+      const epochOfRecord = async (op: SignedOperation) =>
+        (
+          await rows("select kind, epoch::text as epoch from idx_records where record_id = $1", [
+            recordId(op.source, op.record),
+          ])
+        ).map((r) => [r.kind, r.epoch]);
+      expect(await epochOfRecord(before)).to.deep.equal([["relayed", String(e0)]]);
+      expect(await epochOfRecord(after)).to.deep.equal([["relayed", String(e0 + 2)]]);
+      expect(await epochOfRecord(leaf)).to.deep.equal([["block", String(e0 + 2)]]);
+    });
+
+    it("marks a block unverifiable when its document's epochs are missing, out of range or not the signed ones", async () => {
+      const withoutEpoch = (op: SignedOperation) =>
+        Object.fromEntries(Object.entries(op).filter(([key]) => key !== "epoch"));
+      // What the document lists in place of the anchored operation, and what the index makes of it.
+      const variants: [(op: SignedOperation) => unknown, string, string | null][] = [
+        [(op) => op, "verified", null],
+        [withoutEpoch, "unverifiable", "DOCUMENT_MALFORMED"],
+        [(op) => ({ ...op, epoch: 2 ** 32 }), "unverifiable", "DOCUMENT_MALFORMED"],
+        [(op) => ({ ...op, epoch: -1 }), "unverifiable", "DOCUMENT_MALFORMED"],
+        // Another epoch is another leaf: the document no longer adds up to the anchored root.
+        [(op) => ({ ...op, epoch: op.epoch + 1 }), "unverifiable", "ROOT_MISMATCH"],
+      ];
+      const roots: string[] = [];
+      for (const [i, [listed]] of variants.entries()) {
+        const anchored = await sign({ n: "epoch in the document", i });
+        const block = await publishDataBlock({
+          ledger: fx.ledger,
+          gateway: fx.gateway,
+          blobs,
+          operations: [anchored],
+          documentOperations: [listed(anchored) as SignedOperation],
+        });
+        roots.push(block.root.toLowerCase());
+      }
+      await indexer.syncToHead();
+      for (const [i, [, verification, reason]] of variants.entries()) {
+        const found = await rows(
+          "select verification, reason from idx_data_blocks where root = $1",
+          [roots[i]],
+        );
+        expect(found, `document ${i}`).to.deep.equal([{ verification, reason }]);
+      }
     });
 
     it("is idempotent when re-run over the same range", async () => {
@@ -328,6 +435,11 @@ for (const target of databaseTargets()) {
       const keys = await rows(
         "select key from idx_source_keys where source_id = 1 order by block_number",
       );
+      // The rotation moved source 1 to its next epoch.
+      const epochs = await rows(
+        "select epoch::text as epoch from idx_source_epochs where source_id = 1 order by block_number, log_index",
+      );
+      expect(epochs.map((e) => e.epoch)).to.deep.equal(["1"]);
       expect(keys.map((k) => k.key)).to.deep.equal([
         fx.sourceKey.address.toLowerCase(),
         newKey.address.toLowerCase(),

@@ -78,7 +78,10 @@ for (const target of databaseTargets()) {
       });
     }
 
-    /** Logs of every kind the index derives rows from: direct records, a data block, a revocation. */
+    /**
+     * Logs of every kind the index derives rows from: direct records, a data block, a revocation,
+     * and the device's epoch moving on (a suspension and reactivation) before it signs the block.
+     */
     async function activity(tag: string) {
       const { record } = createRecord({
         payload: { tag, n: seq++ },
@@ -97,6 +100,10 @@ for (const target of databaseTargets()) {
           .connect(fx.sourceKey)
           .revokeRecord(recordId(fx.sourceKey.address as Hex, revoked), 3)
       ).wait();
+      const deviceSourceId = await fx.ledger.sourceIdOf(device.address);
+      await (await fx.ledger.connect(fx.operator).suspendSource(deviceSourceId, 0)).wait();
+      await (await fx.ledger.connect(fx.operator).reactivateSource(deviceSourceId)).wait();
+      const epoch = Number((await fx.ledger.getSource(deviceSourceId)).epoch);
       const domain = ledgerDomain(31337n, fx.ledger.target as Hex);
       const latest = await provider().getBlock("latest");
       const operations = [];
@@ -114,6 +121,7 @@ for (const target of databaseTargets()) {
             domain,
             record: made.record,
             deadline: latest!.timestamp + 3600,
+            epoch,
           }),
         );
       }

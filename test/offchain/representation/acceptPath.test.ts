@@ -235,7 +235,7 @@ describe("offchain/representation: R2D accept path", () => {
             operation: { ...valid.operation, deadline: -1 },
           }),
           400,
-          "INVALID_REQUEST",
+          "VALIDATION_FAILED",
         );
         expect(JSON.stringify(envelope.details)).to.contain("/operation/deadline");
         expect(await stored()).to.equal(before);
@@ -337,7 +337,7 @@ describe("offchain/representation: R2D accept path", () => {
         ).to.deep.equal([
           "accepted",
           "DATA_HASH_MISMATCH",
-          "INVALID_REQUEST",
+          "VALIDATION_FAILED",
           "accepted",
           "SCHEMA_VIOLATION",
           "accepted",
@@ -375,7 +375,7 @@ describe("offchain/representation: R2D accept path", () => {
           404,
           "RECORD_NOT_FOUND",
         );
-        await expectError(await gateway.app.request("/v1/records/0x12"), 400, "INVALID_REQUEST");
+        await expectError(await gateway.app.request("/v1/records/0x12"), 400, "VALIDATION_FAILED");
         const doc = await readJson(await gateway.app.request("/openapi.json"));
         expect(Object.keys(doc.paths)).to.include.members([
           "/v1/records",

@@ -21,13 +21,14 @@ async function signed(label: string, uri = `ipfs://${label}`): Promise<SignedOpe
     uri,
   };
   const deadline = 2 ** 48 - 1 - label.length;
+  const epoch = label.length % 3;
   const signature = await account.signTypedData({
     domain,
     types: recordTypes,
     primaryType: "Record",
-    message: { ...record, deadline },
+    message: { ...record, deadline, epoch },
   });
-  return { source: account.address, record, deadline, signature };
+  return { source: account.address, record, deadline, epoch, signature };
 }
 
 /** The same signature with s' = n - s and the other v: valid for ecrecover, refused by OZ. */
@@ -62,12 +63,13 @@ describe("offchain/representation: createSignatureVerifier", () => {
         op,
         { ...op, source: other.source },
         { ...op, deadline: op.deadline - 1 },
+        { ...op, epoch: op.epoch + 1 },
         { ...op, record: { ...op.record, uri: `${op.record.uri}!` } },
         { ...op, record: { ...op.record, sampledAt: op.record.sampledAt + 1 } },
         { ...op, signature: other.signature },
         { ...op, source: op.source.toLowerCase() as Hex },
       ];
-      const expected = [true, false, false, false, false, false, true];
+      const expected = [true, false, false, false, false, false, false, true];
       for (const [i, operation] of cases.entries()) {
         expect(await native.verify(operation), `${label} case ${i}`).to.equal(expected[i]);
         expect(await noble.verify(operation), `${label} case ${i}`).to.equal(expected[i]);
@@ -78,15 +80,17 @@ describe("offchain/representation: createSignatureVerifier", () => {
   it("builds the same EIP-712 digest as viem's hashTypedData", async () => {
     // A valid signature recovers to the signer only if the digest matches bit for bit; check
     // the extremes of the uint48 fields too.
-    for (const [sampledAt, deadline] of [
-      [0, 0],
-      [2 ** 48 - 1, 2 ** 48 - 1],
-      [1, 2 ** 32 + 5],
+    for (const [sampledAt, deadline, epoch] of [
+      [0, 0, 0],
+      [2 ** 48 - 1, 2 ** 48 - 1, 2 ** 32 - 1],
+      [1, 2 ** 32 + 5, 1],
     ]) {
       const account = privateKeyToAccount(generatePrivateKey());
       const record = { ...(await signed("x")).record, sampledAt };
-      const signature = await account.sign({ hash: hashRecord({ domain, record, deadline }) });
-      const operation = { source: account.address, record, deadline, signature };
+      const signature = await account.sign({
+        hash: hashRecord({ domain, record, deadline, epoch }),
+      });
+      const operation = { source: account.address, record, deadline, epoch, signature };
       expect(await native.verify(operation)).to.equal(true);
     }
   });
@@ -116,6 +120,9 @@ describe("offchain/representation: createSignatureVerifier", () => {
     const cases: SignedOperation[] = [
       { ...op, deadline: 2 ** 48 },
       { ...op, deadline: -1 },
+      { ...op, epoch: 2 ** 32 },
+      { ...op, epoch: -1 },
+      { ...op, epoch: undefined as unknown as number },
       { ...op, record: { ...op.record, sampledAt: 1.5 } },
       { ...op, record: { ...op.record, dataHash: "0x1234" } },
     ];
@@ -140,6 +147,7 @@ describe("offchain/representation: createSignatureVerifier on worker threads", (
         op,
         { ...op, source: other.source },
         { ...op, deadline: op.deadline - 1 },
+        { ...op, epoch: op.epoch + 1 },
         { ...op, signature: highS(op.signature) },
         { ...op, signature: withV(op.signature, 29) },
         { ...op, signature: concat([numberToHex(N, { size: 32 }), op.signature.slice(66) as Hex]) },

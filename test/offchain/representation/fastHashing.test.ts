@@ -35,6 +35,8 @@ function operation(i: number): SignedOperation {
       uri: ["", `ipfs://block-${i}`, `https://example.org/ünïcødé/${i}`][i % 3],
     },
     deadline: 2 ** 48 - 1 - i,
+    // 0, small, and the uint32 extremes.
+    epoch: [0, 1, 2 ** 32 - 1, 0x01020304][i % 4],
     signature: `${word(`r-${i}`)}${word(`s-${i}`).slice(2)}${i % 2 ? "1b" : "1c"}` as Hex,
   };
 }
@@ -60,8 +62,8 @@ describe("gateway fast hashing", () => {
   it("recordStructHash and operationLeaf match the SDK's hashRecordStruct and leafHash", () => {
     for (let i = 0; i < 9; i++) {
       const op = operation(i);
-      expect(toHex(recordStructHash(op.record, op.deadline)!)).to.equal(
-        hashRecordStruct(op.record, op.deadline),
+      expect(toHex(recordStructHash(op.record, op.deadline, op.epoch)!)).to.equal(
+        hashRecordStruct(op.record, op.deadline, op.epoch),
       );
       expect(toHex(operationLeaf(op))).to.equal(leafHash(op));
     }
@@ -83,12 +85,17 @@ describe("gateway fast hashing", () => {
               0x19,
               0x01,
               ...separator,
-              ...toBytes(hashRecordStruct(op.record, op.deadline)),
+              ...toBytes(hashRecordStruct(op.record, op.deadline, op.epoch)),
             ]),
           ),
         ),
       ).to.equal(toHex(digestFirst));
     }
+    // Each epoch is its own digest and leaf.
+    const epochs = [0, 1, 2 ** 32 - 1].map((epoch) => ({ ...operation(4), epoch }));
+    expect(new Set(epochs.map((op) => toHex(recordDigest(separator, op)!))).size).to.equal(3);
+    expect(new Set(epochs.map((op) => toHex(operationLeaf(op)))).size).to.equal(3);
+    for (const op of epochs) expect(toHex(operationLeaf(op))).to.equal(leafHash(op));
     const bad = { ...operation(1), deadline: -1 };
     expect(recordDigest(separator, bad)).to.equal(undefined);
     expect(recordDigest(separator, bad)).to.equal(undefined);
@@ -97,19 +104,35 @@ describe("gateway fast hashing", () => {
 
   it("recordStructHash refuses fields the ledger cannot encode", () => {
     const op = operation(1);
-    expect(recordStructHash({ ...op.record, dataHash: "0x12" }, op.deadline)).to.equal(undefined);
-    expect(recordStructHash({ ...op.record, sampledAt: 2 ** 48 }, op.deadline)).to.equal(undefined);
-    expect(recordStructHash(op.record, -1)).to.equal(undefined);
+    expect(recordStructHash({ ...op.record, dataHash: "0x12" }, op.deadline, op.epoch)).to.equal(
+      undefined,
+    );
+    expect(recordStructHash({ ...op.record, sampledAt: 2 ** 48 }, op.deadline, op.epoch)).to.equal(
+      undefined,
+    );
+    expect(recordStructHash(op.record, -1, op.epoch)).to.equal(undefined);
+    for (const epoch of [-1, 2 ** 32, 0.5, Number.NaN]) {
+      expect(recordStructHash(op.record, op.deadline, epoch), String(epoch)).to.equal(undefined);
+      expect(() => operationLeaf({ ...op, epoch })).to.throw(TypeError);
+    }
     expect(() => operationLeaf({ ...op, signature: "0x1234" })).to.throw(TypeError);
     // The right length with a character that is not hex, anywhere, is refused too.
     const bad = (hex: string, at: number) => `${hex.slice(0, at)}g${hex.slice(at + 1)}` as Hex;
     for (const at of [2, 20, 65]) {
       expect(
-        recordStructHash({ ...op.record, formatId: bad(op.record.formatId, at) }, op.deadline),
+        recordStructHash(
+          { ...op.record, formatId: bad(op.record.formatId, at) },
+          op.deadline,
+          op.epoch,
+        ),
       ).to.equal(undefined);
     }
     expect(
-      recordStructHash({ ...op.record, dataHash: `${op.record.dataHash}00` as Hex }, op.deadline),
+      recordStructHash(
+        { ...op.record, dataHash: `${op.record.dataHash}00` as Hex },
+        op.deadline,
+        op.epoch,
+      ),
     ).to.equal(undefined);
     expect(() => operationLeaf({ ...op, signature: bad(op.signature, 131) })).to.throw(TypeError);
     expect(() => operationLeaf({ ...op, source: bad(op.source, 41) as Address })).to.throw(
@@ -120,8 +143,8 @@ describe("gateway fast hashing", () => {
       ...op.record,
       metadataHash: `0x${op.record.metadataHash.slice(2).toUpperCase()}` as Hex,
     };
-    expect(toHex(recordStructHash(upper, op.deadline)!)).to.equal(
-      toHex(recordStructHash(op.record, op.deadline)!),
+    expect(toHex(recordStructHash(upper, op.deadline, op.epoch)!)).to.equal(
+      toHex(recordStructHash(op.record, op.deadline, op.epoch)!),
     );
   });
 

@@ -9,7 +9,11 @@ import {
   recordDigest as ethersRecordDigest,
   recordStructHash as ethersRecordStructHash,
 } from "../../../offchain/chain/recordTyping.js";
-import { operationRecordId } from "../../../offchain/representation/recordHashing.js";
+import {
+  operationLeaf,
+  operationRecordId,
+  recordStructHash as fastStructHash,
+} from "../../../offchain/representation/recordHashing.js";
 import {
   createRecord,
   hashRecord,
@@ -101,18 +105,50 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
         uri: "https://example.org/" + "p".repeat(200),
       }).record,
     ];
+    const epochs = [0, 1, 2 ** 32 - 1];
     for (const [i, record] of cases.entries()) {
       const deadline = [1_900_000_000, 0, 2 ** 48 - 1][i];
-      expect(hashRecord({ domain, record, deadline })).to.equal(
-        await ledger.hashRecord(record, deadline),
-      );
-      const operation = await signRecord({ account, domain, record, deadline });
-      expect(leafHash(operation)).to.equal(await judge.leafHash(operation));
-      // The ethers-based mirror in offchain/chain agrees as well.
-      expect(hashRecordStruct(record, deadline)).to.equal(ethersRecordStructHash(record, deadline));
-      expect(hashRecord({ domain, record, deadline })).to.equal(
-        ethersRecordDigest(ethersLedgerDomain(chainId, domain.verifyingContract), record, deadline),
-      );
+      const digests = new Set<Hex>();
+      for (const epoch of epochs) {
+        const digest = hashRecord({ domain, record, deadline, epoch });
+        expect(digest, `epoch ${epoch}`).to.equal(await ledger.hashRecord(record, deadline, epoch));
+        digests.add(digest);
+        const operation = await signRecord({ account, domain, record, deadline, epoch });
+        expect(operation.epoch).to.equal(epoch);
+        expect(leafHash(operation), `epoch ${epoch}`).to.equal(await judge.leafHash(operation));
+        // The gateway's fast path and the ethers-based mirror in offchain/chain agree as well.
+        expect(toHex(operationLeaf(operation))).to.equal(leafHash(operation));
+        expect(hashRecordStruct(record, deadline, epoch)).to.equal(
+          ethersRecordStructHash(record, deadline, epoch),
+        );
+        expect(toHex(fastStructHash(record, deadline, epoch)!)).to.equal(
+          hashRecordStruct(record, deadline, epoch),
+        );
+        expect(digest).to.equal(
+          ethersRecordDigest(
+            ethersLedgerDomain(chainId, domain.verifyingContract),
+            record,
+            deadline,
+            epoch,
+          ),
+        );
+      }
+      expect(digests.size, "each epoch signs another digest").to.equal(epochs.length);
+    }
+  });
+
+  it("signRecord refuses an epoch outside uint32, or none", async () => {
+    const domain = ledgerDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    const account = privateKeyToAccount(generatePrivateKey());
+    const { record } = createRecord({ payload: 1, formatId: FORMAT_ID, sampledAt: 1 });
+    for (const epoch of [-1, 2 ** 32, 1.5, undefined, "0"]) {
+      let error: unknown;
+      try {
+        await signRecord({ account, domain, record, deadline: 10, epoch: epoch as number });
+      } catch (caught) {
+        error = caught;
+      }
+      expect((error as { code?: string })?.code, String(epoch)).to.equal("SDK_INVALID_ARGUMENT");
     }
   });
 
@@ -164,7 +200,8 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
     const operations: SignedOperation[] = [];
     for (let i = 0; i < 7; i++) {
       const { record } = createRecord({ payload: { i }, formatId: FORMAT_ID, sampledAt: 1000 + i });
-      operations.push(await signRecord({ account, domain, record, deadline: 5000 }));
+      const epoch = i % 3;
+      operations.push(await signRecord({ account, domain, record, deadline: 5000, epoch }));
     }
     const values = operations.map((op) => {
       const [source, structHash, deadline, signatureHash] = leafValues(op);

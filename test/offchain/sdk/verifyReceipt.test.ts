@@ -10,6 +10,7 @@ import {
   leafEncoding,
   leafValues,
   ledgerDomain,
+  readSourceEpoch,
   recordId,
   signRecord,
   verifyReceipt,
@@ -63,12 +64,19 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
   const judge = () => DataBlockJudge__factory.connect(judgeAddress, ethers.provider);
   let domain: ReturnType<typeof ledgerDomain>;
   let gateway: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+  let operator: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+  let owner: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   let relayer: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   const payloads = Array.from({ length: N }, (_, i) => ({ station: "A1", pm25: 10 + i, seq: i }));
 
-  async function signPayload(payload: unknown, account = device, sampledAt = 1_760_000_000) {
+  async function signPayload(
+    payload: unknown,
+    account = device,
+    sampledAt = 1_760_000_000,
+    epoch = 0,
+  ) {
     const { record } = createRecord({ payload, formatId: FORMAT_ID, sampledAt, uri: "ipfs://x" });
-    return signRecord({ account, domain, record, deadline: (await now()) + 3600 });
+    return signRecord({ account, domain, record, deadline: (await now()) + 3600, epoch });
   }
 
   async function anchor(block: ReturnType<typeof buildBlock>) {
@@ -84,7 +92,10 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
   }
 
   before(async () => {
-    const [admin, operator, gatewaySigner, owner, relayerSigner] = await ethers.getSigners();
+    const [admin, operatorSigner, gatewaySigner, ownerSigner, relayerSigner] =
+      await ethers.getSigners();
+    operator = operatorSigner;
+    owner = ownerSigner;
     gateway = gatewaySigner;
     relayer = relayerSigner;
     ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
@@ -256,11 +267,25 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
         domain,
         record: receipt.operation.record,
         deadline: receipt.operation.deadline,
+        epoch: receipt.operation.epoch,
       });
       await expectCode(
         verifyReceipt({
           payload: payloads[0],
           receipt: { ...receipt, operation: { ...receipt.operation, signature: forged.signature } },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PROOF_INVALID",
+      );
+    });
+
+    it("rejects a tampered epoch: the leaf commits to it, so the proof fails first", async () => {
+      const receipt = block.receipt(1);
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[1],
+          receipt: { ...receipt, operation: { ...receipt.operation, epoch: 1 } },
           publicClient,
           ledgerAddress,
         }),
@@ -360,6 +385,21 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
         }),
         "RECEIPT_MALFORMED",
       );
+      for (const epoch of [undefined, -1, 2 ** 32, "0"]) {
+        const refused = await expectCode(
+          verifyReceipt({
+            payload: payloads[0],
+            receipt: {
+              ...receipt,
+              operation: { ...receipt.operation, epoch: epoch as unknown as number },
+            },
+            publicClient,
+            ledgerAddress,
+          }),
+          "RECEIPT_MALFORMED",
+        );
+        expect(refused.details, String(epoch)).to.deep.equal({ field: "operation.epoch" });
+      }
     });
 
     it("refuses an operation whose deadline passed before its block was anchored: RECEIPT_OPERATION_CHALLENGEABLE", async () => {
@@ -374,7 +414,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
           sampledAt: 1_760_000_000,
           uri: "ipfs://x",
         });
-        return signRecord({ account: device, domain, record, deadline });
+        return signRecord({ account: device, domain, record, deadline, epoch: 0 });
       };
       const late = { station: "A1", late: true };
       const onTime = { station: "A1", onTime: true };
@@ -493,6 +533,21 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
     });
 
+    it("rejects a tampered epoch: the signature no longer recovers to the source", async () => {
+      for (const epoch of [1, 2 ** 32 - 1]) {
+        const operation = { ...receipt.operation, epoch };
+        await expectCode(
+          verifyReceipt({
+            payload,
+            receipt: { ...receipt, operation },
+            publicClient,
+            ledgerAddress,
+          }),
+          "RECEIPT_SIGNATURE_INVALID",
+        );
+      }
+    });
+
     it("refuses a payload other than the signed one even when the receipt's own ids name it: RECEIPT_PAYLOAD_MISMATCH", async () => {
       const forged = { ...payload, pm10: payload.pm10 + 1 };
       const forgedHash = hashPayload(forged);
@@ -550,6 +605,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
         domain,
         record: receipt.operation.record,
         deadline: receipt.operation.deadline,
+        epoch: receipt.operation.epoch,
       });
       // Borrowing the device's record id: the id names the device's key, not the stranger's.
       await expectCode(
@@ -569,6 +625,90 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
           ledgerAddress,
         }),
         "RECEIPT_NOT_ON_CHAIN",
+      );
+    });
+  });
+
+  describe("signing epochs", () => {
+    // A second device of its own, so that moving its epoch leaves the other tests' device alone.
+    const second = privateKeyToAccount(generatePrivateKey());
+    let sourceId: bigint;
+
+    before(async () => {
+      await ledger.connect(operator).getFunction("registerSource")(
+        second.address,
+        owner.address,
+        keccak256(toBytes("second")),
+        "ipfs://second",
+        [FORMAT_ID],
+      );
+      sourceId = await ledger.sourceIdOf(second.address);
+    });
+
+    it("readSourceEpoch follows the source's suspensions and reactivations", async () => {
+      const read = () => readSourceEpoch({ publicClient, ledgerAddress, source: second.address });
+      expect(await read()).to.equal(0);
+      await (await ledger.connect(operator).suspendSource(sourceId, 7)).wait();
+      expect(await read()).to.equal(1);
+      await (await ledger.connect(operator).reactivateSource(sourceId)).wait();
+      expect(await read()).to.equal(2);
+      expect((await ledger.getSource(sourceId)).epoch).to.equal(2n);
+      await expectCode(
+        readSourceEpoch({ publicClient, ledgerAddress, source: stranger.address }),
+        "SDK_SOURCE_UNKNOWN",
+      );
+      const unreachable = await expectCode(
+        readSourceEpoch({ rpcUrl: "http://127.0.0.1:9", ledgerAddress, source: second.address }),
+        "RECEIPT_CHAIN_UNAVAILABLE",
+      );
+      expect((unreachable as { retryable?: boolean }).retryable).to.equal(true);
+    });
+
+    it("refuses a block operation signed in an epoch the source had left: StaleEpoch", async () => {
+      const current = await readSourceEpoch({
+        publicClient,
+        ledgerAddress,
+        source: second.address,
+      });
+      expect(current).to.equal(2);
+      const stalePayload = { station: "C3", stale: true };
+      const freshPayload = { station: "C3", stale: false };
+      const operations = [
+        await signPayload(stalePayload, second, 1_760_000_500, 0),
+        await signPayload(freshPayload, second, 1_760_000_501, current),
+      ];
+      const epochBlock = buildBlock(operations);
+      await anchor(epochBlock);
+
+      const fresh = await verifyReceipt({
+        payload: freshPayload,
+        receipt: epochBlock.receipt(1),
+        publicClient,
+        ledgerAddress,
+      });
+      expect(fresh.sourceId).to.equal(sourceId);
+      const refused = await expectCode(
+        verifyReceipt({
+          payload: stalePayload,
+          receipt: epochBlock.receipt(0),
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_OPERATION_CHALLENGEABLE",
+      );
+      expect(refused.details).to.include({ reason: "StaleEpoch" });
+
+      // The judge strikes it for that reason, and the receipt then says so.
+      const challenge = judge().connect(relayer).getFunction("challenge");
+      await (await challenge(epochBlock.root, operations[0], epochBlock.receipt(0).proof!)).wait();
+      await expectCode(
+        verifyReceipt({
+          payload: stalePayload,
+          receipt: epochBlock.receipt(0),
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_OPERATION_DISPUTED",
       );
     });
   });

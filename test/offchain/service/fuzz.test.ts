@@ -166,6 +166,7 @@ async function snapshot(db: Database): Promise<string> {
     "idx_status_changes",
     "idx_dataset_members",
     "idx_source_keys",
+    "idx_source_epochs",
     "idx_checkpoint",
   ];
   const parts: string[] = [];

@@ -184,6 +184,73 @@ for (const target of databaseTargets()) {
       expect(malformed.body.error.code).to.equal("VALIDATION_FAILED");
     });
 
+    it("hands out receipts naming the epoch each signature was made in, before and after the source's epoch moved on", async () => {
+      const { fx } = h;
+      const publicClient = createPublicClient({ transport: custom(h.connection.provider) });
+      await (await fx.ledger.connect(fx.operator).suspendSource(2n, 0)).wait();
+      await (await fx.ledger.connect(fx.operator).reactivateSource(2n)).wait();
+      const relayedPayload = { station: "A1", pm25: 60 };
+      const leafPayload = { station: "A1", pm25: 61 };
+      const relayedLater = await h.signed(relayedPayload, 4000);
+      const leafLater = await h.signed(leafPayload, 4100);
+      expect([relayedLater.epoch, leafLater.epoch]).to.deep.equal([2, 2]);
+      await (
+        await fx.ledger
+          .connect(fx.stranger)
+          .submitRecordBySig(
+            relayedLater.source,
+            relayedLater.record,
+            relayedLater.deadline,
+            relayedLater.signature,
+          )
+      ).wait();
+      await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs: h.blobs,
+        operations: [leafLater],
+      });
+      await h.indexer.syncToHead();
+
+      for (const [what, op, payload, epoch] of [
+        ["block leaf of epoch 0", blockOps[1], payloads[1], 0],
+        ["relayed record of epoch 0", relayed, { station: "A1", pm25: 50 }, 0],
+        ["relayed record of epoch 2", relayedLater, relayedPayload, 2],
+        ["block leaf of epoch 2", leafLater, leafPayload, 2],
+      ] as const) {
+        const { status, body } = await h.request(`/v1/records/${idOf(op)}`, { token });
+        expect(status, what).to.equal(200);
+        expect(body.record.receipt.operation.epoch, what).to.equal(epoch);
+        // Judged at its anchoring: a receipt stays good after the epoch moves on.
+        const result = await verifyReceipt({
+          payload,
+          receipt: body.record.receipt,
+          publicClient,
+          ledgerAddress: h.ledgerAddress,
+        });
+        expect(result.recordId, what).to.equal(idOf(op));
+      }
+
+      // The epoch is signed: a receipt naming another one does not verify.
+      const { body } = await h.request(`/v1/records/${idOf(relayedLater)}`, { token });
+      const forged = {
+        ...body.record.receipt,
+        operation: { ...body.record.receipt.operation, epoch: 0 },
+      };
+      let code: string | undefined;
+      try {
+        await verifyReceipt({
+          payload: relayedPayload,
+          receipt: forged,
+          publicClient,
+          ledgerAddress: h.ledgerAddress,
+        });
+      } catch (error) {
+        code = (error as { code?: string }).code;
+      }
+      expect(code).to.equal("RECEIPT_SIGNATURE_INVALID");
+    });
+
     it("refuses record lookups to accounts without USER_ROLE", async () => {
       const strangerToken = await h.signIn(h.fx.stranger);
       const denied = await h.request(`/v1/records/${directId}`, { token: strangerToken });

@@ -81,7 +81,10 @@ export async function createServiceHarness(open: () => Promise<Database>) {
     return Number((await provider.getBlock("latest"))!.timestamp);
   }
 
-  /** A device-signed operation over `payload`, its canonical payload stored in the BlobStore. */
+  /**
+   * A device-signed operation over `payload` in the device's current signing epoch, its canonical
+   * payload stored in the BlobStore.
+   */
   async function signed(payload: unknown, sampledAt: number, formatId = fx.formatId, store = true) {
     const { record, canonicalPayload } = createRecord({
       payload,
@@ -89,7 +92,16 @@ export async function createServiceHarness(open: () => Promise<Database>) {
       sampledAt,
     });
     if (store) await blobs.put(toBytes(canonicalPayload));
-    return signRecord({ account: device, domain, record, deadline: (await chainNow()) + 3600 });
+    const epoch = Number(
+      (await fx.ledger.getSource(await fx.ledger.sourceIdOf(device.address))).epoch,
+    );
+    return signRecord({
+      account: device,
+      domain,
+      record,
+      deadline: (await chainNow()) + 3600,
+      epoch,
+    });
   }
 
   async function request(

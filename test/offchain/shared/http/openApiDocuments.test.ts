@@ -390,7 +390,8 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
       const valid = await makeSubmission(fx, payload());
       expect((await api.request("/v1/records", json(valid))).status).to.equal(202);
       expect((await api.request("/v1/records", json(valid))).status).to.equal(200);
-      const rival = await makeSubmission(fx, valid.payload, { sampledAt: 1_760_000_001 });
+      // The same reading (source, data hash, sampling time) signed again as another operation.
+      const rival = await makeSubmission(fx, valid.payload, { uri: "ipfs://another-copy" });
       expect((await api.request("/v1/records", json(rival))).status).to.equal(409);
       expect((await api.request("/v1/records", json('{"operation": '))).status).to.equal(400);
       expect((await api.request("/v1/records", json({ payload: 1 }))).status).to.equal(400);
@@ -413,7 +414,7 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
       const array = await api.request("/v1/records/bulk", json([items[0], { nonsense: true }]));
       expect(array.status).to.equal(200);
       const verdicts = (array.body as { results: { error?: { code: string } }[] }).results;
-      expect(verdicts[1].error?.code).to.equal("INVALID_REQUEST");
+      expect(verdicts[1].error?.code).to.equal("VALIDATION_FAILED");
       const ndjson = await api.request("/v1/records/bulk", {
         method: "POST",
         headers: { "content-type": "application/x-ndjson" },
@@ -433,7 +434,9 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
     it("documents what reading a record's status answers", async () => {
       const body = await makeSubmission(fx, payload());
       await api.request("/v1/records", json(body));
-      const state = await api.request(`/v1/records/${body.operation.record.dataHash}`);
+      const state = await api.request(
+        `/v1/records/${recordId(body.operation.source, body.operation.record)}`,
+      );
       expect([state.status, (state.body as { status: string }).status]).to.deep.equal([
         200,
         "accepted",
