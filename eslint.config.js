@@ -11,6 +11,8 @@ export default tseslint.config(
       "coverage/",
       ".tools/",
       "ignition/deployments/",
+      ".stryker-tmp/",
+      "reports/",
     ],
   },
   ...tseslint.configs.recommended,

@@ -236,7 +236,9 @@ function assertWellFormed(receipt: Receipt): void {
   if (!isWord(receipt.dataHash)) fail("dataHash");
   const operation = receipt.operation;
   if (typeof operation !== "object" || operation === null) fail("operation");
-  if (typeof operation.source !== "string" || !isAddress(operation.source, { strict: false })) {
+  // Strict: a mixed-case address must carry its EIP-55 checksum (all lower case needs none). A
+  // wrong checksum is a corrupted receipt, and the leaf's ABI encoding would refuse it later.
+  if (typeof operation.source !== "string" || !isAddress(operation.source, { strict: true })) {
     fail("operation.source");
   }
   if (!isUint48(operation.deadline)) fail("operation.deadline");

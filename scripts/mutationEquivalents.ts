@@ -1,0 +1,53 @@
+/**
+ * Surviving mutants judged equivalent: no test through the module's interface can tell them from
+ * the original code. Keyed by `file:line mutator replacement` (the replacement with its white
+ * space collapsed, as scripts/mutation.ts prints it); the value is the reason. A line moved by an
+ * edit turns its entry's mutant back into an `unexplained` survivor, to be judged again.
+ */
+const sdk = "offchain/sdk/verifyReceipt.ts";
+const validate = "offchain/representation/validateSubmission.ts";
+const accept = "offchain/representation/acceptSubmissions.ts";
+const authorizer = "offchain/service/ChainAuthorizer.ts";
+
+export const equivalents: Record<string, string> = {
+  // offchain/sdk/verifyReceipt.ts
+  [`${sdk}:222 ConditionalExpression true`]:
+    "isWord: viem's isHex is false for every non-string, so the typeof guard before it decides nothing",
+  [`${sdk}:222 ObjectLiteral {}`]:
+    "isWord: { strict: true } is viem isHex's default, so an empty options object is the same call",
+  [`${sdk}:241 ObjectLiteral {}`]:
+    "operation.source: { strict: true } is viem isAddress's default, so an empty options object is the same call",
+  [`${sdk}:245 ConditionalExpression false`]:
+    "operation.signature: viem's isHex is false for every non-string, so !isHex alone already refuses what the typeof guard refuses",
+  [`${sdk}:245 ObjectLiteral {}`]:
+    "operation.signature: { strict: true } is viem isHex's default, so an empty options object is the same call",
+  [`${sdk}:292 StringLiteral ""`]:
+    "viem's readContract encodes and decodes with abi[0] when functionName is empty, and getRecord is ledgerAbi[0]",
+  [`${sdk}:327 StringLiteral ""`]:
+    "viem's readContract encodes and decodes with abi[0] when functionName is empty, and verdict is judgeAbi[0]",
+
+  // offchain/representation/validateSubmission.ts
+  [`${validate}:125 OptionalChaining validate.errors[0]`]:
+    "Ajv sets errors whenever a validator returns false, so errors is never null on this path",
+  [`${validate}:127 OptionalChaining first.instancePath`]:
+    "first is Ajv's first error, always present when validation failed (see errors above)",
+  [`${validate}:128 OptionalChaining first.keyword`]:
+    "first is Ajv's first error, always present when validation failed (see errors above)",
+  [`${validate}:129 OptionalChaining first.message`]:
+    "first is Ajv's first error, always present when validation failed (see errors above)",
+  [`${validate}:127 StringLiteral "Stryker was here!"`]:
+    "Ajv's instancePath is always a string (empty for the root), so the ?? fallback is never taken",
+
+  // offchain/representation/acceptSubmissions.ts
+  [`${accept}:89 BlockStatement {}`]:
+    "with no record checked up front, validateSubmission falls back to its own registry sync and signature check and the anchored check runs per block: the same verdicts, only slower",
+
+  [`${accept}:251 ConditionalExpression true`]:
+    'settleWithinRequest: a later identical copy without an error always has the status "accepted" the first loop gave it (copies are never settled with the outbox)',
+  [`${accept}:252 ConditionalExpression true`]:
+    "settleWithinRequest: a later identical copy without an error always has created false from the first loop (copies are never settled with the outbox)",
+
+  // offchain/service/ChainAuthorizer.ts
+  [`${authorizer}:21 UnaryOperator +1`]:
+    "the cache starts empty, so whether the first block number read equals the initial marker only decides whether an empty map is replaced by another",
+};
