@@ -130,6 +130,7 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
       domain: signDomain,
       record,
       deadline: (await now()) + 3600,
+      epoch: 0, // the device's source is registered once and never changes state
     });
   }
 
