@@ -17,9 +17,9 @@ export const modules = {
   gateway: {
     title: "Gateway accept checks",
     mutate: [
-      "offchain/representation/validateSubmission.ts",
-      "offchain/representation/normalizeSubmission.ts",
-      "offchain/representation/acceptSubmissions.ts",
+      "offchain/representation/accept/validateSubmission.ts",
+      "offchain/representation/accept/normalizeSubmission.ts",
+      "offchain/representation/accept/acceptSubmissions.ts",
     ],
     spec: [
       "test/offchain/representation/acceptPath.test.ts",

@@ -5,8 +5,8 @@
  * edit turns its entry's mutant back into an `unexplained` survivor, to be judged again.
  */
 const sdk = "offchain/sdk/verifyReceipt.ts";
-const validate = "offchain/representation/validateSubmission.ts";
-const accept = "offchain/representation/acceptSubmissions.ts";
+const validate = "offchain/representation/accept/validateSubmission.ts";
+const accept = "offchain/representation/accept/acceptSubmissions.ts";
 const authorizer = "offchain/service/ChainAuthorizer.ts";
 
 export const equivalents: Record<string, string> = {
@@ -26,7 +26,7 @@ export const equivalents: Record<string, string> = {
   [`${sdk}:327 StringLiteral ""`]:
     "viem's readContract encodes and decodes with abi[0] when functionName is empty, and verdict is judgeAbi[0]",
 
-  // offchain/representation/validateSubmission.ts
+  // offchain/representation/accept/validateSubmission.ts
   [`${validate}:125 OptionalChaining validate.errors[0]`]:
     "Ajv sets errors whenever a validator returns false, so errors is never null on this path",
   [`${validate}:127 OptionalChaining first.instancePath`]:
@@ -38,7 +38,7 @@ export const equivalents: Record<string, string> = {
   [`${validate}:127 StringLiteral "Stryker was here!"`]:
     "Ajv's instancePath is always a string (empty for the root), so the ?? fallback is never taken",
 
-  // offchain/representation/acceptSubmissions.ts
+  // offchain/representation/accept/acceptSubmissions.ts
   [`${accept}:89 BlockStatement {}`]:
     "with no record checked up front, validateSubmission falls back to its own registry sync and signature check and the anchored check runs per block: the same verdicts, only slower",
 

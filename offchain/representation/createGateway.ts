@@ -14,16 +14,16 @@ import { DeploymentBinding, isRetryable } from "../storage/DeploymentBinding.js"
 import { migrate } from "../storage/migrate.js";
 import { openDatabase } from "../storage/openDatabase.js";
 import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
-import { AnchoredRecordFilter } from "./AnchoredRecordFilter.js";
-import { Batcher } from "./Batcher.js";
-import { createSignatureVerifier } from "./createSignatureVerifier.js";
-import { createGatewayApp, type GatewayLimits } from "./createGatewayApp.js";
-import { FormatSchemaCache } from "./FormatSchemaCache.js";
+import { AnchoredRecordFilter } from "./accept/AnchoredRecordFilter.js";
+import { Batcher } from "./packing/Batcher.js";
+import { createSignatureVerifier } from "./accept/createSignatureVerifier.js";
+import { createGatewayApp, type GatewayLimits } from "./http/createGatewayApp.js";
+import { FormatSchemaCache } from "./accept/FormatSchemaCache.js";
 import { Loop } from "./Loop.js";
-import { representationMigrations } from "./migrations.js";
-import { OutboxWriter } from "./OutboxWriter.js";
-import { SourceRegistryCache } from "./SourceRegistryCache.js";
-import { Submitter, type SubmitterOptions } from "./Submitter.js";
+import { representationMigrations } from "./outbox/migrations.js";
+import { OutboxWriter } from "./outbox/OutboxWriter.js";
+import { SourceRegistryCache } from "./accept/SourceRegistryCache.js";
+import { Submitter, type SubmitterOptions } from "./anchoring/Submitter.js";
 
 export interface GatewayConfig {
   /** The DataLedger contract (P2R). */

@@ -7,7 +7,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { keccak256, toBytes } from "viem";
 
-import { FormatSchemaCache } from "../../../offchain/representation/FormatSchemaCache.js";
+import { FormatSchemaCache } from "../../../offchain/representation/accept/FormatSchemaCache.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import { expectCode } from "../../helpers/expectCode.js";
 

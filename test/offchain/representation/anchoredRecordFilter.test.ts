@@ -3,10 +3,10 @@ import { BrowserProvider, type Eip1193Provider } from "ethers";
 import { network } from "hardhat";
 import { keccak256, toHex } from "viem";
 
-import { AnchoredRecordFilter } from "../../../offchain/representation/AnchoredRecordFilter.js";
+import { AnchoredRecordFilter } from "../../../offchain/representation/accept/AnchoredRecordFilter.js";
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
-import { findAnchoredRecords } from "../../../offchain/representation/findAnchoredRecords.js";
-import type { NormalizedSubmission } from "../../../offchain/representation/normalizeSubmission.js";
+import { findAnchoredRecords } from "../../../offchain/representation/accept/findAnchoredRecords.js";
+import type { NormalizedSubmission } from "../../../offchain/representation/accept/normalizeSubmission.js";
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import { DataLedger__factory } from "../../../types/ethers-contracts/index.js";
 import {

@@ -6,7 +6,7 @@ import { hashRecord } from "../../../offchain/sdk/hashRecord.js";
 import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
 import { recordTypes } from "../../../offchain/sdk/recordTypes.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
-import { createSignatureVerifier } from "../../../offchain/representation/createSignatureVerifier.js";
+import { createSignatureVerifier } from "../../../offchain/representation/accept/createSignatureVerifier.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const domain = ledgerDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");

@@ -7,8 +7,8 @@ import { hashRecordStruct } from "../../../offchain/sdk/hashRecordStruct.js";
 import { leafEncoding, leafHash, leafValues } from "../../../offchain/sdk/leafHash.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
-import { blockDocument } from "../../../offchain/representation/Batcher.js";
-import { DataBlockTree } from "../../../offchain/representation/DataBlockTree.js";
+import { blockDocument } from "../../../offchain/representation/packing/Batcher.js";
+import { DataBlockTree } from "../../../offchain/representation/packing/DataBlockTree.js";
 import { checksumAddress, keccak256Bytes, keccak256Hex } from "../../../offchain/shared/keccak.js";
 import {
   operationLeaf,

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import type { Hex } from "viem";
 
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
-import { insertAcceptedRecords } from "../../../offchain/representation/insertAcceptedRecords.js";
-import { representationMigrations } from "../../../offchain/representation/migrations.js";
+import { insertAcceptedRecords } from "../../../offchain/representation/outbox/insertAcceptedRecords.js";
+import { representationMigrations } from "../../../offchain/representation/outbox/migrations.js";
 import { migrate } from "../../../offchain/storage/migrate.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { outboxSubmission } from "../../helpers/outboxSubmission.js";

@@ -5,12 +5,15 @@ import path from "node:path";
 import { expect } from "chai";
 import type { Hex } from "viem";
 
-import { Batcher } from "../../../offchain/representation/Batcher.js";
-import { DataBlockTree } from "../../../offchain/representation/DataBlockTree.js";
-import { insertAcceptedRecords } from "../../../offchain/representation/insertAcceptedRecords.js";
-import { representationMigrations } from "../../../offchain/representation/migrations.js";
-import { OutboxWriter, type StoredRecord } from "../../../offchain/representation/OutboxWriter.js";
-import { readRecordState } from "../../../offchain/representation/readRecordState.js";
+import { Batcher } from "../../../offchain/representation/packing/Batcher.js";
+import { DataBlockTree } from "../../../offchain/representation/packing/DataBlockTree.js";
+import { insertAcceptedRecords } from "../../../offchain/representation/outbox/insertAcceptedRecords.js";
+import { representationMigrations } from "../../../offchain/representation/outbox/migrations.js";
+import {
+  OutboxWriter,
+  type StoredRecord,
+} from "../../../offchain/representation/outbox/OutboxWriter.js";
+import { readRecordState } from "../../../offchain/representation/outbox/readRecordState.js";
 import { operationLeaf } from "../../../offchain/representation/recordHashing.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import type { Database } from "../../../offchain/storage/Database.js";

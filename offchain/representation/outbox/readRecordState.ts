@@ -1,10 +1,10 @@
 import type { Hex } from "viem";
 
-import type { Receipt, SignedOperation } from "../sdk/types.js";
-import type { Database } from "../storage/Database.js";
-import type { RecordStatus } from "./acceptSubmissions.js";
-import { DataBlockTree } from "./DataBlockTree.js";
-import { operationLeaf } from "./recordHashing.js";
+import type { Receipt, SignedOperation } from "../../sdk/types.js";
+import type { Database } from "../../storage/Database.js";
+import type { RecordStatus } from "../accept/acceptSubmissions.js";
+import { DataBlockTree } from "../packing/DataBlockTree.js";
+import { operationLeaf } from "../recordHashing.js";
 
 /** What GET /v1/records/{recordId} answers. */
 export interface RecordState {

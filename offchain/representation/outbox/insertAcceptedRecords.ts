@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 
-import type { Queryable } from "../storage/Database.js";
-import type { NormalizedSubmission } from "./normalizeSubmission.js";
+import type { Queryable } from "../../storage/Database.js";
+import type { NormalizedSubmission } from "../accept/normalizeSubmission.js";
 
 /** A submission to store, with the time the gateway accepted it. */
 export interface OutboxEntry {

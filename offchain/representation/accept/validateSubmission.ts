@@ -1,5 +1,5 @@
-import type { LedgerDomain } from "../sdk/ledgerDomain.js";
-import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import type { LedgerDomain } from "../../sdk/ledgerDomain.js";
+import type { DataLedger } from "../../../types/ethers-contracts/index.js";
 import { createSignatureVerifier, type SignatureVerifier } from "./createSignatureVerifier.js";
 import { findAnchoredRecords } from "./findAnchoredRecords.js";
 import type { FormatSchemaCache } from "./FormatSchemaCache.js";

@@ -1,4 +1,4 @@
-import { BaseError } from "../shared/BaseError.js";
+import { BaseError } from "../../shared/BaseError.js";
 
 /**
  * Every way the representation gateway turns a submission down at the R2D reference point, with

@@ -3,7 +3,7 @@ import path from "node:path";
 
 import type { Hex } from "viem";
 
-import type { BlobStore } from "../storage/BlobStore.js";
+import type { BlobStore } from "../../storage/BlobStore.js";
 
 export interface LoadFormatDocumentOptions {
   /** Resolves `blob:0x…` URIs (schemas published by operators into the gateway's store). */

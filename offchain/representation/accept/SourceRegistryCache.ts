@@ -1,6 +1,6 @@
 import type { Provider } from "ethers";
 
-import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import type { DataLedger } from "../../../types/ethers-contracts/index.js";
 import type { AnchoredRecordFilter } from "./AnchoredRecordFilter.js";
 
 /** The chain's view of a signing key, at the block the cache last synced to. */

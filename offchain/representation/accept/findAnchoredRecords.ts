@@ -1,7 +1,7 @@
 import { JsonRpcApiProvider, toQuantity } from "ethers";
 import type { Hex } from "viem";
 
-import type { DataLedger } from "../../types/ethers-contracts/index.js";
+import type { DataLedger } from "../../../types/ethers-contracts/index.js";
 import type { AnchoredRecordFilter } from "./AnchoredRecordFilter.js";
 import type { NormalizedSubmission } from "./normalizeSubmission.js";
 import { RejectionError } from "./RejectionError.js";

@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
 
-import type { Queryable } from "../storage/Database.js";
+import type { Queryable } from "../../storage/Database.js";
 import { insertAcceptedRecords, type OutboxEntry } from "./insertAcceptedRecords.js";
 
 /** A record the outbox now holds, with its place in the outbox's sequence. */

@@ -2,9 +2,9 @@ import { setImmediate } from "node:timers/promises";
 
 import type { Hex } from "viem";
 
-import type { SignedOperation } from "../sdk/types.js";
-import { keccak256Bytes } from "../shared/keccak.js";
-import { operationLeaf } from "./recordHashing.js";
+import type { SignedOperation } from "../../sdk/types.js";
+import { keccak256Bytes } from "../../shared/keccak.js";
+import { operationLeaf } from "../recordHashing.js";
 
 /**
  * The Merkle tree of a data block, node for node the tree OpenZeppelin's

@@ -2,12 +2,12 @@ import { Worker } from "node:worker_threads";
 
 import { domainSeparator } from "viem";
 
-import type { LedgerDomain } from "../sdk/ledgerDomain.js";
-import type { SignedOperation } from "../sdk/types.js";
-import { verifyRecordSignature } from "../sdk/verifyRecordSignature.js";
-import { keccak256Bytes } from "../shared/keccak.js";
-import { loadNativeSecp256k1 } from "../shared/nativeSecp256k1.js";
-import { hexBytes, recordDigest } from "./recordHashing.js";
+import type { LedgerDomain } from "../../sdk/ledgerDomain.js";
+import type { SignedOperation } from "../../sdk/types.js";
+import { verifyRecordSignature } from "../../sdk/verifyRecordSignature.js";
+import { keccak256Bytes } from "../../shared/keccak.js";
+import { loadNativeSecp256k1 } from "../../shared/nativeSecp256k1.js";
+import { hexBytes, recordDigest } from "../recordHashing.js";
 
 /** Checks that an operation's signature is its source's, by the ledger's rules. */
 export interface SignatureVerifier {

@@ -1,4 +1,4 @@
-import type { Migration } from "../storage/migrate.js";
+import type { Migration } from "../../storage/migrate.js";
 
 /**
  * Schema of the representation gateway's durable outbox (Y.4561 7.1.1 encapsulation, 8.6).

@@ -1,12 +1,12 @@
 import type { Hex } from "viem";
 
-import { canonicalJson } from "../sdk/canonicalJson.js";
-import type { SignedOperation } from "../sdk/types.js";
-import { checksumAddress, keccak256Hex } from "../shared/keccak.js";
+import { canonicalJson } from "../../sdk/canonicalJson.js";
+import type { SignedOperation } from "../../sdk/types.js";
+import { checksumAddress, keccak256Hex } from "../../shared/keccak.js";
 import { operationJson } from "./operationJson.js";
-import { operationRecordId } from "./recordHashing.js";
+import { operationRecordId } from "../recordHashing.js";
 import { RejectionError } from "./RejectionError.js";
-import type { Submission } from "./schemas.js";
+import type { Submission } from "../http/schemas.js";
 
 /** A submission reduced to what the outbox stores: one spelling per operation, hashed payload. */
 export interface NormalizedSubmission {

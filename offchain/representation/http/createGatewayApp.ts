@@ -4,21 +4,21 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Hex } from "viem";
 
-import { BaseError } from "../shared/BaseError.js";
-import type { ReadinessChecks } from "../shared/http/createReadinessProbe.js";
-import { databaseCheck } from "../shared/http/databaseCheck.js";
-import { registerHealthRoutes } from "../shared/http/registerHealthRoutes.js";
-import { serveApiDocs } from "../shared/http/serveApiDocs.js";
-import { serveLandingPage } from "../shared/http/serveLandingPage.js";
-import type { Database } from "../storage/Database.js";
+import { BaseError } from "../../shared/BaseError.js";
+import type { ReadinessChecks } from "../../shared/http/createReadinessProbe.js";
+import { databaseCheck } from "../../shared/http/databaseCheck.js";
+import { registerHealthRoutes } from "../../shared/http/registerHealthRoutes.js";
+import { serveApiDocs } from "../../shared/http/serveApiDocs.js";
+import { serveLandingPage } from "../../shared/http/serveLandingPage.js";
+import type { Database } from "../../storage/Database.js";
 import {
   acceptSubmissions,
   type AcceptDependencies,
   type SubmissionItem,
   type Verdict,
-} from "./acceptSubmissions.js";
-import { readRecordState } from "./readRecordState.js";
-import { RejectionError, rejectionStatus, type RejectionCode } from "./RejectionError.js";
+} from "../accept/acceptSubmissions.js";
+import { readRecordState } from "../outbox/readRecordState.js";
+import { RejectionError, rejectionStatus, type RejectionCode } from "../accept/RejectionError.js";
 import {
   AcceptedSchema,
   BulkResultSchema,

@@ -4,13 +4,13 @@ import { createKeccak } from "hash-wasm";
 
 import type { Hex } from "viem";
 
-import { canonicalJson } from "../sdk/canonicalJson.js";
-import type { SignedOperation } from "../sdk/types.js";
-import type { BlobStore } from "../storage/BlobStore.js";
-import type { Database } from "../storage/Database.js";
+import { canonicalJson } from "../../sdk/canonicalJson.js";
+import type { SignedOperation } from "../../sdk/types.js";
+import type { BlobStore } from "../../storage/BlobStore.js";
+import type { Database } from "../../storage/Database.js";
 import { DataBlockTree } from "./DataBlockTree.js";
-import { operationJson } from "./operationJson.js";
-import type { StoredRecord } from "./OutboxWriter.js";
+import { operationJson } from "../accept/operationJson.js";
+import type { StoredRecord } from "../outbox/OutboxWriter.js";
 
 export interface BatcherOptions {
   db: Database;

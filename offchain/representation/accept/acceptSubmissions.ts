@@ -1,13 +1,13 @@
 import type { Hex } from "viem";
 
-import { BaseError } from "../shared/BaseError.js";
-import type { BlobStore } from "../storage/BlobStore.js";
-import type { Database } from "../storage/Database.js";
+import { BaseError } from "../../shared/BaseError.js";
+import type { BlobStore } from "../../storage/BlobStore.js";
+import type { Database } from "../../storage/Database.js";
 import { findAnchoredRecords } from "./findAnchoredRecords.js";
 import { normalizeSubmission, type NormalizedSubmission } from "./normalizeSubmission.js";
-import type { OutboxWriter } from "./OutboxWriter.js";
+import type { OutboxWriter } from "../outbox/OutboxWriter.js";
 import { RejectionError } from "./RejectionError.js";
-import type { Submission } from "./schemas.js";
+import type { Submission } from "../http/schemas.js";
 import {
   signatureVerifier,
   validateSubmission,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_UINT32, MAX_UINT48 } from "../shared/uint48.js";
+import { MAX_UINT32, MAX_UINT48 } from "../../shared/uint48.js";
 
 // Zod schemas of the R2D reference point (device → representation gateway). They check the
 // envelope only; what the envelope claims (hash, signature, source, format) is checked by
