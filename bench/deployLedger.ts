@@ -9,6 +9,7 @@ import {
 } from "ethers";
 
 import type { DataLedger } from "../types/ethers-contracts/index.js";
+import { signSourceKeyWithEthers } from "../offchain/chain/sourceKeyTyping.js";
 import { eip712Domain } from "./eip712Domain.js";
 import { gasUsed } from "./medianGas.js";
 import { METADATA_HASH, RECORD_URI } from "./payload.js";
@@ -50,16 +51,20 @@ export async function deployLedger(ethers: HardhatEthers): Promise<LedgerFixture
 
   const source = new Wallet(SOURCE_KEY, ethers.provider);
   await gasUsed(admin.sendTransaction({ to: source.address, value: parseEther("100") }));
-  await gasUsed(
-    asOperator.registerSource(source.address, operator.address, METADATA_HASH, RECORD_URI, [
-      formatId,
-    ]),
-  );
-
   const domain = await eip712Domain(ledger);
   if (domain.name !== "DataLedger" || domain.version !== "1") {
     throw new Error(`unexpected EIP-712 domain ${domain.name} v${domain.version}`);
   }
+  await gasUsed(
+    asOperator.registerSource(
+      source.address,
+      operator.address,
+      METADATA_HASH,
+      RECORD_URI,
+      [formatId],
+      await signSourceKeyWithEthers(source, domain, operator.address),
+    ),
+  );
   const recordSigner = new RecordSigner(new SigningKey(SOURCE_KEY), domain);
   return { ledger, domain, formatId, source, recordSigner, gateway, relayer };
 }

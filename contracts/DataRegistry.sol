@@ -2,7 +2,6 @@
 pragma solidity 0.8.29;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IDataLedger} from "./interfaces/IDataLedger.sol";
@@ -26,7 +25,7 @@ import {SourceRegistry} from "./SourceRegistry.sol";
 /// its id `recordIdOf(source key, data hash, sampling time)`; its data hash, metadata hash and URI
 /// live in the `RecordAnchored` event, the audit trail an indexer follows. A format with unique
 /// data hashes costs its records a second slot, the hash's holder.
-abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
+abstract contract DataRegistry is IDataRegistry, SourceRegistry {
     /// @notice EIP-712 type of a source-signed record; the preimage is spelled out below.
     bytes32 public constant RECORD_TYPEHASH = RecordHashing.RECORD_TYPEHASH;
 

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.29;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 import {ISourceRegistry} from "./interfaces/ISourceRegistry.sol";
 import {Source, SourceStatus} from "./types/DataLedgerTypes.sol";
 import {FormatRegistry} from "./FormatRegistry.sol";
+import {SourceKeyHashing} from "./libraries/SourceKeyHashing.sol";
 
 /// @title SourceRegistry
 /// @notice Data sources: identification, key binding and authentication (Y.4561 clause 8.1),
-/// part of the DataLedger.
-abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
+/// part of the DataLedger. It owns the ledger's EIP-712 domain: key proofs are checked here, record
+/// signatures in DataRegistry.
+abstract contract SourceRegistry is ISourceRegistry, FormatRegistry, EIP712 {
     using Checkpoints for Checkpoints.Trace208;
 
     /// @dev Everything a submission needs to know about its key, in one storage slot. `status`
@@ -39,10 +43,11 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
         address owner,
         bytes32 metadataHash,
         string calldata metadataURI,
-        bytes32[] calldata formatIds
+        bytes32[] calldata formatIds,
+        bytes calldata keyProof
     ) external onlyRole(OPERATOR_ROLE) returns (uint64 sourceId) {
         if (owner == address(0)) revert SourceRegistryZeroAddress();
-        _requireUnboundKey(signer);
+        _requireBindableKey(signer, owner, keyProof);
 
         sourceId = ++_sourceCount;
         _sources[sourceId] = Source({
@@ -99,14 +104,15 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
     }
 
     /// @inheritdoc ISourceRegistry
-    function rotateSourceKey(uint64 sourceId, address newSigner) external {
+    function rotateSourceKey(uint64 sourceId, address newSigner, bytes calldata keyProof) external {
         SourceStatus status = _requireSource(sourceId);
         Source storage source = _sources[sourceId];
         if (msg.sender != source.owner && !hasRole(OPERATOR_ROLE, msg.sender)) {
             revert SourceRegistryUnauthorized(msg.sender, sourceId);
         }
         if (status == SourceStatus.Revoked) revert SourceRegistryInvalidStatus(sourceId, status);
-        _requireUnboundKey(newSigner);
+        // The key consents to the source's owner, whoever of owner and operator rotates.
+        _requireBindableKey(newSigner, source.owner, keyProof);
 
         address previous = source.signer;
         source.signer = newSigner;
@@ -168,6 +174,11 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
     /// @inheritdoc ISourceRegistry
     function sourceCount() external view returns (uint64) {
         return _sourceCount;
+    }
+
+    /// @inheritdoc ISourceRegistry
+    function hashSourceKey(address key, address owner) public view returns (bytes32) {
+        return _hashTypedDataV4(SourceKeyHashing.structHash(key, owner));
     }
 
     /// @dev Authenticates `key` as an active source allowed to use an active `formatId`. This is
@@ -263,9 +274,14 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry {
         if (status == SourceStatus.None) revert SourceRegistryUnknownSource(sourceId);
     }
 
-    function _requireUnboundKey(address key) private view {
+    /// @dev A key may be bound once, and only with its own signature naming `owner`: so nobody can
+    /// bind a key they do not hold (front-running the device that does), and since a bound key is
+    /// never bound again, each proof works at most once.
+    function _requireBindableKey(address key, address owner, bytes calldata keyProof) private view {
         if (key == address(0)) revert SourceRegistryZeroAddress();
         uint64 boundTo = _keys[key].sourceId;
         if (boundTo != 0) revert SourceRegistryKeyAlreadyBound(key, boundTo);
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hashSourceKey(key, owner), keyProof);
+        if (error != ECDSA.RecoverError.NoError || signer != key) revert SourceRegistryInvalidKeyProof(key);
     }
 }

@@ -19,6 +19,7 @@ import {
   type RecordInput,
   type SignedOperation,
 } from "../offchain/chain/recordTyping.js";
+import { signSourceKeyWithEthers } from "../offchain/chain/sourceKeyTyping.js";
 import { hashPayload } from "../offchain/sdk/index.js";
 import { DataLedger__factory } from "../types/ethers-contracts/index.js";
 
@@ -55,8 +56,12 @@ await (
   )
 ).wait();
 
+const chainId = (await ethers.provider.getNetwork()).chainId;
+const domain = ledgerDomain(chainId, ledgerAddress);
+
 const device = ethers.Wallet.createRandom().connect(ethers.provider);
 await (await admin.sendTransaction({ to: device.address, value: ethers.parseEther("1") })).wait();
+// The device proves it holds its key, and accepts the operator as its owner, before it is bound.
 await (
   await asOperator.registerSource(
     device.address,
@@ -64,14 +69,13 @@ await (
     ethers.ZeroHash,
     "urn:dev:air-1",
     [formatId],
+    await signSourceKeyWithEthers(device, domain, operator.address),
   )
 ).wait();
 console.log(
   `  source 1 = device ${device.address}, format air-quality@1.0.0 ${formatId.slice(0, 10)}…`,
 );
 
-const chainId = (await ethers.provider.getNetwork()).chainId;
-const domain = ledgerDomain(chainId, ledgerAddress);
 const deadline = Math.floor(Date.now() / 1000) + 3600;
 // The source's signing epoch (0 until its first status change or key rotation): the device
 // signs in it, and a signature made in any other is void.

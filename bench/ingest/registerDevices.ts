@@ -2,6 +2,8 @@ import type { Signer } from "ethers";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
+import { ledgerDomain } from "../../offchain/sdk/ledgerDomain.js";
+import { signSourceKey } from "../../offchain/sdk/signSourceKey.js";
 import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
 
 /**
@@ -20,16 +22,19 @@ export async function registerDevices(
 ): Promise<Hex[]> {
   const ledger = DataLedger__factory.connect(ledgerAddress, operator);
   const operatorAddress = await operator.getAddress();
+  const domain = ledgerDomain((await operator.provider!.getNetwork()).chainId, ledgerAddress);
   const keys: Hex[] = [];
   for (let i = 0; i < count; i++) {
     const key = generatePrivateKey();
+    const device = privateKeyToAccount(key);
     await (
       await ledger.registerSource(
-        privateKeyToAccount(key).address,
+        device.address,
         operatorAddress,
         `0x${"00".repeat(32)}`,
         `urn:dev:bench-${i + 1}`,
         [formatId],
+        await signSourceKey({ account: device, owner: operatorAddress as Hex, domain }),
       )
     ).wait();
     keys.push(key);

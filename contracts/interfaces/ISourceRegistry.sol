@@ -7,7 +7,11 @@ import {Source, SourceStatus} from "../types/DataLedgerTypes.sol";
 /// @notice Identify, bind and authenticate data sources (Y.4561 clause 8.1).
 /// @dev A source has a stable numeric id and one current signing key. Keys are never reused:
 /// once a key was bound to a source it cannot be bound again, so a signature always names
-/// one source. The status history of every source is checkpointed so data block challenges can
+/// one source. Binding a key (`registerSource`, `rotateSourceKey`) needs that key's EIP-712
+/// signature of `SourceKey(address key,address owner)` in the ledger's domain (see
+/// `hashSourceKey`): a proof of possession naming the owner the key accepts, so nobody can bind a
+/// device's key before the device does, nor reuse a proof for another owner, chain or ledger.
+/// The status history of every source is checkpointed so data block challenges can
 /// ask whether a key was active at a past time.
 ///
 /// The ledger's SOURCE_ROLE is derived from this registry (the current key of an active source),
@@ -30,6 +34,11 @@ interface ISourceRegistry {
     /// @param key The key.
     /// @param sourceId The source it is bound to.
     error SourceRegistryKeyAlreadyBound(address key, uint64 sourceId);
+
+    /// @notice `keyProof` is not `key`'s signature of `hashSourceKey(key, owner)` for the owner
+    /// the key is being bound to.
+    /// @param key The key being bound.
+    error SourceRegistryInvalidKeyProof(address key);
 
     /// @notice No source has this id.
     error SourceRegistryUnknownSource(uint64 sourceId);
@@ -78,13 +87,15 @@ interface ISourceRegistry {
     /// @param metadataHash Hash of the source's description document.
     /// @param metadataURI Where the description lives.
     /// @param formatIds Formats the source may submit; each must be registered and active.
+    /// @param keyProof `signer`'s signature of `hashSourceKey(signer, owner)` (65-byte r, s, v).
     /// @return sourceId The new source's id (sequential, starting at 1).
     function registerSource(
         address signer,
         address owner,
         bytes32 metadataHash,
         string calldata metadataURI,
-        bytes32[] calldata formatIds
+        bytes32[] calldata formatIds,
+        bytes calldata keyProof
     ) external returns (uint64 sourceId);
 
     /// @notice Allows or disallows formats for a source. Operators only.
@@ -101,7 +112,9 @@ interface ISourceRegistry {
 
     /// @notice Replaces a source's signing key. Operators or the source's owner.
     /// @dev The old key stops authenticating at once; signatures it made before stay attributable.
-    function rotateSourceKey(uint64 sourceId, address newSigner) external;
+    /// @param keyProof `newSigner`'s signature of `hashSourceKey(newSigner, owner)` with the
+    /// source's owner, also when an operator rotates.
+    function rotateSourceKey(uint64 sourceId, address newSigner, bytes calldata keyProof) external;
 
     /// @notice The source with this id.
     function getSource(uint64 sourceId) external view returns (Source memory);
@@ -133,4 +146,8 @@ interface ISourceRegistry {
 
     /// @notice How many sources were ever registered.
     function sourceCount() external view returns (uint64);
+
+    /// @notice The EIP-712 digest `key` signs to accept being bound to a source of `owner`: the
+    /// struct `SourceKey(address key,address owner)` in the ledger's domain.
+    function hashSourceKey(address key, address owner) external view returns (bytes32);
 }

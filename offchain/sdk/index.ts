@@ -39,6 +39,9 @@ export {
 export type { RecordStatus, SendOptions, Submission, Verdict } from "./sendRecords.js";
 export { signRecord } from "./signRecord.js";
 export type { SignRecordParameters } from "./signRecord.js";
+export { signSourceKey } from "./signSourceKey.js";
+export type { SignSourceKeyParameters } from "./signSourceKey.js";
+export { sourceKeyTypes } from "./sourceKeyTypes.js";
 export type { LedgerRecord, Receipt, SignedOperation } from "./types.js";
 export { verifyMerkleProof } from "./verifyMerkleProof.js";
 export { verifyReceipt } from "./verifyReceipt.js";

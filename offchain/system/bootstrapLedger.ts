@@ -5,6 +5,8 @@ import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { applyInitialRoles } from "../control/initialRoles.js";
+import { ledgerDomain } from "../sdk/ledgerDomain.js";
+import { signSourceKey } from "../sdk/signSourceKey.js";
 import type { BlobStore } from "../storage/BlobStore.js";
 import {
   AccessRegistry__factory,
@@ -88,6 +90,8 @@ export async function bootstrapLedger(options: {
     await asOperator.registerFormat(formatId, "air-quality", "1.0.0", `blob:${formatId}`, 0)
   ).wait();
 
+  // Each device proves it holds its key (and accepts the operator as owner) before it is bound.
+  const domain = ledgerDomain((await ledger.runner!.provider!.getNetwork()).chainId, ledgerAddress);
   const devices: PrivateKeyAccount[] = [];
   const deviceKeys: Hex[] = [];
   const sourceIds: bigint[] = [];
@@ -101,6 +105,7 @@ export async function bootstrapLedger(options: {
         `0x${"00".repeat(32)}`,
         `urn:dev:air-${i + 1}`,
         [formatId],
+        await signSourceKey({ account: device, owner: actors.operator.address as Hex, domain }),
       )
     ).wait();
     devices.push(device);

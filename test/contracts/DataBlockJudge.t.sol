@@ -183,7 +183,7 @@ contract DataBlockJudgeTest is LedgerFixture {
         SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
         bytes32 root = _leaf(op);
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, makeAddr("newKey"));
+        ledger.rotateSourceKey(sourceId, makeAddr("newKey"), _keyProof("newKey", sourceOwner));
         vm.warp(START + 1);
         vm.prank(gateway);
         ledger.submitDataBlock(root, 1, START - 60, START - 60, "");
@@ -224,7 +224,7 @@ contract DataBlockJudgeTest is LedgerFixture {
         SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
         bytes32 root = _anchorAlone(op, START + 10);
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, makeAddr("newKey")); // still START + 10
+        ledger.rotateSourceKey(sourceId, makeAddr("newKey"), _keyProof("newKey", sourceOwner)); // still START + 10
         _expectValid(root, op);
         // A second later the old key is out: a block of then is disputable.
         SignedOperation memory late = _operation(sourceKey, sourceKeyPk, keccak256("late"), DEADLINE);
@@ -493,7 +493,8 @@ contract DataBlockJudgeTest is LedgerFixture {
         if (afterwards & 1 != 0) ledger.suspendSource(sourceId, 0);
         if (afterwards & 2 != 0) ledger.setSourceFormats(otherId, _one(FORMAT_NOISE), false);
         if (afterwards & 4 != 0) ledger.deprecateFormat(FORMAT_AIR);
-        if (afterwards & 8 != 0) ledger.rotateSourceKey(otherId, makeAddr("rotated"));
+        if (afterwards & 8 != 0)
+            ledger.rotateSourceKey(otherId, makeAddr("rotated"), _keyProof("rotated", sourceOwner));
         vm.stopPrank();
 
         for (uint256 i = 0; i < 4; ++i) {

@@ -341,7 +341,7 @@ contract DataRegistryTest is LedgerFixture {
         RecordInput memory record = _record(DATA);
         bytes memory signature = _sign(sourceKeyPk, record, DEADLINE);
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, makeAddr("newKey"));
+        ledger.rotateSourceKey(sourceId, makeAddr("newKey"), _keyProof("newKey", sourceOwner));
         vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInactiveSource.selector, sourceKey));
         ledger.submitRecordBySig(sourceKey, record, DEADLINE, signature);
     }
@@ -373,7 +373,7 @@ contract DataRegistryTest is LedgerFixture {
     function test_submitRecordBySig_rotationStartsTheNewKeyInANewEpoch() public {
         (address newKey, uint256 newPk) = makeAddrAndKey("rotated in");
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof(newPk, sourceOwner));
         RecordInput memory record = _record(DATA);
         vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryInvalidSignature.selector, newKey));
         ledger.submitRecordBySig(newKey, record, DEADLINE, _sign(newPk, record, DEADLINE, 0));
@@ -542,7 +542,7 @@ contract DataRegistryTest is LedgerFixture {
         vm.prank(sourceKey);
         ledger.submitRecord(_record(DATA));
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
 
         vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryUnauthorized.selector, sourceKey, _id(DATA)));
         vm.prank(sourceKey);

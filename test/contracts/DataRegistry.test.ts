@@ -26,6 +26,7 @@ import {
   signRecord,
   type SignedOperation,
 } from "../helpers/signRecord.js";
+import { keyProof } from "../helpers/keyProof.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -46,9 +47,14 @@ async function registerSecondSource(f: LedgerFixture) {
   const key = f.spare[0];
   await f.ledger
     .connect(f.operator)
-    .registerSource(key.address, f.sourceOwner.address, id("source-2"), "ipfs://source-2", [
-      f.formatId,
-    ]);
+    .registerSource(
+      key.address,
+      f.sourceOwner.address,
+      id("source-2"),
+      "ipfs://source-2",
+      [f.formatId],
+      await keyProof(f.ledger, key, f.sourceOwner.address),
+    );
   return { key, sourceId: 2n };
 }
 
@@ -516,7 +522,14 @@ describe("DataRegistry", function () {
         .registerFormat(formatId, "air-quality", "1.0.0", "ipfs://schema", 0);
       await other
         .connect(operator)
-        .registerSource(sourceKey.address, sourceOwner.address, ZeroHash, "", [formatId]);
+        .registerSource(
+          sourceKey.address,
+          sourceOwner.address,
+          ZeroHash,
+          "",
+          [formatId],
+          await keyProof(other, sourceKey, sourceOwner.address),
+        );
       const record = makeRecord("cross-contract", formatId);
       const deadline = await inOneHour();
       const forFirst = await signRecord(sourceKey, ledger, record, deadline);
@@ -629,7 +642,13 @@ describe("DataRegistry", function () {
           makeRecord("old key", f.formatId),
           deadline,
         );
-        await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, newKey.address);
+        await f.ledger
+          .connect(f.sourceOwner)
+          .rotateSourceKey(
+            f.sourceId,
+            newKey.address,
+            await keyProof(f.ledger, newKey, f.sourceOwner),
+          );
         expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(1n);
 
         const record = makeRecord("new key", f.formatId);
@@ -803,7 +822,9 @@ describe("DataRegistry", function () {
       const id1 = recordIdOf(sourceKey, v1);
       await ledger.connect(sourceKey).submitRecord(v1);
       const newKey = spare[1];
-      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, newKey.address);
+      await ledger
+        .connect(sourceOwner)
+        .rotateSourceKey(sourceId, newKey.address, await keyProof(ledger, newKey, sourceOwner));
 
       await expect(ledger.connect(sourceKey).updateRecord(id1, v2))
         .to.be.revertedWithCustomError(ledger, "DataRegistryUnauthorized")
@@ -954,7 +975,13 @@ describe("DataRegistry", function () {
       const record = makeRecord("keep", f.formatId);
       const recordId = recordIdOf(f.sourceKey, record);
       await f.ledger.connect(f.sourceKey).submitRecord(record);
-      await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, f.spare[1].address);
+      await f.ledger
+        .connect(f.sourceOwner)
+        .rotateSourceKey(
+          f.sourceId,
+          f.spare[1].address,
+          await keyProof(f.ledger, f.spare[1], f.sourceOwner),
+        );
 
       for (const caller of [f.sourceOwner, f.stranger, otherSource, f.sourceKey, f.supervisor]) {
         await expect(f.ledger.connect(caller).revokeRecord(recordId, 1))
@@ -1607,7 +1634,13 @@ describe("DataRegistry", function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const deadline = await inOneHour();
         const [byOldKey] = await validOperations(f, deadline);
-        await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, f.spare[1].address);
+        await f.ledger
+          .connect(f.sourceOwner)
+          .rotateSourceKey(
+            f.sourceId,
+            f.spare[1].address,
+            await keyProof(f.ledger, f.spare[1], f.sourceOwner),
+          );
         const dataBlock = buildDataBlock([byOldKey]);
         await anchor(f, dataBlock, (await time.latest()) + 1);
 
@@ -1619,7 +1652,13 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
         await anchor(f, dataBlock);
         await time.increase(10);
-        await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, f.spare[1].address);
+        await f.ledger
+          .connect(f.sourceOwner)
+          .rotateSourceKey(
+            f.sourceId,
+            f.spare[1].address,
+            await keyProof(f.ledger, f.spare[1], f.sourceOwner),
+          );
         await f.ledger.connect(f.operator).revokeSource(f.sourceId, 0);
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
@@ -1666,7 +1705,13 @@ describe("DataRegistry", function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const newKey = f.spare[1];
         const deadline = await inOneHour();
-        await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, newKey.address);
+        await f.ledger
+          .connect(f.sourceOwner)
+          .rotateSourceKey(
+            f.sourceId,
+            newKey.address,
+            await keyProof(f.ledger, newKey, f.sourceOwner),
+          );
         const inOldEpoch = await signRecord(
           newKey,
           f.ledger,
@@ -1926,12 +1971,15 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
         const at = (await time.latest()) + 10;
 
+        const rotationProof = await keyProof(f.ledger, f.spare[1], f.sourceOwner);
         const receipts = await inOneBlock(at, [
           () => submitBlock(f, dataBlock),
           () =>
             f.ledger
               .connect(f.sourceOwner)
-              .rotateSourceKey(f.sourceId, f.spare[1].address, { gasLimit: 1_000_000 }),
+              .rotateSourceKey(f.sourceId, f.spare[1].address, rotationProof, {
+                gasLimit: 1_000_000,
+              }),
         ]);
         expectOneBlockInOrder(receipts);
         expect((await f.ledger.getDataBlock(dataBlock.root)).anchoredAt).to.equal(at);
@@ -1976,11 +2024,14 @@ describe("DataRegistry", function () {
         const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), bySecond]);
         const at = (await time.latest()) + 10;
 
+        const rotationProof = await keyProof(f.ledger, f.spare[1], f.sourceOwner);
         const receipts = await inOneBlock(at, [
           () =>
             f.ledger
               .connect(f.sourceOwner)
-              .rotateSourceKey(f.sourceId, f.spare[1].address, { gasLimit: 1_000_000 }),
+              .rotateSourceKey(f.sourceId, f.spare[1].address, rotationProof, {
+                gasLimit: 1_000_000,
+              }),
           () => f.ledger.connect(f.operator).suspendSource(sourceId, 0, { gasLimit: 1_000_000 }),
           () => submitBlock(f, dataBlock),
         ]);
@@ -2091,7 +2142,13 @@ describe("DataRegistry", function () {
         const anchoredIn = await sameSecond.ethers.provider.getBlockNumber();
 
         await sameSecond.ethers.provider.send("evm_setNextBlockTimestamp", [at]);
-        await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, f.spare[1].address);
+        await f.ledger
+          .connect(f.sourceOwner)
+          .rotateSourceKey(
+            f.sourceId,
+            f.spare[1].address,
+            await keyProof(f.ledger, f.spare[1], f.sourceOwner),
+          );
         const rotatedIn = await sameSecond.ethers.provider.getBlock("latest");
         expect(rotatedIn!.number).to.equal(anchoredIn + 1);
         expect(rotatedIn!.timestamp).to.equal(at);

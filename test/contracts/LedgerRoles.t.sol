@@ -127,7 +127,7 @@ contract LedgerRolesTest is LedgerFixture {
 
         address newKey = makeAddr("rotatedKey");
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("rotatedKey", sourceOwner));
         vm.assertFalse(ledger.hasRole(SOURCE_ROLE, sourceKey), "old key after rotation");
         vm.assertTrue(ledger.hasRole(SOURCE_ROLE, newKey), "new key after rotation");
 

@@ -12,6 +12,7 @@ import { buildDataBlock } from "../helpers/buildDataBlock.js";
 import { DataBlockStatus, DisputeReason, RecordStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
 import { signRecord } from "../helpers/signRecord.js";
+import { keyProof } from "../helpers/keyProof.js";
 
 const { networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -95,7 +96,9 @@ describe("LedgerRoles", function () {
       expect(await holds(sourceKey.address)).to.equal(false);
       await ledger.connect(operator).reactivateSource(sourceId);
       expect(await holds(sourceKey.address)).to.equal(true);
-      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address);
+      await ledger
+        .connect(sourceOwner)
+        .rotateSourceKey(sourceId, spare[0].address, await keyProof(ledger, spare[0], sourceOwner));
       expect(await holds(sourceKey.address)).to.equal(false);
       expect(await holds(spare[0].address)).to.equal(true);
       await ledger.connect(operator).revokeSource(sourceId, 0);
@@ -111,11 +114,22 @@ describe("LedgerRoles", function () {
 
       await ledger
         .connect(operator)
-        .registerSource(second.address, sourceOwner.address, ZeroHash, "", [formatId]);
+        .registerSource(
+          second.address,
+          sourceOwner.address,
+          ZeroHash,
+          "",
+          [formatId],
+          await keyProof(ledger, second, sourceOwner.address),
+        );
       await ledger.connect(operator).suspendSource(sourceId, 1);
-      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, rotated.address); // suspended: no role moves
+      await ledger
+        .connect(sourceOwner)
+        .rotateSourceKey(sourceId, rotated.address, await keyProof(ledger, rotated, sourceOwner)); // suspended: no role moves
       await ledger.connect(operator).reactivateSource(sourceId);
-      await ledger.connect(operator).rotateSourceKey(2n, third.address);
+      await ledger
+        .connect(operator)
+        .rotateSourceKey(2n, third.address, await keyProof(ledger, third, sourceOwner));
       await ledger.connect(operator).suspendSource(2n, 1);
       await ledger.connect(operator).revokeSource(2n, 2); // already suspended: no role moves
       await ledger.connect(operator).revokeSource(sourceId, 3);

@@ -25,7 +25,14 @@ contract SourceRegistryTest is LedgerFixture {
         vm.expectEmit(address(ledger));
         emit ISourceRegistry.SourceFormatSet(2, FORMAT_NOISE, true);
         vm.prank(operator);
-        uint64 id = ledger.registerSource(key, owner, keccak256("meta"), "ipfs://meta", _two(FORMAT_AIR, FORMAT_NOISE));
+        uint64 id = ledger.registerSource(
+            key,
+            owner,
+            keccak256("meta"),
+            "ipfs://meta",
+            _two(FORMAT_AIR, FORMAT_NOISE),
+            _keyProof("station-2", owner)
+        );
 
         vm.assertEq(uint256(id), 2, "sequential id");
         vm.assertEq(uint256(ledger.sourceCount()), 2, "sourceCount");
@@ -58,19 +65,19 @@ contract SourceRegistryTest is LedgerFixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, sourceOwner, OPERATOR_ROLE)
         );
         vm.prank(sourceOwner);
-        ledger.registerSource(stranger, sourceOwner, 0, "", _none());
+        ledger.registerSource(stranger, sourceOwner, 0, "", _none(), _keyProof("stranger", sourceOwner));
     }
 
     function test_registerSource_revertsForZeroOwner() public {
         vm.expectRevert(ISourceRegistry.SourceRegistryZeroAddress.selector);
         vm.prank(operator);
-        ledger.registerSource(stranger, address(0), 0, "", _none());
+        ledger.registerSource(stranger, address(0), 0, "", _none(), _keyProof("stranger", address(0)));
     }
 
     function test_registerSource_revertsForZeroSigner() public {
         vm.expectRevert(ISourceRegistry.SourceRegistryZeroAddress.selector);
         vm.prank(operator);
-        ledger.registerSource(address(0), sourceOwner, 0, "", _none());
+        ledger.registerSource(address(0), sourceOwner, 0, "", _none(), "");
     }
 
     function test_registerSource_revertsForBoundKey() public {
@@ -78,7 +85,7 @@ contract SourceRegistryTest is LedgerFixture {
             abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, sourceKey, sourceId)
         );
         vm.prank(operator);
-        ledger.registerSource(sourceKey, stranger, 0, "", _none());
+        ledger.registerSource(sourceKey, stranger, 0, "", _none(), _keyProof(sourceKeyPk, stranger));
     }
 
     function test_registerSource_revertsForKeyOfRevokedSource() public {
@@ -87,7 +94,7 @@ contract SourceRegistryTest is LedgerFixture {
         vm.expectRevert(
             abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, sourceKey, sourceId)
         );
-        ledger.registerSource(sourceKey, stranger, 0, "", _none());
+        ledger.registerSource(sourceKey, stranger, 0, "", _none(), _keyProof(sourceKeyPk, stranger));
         vm.stopPrank();
     }
 
@@ -95,7 +102,14 @@ contract SourceRegistryTest is LedgerFixture {
         bytes32 unknown = keccak256("unknown");
         vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryUnknownFormat.selector, unknown));
         vm.prank(operator);
-        ledger.registerSource(stranger, sourceOwner, 0, "", _two(FORMAT_AIR, unknown));
+        ledger.registerSource(
+            stranger,
+            sourceOwner,
+            0,
+            "",
+            _two(FORMAT_AIR, unknown),
+            _keyProof("stranger", sourceOwner)
+        );
         vm.assertEq(uint256(ledger.sourceIdOf(stranger)), 0, "key bound despite revert");
     }
 
@@ -103,8 +117,224 @@ contract SourceRegistryTest is LedgerFixture {
         vm.startPrank(operator);
         ledger.deprecateFormat(FORMAT_NOISE);
         vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryDeprecatedFormat.selector, FORMAT_NOISE));
-        ledger.registerSource(stranger, sourceOwner, 0, "", _one(FORMAT_NOISE));
+        ledger.registerSource(stranger, sourceOwner, 0, "", _one(FORMAT_NOISE), _keyProof("stranger", sourceOwner));
         vm.stopPrank();
+    }
+
+    // ---------------------------------------------------------------- key proof of possession
+
+    /// @dev The review's finding: binding a key needs the key's own signature naming the owner.
+    function _expectInvalidKeyProof(address key) internal {
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryInvalidKeyProof.selector, key));
+    }
+
+    function _assertUnbound(address key) internal view {
+        vm.assertEq(uint256(ledger.sourceIdOf(key)), 0, "key bound despite revert");
+        vm.assertEq(uint256(ledger.sourceCount()), 1, "source count changed");
+    }
+
+    function test_hashSourceKey_isTheSpecifiedDigest() public {
+        address key = makeAddr("device");
+        vm.assertEq(
+            ledger.hashSourceKey(key, sourceOwner),
+            _keyDigest(key, sourceOwner, address(ledger), block.chainid),
+            "SourceKey(address key,address owner) in the ledger's domain"
+        );
+    }
+
+    function test_registerSource_revertsWithoutKeyProof() public {
+        address key = makeAddr("device");
+        bytes[3] memory proofs = [bytes(""), new bytes(65), bytes.concat(_keyProof("device", sourceOwner), hex"00")];
+        for (uint256 i = 0; i < proofs.length; ++i) {
+            _expectInvalidKeyProof(key);
+            vm.prank(operator);
+            ledger.registerSource(key, sourceOwner, 0, "", _none(), proofs[i]);
+        }
+        _assertUnbound(key);
+    }
+
+    /// @dev A front-runner who saw the device's proof for owner A cannot bind the key to owner B.
+    function test_registerSource_revertsForAnotherOwnersProof() public {
+        address key = makeAddr("device");
+        bytes memory proofForOwner = _keyProof("device", sourceOwner);
+        _expectInvalidKeyProof(key);
+        vm.prank(operator);
+        ledger.registerSource(key, stranger, 0, "", _none(), proofForOwner);
+        _assertUnbound(key);
+
+        vm.prank(operator);
+        ledger.registerSource(key, sourceOwner, 0, "", _none(), proofForOwner);
+        vm.assertEq(ledger.getSource(2).owner, sourceOwner, "the owner the key named");
+    }
+
+    function test_registerSource_revertsForAnotherKeysProof() public {
+        address key = makeAddr("device");
+        (address other, uint256 otherPk) = makeAddrAndKey("other device");
+        // Another key's proof for itself, and another key signing for this one: neither is this key's.
+        bytes[2] memory proofs = [
+            _keyProof(otherPk, sourceOwner),
+            _sign(otherPk, ledger.hashSourceKey(key, sourceOwner))
+        ];
+        for (uint256 i = 0; i < proofs.length; ++i) {
+            _expectInvalidKeyProof(key);
+            vm.prank(operator);
+            ledger.registerSource(key, sourceOwner, 0, "", _none(), proofs[i]);
+        }
+        _assertUnbound(key);
+        _assertUnbound(other);
+    }
+
+    function test_registerSource_revertsForAProofFromAnotherChainOrLedger() public {
+        (address key, uint256 pk) = makeAddrAndKey("device");
+        uint256 chainId = block.chainid;
+        // Digests written out: the optimiser may treat block.chainid as fixed within one call.
+        bytes memory otherChain = _sign(pk, _keyDigest(key, sourceOwner, address(ledger), chainId + 1));
+        bytes memory otherLedger = _sign(pk, _keyDigest(key, sourceOwner, address(judge), chainId));
+        bytes[2] memory proofs = [otherChain, otherLedger];
+        for (uint256 i = 0; i < proofs.length; ++i) {
+            _expectInvalidKeyProof(key);
+            vm.prank(operator);
+            ledger.registerSource(key, sourceOwner, 0, "", _none(), proofs[i]);
+        }
+        _assertUnbound(key);
+    }
+
+    /// @dev The chain id is read when verifying: a proof made for the chain the ledger now runs on
+    /// works, one made before a fork (for the chain id then) does not.
+    function test_keyProof_followsTheChainIdOfTheMoment() public {
+        (address key, uint256 pk) = makeAddrAndKey("device");
+        (address newKey, uint256 newPk) = makeAddrAndKey("newKey");
+        bytes memory beforeFork = _keyProof(pk, sourceOwner);
+        bytes memory newBeforeFork = _keyProof(newPk, sourceOwner);
+        uint256 forked = block.chainid + 1;
+        vm.chainId(forked);
+
+        _expectInvalidKeyProof(key);
+        vm.prank(operator);
+        ledger.registerSource(key, sourceOwner, 0, "", _none(), beforeFork);
+        _expectInvalidKeyProof(newKey);
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey, newBeforeFork);
+
+        vm.prank(operator);
+        ledger.registerSource(
+            key,
+            sourceOwner,
+            0,
+            "",
+            _none(),
+            _sign(pk, _keyDigest(key, sourceOwner, address(ledger), forked))
+        );
+        vm.assertEq(uint256(ledger.sourceIdOf(key)), 2, "bound with this chain's proof");
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(
+            sourceId,
+            newKey,
+            _sign(newPk, _keyDigest(newKey, sourceOwner, address(ledger), forked))
+        );
+        vm.assertEq(ledger.getSource(sourceId).signer, newKey, "rotated with this chain's proof");
+    }
+
+    /// @dev Keys are never bound twice, so a used proof is spent: neither registration nor
+    /// rotation takes it again.
+    function test_keyProof_worksOnce() public {
+        (address key, uint256 pk) = makeAddrAndKey("device");
+        bytes memory proof = _keyProof(pk, sourceOwner);
+        vm.startPrank(operator);
+        uint64 id = ledger.registerSource(key, sourceOwner, 0, "", _none(), proof);
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, key, id));
+        ledger.registerSource(key, sourceOwner, 0, "", _none(), proof);
+        vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, key, id));
+        ledger.rotateSourceKey(sourceId, key, proof);
+        vm.stopPrank();
+        vm.assertEq(ledger.getSource(sourceId).signer, sourceKey, "rotation happened");
+    }
+
+    function test_rotateSourceKey_revertsWithoutKeyProof() public {
+        address newKey = makeAddr("newKey");
+        bytes[2] memory proofs = [bytes(""), new bytes(65)];
+        for (uint256 i = 0; i < proofs.length; ++i) {
+            _expectInvalidKeyProof(newKey);
+            vm.prank(sourceOwner);
+            ledger.rotateSourceKey(sourceId, newKey, proofs[i]);
+        }
+        _assertNotRotated(newKey);
+    }
+
+    /// @dev The key names the source's owner, also when the operator rotates: a proof for another
+    /// owner, or for the operator itself, binds nothing.
+    function test_rotateSourceKey_revertsForAnotherOwnersProof() public {
+        address newKey = makeAddr("newKey");
+        address otherOwner = makeAddr("otherOwner");
+        _expectInvalidKeyProof(newKey);
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", otherOwner));
+        _expectInvalidKeyProof(newKey);
+        vm.prank(operator);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", operator));
+        _assertNotRotated(newKey);
+    }
+
+    /// @dev Owner B replays, on B's own source, the proof a key gave owner A.
+    function test_rotateSourceKey_revertsForAProofAnotherOwnerGot() public {
+        // Source 2 belongs to stranger; the key consented to sourceOwner (source 1's owner) only.
+        (address strangersKey, uint256 strangersPk) = makeAddrAndKey("stranger's station");
+        vm.prank(operator);
+        uint64 strangersSource = ledger.registerSource(
+            strangersKey,
+            stranger,
+            0,
+            "",
+            _none(),
+            _keyProof(strangersPk, stranger)
+        );
+        address newKey = makeAddr("newKey");
+        bytes memory proofForSourceOwner = _keyProof("newKey", sourceOwner);
+        _expectInvalidKeyProof(newKey);
+        vm.prank(stranger);
+        ledger.rotateSourceKey(strangersSource, newKey, proofForSourceOwner);
+        vm.assertEq(ledger.getSource(strangersSource).signer, strangersKey, "stranger's source rotated");
+
+        vm.prank(sourceOwner);
+        ledger.rotateSourceKey(sourceId, newKey, proofForSourceOwner);
+        vm.assertEq(ledger.getSource(sourceId).signer, newKey, "the named owner rotates");
+    }
+
+    function test_rotateSourceKey_revertsForAnotherKeysProof() public {
+        address newKey = makeAddr("newKey");
+        (, uint256 otherPk) = makeAddrAndKey("other device");
+        bytes[2] memory proofs = [
+            _keyProof(otherPk, sourceOwner),
+            _sign(otherPk, ledger.hashSourceKey(newKey, sourceOwner))
+        ];
+        for (uint256 i = 0; i < proofs.length; ++i) {
+            _expectInvalidKeyProof(newKey);
+            vm.prank(sourceOwner);
+            ledger.rotateSourceKey(sourceId, newKey, proofs[i]);
+        }
+        _assertNotRotated(newKey);
+    }
+
+    function test_rotateSourceKey_revertsForAProofFromAnotherChainOrLedger() public {
+        (address newKey, uint256 pk) = makeAddrAndKey("newKey");
+        uint256 chainId = block.chainid;
+        // Digests written out: the optimiser may treat block.chainid as fixed within one call.
+        bytes memory otherChain = _sign(pk, _keyDigest(newKey, sourceOwner, address(ledger), chainId + 1));
+        bytes memory otherLedger = _sign(pk, _keyDigest(newKey, sourceOwner, address(judge), chainId));
+        bytes[2] memory proofs = [otherChain, otherLedger];
+        for (uint256 i = 0; i < proofs.length; ++i) {
+            _expectInvalidKeyProof(newKey);
+            vm.prank(sourceOwner);
+            ledger.rotateSourceKey(sourceId, newKey, proofs[i]);
+        }
+        _assertNotRotated(newKey);
+    }
+
+    function _assertNotRotated(address newKey) internal view {
+        vm.assertEq(ledger.getSource(sourceId).signer, sourceKey, "signer changed");
+        vm.assertEq(uint256(ledger.getSource(sourceId).epoch), 0, "epoch moved");
+        vm.assertEq(uint256(ledger.sourceIdOf(newKey)), 0, "new key bound");
+        vm.assertTrue(ledger.isActiveSource(sourceKey), "old key stopped");
     }
 
     // ---------------------------------------------------------------- formats
@@ -290,7 +520,7 @@ contract SourceRegistryTest is LedgerFixture {
         vm.expectEmit(address(ledger));
         emit ISourceRegistry.SourceKeyRotated(sourceId, sourceKey, newKey);
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
 
         vm.assertEq(ledger.getSource(sourceId).signer, newKey, "signer");
         vm.assertEq(uint256(ledger.sourceIdOf(newKey)), sourceId, "new key bound");
@@ -313,7 +543,7 @@ contract SourceRegistryTest is LedgerFixture {
     function test_rotateSourceKey_byOperator() public {
         address newKey = makeAddr("newKey");
         vm.prank(operator);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
         vm.assertEq(ledger.getSource(sourceId).signer, newKey, "signer");
     }
 
@@ -326,7 +556,7 @@ contract SourceRegistryTest is LedgerFixture {
                 abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnauthorized.selector, others[i], sourceId)
             );
             vm.prank(others[i]);
-            ledger.rotateSourceKey(sourceId, newKey);
+            ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
         }
     }
 
@@ -337,19 +567,19 @@ contract SourceRegistryTest is LedgerFixture {
             abi.encodeWithSelector(ISourceRegistry.SourceRegistryInvalidStatus.selector, sourceId, SourceStatus.Revoked)
         );
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, stranger);
+        ledger.rotateSourceKey(sourceId, stranger, _keyProof("stranger", sourceOwner));
     }
 
     function test_rotateSourceKey_revertsForUnknownSource() public {
         vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnknownSource.selector, uint64(3)));
         vm.prank(operator);
-        ledger.rotateSourceKey(3, stranger);
+        ledger.rotateSourceKey(3, stranger, _keyProof("stranger", sourceOwner));
     }
 
     function test_rotateSourceKey_revertsForZeroKey() public {
         vm.expectRevert(ISourceRegistry.SourceRegistryZeroAddress.selector);
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, address(0));
+        ledger.rotateSourceKey(sourceId, address(0), "");
     }
 
     function test_rotateSourceKey_neverReusesAKey() public {
@@ -360,14 +590,14 @@ contract SourceRegistryTest is LedgerFixture {
         vm.expectRevert(
             abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, otherKey, other)
         );
-        ledger.rotateSourceKey(sourceId, otherKey);
+        ledger.rotateSourceKey(sourceId, otherKey, _keyProof("other", sourceOwner));
 
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
         // Rotating back to the retired key would make its old signatures valid again.
         vm.expectRevert(
             abi.encodeWithSelector(ISourceRegistry.SourceRegistryKeyAlreadyBound.selector, sourceKey, sourceId)
         );
-        ledger.rotateSourceKey(sourceId, sourceKey);
+        ledger.rotateSourceKey(sourceId, sourceKey, _keyProof(sourceKeyPk, sourceOwner));
         vm.stopPrank();
     }
 
@@ -376,7 +606,7 @@ contract SourceRegistryTest is LedgerFixture {
         vm.prank(operator);
         ledger.suspendSource(sourceId, 0);
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
         vm.assertFalse(ledger.isActiveSource(newKey), "new key of suspended source active");
 
         vm.prank(operator);
@@ -388,7 +618,7 @@ contract SourceRegistryTest is LedgerFixture {
     function test_revokeSource_afterRotationStopsTheNewKey() public {
         address newKey = makeAddr("newKey");
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
         vm.prank(operator);
         ledger.revokeSource(sourceId, 0);
         vm.assertFalse(ledger.isActiveSource(newKey), "new key active");
@@ -439,12 +669,12 @@ contract SourceRegistryTest is LedgerFixture {
     }
 
     function test_sourceRoleEvents_registerGrantsTheSigner() public {
-        address key = makeAddr("station-2");
+        (address key, uint256 pk) = makeAddrAndKey("station-2");
         vm.expectEmit(address(ledger));
         emit IAccessControl.RoleGranted(SOURCE_ROLE, key, operator);
         vm.recordLogs();
         vm.prank(operator);
-        ledger.registerSource(key, sourceOwner, 0, "", _one(FORMAT_AIR));
+        ledger.registerSource(key, sourceOwner, 0, "", _one(FORMAT_AIR), _keyProof(pk, sourceOwner));
         _assertOneSourceRoleEvent(true, key, "register");
     }
 
@@ -490,7 +720,7 @@ contract SourceRegistryTest is LedgerFixture {
         emit IAccessControl.RoleGranted(SOURCE_ROLE, newKey, sourceOwner);
         vm.recordLogs();
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
         (bool[] memory kinds, address[] memory keys) = _sourceRoleEvents();
         vm.assertEq(kinds.length, 2, "two events");
         vm.assertTrue(!kinds[0] && keys[0] == sourceKey, "old key revoked first");
@@ -503,7 +733,7 @@ contract SourceRegistryTest is LedgerFixture {
         ledger.suspendSource(sourceId, 1);
         vm.recordLogs();
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
         _assertNoSourceRoleEvent("rotate suspended");
 
         vm.recordLogs();
@@ -527,19 +757,19 @@ contract SourceRegistryTest is LedgerFixture {
             vm.recordLogs();
             vm.startPrank(operator);
             if (op % 6 == 0 && ledger.sourceCount() < 3) {
-                address key = makeAddr(string.concat("registered-", vm.toString(i)));
+                (address key, uint256 pk) = makeAddrAndKey(string.concat("registered-", vm.toString(i)));
                 keys[keyCount++] = key;
-                ledger.registerSource(key, sourceOwner, 0, "", _one(FORMAT_AIR));
+                ledger.registerSource(key, sourceOwner, 0, "", _one(FORMAT_AIR), _keyProof(pk, sourceOwner));
             } else if (op % 6 == 1) {
                 try ledger.suspendSource(id, 1) {} catch {}
             } else if (op % 6 == 2) {
                 try ledger.reactivateSource(id) {} catch {}
             } else if (op % 6 == 3 || op % 6 == 4) {
-                address key = makeAddr(string.concat("rotated-", vm.toString(i)));
+                (address key, uint256 pk) = makeAddrAndKey(string.concat("rotated-", vm.toString(i)));
                 keys[keyCount++] = key;
                 vm.stopPrank();
                 vm.startPrank(op % 6 == 3 ? sourceOwner : operator);
-                try ledger.rotateSourceKey(id, key) {} catch {}
+                try ledger.rotateSourceKey(id, key, _keyProof(pk, sourceOwner)) {} catch {}
             } else if (op % 6 == 5 && op % 4 == 1) {
                 try ledger.revokeSource(id, 1) {} catch {}
             }
@@ -569,7 +799,7 @@ contract SourceRegistryTest is LedgerFixture {
         ledger.reactivateSource(sourceId);
         vm.warp(START + 300);
         vm.prank(sourceOwner);
-        ledger.rotateSourceKey(sourceId, newKey);
+        ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
 
         vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START - 1), "before registration");
         vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START), "at registration");
@@ -615,14 +845,14 @@ contract SourceRegistryTest is LedgerFixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, OPERATOR_ROLE)
         );
         vm.prank(caller);
-        ledger.registerSource(stranger, sourceOwner, 0, "", _none());
+        ledger.registerSource(stranger, sourceOwner, 0, "", _none(), _keyProof("stranger", sourceOwner));
     }
 
     function testFuzz_rotateSourceKey_onlyOwnerOrOperator(address caller) public {
         vm.assume(caller != operator && caller != sourceOwner);
         vm.expectRevert(abi.encodeWithSelector(ISourceRegistry.SourceRegistryUnauthorized.selector, caller, sourceId));
         vm.prank(caller);
-        ledger.rotateSourceKey(sourceId, stranger);
+        ledger.rotateSourceKey(sourceId, stranger, _keyProof("stranger", sourceOwner));
     }
 
     function testFuzz_statusChanges_onlyOperators(address caller, uint8 action) public {

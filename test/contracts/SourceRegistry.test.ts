@@ -3,12 +3,23 @@ import { ZeroAddress, id, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
-import { deployLedger, recordIdOf, SOURCE_METADATA_HASH } from "../fixtures/deployLedger.js";
+import { SOURCE_KEY_TYPES, sourceKeyDigest } from "../../offchain/chain/sourceKeyTyping.js";
+import {
+  deployLedger,
+  recordIdOf,
+  SOURCE_METADATA_HASH,
+  type LedgerFixture,
+} from "../fixtures/deployLedger.js";
 import { SourceStatus } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
+import { keyProof } from "../helpers/keyProof.js";
+import { recordDomain } from "../helpers/signRecord.js";
 
 const { networkHelpers } = await network.create();
 const { time } = networkHelpers;
+
+/** The SDK's `SourceKey` field list, mutable for ethers. */
+const SOURCE_KEY_FIELDS = SOURCE_KEY_TYPES.SourceKey.map((f) => ({ ...f }));
 
 describe("SourceRegistry", function () {
   describe("registerSource", function () {
@@ -21,7 +32,14 @@ describe("SourceRegistry", function () {
 
       const tx = ledger
         .connect(operator)
-        .registerSource(key.address, sourceOwner.address, id("m2"), "ipfs://s2", [formatId]);
+        .registerSource(
+          key.address,
+          sourceOwner.address,
+          id("m2"),
+          "ipfs://s2",
+          [formatId],
+          await keyProof(ledger, key, sourceOwner.address),
+        );
       await expect(tx)
         .to.emit(ledger, "SourceRegistered")
         .withArgs(2n, key.address, sourceOwner.address, id("m2"), "ipfs://s2");
@@ -50,7 +68,14 @@ describe("SourceRegistry", function () {
       expect(
         await ledger
           .connect(operator)
-          .registerSource.staticCall(spare[0].address, sourceOwner.address, id("m"), "", []),
+          .registerSource.staticCall(
+            spare[0].address,
+            sourceOwner.address,
+            id("m"),
+            "",
+            [],
+            await keyProof(ledger, spare[0], sourceOwner),
+          ),
       ).to.equal(2n);
     });
 
@@ -70,10 +95,21 @@ describe("SourceRegistry", function () {
         await networkHelpers.loadFixture(deployLedger);
 
       await expect(
-        ledger.connect(operator).registerSource(spare[0].address, ZeroAddress, id("m"), "", []),
+        ledger
+          .connect(operator)
+          .registerSource(
+            spare[0].address,
+            ZeroAddress,
+            id("m"),
+            "",
+            [],
+            await keyProof(ledger, spare[0], ZeroAddress),
+          ),
       ).to.be.revertedWithCustomError(ledger, "SourceRegistryZeroAddress");
       await expect(
-        ledger.connect(operator).registerSource(ZeroAddress, sourceOwner.address, id("m"), "", []),
+        ledger
+          .connect(operator)
+          .registerSource(ZeroAddress, sourceOwner.address, id("m"), "", [], "0x"),
       ).to.be.revertedWithCustomError(ledger, "SourceRegistryZeroAddress");
     });
 
@@ -84,16 +120,32 @@ describe("SourceRegistry", function () {
       await expect(
         ledger
           .connect(operator)
-          .registerSource(sourceKey.address, sourceOwner.address, id("m"), "", []),
+          .registerSource(
+            sourceKey.address,
+            sourceOwner.address,
+            id("m"),
+            "",
+            [],
+            await keyProof(ledger, sourceKey, sourceOwner.address),
+          ),
       )
         .to.be.revertedWithCustomError(ledger, "SourceRegistryKeyAlreadyBound")
         .withArgs(sourceKey.address, sourceId);
 
-      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address);
+      await ledger
+        .connect(sourceOwner)
+        .rotateSourceKey(sourceId, spare[0].address, await keyProof(ledger, spare[0], sourceOwner));
       await expect(
         ledger
           .connect(operator)
-          .registerSource(sourceKey.address, sourceOwner.address, id("m"), "", []),
+          .registerSource(
+            sourceKey.address,
+            sourceOwner.address,
+            id("m"),
+            "",
+            [],
+            await keyProof(ledger, sourceKey, sourceOwner.address),
+          ),
       )
         .to.be.revertedWithCustomError(ledger, "SourceRegistryKeyAlreadyBound")
         .withArgs(sourceKey.address, sourceId);
@@ -106,7 +158,14 @@ describe("SourceRegistry", function () {
       await expect(
         ledger
           .connect(operator)
-          .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [id("x")]),
+          .registerSource(
+            spare[0].address,
+            sourceOwner.address,
+            id("m"),
+            "",
+            [id("x")],
+            await keyProof(ledger, spare[0], sourceOwner.address),
+          ),
       )
         .to.be.revertedWithCustomError(ledger, "FormatRegistryUnknownFormat")
         .withArgs(id("x"));
@@ -114,7 +173,14 @@ describe("SourceRegistry", function () {
       await expect(
         ledger
           .connect(operator)
-          .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [otherFormatId]),
+          .registerSource(
+            spare[0].address,
+            sourceOwner.address,
+            id("m"),
+            "",
+            [otherFormatId],
+            await keyProof(ledger, spare[0], sourceOwner.address),
+          ),
       )
         .to.be.revertedWithCustomError(ledger, "FormatRegistryDeprecatedFormat")
         .withArgs(otherFormatId);
@@ -126,7 +192,14 @@ describe("SourceRegistry", function () {
       await expect(
         ledger
           .connect(admin)
-          .registerSource(spare[0].address, sourceOwner.address, id("m"), "", []),
+          .registerSource(
+            spare[0].address,
+            sourceOwner.address,
+            id("m"),
+            "",
+            [],
+            await keyProof(ledger, spare[0], sourceOwner.address),
+          ),
       )
         .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
         .withArgs(admin.address, await ledger.OPERATOR_ROLE());
@@ -222,7 +295,14 @@ describe("SourceRegistry", function () {
         await networkHelpers.loadFixture(deployLedger);
       await ledger
         .connect(operator)
-        .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [formatId]);
+        .registerSource(
+          spare[0].address,
+          sourceOwner.address,
+          id("m"),
+          "",
+          [formatId],
+          await keyProof(ledger, spare[0], sourceOwner.address),
+        );
       await ledger.connect(operator).suspendSource(2n, 0);
 
       await expect(ledger.connect(operator).revokeSource(sourceId, 7))
@@ -237,7 +317,14 @@ describe("SourceRegistry", function () {
         () => ledger.connect(operator).revokeSource(sourceId, 0),
         () => ledger.connect(operator).reactivateSource(sourceId),
         () => ledger.connect(operator).suspendSource(sourceId, 0),
-        () => ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[1].address),
+        async () =>
+          ledger
+            .connect(sourceOwner)
+            .rotateSourceKey(
+              sourceId,
+              spare[1].address,
+              await keyProof(ledger, spare[1], sourceOwner),
+            ),
       ]) {
         await expect(action())
           .to.be.revertedWithCustomError(ledger, "SourceRegistryInvalidStatus")
@@ -246,13 +333,17 @@ describe("SourceRegistry", function () {
     });
 
     it("rejects unknown sources", async function () {
-      const { ledger, operator, spare } = await networkHelpers.loadFixture(deployLedger);
+      const { ledger, sourceOwner, operator, spare } =
+        await networkHelpers.loadFixture(deployLedger);
 
       for (const action of [
         () => ledger.connect(operator).suspendSource(99n, 0),
         () => ledger.connect(operator).reactivateSource(99n),
         () => ledger.connect(operator).revokeSource(99n, 0),
-        () => ledger.connect(operator).rotateSourceKey(99n, spare[0].address),
+        async () =>
+          ledger
+            .connect(operator)
+            .rotateSourceKey(99n, spare[0].address, await keyProof(ledger, spare[0], sourceOwner)),
       ]) {
         await expect(action())
           .to.be.revertedWithCustomError(ledger, "SourceRegistryUnknownSource")
@@ -267,7 +358,11 @@ describe("SourceRegistry", function () {
         await networkHelpers.loadFixture(deployLedger);
       const newKey = spare[0];
 
-      await expect(ledger.connect(sourceOwner).rotateSourceKey(sourceId, newKey.address))
+      await expect(
+        ledger
+          .connect(sourceOwner)
+          .rotateSourceKey(sourceId, newKey.address, await keyProof(ledger, newKey, sourceOwner)),
+      )
         .to.emit(ledger, "SourceKeyRotated")
         .withArgs(sourceId, sourceKey.address, newKey.address);
 
@@ -295,20 +390,36 @@ describe("SourceRegistry", function () {
     });
 
     it("lets an operator rotate", async function () {
-      const { ledger, operator, sourceKey, spare, sourceId } =
+      const { ledger, sourceOwner, operator, sourceKey, spare, sourceId } =
         await networkHelpers.loadFixture(deployLedger);
 
-      await expect(ledger.connect(operator).rotateSourceKey(sourceId, spare[0].address))
+      await expect(
+        ledger
+          .connect(operator)
+          .rotateSourceKey(
+            sourceId,
+            spare[0].address,
+            await keyProof(ledger, spare[0], sourceOwner),
+          ),
+      )
         .to.emit(ledger, "SourceKeyRotated")
         .withArgs(sourceId, sourceKey.address, spare[0].address);
     });
 
     it("refuses the source key itself and strangers", async function () {
-      const { ledger, sourceKey, stranger, gateway, spare, sourceId } =
+      const { ledger, sourceOwner, sourceKey, stranger, gateway, spare, sourceId } =
         await networkHelpers.loadFixture(deployLedger);
 
       for (const caller of [sourceKey, stranger, gateway]) {
-        await expect(ledger.connect(caller).rotateSourceKey(sourceId, spare[0].address))
+        await expect(
+          ledger
+            .connect(caller)
+            .rotateSourceKey(
+              sourceId,
+              spare[0].address,
+              await keyProof(ledger, spare[0], sourceOwner),
+            ),
+        )
           .to.be.revertedWithCustomError(ledger, "SourceRegistryUnauthorized")
           .withArgs(caller.address, sourceId);
       }
@@ -319,15 +430,38 @@ describe("SourceRegistry", function () {
         await networkHelpers.loadFixture(deployLedger);
       await ledger
         .connect(operator)
-        .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [formatId]);
+        .registerSource(
+          spare[0].address,
+          sourceOwner.address,
+          id("m"),
+          "",
+          [formatId],
+          await keyProof(ledger, spare[0], sourceOwner.address),
+        );
 
       await expect(
-        ledger.connect(sourceOwner).rotateSourceKey(sourceId, ZeroAddress),
+        ledger.connect(sourceOwner).rotateSourceKey(sourceId, ZeroAddress, "0x"),
       ).to.be.revertedWithCustomError(ledger, "SourceRegistryZeroAddress");
-      await expect(ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address))
+      await expect(
+        ledger
+          .connect(sourceOwner)
+          .rotateSourceKey(
+            sourceId,
+            spare[0].address,
+            await keyProof(ledger, spare[0], sourceOwner),
+          ),
+      )
         .to.be.revertedWithCustomError(ledger, "SourceRegistryKeyAlreadyBound")
         .withArgs(spare[0].address, 2n);
-      await expect(ledger.connect(sourceOwner).rotateSourceKey(sourceId, sourceKey.address))
+      await expect(
+        ledger
+          .connect(sourceOwner)
+          .rotateSourceKey(
+            sourceId,
+            sourceKey.address,
+            await keyProof(ledger, sourceKey, sourceOwner),
+          ),
+      )
         .to.be.revertedWithCustomError(ledger, "SourceRegistryKeyAlreadyBound")
         .withArgs(sourceKey.address, sourceId);
     });
@@ -337,7 +471,9 @@ describe("SourceRegistry", function () {
         await networkHelpers.loadFixture(deployLedger);
       await ledger.connect(operator).suspendSource(sourceId, 0);
 
-      await ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address);
+      await ledger
+        .connect(sourceOwner)
+        .rotateSourceKey(sourceId, spare[0].address, await keyProof(ledger, spare[0], sourceOwner));
       expect(await ledger.isActiveSource(spare[0].address)).to.equal(false);
 
       await ledger.connect(operator).reactivateSource(sourceId);
@@ -363,13 +499,22 @@ describe("SourceRegistry", function () {
       await time.setNextBlockTimestamp(tRegistered);
       await ledger
         .connect(operator)
-        .registerSource(oldKey, sourceOwner.address, id("m"), "", [formatId]);
+        .registerSource(
+          oldKey,
+          sourceOwner.address,
+          id("m"),
+          "",
+          [formatId],
+          await keyProof(ledger, spare[0], sourceOwner),
+        );
       await time.setNextBlockTimestamp(tSuspended);
       await ledger.connect(operator).suspendSource(2n, 0);
       await time.setNextBlockTimestamp(tReactivated);
       await ledger.connect(operator).reactivateSource(2n);
       await time.setNextBlockTimestamp(tRotated);
-      await ledger.connect(sourceOwner).rotateSourceKey(2n, newKey);
+      await ledger
+        .connect(sourceOwner)
+        .rotateSourceKey(2n, newKey, await keyProof(ledger, spare[1], sourceOwner));
       await time.setNextBlockTimestamp(tRevoked);
       await ledger.connect(operator).revokeSource(2n, 0);
 
@@ -427,10 +572,27 @@ describe("SourceRegistry", function () {
         ["suspension", () => ledger.connect(operator).suspendSource(sourceId, 4)],
         [
           "rotation while suspended",
-          () => ledger.connect(sourceOwner).rotateSourceKey(sourceId, spare[0].address),
+          async () =>
+            ledger
+              .connect(sourceOwner)
+              .rotateSourceKey(
+                sourceId,
+                spare[0].address,
+                await keyProof(ledger, spare[0], sourceOwner),
+              ),
         ],
         ["reactivation", () => ledger.connect(operator).reactivateSource(sourceId)],
-        ["rotation", () => ledger.connect(operator).rotateSourceKey(sourceId, spare[1].address)],
+        [
+          "rotation",
+          async () =>
+            ledger
+              .connect(operator)
+              .rotateSourceKey(
+                sourceId,
+                spare[1].address,
+                await keyProof(ledger, spare[1], sourceOwner),
+              ),
+        ],
         ["revocation", () => ledger.connect(operator).revokeSource(sourceId, 9)],
       ];
       for (const [i, [label, change]] of changes.entries()) {
@@ -445,7 +607,14 @@ describe("SourceRegistry", function () {
         await networkHelpers.loadFixture(deployLedger);
       await ledger
         .connect(operator)
-        .registerSource(spare[0].address, sourceOwner.address, id("m"), "", []);
+        .registerSource(
+          spare[0].address,
+          sourceOwner.address,
+          id("m"),
+          "",
+          [],
+          await keyProof(ledger, spare[0], sourceOwner.address),
+        );
 
       await expect(
         ledger.connect(operator).setSourceFormats(sourceId, [otherFormatId], true),
@@ -481,13 +650,22 @@ describe("SourceRegistry", function () {
       await time.setNextBlockTimestamp(tRegistered);
       await ledger
         .connect(operator)
-        .registerSource(spare[0].address, sourceOwner.address, id("m"), "", [formatId]);
+        .registerSource(
+          spare[0].address,
+          sourceOwner.address,
+          id("m"),
+          "",
+          [formatId],
+          await keyProof(ledger, spare[0], sourceOwner.address),
+        );
       await time.setNextBlockTimestamp(tSuspended);
       await ledger.connect(operator).suspendSource(2n, 0);
       await time.setNextBlockTimestamp(tReactivated);
       await ledger.connect(operator).reactivateSource(2n);
       await time.setNextBlockTimestamp(tRotated);
-      await ledger.connect(sourceOwner).rotateSourceKey(2n, spare[1].address);
+      await ledger
+        .connect(sourceOwner)
+        .rotateSourceKey(2n, spare[1].address, await keyProof(ledger, spare[1], sourceOwner));
       await time.setNextBlockTimestamp(tRevoked);
       await ledger.connect(operator).revokeSource(2n, 0);
 
@@ -563,6 +741,165 @@ describe("SourceRegistry", function () {
         false,
       );
       expect(await ledger.wasFormatAllowedAt(sourceId, id("never registered"), t0)).to.equal(false);
+    });
+  });
+
+  describe("key proof of possession (the review's finding: binding a key needs that key's signature)", function () {
+    const register = (f: LedgerFixture, key: string, owner: string, proof: string) =>
+      f.ledger.connect(f.operator).registerSource(key, owner, id("m"), "", [f.formatId], proof);
+
+    /** What a refused binding must leave as it was. */
+    async function expectNothingBound(f: LedgerFixture, key: string) {
+      expect(await f.ledger.sourceIdOf(key)).to.equal(0n);
+      expect(await f.ledger.sourceCount()).to.equal(1n);
+      expect((await f.ledger.getSource(f.sourceId)).signer).to.equal(f.sourceKey.address);
+      expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(0n);
+    }
+
+    it("hashSourceKey is the EIP-712 digest of SourceKey(key, owner) in the ledger's domain", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const [key] = f.spare;
+      const domain = await recordDomain(f.ledger);
+      expect(await f.ledger.hashSourceKey(key.address, f.sourceOwner.address)).to.equal(
+        sourceKeyDigest(domain, key.address, f.sourceOwner.address),
+      );
+    });
+
+    it("binds a key that signed for its owner, by registration and by rotation", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const [device, next] = f.spare;
+      await expect(
+        register(
+          f,
+          device.address,
+          f.sourceOwner.address,
+          await keyProof(f.ledger, device, f.sourceOwner),
+        ),
+      )
+        .to.emit(f.ledger, "SourceRegistered")
+        .withArgs(2n, device.address, f.sourceOwner.address, id("m"), "");
+      await expect(
+        f.ledger
+          .connect(f.sourceOwner)
+          .rotateSourceKey(2n, next.address, await keyProof(f.ledger, next, f.sourceOwner)),
+      )
+        .to.emit(f.ledger, "SourceKeyRotated")
+        .withArgs(2n, device.address, next.address);
+    });
+
+    it("registerSource: refuses no proof, a malformed one, another key's, and one made for another owner", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const [device, other] = f.spare;
+      const forOwner = await keyProof(f.ledger, device, f.sourceOwner);
+      const attempts: [string, string][] = [
+        ["0x", f.sourceOwner.address],
+        [`0x${"00".repeat(65)}`, f.sourceOwner.address],
+        [forOwner.slice(0, -2), f.sourceOwner.address], // 64 bytes
+        // Another key's proof of itself, and another key signing this key's digest.
+        [await keyProof(f.ledger, other, f.sourceOwner), f.sourceOwner.address],
+        [
+          await other.signTypedData(
+            await recordDomain(f.ledger),
+            { SourceKey: [...SOURCE_KEY_FIELDS] },
+            {
+              key: device.address,
+              owner: f.sourceOwner.address,
+            },
+          ),
+          f.sourceOwner.address,
+        ],
+        // Owner B (stranger) front-runs with the proof the device gave owner A.
+        [forOwner, f.stranger.address],
+      ];
+      for (const [proof, owner] of attempts) {
+        await expect(register(f, device.address, owner, proof))
+          .to.be.revertedWithCustomError(f.ledger, "SourceRegistryInvalidKeyProof")
+          .withArgs(device.address);
+      }
+      await expectNothingBound(f, device.address);
+      await expectNothingBound(f, other.address);
+      // The honest registration still goes through afterwards.
+      await register(f, device.address, f.sourceOwner.address, forOwner);
+      expect(await f.ledger.sourceIdOf(device.address)).to.equal(2n);
+    });
+
+    it("rotateSourceKey: refuses no proof, another key's, and one naming anyone but the source's owner", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const [next, other] = f.spare;
+      const attempts: [typeof f.sourceOwner, string][] = [
+        [f.sourceOwner, "0x"],
+        [f.sourceOwner, await keyProof(f.ledger, other, f.sourceOwner)],
+        // The key consented to another owner; an operator rotating does not count as the owner.
+        [f.sourceOwner, await keyProof(f.ledger, next, f.stranger)],
+        [f.operator, await keyProof(f.ledger, next, f.operator)],
+      ];
+      for (const [caller, proof] of attempts) {
+        await expect(f.ledger.connect(caller).rotateSourceKey(f.sourceId, next.address, proof))
+          .to.be.revertedWithCustomError(f.ledger, "SourceRegistryInvalidKeyProof")
+          .withArgs(next.address);
+      }
+      await expectNothingBound(f, next.address);
+    });
+
+    it("owner B cannot use, for its own source, a proof a key made for owner A", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const [bKey, next] = f.spare;
+      await register(
+        f,
+        bKey.address,
+        f.stranger.address,
+        await keyProof(f.ledger, bKey, f.stranger),
+      );
+      const forA = await keyProof(f.ledger, next, f.sourceOwner);
+      await expect(f.ledger.connect(f.stranger).rotateSourceKey(2n, next.address, forA))
+        .to.be.revertedWithCustomError(f.ledger, "SourceRegistryInvalidKeyProof")
+        .withArgs(next.address);
+      expect((await f.ledger.getSource(2n)).signer).to.equal(bKey.address);
+      await f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, next.address, forA);
+      expect((await f.ledger.getSource(f.sourceId)).signer).to.equal(next.address);
+    });
+
+    it("refuses a proof made for another chain or another ledger", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const [device] = f.spare;
+      const chainId = (await recordDomain(f.ledger)).chainId as bigint;
+      const otherChain = await keyProof(f.ledger, device, f.sourceOwner, { chainId: chainId + 1n });
+      const otherLedger = await device.signTypedData(
+        {
+          name: "DataLedger",
+          version: "1",
+          chainId,
+          verifyingContract: await f.judge.getAddress(),
+        },
+        { SourceKey: [...SOURCE_KEY_FIELDS] },
+        { key: device.address, owner: f.sourceOwner.address },
+      );
+      for (const proof of [otherChain, otherLedger]) {
+        await expect(register(f, device.address, f.sourceOwner.address, proof))
+          .to.be.revertedWithCustomError(f.ledger, "SourceRegistryInvalidKeyProof")
+          .withArgs(device.address);
+        await expect(
+          f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, device.address, proof),
+        )
+          .to.be.revertedWithCustomError(f.ledger, "SourceRegistryInvalidKeyProof")
+          .withArgs(device.address);
+      }
+      await expectNothingBound(f, device.address);
+    });
+
+    it("a proof works once: the key it bound is never bound again", async function () {
+      const f = await networkHelpers.loadFixture(deployLedger);
+      const [device] = f.spare;
+      const proof = await keyProof(f.ledger, device, f.sourceOwner);
+      await register(f, device.address, f.sourceOwner.address, proof);
+      await expect(register(f, device.address, f.sourceOwner.address, proof))
+        .to.be.revertedWithCustomError(f.ledger, "SourceRegistryKeyAlreadyBound")
+        .withArgs(device.address, 2n);
+      await expect(
+        f.ledger.connect(f.sourceOwner).rotateSourceKey(f.sourceId, device.address, proof),
+      )
+        .to.be.revertedWithCustomError(f.ledger, "SourceRegistryKeyAlreadyBound")
+        .withArgs(device.address, 2n);
     });
   });
 });

@@ -20,6 +20,7 @@ import {
 import { buildDataBlock, type DataBlock } from "../helpers/buildDataBlock.js";
 import { DisputeReason } from "../helpers/enums.js";
 import { makeRecord } from "../helpers/makeRecord.js";
+import { keyProof } from "../helpers/keyProof.js";
 import { signRecord } from "../helpers/signRecord.js";
 
 const { networkHelpers } = await network.create();
@@ -238,7 +239,14 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
     registerSource: [
       {
         allowed: OPERATORS,
-        args: async (f) => [f.spare[0].address, f.sourceOwner.address, id("m"), "", [f.formatId]],
+        args: async (f) => [
+          f.spare[0].address,
+          f.sourceOwner.address,
+          id("m"),
+          "",
+          [f.formatId],
+          await keyProof(f.ledger, f.spare[0], f.sourceOwner),
+        ],
         denial: operatorOnly,
       },
     ],
@@ -268,7 +276,11 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
     rotateSourceKey: [
       {
         allowed: ["sourceOwner", ...OPERATORS],
-        args: async (f) => [f.sourceId, f.spare[0].address],
+        args: async (f) => [
+          f.sourceId,
+          f.spare[0].address,
+          await keyProof(f.ledger, f.spare[0], f.sourceOwner),
+        ],
         denial: async (f, caller) => ({
           error: "SourceRegistryUnauthorized",
           args: [caller.address, f.sourceId],

@@ -11,6 +11,7 @@ import {
   createRecord,
   ledgerDomain,
   signRecord,
+  signSourceKey,
   type LedgerDomain,
 } from "../../offchain/sdk/index.js";
 import { DirectoryBlobStore } from "../../offchain/storage/BlobStore.js";
@@ -111,6 +112,7 @@ export async function setUpRepresentation(
         keccak256(toBytes(account.address)),
         "ipfs://device",
         [formatId],
+        await signSourceKey({ account, owner: owner.address as Hex, domain }),
       )
     ).wait();
     return { account, sourceId: ++sources };

@@ -143,7 +143,14 @@ contract DataLedgerHandler is Test {
         for (uint256 i = 0; i < 3; ++i) {
             bytes32[] memory formats = new bytes32[](i + 1);
             for (uint256 f = 0; f <= i; ++f) formats[f] = _formats[f];
-            uint64 id = ledger.registerSource(_actors[i], _actors[i + 3], 0, "", formats);
+            uint64 id = ledger.registerSource(
+                _actors[i],
+                _actors[i + 3],
+                0,
+                "",
+                formats,
+                _keyProof(_actors[i], _actors[i + 3])
+            );
             _modelSources[id] = ModelSource(_actors[i], _actors[i + 3], SourceStatus.Active);
             modelKeySource[_actors[i]] = id;
             for (uint256 f = 0; f <= i; ++f) modelAllowed[id][_formats[f]] = true;
@@ -168,11 +175,15 @@ contract DataLedgerHandler is Test {
         address owner = _actor(ownerSeed);
         bytes32[] memory formats = _formatsFromMask(formatMask);
 
-        bool expected = _isOperator(caller) && modelKeySource[key] == 0;
+        // Now and then the key's proof names another owner: a proof the ledger must refuse.
+        address proofOwner = ownerSeed % 5 == 0 ? _actor(ownerSeed / 5 + 1) : owner;
+        bytes memory keyProof = _keyProof(key, proofOwner);
+
+        bool expected = _isOperator(caller) && modelKeySource[key] == 0 && proofOwner == owner;
         for (uint256 i = 0; i < formats.length; ++i) expected = expected && _usableFormat(formats[i]);
 
         vm.prank(caller);
-        try ledger.registerSource(key, owner, 0, "", formats) returns (uint64 id) {
+        try ledger.registerSource(key, owner, 0, "", formats, keyProof) returns (uint64 id) {
             _success(msg.sig);
             if (!expected) return _mismatch("registerSource accepted");
             if (id != ++modelSourceCount) return _mismatch("registerSource id");
@@ -262,13 +273,17 @@ contract DataLedgerHandler is Test {
         address caller = callerSeed % 3 == 0 ? _modelSources[id].owner : _caller(callerSeed);
         address newKey = _actor(keySeed);
         ModelSource storage source = _modelSources[id];
+        // Now and then the key's proof names the caller instead of the source's owner.
+        address proofOwner = keySeed % 5 == 0 ? caller : source.owner;
+        bytes memory keyProof = _keyProof(newKey, proofOwner);
         bool expected =
             _knownSource(id) &&
                 (caller == source.owner || _isOperator(caller)) &&
                 source.status != SourceStatus.Revoked &&
-                modelKeySource[newKey] == 0;
+                modelKeySource[newKey] == 0 &&
+                proofOwner == source.owner;
         vm.prank(caller);
-        try ledger.rotateSourceKey(id, newKey) {
+        try ledger.rotateSourceKey(id, newKey, keyProof) {
             _success(msg.sig);
             if (!expected) return _mismatch("rotateSourceKey accepted");
             source.signer = newKey;
@@ -737,6 +752,13 @@ contract DataLedgerHandler is Test {
         formats = new bytes32[](n);
         n = 0;
         for (uint256 i = 0; i < FORMAT_COUNT; ++i) if (mask & (1 << i) != 0) formats[n++] = _formats[i];
+    }
+
+    /// @dev `key`'s proof of possession for being bound by `owner`, over the ledger's own digest
+    /// (the fixture's tests check that digest against the specification).
+    function _keyProof(address key, address owner) private view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[key], ledger.hashSourceKey(key, owner));
+        return abi.encodePacked(r, s, v);
     }
 
     function _single(bytes32 formatId) private pure returns (bytes32[] memory ids) {

@@ -22,6 +22,7 @@ abstract contract LedgerFixture is Test {
     bytes32 internal constant RECORD_TYPEHASH = keccak256(
         "Record(bytes32 dataHash,bytes32 formatId,bytes32 metadataHash,uint48 sampledAt,string uri,uint48 deadline,uint32 epoch)"
     );
+    bytes32 internal constant SOURCE_KEY_TYPEHASH = keccak256("SourceKey(address key,address owner)");
     bytes32 internal constant DOMAIN_TYPEHASH = keccak256(
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
     );
@@ -77,7 +78,8 @@ abstract contract LedgerFixture is Test {
             sourceOwner,
             keccak256("station-1"),
             "ipfs://station-1",
-            _one(FORMAT_AIR)
+            _one(FORMAT_AIR),
+            _keyProof(sourceKeyPk, sourceOwner)
         );
         vm.stopPrank();
     }
@@ -132,7 +134,15 @@ abstract contract LedgerFixture is Test {
     ) internal returns (uint64 id, address key, uint256 pk) {
         (key, pk) = makeAddrAndKey(name);
         vm.prank(operator);
-        id = ledger.registerSource(key, sourceOwner, keccak256(bytes(name)), name, formats);
+        id = ledger.registerSource(key, sourceOwner, keccak256(bytes(name)), name, formats, _keyProof(pk, sourceOwner));
+    }
+
+    /// @dev Rotates `id` (owned by `sourceOwner`, as the operator) to the key derived from `name`,
+    /// with that key's proof; returns the key and its private key.
+    function _rotate(uint64 id, string memory name) internal returns (address key, uint256 pk) {
+        (key, pk) = makeAddrAndKey(name);
+        vm.prank(operator);
+        ledger.rotateSourceKey(id, key, _keyProof(pk, sourceOwner));
     }
 
     // ---------------------------------------------------------------- EIP-712
@@ -140,6 +150,34 @@ abstract contract LedgerFixture is Test {
     function _domainSeparator(address verifyingContract, uint256 chainId) internal pure returns (bytes32) {
         return
             keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("DataLedger"), keccak256("1"), chainId, verifyingContract));
+    }
+
+    /// @dev The digest a key signs to be bound by `owner` (`SourceKey(address key,address owner)`).
+    function _keyDigest(
+        address key,
+        address owner,
+        address verifyingContract,
+        uint256 chainId
+    ) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encodePacked(
+                    "\x19\x01",
+                    _domainSeparator(verifyingContract, chainId),
+                    keccak256(abi.encode(SOURCE_KEY_TYPEHASH, key, owner))
+                )
+            );
+    }
+
+    /// @dev The key of `pk`'s proof of possession for being bound by `owner` on this ledger and chain.
+    function _keyProof(uint256 pk, address owner) internal view returns (bytes memory) {
+        return _sign(pk, _keyDigest(vm.addr(pk), owner, address(ledger), block.chainid));
+    }
+
+    /// @dev `_keyProof` for the key `makeAddr(name)` derives.
+    function _keyProof(string memory name, address owner) internal returns (bytes memory) {
+        (, uint256 pk) = makeAddrAndKey(name);
+        return _keyProof(pk, owner);
     }
 
     /// @dev Signed in epoch 0, a source's first (every status change and rotation moves it on).

@@ -22,6 +22,7 @@ import type { Database } from "../../../offchain/storage/Database.js";
 import { deployLedger, type LedgerFixture } from "../../fixtures/deployLedger.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { publishDataBlock } from "../../helpers/publishDataBlock.js";
+import { keyProof } from "../../helpers/keyProof.js";
 
 const counts = async (db: Database) => {
   const out: Record<string, number> = {};
@@ -93,6 +94,7 @@ for (const target of databaseTargets()) {
           keccak256(toBytes("device")),
           "ipfs://d",
           [fx.formatId],
+          await keyProof(fx.ledger, device, fx.sourceOwner.address),
         );
       deviceSourceId = await fx.ledger.sourceIdOf(device.address);
       indexer = new Indexer({
@@ -411,7 +413,11 @@ for (const target of databaseTargets()) {
       ).wait();
 
       const [newKey] = fx.spare;
-      await (await fx.ledger.connect(fx.sourceOwner).rotateSourceKey(1n, newKey.address)).wait();
+      await (
+        await fx.ledger
+          .connect(fx.sourceOwner)
+          .rotateSourceKey(1n, newKey.address, await keyProof(fx.ledger, newKey, fx.sourceOwner))
+      ).wait();
 
       await indexer.syncToHead();
       const changes = await rows(

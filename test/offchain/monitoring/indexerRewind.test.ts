@@ -21,6 +21,7 @@ import { deployLedger, type LedgerFixture } from "../../fixtures/deployLedger.js
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { publishDataBlock } from "../../helpers/publishDataBlock.js";
 import { startLocalNode, type LocalNode } from "../../helpers/startLocalNode.js";
+import { keyProof } from "../../helpers/keyProof.js";
 
 // The supervisor's index across a chain that rewinds below what it holds final: a node restarted
 // from an older state (npm start's embedded Anvil after a SIGKILL), or a reorg deeper than
@@ -56,6 +57,7 @@ for (const target of databaseTargets()) {
             keccak256(toBytes("device")),
             "ipfs://d",
             [fx.formatId],
+            await keyProof(fx.ledger, device, fx.sourceOwner.address),
           )
       ).wait();
     }

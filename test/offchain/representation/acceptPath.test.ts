@@ -4,7 +4,7 @@ import { keccak256, toBytes, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
-import { recordId } from "../../../offchain/sdk/index.js";
+import { recordId, signSourceKey } from "../../../offchain/sdk/index.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import {
   anchorOnChain,
@@ -306,7 +306,17 @@ describe("offchain/representation: R2D accept path", () => {
         expect((await submit()).status).to.equal(202);
 
         const rotated = privateKeyToAccount(generatePrivateKey());
-        await (await fx.asOperator.rotateSourceKey(sourceId, rotated.address)).wait();
+        await (
+          await fx.asOperator.rotateSourceKey(
+            sourceId,
+            rotated.address,
+            await signSourceKey({
+              account: rotated,
+              owner: fx.deviceOwner as Hex,
+              domain: fx.domain,
+            }),
+          )
+        ).wait();
         await expectError(await submit(), 403, "SOURCE_INACTIVE");
         expect((await submit({ account: rotated })).status).to.equal(202);
       });

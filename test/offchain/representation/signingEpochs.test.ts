@@ -4,7 +4,12 @@ import { createPublicClient, custom, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
-import { readSourceEpoch, verifyReceipt, type Receipt } from "../../../offchain/sdk/index.js";
+import {
+  readSourceEpoch,
+  signSourceKey,
+  verifyReceipt,
+  type Receipt,
+} from "../../../offchain/sdk/index.js";
 import {
   makeSubmission,
   postJson,
@@ -128,7 +133,13 @@ describe("offchain/representation: signing epochs at R2D", () => {
     const { account, sourceId } = await fx.addDevice();
     expect((await post(await makeSubmission(fx, payload(), { account }))).status).to.equal(202);
     const rotated = privateKeyToAccount(generatePrivateKey());
-    await (await fx.asOperator.rotateSourceKey(sourceId, rotated.address)).wait();
+    await (
+      await fx.asOperator.rotateSourceKey(
+        sourceId,
+        rotated.address,
+        await signSourceKey({ account: rotated, owner: fx.deviceOwner as Hex, domain: fx.domain }),
+      )
+    ).wait();
     expect(await epochOf(rotated.address)).to.equal(1);
     const stale = await makeSubmission(fx, payload(), { account: rotated, epoch: 0 });
     const refused = await expectError(await post(stale), 401, "SIGNATURE_STALE_EPOCH");

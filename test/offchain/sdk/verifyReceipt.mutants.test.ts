@@ -29,6 +29,7 @@ import {
   ledgerDomain,
   recordId,
   signRecord,
+  signSourceKey,
   verifyReceipt,
   type Receipt,
   type SignedOperation,
@@ -176,14 +177,15 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
     );
     await asOperator.getFunction("grantRole")(await ledger.getFunction("GATEWAY_ROLE")(), gateway);
     await asOperator.getFunction("registerFormat")(FORMAT_ID, "sdk", "1.0.0", "ipfs://schema", 0);
+    domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, ledgerAddress);
     await asOperator.getFunction("registerSource")(
       device.address,
       owner.address,
       keccak256(toBytes("device")),
       "ipfs://device",
       [FORMAT_ID],
+      await signSourceKey({ account: device, owner: owner.address as Hex, domain }),
     );
-    domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, ledgerAddress);
   });
 
   describe("a malformed receipt names its field", () => {

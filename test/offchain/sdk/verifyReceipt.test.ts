@@ -13,6 +13,7 @@ import {
   readSourceEpoch,
   recordId,
   signRecord,
+  signSourceKey,
   verifyReceipt,
   type Receipt,
   type SignedOperation,
@@ -106,14 +107,15 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
     await asAdmin.getFunction("grantRole")(await ledger.getFunction("OPERATOR_ROLE")(), operator);
     await asOperator.getFunction("grantRole")(await ledger.getFunction("GATEWAY_ROLE")(), gateway);
     await asOperator.getFunction("registerFormat")(FORMAT_ID, "sdk", "1.0.0", "ipfs://schema", 0);
+    domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, ledgerAddress);
     await asOperator.getFunction("registerSource")(
       device.address,
       owner.address,
       keccak256(toBytes("device")),
       "ipfs://device",
       [FORMAT_ID],
+      await signSourceKey({ account: device, owner: owner.address as Hex, domain }),
     );
-    domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, ledgerAddress);
   });
 
   describe("data block receipts", () => {
@@ -641,6 +643,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
         keccak256(toBytes("second")),
         "ipfs://second",
         [FORMAT_ID],
+        await signSourceKey({ account: second, owner: owner.address as Hex, domain }),
       );
       sourceId = await ledger.sourceIdOf(second.address);
     });

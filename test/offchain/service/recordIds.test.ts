@@ -6,6 +6,7 @@ import { recordId } from "../../../offchain/sdk/recordId.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { createServiceHarness, type ServiceHarness } from "./serviceHarness.js";
+import { keyProof } from "../../helpers/keyProof.js";
 
 // One payload anchored by two sources is two records, each with its own id, status and access
 // rule. Source A (the harness's device, source 2) is in dataset 1; source B (source 3) is not.
@@ -34,6 +35,7 @@ for (const target of databaseTargets()) {
             keccak256(toBytes("source B")),
             "ipfs://b",
             [fx.formatId],
+            await keyProof(fx.ledger, bKey, fx.sourceOwner.address),
           )
       ).wait();
       dataHash = await h.blobs.put(toBytes(canonicalJson(payload)));

@@ -8,6 +8,7 @@ import { verifyReceipt } from "../../../offchain/sdk/verifyReceipt.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { publishDataBlock } from "../../helpers/publishDataBlock.js";
 import { createServiceHarness, type ServiceHarness } from "./serviceHarness.js";
+import { keyProof } from "../../helpers/keyProof.js";
 
 for (const target of databaseTargets()) {
   describe(`offchain/service: record search, lookup and payload access (${target.name})`, function () {
@@ -310,6 +311,7 @@ for (const target of databaseTargets()) {
             keccak256(toBytes("outsider")),
             "ipfs://outsider",
             [fx.formatId],
+            await keyProof(fx.ledger, outsiderKey, fx.sourceOwner.address),
           )
       ).wait();
       const outsiderPayload = { station: "C3", pm25: 5 };

@@ -20,6 +20,7 @@ import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import type { Database } from "../../../offchain/storage/Database.js";
 import { migrate } from "../../../offchain/storage/migrate.js";
 import { deployLedger, type LedgerFixture } from "../../fixtures/deployLedger.js";
+import { keyProof } from "../../helpers/keyProof.js";
 
 export const SIWE_DOMAIN = "data.example.org";
 export const SIWE_URI = "https://data.example.org/login";
@@ -73,6 +74,7 @@ export async function createServiceHarness(open: () => Promise<Database>) {
       keccak256(toBytes("dev")),
       "ipfs://dev",
       [fx.formatId, fx.otherFormatId],
+      await keyProof(fx.ledger, device, fx.sourceOwner.address),
     );
   await fx.access.connect(fx.datasetOwner).setDatasetSources(1n, [2n], true);
   const domain = ledgerDomain(chainId, ledgerAddress);
