@@ -737,6 +737,55 @@ contract DataBlockJudgeTest is LedgerFixture {
         vm.assertEq(uint256(ledger.getDataBlock(id).status), uint256(DataBlockStatus.Anchored), "status");
     }
 
+    /// @dev Two honest blocks of distinct readings, from two gateways, in the same second or
+    /// apart: no operation of either is a duplicate of one in the other, in either direction,
+    /// whatever their blockIds' order.
+    function testFuzz_honestBlocksHaveNoDuplicatesAcrossBlocks(
+        bytes32 seed,
+        uint8 sizeA,
+        uint8 sizeB,
+        bool apart
+    ) public {
+        address rival = makeAddr("second gateway");
+        vm.prank(operator);
+        ledger.grantRole(GATEWAY_ROLE, rival);
+        (SignedOperation[] memory a, ) = _honestOps(bound(sizeA, 1, 20));
+        SignedOperation[] memory b = new SignedOperation[](bound(sizeB, 1, 20));
+        for (uint256 i = 0; i < b.length; ++i) {
+            b[i] = _operation(sourceKey, sourceKeyPk, keccak256(abi.encode(seed, "other", i)), DEADLINE);
+        }
+        (bytes32 rootA, bytes32[][] memory proofsA) = _tree(_leavesOf(gateway, a));
+        (bytes32 rootB, bytes32[][] memory proofsB) = _tree(_leavesOf(rival, b));
+        bytes32 idA = _submit(gateway, rootA, uint32(a.length), START - 60, START - 60, START + 10);
+        bytes32 idB = _submit(rival, rootB, uint32(b.length), START - 60, START - 60, apart ? START + 11 : START + 10);
+
+        for (uint256 i = 0; i < b.length; ++i) {
+            uint256 j = uint256(keccak256(abi.encode(seed, "pair", i))) % a.length;
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IDataBlockJudge.DataBlockJudgeNotDuplicate.selector,
+                    idB,
+                    _leaf(rival, b[i]),
+                    idA,
+                    _leaf(gateway, a[j])
+                )
+            );
+            judge.challengeDuplicate(idB, b[i], i, proofsB[i], idA, a[j], j, proofsA[j]);
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IDataBlockJudge.DataBlockJudgeNotDuplicate.selector,
+                    idA,
+                    _leaf(gateway, a[j]),
+                    idB,
+                    _leaf(rival, b[i])
+                )
+            );
+            judge.challengeDuplicate(idA, a[j], j, proofsA[j], idB, b[i], i, proofsB[i]);
+        }
+        vm.assertEq(uint256(ledger.disputesOf(gateway)), 0, "A's disputes");
+        vm.assertEq(uint256(ledger.disputesOf(rival)), 0, "B's disputes");
+    }
+
     /// @dev The other side of the count rule: a tree of 1 to 40 operations anchored with any
     /// other count of the same depth is always provably wrong, by the slot at the smaller of the
     /// true and the claimed count (empty below a count too high, full past a count too low).
