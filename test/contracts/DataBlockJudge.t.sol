@@ -348,7 +348,11 @@ contract DataBlockJudgeTest is LedgerFixture {
         ops[1] = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
         ops[2] = _operation(sourceKey, sourceKeyPk, keccak256("c"), DEADLINE);
         ops[3] = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE + 1); // same record id as ops[1]
+        // The earlier position gets the larger leaf, so the old rule (smaller leaf wins) would
+        // pick the other copy.
+        if (_leaf(ops[1]) < _leaf(ops[3])) (ops[1], ops[3]) = (ops[3], ops[1]);
         bytes32[] memory leaves = _leavesOf(gateway, ops);
+        vm.assertGt(uint256(leaves[1]), uint256(leaves[3]), "leaf order");
         (bytes32 root, bytes32[][] memory proofs) = _tree(leaves);
         bytes32 id = _submit(gateway, root, 4, START - 60, START - 60, START + 10);
 
@@ -487,6 +491,16 @@ contract DataBlockJudgeTest is LedgerFixture {
         judge.challengeCount(id, 0, bytes32(0), proofs[0]);
         vm.expectRevert(abi.encodeWithSelector(IDataBlockJudge.DataBlockJudgeInvalidProof.selector, id, leaves[0]));
         judge.challengeCount(id, 5, leaves[0], proofs[5]);
+        // The inner node where the empty slots 6 and 7 meet, with the two siblings above it,
+        // recomputes the root from "position 7": one level short, it must not pass as a slot past
+        // the count (a false WrongCount against an honest gateway).
+        bytes32 empty = _node(bytes32(0), bytes32(0));
+        bytes32[] memory short = new bytes32[](2);
+        short[0] = _node(slots[4], slots[5]);
+        short[1] = _node(_node(slots[0], slots[1]), _node(slots[2], slots[3]));
+        vm.assertEq(_node(short[1], _node(short[0], empty)), root, "the short proof recomputes the root");
+        vm.expectRevert(abi.encodeWithSelector(IDataBlockJudge.DataBlockJudgeInvalidProof.selector, id, empty));
+        judge.challengeCount(id, 7, empty, short);
         vm.assertEq(uint256(ledger.disputesOf(gateway)), 0, "disputes");
     }
 
