@@ -107,6 +107,11 @@ contract DataBlockJudge is IDataBlockJudge {
     }
 
     /// @inheritdoc IDataBlockJudge
+    function dataBlockIdOf(address gateway, bytes32 root) external pure returns (bytes32) {
+        return RecordHashing.dataBlockId(gateway, root);
+    }
+
+    /// @inheritdoc IDataBlockJudge
     function leafHash(address gateway, SignedOperation calldata operation) external pure returns (bytes32) {
         return RecordHashing.leafHash(gateway, operation);
     }

@@ -241,11 +241,6 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry {
     }
 
     /// @inheritdoc IDataRegistry
-    function dataBlockIdOf(address gateway, bytes32 root) external pure returns (bytes32) {
-        return RecordHashing.dataBlockId(gateway, root);
-    }
-
-    /// @inheritdoc IDataRegistry
     function hashRecord(RecordInput calldata record, uint48 deadline, uint32 epoch) public view returns (bytes32) {
         return _hashTypedDataV4(RecordHashing.structHash(record, deadline, epoch));
     }

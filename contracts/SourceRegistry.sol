@@ -177,7 +177,7 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry, EIP712 {
     }
 
     /// @inheritdoc ISourceRegistry
-    function hashSourceKey(address key, address owner) public view returns (bytes32) {
+    function hashKeyProof(address key, address owner) public view returns (bytes32) {
         return _hashTypedDataV4(SourceKeyHashing.structHash(key, owner));
     }
 
@@ -281,7 +281,7 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry, EIP712 {
         if (key == address(0)) revert SourceRegistryZeroAddress();
         uint64 boundTo = _keys[key].sourceId;
         if (boundTo != 0) revert SourceRegistryKeyAlreadyBound(key, boundTo);
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hashSourceKey(key, owner), keyProof);
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hashKeyProof(key, owner), keyProof);
         if (error != ECDSA.RecoverError.NoError || signer != key) revert SourceRegistryInvalidKeyProof(key);
     }
 }

@@ -217,10 +217,6 @@ interface IDataRegistry {
     /// are checked by the judge (`IDataBlockJudge.verifyInclusion`).
     function getDataBlock(bytes32 blockId) external view returns (DataBlockView memory);
 
-    /// @notice The id of `gateway`'s data block with Merkle root `root`:
-    /// keccak256(abi.encode(gateway, root)).
-    function dataBlockIdOf(address gateway, bytes32 root) external pure returns (bytes32);
-
     /// @notice The EIP-712 digest a source signs for `record` with `deadline` in its `epoch`.
     function hashRecord(RecordInput calldata record, uint48 deadline, uint32 epoch) external view returns (bytes32);
 }

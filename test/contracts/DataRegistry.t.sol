@@ -64,8 +64,8 @@ contract DataRegistryTest is LedgerFixture {
 
     function test_dataBlockIdOf_isTheGatewayAndRoot() public view {
         bytes32 root = keccak256("root");
-        vm.assertEq(ledger.dataBlockIdOf(gateway, root), keccak256(abi.encode(gateway, root)), "blockId");
-        vm.assertNotEq(ledger.dataBlockIdOf(stranger, root), ledger.dataBlockIdOf(gateway, root), "per gateway");
+        vm.assertEq(judge.dataBlockIdOf(gateway, root), keccak256(abi.encode(gateway, root)), "blockId");
+        vm.assertNotEq(judge.dataBlockIdOf(stranger, root), judge.dataBlockIdOf(gateway, root), "per gateway");
     }
 
     // ---------------------------------------------------------------- direct submission

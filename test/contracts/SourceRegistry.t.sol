@@ -133,10 +133,10 @@ contract SourceRegistryTest is LedgerFixture {
         vm.assertEq(uint256(ledger.sourceCount()), 1, "source count changed");
     }
 
-    function test_hashSourceKey_isTheSpecifiedDigest() public {
+    function test_hashKeyProof_isTheSpecifiedDigest() public {
         address key = makeAddr("device");
         vm.assertEq(
-            ledger.hashSourceKey(key, sourceOwner),
+            ledger.hashKeyProof(key, sourceOwner),
             _keyDigest(key, sourceOwner, address(ledger), block.chainid),
             "SourceKey(address key,address owner) in the ledger's domain"
         );
@@ -173,7 +173,7 @@ contract SourceRegistryTest is LedgerFixture {
         // Another key's proof for itself, and another key signing for this one: neither is this key's.
         bytes[2] memory proofs = [
             _keyProof(otherPk, sourceOwner),
-            _sign(otherPk, ledger.hashSourceKey(key, sourceOwner))
+            _sign(otherPk, ledger.hashKeyProof(key, sourceOwner))
         ];
         for (uint256 i = 0; i < proofs.length; ++i) {
             _expectInvalidKeyProof(key);
@@ -305,7 +305,7 @@ contract SourceRegistryTest is LedgerFixture {
         (, uint256 otherPk) = makeAddrAndKey("other device");
         bytes[2] memory proofs = [
             _keyProof(otherPk, sourceOwner),
-            _sign(otherPk, ledger.hashSourceKey(newKey, sourceOwner))
+            _sign(otherPk, ledger.hashKeyProof(newKey, sourceOwner))
         ];
         for (uint256 i = 0; i < proofs.length; ++i) {
             _expectInvalidKeyProof(newKey);

@@ -756,11 +756,11 @@ describe("SourceRegistry", function () {
       expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(0n);
     }
 
-    it("hashSourceKey is the EIP-712 digest of SourceKey(key, owner) in the ledger's domain", async function () {
+    it("hashKeyProof is the EIP-712 digest of SourceKey(key, owner) in the ledger's domain", async function () {
       const f = await networkHelpers.loadFixture(deployLedger);
       const [key] = f.spare;
       const domain = await recordDomain(f.ledger);
-      expect(await f.ledger.hashSourceKey(key.address, f.sourceOwner.address)).to.equal(
+      expect(await f.ledger.hashKeyProof(key.address, f.sourceOwner.address)).to.equal(
         sourceKeyDigest(domain, key.address, f.sourceOwner.address),
       );
     });

@@ -759,7 +759,7 @@ contract DataLedgerHandler is Test {
     /// @dev `key`'s proof of possession for being bound by `owner`, over the ledger's own digest
     /// (the fixture's tests check that digest against the specification).
     function _keyProof(address key, address owner) private view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[key], ledger.hashSourceKey(key, owner));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[key], ledger.hashKeyProof(key, owner));
         return abi.encodePacked(r, s, v);
     }
 
