@@ -39,9 +39,6 @@ export const equivalents: Record<string, string> = {
     "Ajv's instancePath is always a string (empty for the root), so the ?? fallback is never taken",
 
   // offchain/representation/acceptSubmissions.ts
-  [`${accept}:89 BlockStatement {}`]:
-    "with no record checked up front, validateSubmission falls back to its own registry sync and signature check and the anchored check runs per block: the same verdicts, only slower",
-
   [`${accept}:251 ConditionalExpression true`]:
     'settleWithinRequest: a later identical copy without an error always has the status "accepted" the first loop gave it (copies are never settled with the outbox)',
   [`${accept}:252 ConditionalExpression true`]:
