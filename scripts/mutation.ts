@@ -50,6 +50,12 @@ interface Report {
 
 // --summarise-only: rewrite the figures from the last reports without running Stryker again.
 const summariseOnly = process.argv.includes("--summarise-only");
+// --seconds=N, with --summarise-only: the wall time of the Stryker run that made the reports,
+// when it was started on its own (`MUTATION_MODULE=x stryker run`) rather than by this script.
+const secondsArg = process.argv.find((a) => a.startsWith("--seconds="));
+const measuredSeconds = secondsArg === undefined ? undefined : Number(secondsArg.slice(10));
+if (measuredSeconds !== undefined && !(Number.isInteger(measuredSeconds) && measuredSeconds > 0))
+  throw new Error(`--seconds wants a whole number of seconds, not ${secondsArg}`);
 // --force: every mutant tested again, not only those the incremental file cannot vouch for.
 const force = process.argv.includes("--force");
 const asked = process.argv.slice(2).filter((a) => !a.startsWith("--"));
@@ -84,7 +90,9 @@ for (const name of names) {
     readFileSync(path.join(root, `reports/mutation/${name}.json`), "utf8"),
   ) as Report;
   const seconds = summariseOnly
-    ? ((previous.modules?.[name] as { seconds?: number } | undefined)?.seconds ?? 0)
+    ? (measuredSeconds ??
+      (previous.modules?.[name] as { seconds?: number } | undefined)?.seconds ??
+      0)
     : Math.round((Date.now() - started) / 1000);
   results[name] = summarise(name, report, seconds);
 }

@@ -27,21 +27,18 @@ export const equivalents: Record<string, string> = {
     "viem's readContract encodes and decodes with abi[0] when functionName is empty, and verdict is judgeAbi[0]",
 
   // offchain/representation/accept/validateSubmission.ts
-  [`${validate}:125 OptionalChaining validate.errors[0]`]:
+  [`${validate}:135 OptionalChaining validate.errors[0]`]:
     "Ajv sets errors whenever a validator returns false, so errors is never null on this path",
-  [`${validate}:127 OptionalChaining first.instancePath`]:
+  [`${validate}:137 OptionalChaining first.instancePath`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:128 OptionalChaining first.keyword`]:
+  [`${validate}:138 OptionalChaining first.keyword`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:129 OptionalChaining first.message`]:
+  [`${validate}:139 OptionalChaining first.message`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:127 StringLiteral "Stryker was here!"`]:
+  [`${validate}:137 StringLiteral "Stryker was here!"`]:
     "Ajv's instancePath is always a string (empty for the root), so the ?? fallback is never taken",
 
   // offchain/representation/accept/acceptSubmissions.ts
-  [`${accept}:89 BlockStatement {}`]:
-    "with no record checked up front, validateSubmission falls back to its own registry sync and signature check and the anchored check runs per block: the same verdicts, only slower",
-
   [`${accept}:251 ConditionalExpression true`]:
     'settleWithinRequest: a later identical copy without an error always has the status "accepted" the first loop gave it (copies are never settled with the outbox)',
   [`${accept}:252 ConditionalExpression true`]:

@@ -1,15 +1,29 @@
 // Tests written against the mutants Stryker left alive in the gateway's accept checks
 // (validateSubmission.ts, normalizeSubmission.ts, acceptSubmissions.ts; npm run test:mutation):
-// each refusal's message and details as a device reads them, not only its code.
+// each refusal's message and details as a device reads them, not only its code; a retry's status
+// shared by its copies; the chain failing mid-request; and validateSubmission on its own, with
+// its in-thread signature check and its own on-chain duplicate check.
 import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256, toBytes } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
+import { AnchoredRecordFilter } from "../../../offchain/representation/accept/AnchoredRecordFilter.js";
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
+import { FormatSchemaCache } from "../../../offchain/representation/accept/FormatSchemaCache.js";
+import { normalizeSubmission } from "../../../offchain/representation/accept/normalizeSubmission.js";
+import { SubmissionSchema } from "../../../offchain/representation/http/schemas.js";
+import { SourceRegistryCache } from "../../../offchain/representation/accept/SourceRegistryCache.js";
+import {
+  signatureVerifier,
+  validateSubmission,
+  type ValidationContext,
+} from "../../../offchain/representation/accept/validateSubmission.js";
 import { recordId } from "../../../offchain/sdk/index.js";
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
+import { expectCode } from "../../helpers/expectCode.js";
 import {
+  anchorOnChain,
   makeSubmission,
   postJson,
   readJson,
@@ -189,5 +203,147 @@ describe("offchain/representation: accept checks, refusal by refusal", () => {
       "SIGNATURE_EXPIRED",
       "accepted",
     ]);
+  });
+
+  it("validateSubmission: a signature made in another epoch names both epochs", async () => {
+    const stale = await refusal(await makeSubmission(fx, payload(), { epoch: 1 }));
+    expect(stale).to.deep.equal({
+      code: "SIGNATURE_STALE_EPOCH",
+      message: "The signature was made in another signing epoch than the source's current one",
+      details: { epoch: 1, current: 0, sourceId: fx.sourceId.toString() },
+    });
+  });
+
+  it("acceptSubmissions: copies of a retry in one request all report the record's current status", async () => {
+    const body = await makeSubmission(fx, payload({ station: "retry" }));
+    const first = await postJson(gateway.app, "/v1/records", body);
+    expect(first.status).to.equal(202);
+    expect(await readJson(first)).to.include({ status: "accepted" });
+    // The batcher packs it into a data block: its status moves on from "accepted".
+    await gateway.batcher.tick(Date.now() + 120_000);
+    const { results } = await readJson(
+      await postJson(gateway.app, "/v1/records/bulk", [body, body]),
+    );
+    expect(
+      results.map((r: { status?: string; error?: unknown }) => [r.status, r.error]),
+    ).to.deep.equal([
+      ["packed", undefined],
+      ["packed", undefined],
+    ]);
+  });
+});
+
+describe("offchain/representation: accept checks when the chain node fails mid-request", () => {
+  let fx: RepresentationFixture;
+  let gateway: Gateway;
+  let down = false;
+
+  before(async () => {
+    fx = await setUpRepresentation(connection);
+    // The fixture's provider, except that getBlockNumber fails while `down`.
+    const provider = new Proxy(fx.provider, {
+      get(real, key) {
+        if (key === "getBlockNumber" && down) {
+          return () => Promise.reject(new Error("connect ECONNREFUSED 10.9.8.7:8545"));
+        }
+        const value = Reflect.get(real, key);
+        return typeof value === "function" ? value.bind(real) : value;
+      },
+    });
+    gateway = await createGateway({
+      ledgerAddress: fx.ledgerAddress,
+      provider,
+      signer: fx.gatewaySigner,
+      database: await openDatabase({ url: "" }),
+      blobStore: fx.blobStore,
+      startLoops: false,
+    });
+  });
+
+  after(async () => {
+    down = false;
+    await gateway.close();
+    await gateway.db.close();
+  });
+
+  it("answers 503 CHAIN_UNAVAILABLE, retryable, without the node's own error, and stores nothing", async () => {
+    const body = await makeSubmission(fx, { station: "down", pm25: 2 });
+    down = true;
+    const res = await postJson(gateway.app, "/v1/records", body);
+    const json = await readJson(res);
+    expect(res.status).to.equal(503);
+    expect(json.error).to.deep.equal({
+      code: "CHAIN_UNAVAILABLE",
+      message: "The ledger cannot be read right now",
+      details: {},
+    });
+    expect(JSON.stringify(json)).not.to.contain("10.9.8.7");
+    // Once the node answers again the same submission is stored, as new: nothing was before.
+    down = false;
+    const retry = await postJson(gateway.app, "/v1/records", body);
+    expect(retry.status).to.equal(202);
+    expect(await readJson(retry)).to.include({ status: "accepted" });
+  });
+});
+
+describe("offchain/representation: validateSubmission on its own", () => {
+  let fx: RepresentationFixture;
+  let context: ValidationContext;
+  let seq = 0;
+  const parse = async (options: Parameters<typeof makeSubmission>[2] = {}) => {
+    const raw = await makeSubmission(fx, { station: "alone", pm25: 3, seq: seq++ }, options);
+    const body = SubmissionSchema.parse(raw);
+    return { raw, body, normalized: normalizeSubmission(body, 4 * 1024) };
+  };
+
+  before(async () => {
+    fx = await setUpRepresentation(connection);
+    // No verifier: validateSubmission checks signatures with the domain's in-thread one.
+    context = {
+      domain: fx.domain,
+      registry: new SourceRegistryCache(fx.ledger, fx.provider, {
+        anchoredRecords: new AnchoredRecordFilter(),
+      }),
+      schemas: new FormatSchemaCache({ blobStore: fx.blobStore }),
+      ledger: fx.ledger,
+      minDeadlineMarginSec: 60,
+    };
+  });
+
+  it("checks the signature in-thread, with one verifier per domain", async () => {
+    const verifier = signatureVerifier(context);
+    expect(signatureVerifier({ ...context })).to.equal(verifier);
+    const { body, normalized } = await parse();
+    expect(await verifier.verify(normalized.operation)).to.equal(true);
+    const head = await fx.provider.getBlockNumber();
+    expect(await validateSubmission(context, normalized, body.payload)).to.deep.equal({
+      blockNumber: head,
+    });
+    const forged = await parse({ account: privateKeyToAccount(generatePrivateKey()) });
+    const claimed = normalizeSubmission(
+      { ...forged.body, operation: { ...forged.body.operation, source: fx.device.address } },
+      4 * 1024,
+    );
+    await expectCode(
+      validateSubmission(context, claimed, forged.body.payload),
+      "SIGNATURE_INVALID",
+    );
+  });
+
+  it("refuses a record already on-chain unless the caller makes the on-chain check itself", async () => {
+    const { raw, body, normalized } = await parse();
+    await anchorOnChain(fx, raw);
+    const error = await expectCode(
+      validateSubmission(context, normalized, body.payload),
+      "DUPLICATE_RECORD",
+    );
+    expect(error.details).to.deep.equal({
+      recordId: normalized.recordId,
+      sourceId: fx.sourceId.toString(),
+    });
+    const head = await fx.provider.getBlockNumber();
+    expect(
+      await validateSubmission(context, normalized, body.payload, { onChainCheck: false }),
+    ).to.deep.equal({ blockNumber: head });
   });
 });
