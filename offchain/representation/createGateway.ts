@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Wallet, type Provider, type Signer } from "ethers";
-import type { Address } from "viem";
+import { getAddress, type Address } from "viem";
 
 import { HttpJsonRpcProvider } from "../chain/HttpJsonRpcProvider.js";
 import { readDeploymentIdentity } from "../chain/readDeploymentIdentity.js";
@@ -157,6 +157,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const maxBacklog = config.limits?.maxBacklog ?? Math.max(1_000, 4 * maxBlockSize);
   const batcher = new Batcher({
     db,
+    gateway: getAddress(await signer.getAddress()),
     blobStore,
     maxBlockSize,
     maxWaitMs: config.batch?.maxWaitMs ?? 2_000,

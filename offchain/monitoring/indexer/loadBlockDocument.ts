@@ -1,8 +1,7 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { getAddress, isAddress, isHex, size, type Hex } from "viem";
+import { getAddress, isAddress, isHex, size, type Address, type Hex } from "viem";
 import { z } from "zod";
 
-import { leafEncoding, leafValues } from "../../sdk/leafHash.js";
+import { buildDataBlockTree } from "../../sdk/buildDataBlockTree.js";
 import type { SignedOperation } from "../../sdk/types.js";
 import type { BlobStore } from "../../storage/BlobStore.js";
 import { MAX_UINT32, MAX_UINT48 } from "../../shared/uint48.js";
@@ -19,8 +18,11 @@ export type UnverifiableReason =
 export type BlockDocumentResult =
   | {
       verification: "verified";
-      /** The operations in document order, each with its proof under the anchored root. */
-      leaves: { operation: SignedOperation; proof: Hex[] }[];
+      /**
+       * The operations in document order, which is leaf order: operation i with its leaf
+       * `leafHash(gateway, operation)` and its proof at index i under the anchored root.
+       */
+      leaves: { operation: SignedOperation; leaf: Hex; proof: Hex[] }[];
     }
   | { verification: "unverifiable"; reason: UnverifiableReason };
 
@@ -45,21 +47,20 @@ const documentSchema = z.object({ root: word, operations: z.array(operationSchem
 
 /**
  * Fetches the document a gateway published for a data block (`blob:0x<keccak256>` in the
- * DataBlockAnchored uri) and checks it against the chain: the Merkle root of its operations must
- * be the root the event anchored, and their number the event's count. Only then are the
- * operations worth indexing; otherwise the block is `unverifiable` with a reason. The document's
- * own `root` field is not trusted, only recomputed.
- *
- * Both StandardMerkleTree layouts are accepted (leaves sorted by hash, the library default, or in
- * document order), since either commits to exactly the listed operations.
+ * DataBlockAnchored uri) and checks it against the chain: the positional Merkle tree of its
+ * operations, in document order and hashed with the anchoring gateway (data block protocol v3),
+ * must have the root the event anchored, and their number must be the event's count. Only then
+ * are the operations worth indexing; otherwise the block is `unverifiable` with a reason. The
+ * document's own `root` field is not trusted, only recomputed.
  *
  * @example
- * const result = await loadBlockDocument(blobs, event.uri, event.root, event.count);
+ * const result = await loadBlockDocument(blobs, event.uri, event.gateway, event.root, event.count);
  * if (result.verification === "verified") for (const { operation, proof } of result.leaves) …
  */
 export async function loadBlockDocument(
   blobs: BlobStore,
   uri: string,
+  gateway: Address,
   root: Hex,
   count: number,
 ): Promise<BlockDocumentResult> {
@@ -98,18 +99,16 @@ export async function loadBlockDocument(
   if (operations.length !== count)
     return { verification: "unverifiable", reason: "COUNT_MISMATCH" };
 
-  const values = operations.map((op) => [...leafValues(op)]);
-  for (const sortLeaves of [true, false]) {
-    const tree = StandardMerkleTree.of(values, [...leafEncoding], { sortLeaves });
-    if (tree.root.toLowerCase() === root.toLowerCase()) {
-      return {
-        verification: "verified",
-        leaves: operations.map((operation, i) => ({
-          operation,
-          proof: tree.getProof(i) as Hex[],
-        })),
-      };
-    }
+  const tree = buildDataBlockTree(gateway, operations);
+  if (tree.root !== root.toLowerCase()) {
+    return { verification: "unverifiable", reason: "ROOT_MISMATCH" };
   }
-  return { verification: "unverifiable", reason: "ROOT_MISMATCH" };
+  return {
+    verification: "verified",
+    leaves: operations.map((operation, i) => ({
+      operation,
+      leaf: tree.leaves[i],
+      proof: tree.proof(i),
+    })),
+  };
 }
