@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.29;
 
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
 import {IDataBlockJudge} from "./interfaces/IDataBlockJudge.sol";
 import {IDataLedger} from "./interfaces/IDataLedger.sol";
@@ -11,6 +12,7 @@ import {
     DataBlockStatus,
     DataBlockView,
     DisputeReason,
+    FORMAT_UNIQUE_DATA_HASHES,
     FormatStatus,
     Format,
     RecordStatus,
@@ -21,7 +23,8 @@ import {
 /// @title DataBlockJudge
 /// @notice Judges data block challenges for one DataLedger; see IDataBlockJudge for the rules.
 /// @dev A contract of its own so the ledger stays under the 24,576-byte code limit: challenges
-/// are rare, read the ledger through its views, and cost what they cost.
+/// and inclusion proofs are rare on-chain, read the ledger through its views, and cost what they
+/// cost.
 contract DataBlockJudge is IDataBlockJudge {
     /// @inheritdoc IDataBlockJudge
     IDataLedger public immutable ledger;
@@ -33,67 +36,123 @@ contract DataBlockJudge is IDataBlockJudge {
 
     /// @inheritdoc IDataBlockJudge
     function challenge(
-        bytes32 root,
+        bytes32 blockId,
         SignedOperation calldata operation,
+        uint256 index,
         bytes32[] calldata proof
     ) external returns (DisputeReason reason) {
-        (DataBlockView memory dataBlock, bytes32 leaf) = _includedUndisputed(root, operation, proof);
+        (DataBlockView memory dataBlock, bytes32 leaf) = _includedUndisputed(blockId, operation, index, proof);
         bool valid;
         (valid, reason) = _verdict(dataBlock, operation);
-        if (valid) revert DataBlockJudgeValidOperation(root, leaf);
-        ledger.recordDispute(root, leaf, operation.source, msg.sender, reason);
+        if (valid) revert DataBlockJudgeValidOperation(blockId, leaf);
+        ledger.recordDispute(blockId, leaf, operation.source, msg.sender, reason);
     }
 
     /// @inheritdoc IDataBlockJudge
     function challengeDuplicate(
-        bytes32 root,
+        bytes32 blockId,
         SignedOperation calldata operation,
+        uint256 index,
         bytes32[] calldata proof,
-        bytes32 earlierRoot,
+        bytes32 earlierBlockId,
         SignedOperation calldata earlier,
+        uint256 earlierIndex,
         bytes32[] calldata earlierProof
     ) external {
-        (DataBlockView memory dataBlock, bytes32 leaf) = _includedUndisputed(root, operation, proof);
+        (DataBlockView memory dataBlock, bytes32 leaf) = _includedUndisputed(blockId, operation, index, proof);
         (DataBlockView memory earlierBlock, bytes32 earlierLeaf) = _includedUndisputed(
-            earlierRoot,
+            earlierBlockId,
             earlier,
+            earlierIndex,
             earlierProof
         );
-        // First in time wins; within one block (one second) the smaller leaf hash does, so exactly
-        // one of two copies can be struck, never both, and the same leaf twice is one operation.
-        bool first = earlierBlock.anchoredAt < dataBlock.anchoredAt || (earlierRoot == root && earlierLeaf < leaf);
+        // First in time wins; in the same second the smaller blockId does, and within one block
+        // the smaller position, so exactly one of two copies can be struck, never both. The same
+        // operation twice in one block is one operation (disputes are kept per leaf).
+        bool first =
+            earlierBlockId == blockId
+                ? earlierIndex < index && earlierLeaf != leaf
+                : earlierBlock.anchoredAt < dataBlock.anchoredAt ||
+                    (earlierBlock.anchoredAt == dataBlock.anchoredAt && earlierBlockId < blockId);
         (bool earlierValid, ) = _verdict(earlierBlock, earlier);
         if (!first || !earlierValid || _recordId(earlier) != _recordId(operation)) {
-            revert DataBlockJudgeNotDuplicate(root, leaf, earlierRoot, earlierLeaf);
+            revert DataBlockJudgeNotDuplicate(blockId, leaf, earlierBlockId, earlierLeaf);
         }
-        ledger.recordDispute(root, leaf, operation.source, msg.sender, DisputeReason.DuplicateRecord);
+        ledger.recordDispute(blockId, leaf, operation.source, msg.sender, DisputeReason.DuplicateRecord);
     }
 
     /// @inheritdoc IDataBlockJudge
-    function leafHash(SignedOperation calldata operation) external pure returns (bytes32) {
-        return RecordHashing.leafHash(operation);
+    function challengeCount(bytes32 blockId, uint256 index, bytes32 slot, bytes32[] calldata proof) external {
+        DataBlockView memory dataBlock = _dataBlock(blockId);
+        if (!_placed(dataBlock, slot, index, proof)) revert DataBlockJudgeInvalidProof(blockId, slot);
+        if (ledger.isOperationDisputed(blockId, slot)) revert DataBlockJudgeAlreadyDisputed(blockId, slot);
+        if ((index < dataBlock.count) != (slot == bytes32(0))) revert DataBlockJudgeCountHolds(blockId, index, slot);
+        ledger.recordDispute(blockId, slot, address(0), msg.sender, DisputeReason.WrongCount);
+    }
+
+    /// @inheritdoc IDataBlockJudge
+    function verifyInclusion(
+        bytes32 blockId,
+        SignedOperation calldata operation,
+        uint256 index,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        DataBlockView memory dataBlock = ledger.getDataBlock(blockId);
+        if (dataBlock.status == DataBlockStatus.None || index >= dataBlock.count) return false;
+        // The leaf is hashed here, from the operation and the block's gateway, never taken as
+        // given: a raw leaf argument would let the root itself or an inner node "verify". A struck
+        // operation does not verify; its neighbours do.
+        bytes32 leaf = RecordHashing.leafHash(dataBlock.gateway, operation);
+        return _placed(dataBlock, leaf, index, proof) && !ledger.isOperationDisputed(blockId, leaf);
+    }
+
+    /// @inheritdoc IDataBlockJudge
+    function leafHash(address gateway, SignedOperation calldata operation) external pure returns (bytes32) {
+        return RecordHashing.leafHash(gateway, operation);
     }
 
     /// @inheritdoc IDataBlockJudge
     function verdict(
-        bytes32 root,
+        bytes32 blockId,
         SignedOperation calldata operation
     ) external view returns (bool valid, DisputeReason reason) {
-        DataBlockView memory dataBlock = ledger.getDataBlock(root);
-        if (dataBlock.status == DataBlockStatus.None) revert DataBlockJudgeUnknownDataBlock(root);
-        return _verdict(dataBlock, operation);
+        return _verdict(_dataBlock(blockId), operation);
+    }
+
+    function _dataBlock(bytes32 blockId) private view returns (DataBlockView memory dataBlock) {
+        dataBlock = ledger.getDataBlock(blockId);
+        if (dataBlock.status == DataBlockStatus.None) revert DataBlockJudgeUnknownDataBlock(blockId);
     }
 
     function _includedUndisputed(
-        bytes32 root,
+        bytes32 blockId,
         SignedOperation calldata operation,
+        uint256 index,
         bytes32[] calldata proof
     ) private view returns (DataBlockView memory dataBlock, bytes32 leaf) {
-        dataBlock = ledger.getDataBlock(root);
-        if (dataBlock.status == DataBlockStatus.None) revert DataBlockJudgeUnknownDataBlock(root);
-        leaf = RecordHashing.leafHash(operation);
-        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert DataBlockJudgeInvalidProof(root, leaf);
-        if (ledger.isOperationDisputed(root, leaf)) revert DataBlockJudgeAlreadyDisputed(root, leaf);
+        dataBlock = _dataBlock(blockId);
+        leaf = RecordHashing.leafHash(dataBlock.gateway, operation);
+        // An operation sits below the count; past it is `challengeCount`'s business.
+        if (index >= dataBlock.count || !_placed(dataBlock, leaf, index, proof)) {
+            revert DataBlockJudgeInvalidProof(blockId, leaf);
+        }
+        if (ledger.isOperationDisputed(blockId, leaf)) revert DataBlockJudgeAlreadyDisputed(blockId, leaf);
+    }
+
+    /// @dev Whether `slot` sits at position `index` of the block's tree: exactly the depth its
+    /// count gives, a position inside it, and a root whose id with the block's gateway is the block's.
+    function _placed(
+        DataBlockView memory dataBlock,
+        bytes32 slot,
+        uint256 index,
+        bytes32[] calldata proof
+    ) private pure returns (bool) {
+        uint256 depth = RecordHashing.dataBlockDepth(dataBlock.count);
+        return
+            proof.length == depth &&
+            index >> depth == 0 &&
+            RecordHashing.dataBlockId(dataBlock.gateway, RecordHashing.dataBlockRoot(slot, index, proof)) ==
+                dataBlock.blockId;
     }
 
     /// @dev The rules of IDataBlockJudge, in its order, at the block's anchoring second.
@@ -105,7 +164,7 @@ contract DataBlockJudge is IDataBlockJudge {
         address source = operation.source;
         bytes32 formatId = operation.record.formatId;
         (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(
-            ledger.hashRecord(operation.record, operation.deadline, operation.epoch),
+            _digest(dataBlock.chainId, operation),
             operation.signature
         );
         if (error != ECDSA.RecoverError.NoError || signer != source) return (false, DisputeReason.InvalidSignature);
@@ -115,6 +174,9 @@ contract DataBlockJudge is IDataBlockJudge {
         if (!ledger.wasEpochAt(sourceId, operation.epoch, anchoredAt)) return (false, DisputeReason.StaleEpoch);
         Format memory format = ledger.getFormat(formatId);
         if (format.status == FormatStatus.None) return (false, DisputeReason.UnknownFormat);
+        // Fixed at registration, so this verdict cannot flip: the holder rule needs the ledger to
+        // see each record as it is anchored, which a block's operations never are.
+        if (format.flags & FORMAT_UNIQUE_DATA_HASHES != 0) return (false, DisputeReason.UniqueDataHashFormat);
         if (format.deprecatedAt != 0 && format.deprecatedAt < anchoredAt) {
             return (false, DisputeReason.DeprecatedFormat);
         }
@@ -130,6 +192,18 @@ contract DataBlockJudge is IDataBlockJudge {
             return (false, DisputeReason.DuplicateRecord);
         }
         return (true, reason);
+    }
+
+    /// @dev The EIP-712 digest of `operation` in the ledger's domain on chain `chainId`, the chain
+    /// its block was anchored under: a later chain-id change (a fork) does not make honest
+    /// historical signatures invalid, and a block anchored after it is judged in the new domain.
+    function _digest(uint256 chainId, SignedOperation calldata operation) private view returns (bytes32) {
+        (, string memory name, string memory version, , , , ) = IERC5267(address(ledger)).eip712Domain();
+        return
+            MessageHashUtils.toTypedDataHash(
+                RecordHashing.domainSeparator(name, version, chainId, address(ledger)),
+                RecordHashing.structHash(operation.record, operation.deadline, operation.epoch)
+            );
     }
 
     function _recordId(SignedOperation calldata operation) private pure returns (bytes32) {

@@ -3,7 +3,6 @@ pragma solidity 0.8.29;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IDataLedger} from "./interfaces/IDataLedger.sol";
 import {IDataRegistry} from "./interfaces/IDataRegistry.sol";
@@ -15,8 +14,7 @@ import {
     DisputeReason,
     RecordInput,
     RecordStatus,
-    RecordView,
-    SignedOperation
+    RecordView
 } from "./types/DataLedgerTypes.sol";
 import {SourceRegistry} from "./SourceRegistry.sol";
 
@@ -40,8 +38,9 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         bool revokedByOperator;
     }
 
-    /// @dev One slot: the gateway is kept as its compact index (see `_gatewayIndex`), so the
-    /// sampling range fits beside it and a block costs one new slot, not two.
+    /// @dev One slot: the gateway is kept as its compact index (see `_gatewayIndex`) and the
+    /// chain id as its index in the chain id history (see `_chainIndex`), so the sampling range
+    /// fits beside them and a block costs one new slot, not two.
     struct DataBlockHeader {
         uint32 gatewayIndex;
         uint32 count;
@@ -49,6 +48,7 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         DataBlockStatus status;
         uint48 firstSampledAt;
         uint48 lastSampledAt;
+        uint8 chainIndex;
     }
 
     mapping(bytes32 recordId => RecordHeader) private _records;
@@ -56,18 +56,25 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     mapping(bytes32 recordId => bytes32 previousRecordId) private _replaces;
     /// @dev For formats with unique data hashes only: the record holding each data hash.
     mapping(bytes32 dataHash => bytes32 recordId) private _dataHashHolders;
-    mapping(bytes32 root => DataBlockHeader) private _dataBlocks;
-    mapping(bytes32 root => mapping(bytes32 leaf => bool)) private _disputedOperations;
+    mapping(bytes32 blockId => DataBlockHeader) private _dataBlocks;
+    mapping(bytes32 blockId => mapping(bytes32 leaf => bool)) private _disputedOperations;
     mapping(address gateway => uint32 index) private _gatewayIndexes;
     mapping(uint32 index => uint32 disputes) private _gatewayDisputes;
     mapping(uint32 index => address gateway) private _gateways;
     uint32 private _gatewayCount;
+    /// @dev Chain ids blocks were anchored under after the deployment chain's (index 0), from 1.
+    uint8 private _laterChainIdCount;
+    mapping(uint8 index => uint256 chainId) private _laterChainIds;
+    mapping(uint256 chainId => uint8 index) private _laterChainIndexes;
     address private immutable _judge;
+    /// @dev Index 0 of the chain id history, read without a storage access: the common case.
+    uint256 private immutable _deploymentChainId;
 
     constructor() {
         // The judge is the ledger's own: deployed here, so no set-up step can leave it unset or
         // point it elsewhere. Its code counts against the deployment, not the ledger's size.
         _judge = address(new DataBlockJudge(IDataLedger(address(this))));
+        _deploymentChainId = block.chainid;
     }
 
     /// @inheritdoc IDataRegistry
@@ -127,37 +134,41 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
         uint48 firstSampledAt,
         uint48 lastSampledAt,
         string calldata uri
-    ) external onlyRole(GATEWAY_ROLE) whenNotPaused {
+    ) external onlyRole(GATEWAY_ROLE) whenNotPaused returns (bytes32 blockId) {
         if (root == bytes32(0) || count == 0 || firstSampledAt > lastSampledAt) {
             revert DataRegistryInvalidDataBlock(root, count, firstSampledAt, lastSampledAt);
         }
-        DataBlockHeader storage dataBlock = _dataBlocks[root];
-        if (dataBlock.status != DataBlockStatus.None) revert DataRegistryDuplicateDataBlock(root);
-        _dataBlocks[root] = DataBlockHeader({
+        // Keyed by gateway and root: a rival anchoring this root first makes a block of its own,
+        // in which no operation of ours verifies (leaves are hashed with the gateway).
+        blockId = RecordHashing.dataBlockId(msg.sender, root);
+        DataBlockHeader storage dataBlock = _dataBlocks[blockId];
+        if (dataBlock.status != DataBlockStatus.None) revert DataRegistryDuplicateDataBlock(blockId);
+        _dataBlocks[blockId] = DataBlockHeader({
             gatewayIndex: _gatewayIndex(msg.sender),
             count: count,
             anchoredAt: uint48(block.timestamp),
             status: DataBlockStatus.Anchored,
             firstSampledAt: firstSampledAt,
-            lastSampledAt: lastSampledAt
+            lastSampledAt: lastSampledAt,
+            chainIndex: _chainIndex()
         });
-        emit DataBlockAnchored(root, msg.sender, count, firstSampledAt, lastSampledAt, uri);
+        emit DataBlockAnchored(blockId, root, msg.sender, count, firstSampledAt, lastSampledAt, block.chainid, uri);
     }
 
     /// @inheritdoc IDataRegistry
     function recordDispute(
-        bytes32 root,
+        bytes32 blockId,
         bytes32 leaf,
         address source,
         address challenger,
         DisputeReason reason
     ) external {
         if (msg.sender != _judge) revert DataRegistryNotJudge(msg.sender);
-        DataBlockHeader storage dataBlock = _dataBlocks[root];
-        _disputedOperations[root][leaf] = true;
+        DataBlockHeader storage dataBlock = _dataBlocks[blockId];
+        _disputedOperations[blockId][leaf] = true;
         dataBlock.status = DataBlockStatus.Disputed;
         ++_gatewayDisputes[dataBlock.gatewayIndex];
-        emit DataBlockDisputed(root, challenger, leaf, source, reason);
+        emit DataBlockDisputed(blockId, challenger, leaf, source, reason);
     }
 
     /// @inheritdoc IDataRegistry
@@ -166,8 +177,8 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     }
 
     /// @inheritdoc IDataRegistry
-    function isOperationDisputed(bytes32 root, bytes32 leaf) external view returns (bool) {
-        return _disputedOperations[root][leaf];
+    function isOperationDisputed(bytes32 blockId, bytes32 leaf) external view returns (bool) {
+        return _disputedOperations[blockId][leaf];
     }
 
     /// @inheritdoc IDataRegistry
@@ -214,34 +225,25 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
     }
 
     /// @inheritdoc IDataRegistry
-    function getDataBlock(bytes32 root) external view returns (DataBlockView memory view_) {
-        DataBlockHeader memory dataBlock = _dataBlocks[root];
+    function getDataBlock(bytes32 blockId) external view returns (DataBlockView memory view_) {
+        DataBlockHeader memory dataBlock = _dataBlocks[blockId];
         if (dataBlock.status == DataBlockStatus.None) return view_;
+        uint8 chainIndex = dataBlock.chainIndex;
         view_ = DataBlockView({
-            root: root,
+            blockId: blockId,
             gateway: _gateways[dataBlock.gatewayIndex],
             count: dataBlock.count,
             firstSampledAt: dataBlock.firstSampledAt,
             lastSampledAt: dataBlock.lastSampledAt,
             anchoredAt: dataBlock.anchoredAt,
+            chainId: chainIndex == 0 ? _deploymentChainId : _laterChainIds[chainIndex],
             status: dataBlock.status
         });
     }
 
     /// @inheritdoc IDataRegistry
-    function verifyInclusion(
-        bytes32 root,
-        SignedOperation calldata operation,
-        bytes32[] calldata proof
-    ) external view returns (bool) {
-        // The leaf is hashed here, from the operation, never taken as given: a raw leaf argument
-        // would let the root itself or any inner node "verify". A struck operation does not
-        // verify; its neighbours do.
-        bytes32 leaf = RecordHashing.leafHash(operation);
-        return
-            _dataBlocks[root].status != DataBlockStatus.None &&
-            !_disputedOperations[root][leaf] &&
-            MerkleProof.verifyCalldata(proof, root, leaf);
+    function dataBlockIdOf(address gateway, bytes32 root) external pure returns (bytes32) {
+        return RecordHashing.dataBlockId(gateway, root);
     }
 
     /// @inheritdoc IDataRegistry
@@ -298,6 +300,22 @@ abstract contract DataRegistry is IDataRegistry, SourceRegistry, EIP712 {
             index = ++_gatewayCount;
             _gatewayIndexes[gateway] = index;
             _gateways[index] = gateway;
+        }
+    }
+
+    /// @dev The index of the current chain id in the chain id history: 0, without a storage
+    /// access, on the deployment chain; after a chain-id change, its index from 1, assigned at its
+    /// first block. The judge needs the chain id a block was anchored under to judge its
+    /// signatures in the domain they were made for.
+    function _chainIndex() private returns (uint8 index) {
+        if (block.chainid == _deploymentChainId) return 0;
+        index = _laterChainIndexes[block.chainid];
+        if (index == 0) {
+            index = _laterChainIdCount;
+            if (index == type(uint8).max) revert DataRegistryChainIdHistoryFull(block.chainid);
+            _laterChainIdCount = ++index;
+            _laterChainIndexes[block.chainid] = index;
+            _laterChainIds[index] = block.chainid;
         }
     }
 

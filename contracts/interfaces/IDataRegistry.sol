@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {
-    DataBlockView,
-    DisputeReason,
-    RecordInput,
-    RecordStatus,
-    RecordView,
-    SignedOperation
-} from "../types/DataLedgerTypes.sol";
+import {DataBlockView, DisputeReason, RecordInput, RecordStatus, RecordView} from "../types/DataLedgerTypes.sol";
 
 /// @title IDataRegistry
 /// @notice Records data items (Y.4561 clause 8.6 step 3: description, format, data hash,
 /// timestamp) submitted three ways that end in the same record model:
 /// 1. direct: an active source submits its own record;
 /// 2. relayed: anyone submits a record carrying the source's EIP-712 signature;
-/// 3. data block: a gateway anchors a Merkle root over many source-signed operations
-///    (Y.4561 clause 7.1.1), each provable by inclusion proof and challengeable on-chain.
+/// 3. data block: a gateway anchors the root of a positional Merkle tree over many source-signed
+///    operations (Y.4561 clause 7.1.1), each provable by inclusion proof and challengeable on-chain
+///    (IDataBlockJudge). A block's id is `dataBlockIdOf(gateway, root)`, so two gateways never
+///    compete for one root.
 /// @dev A record is one source's statement about one reading. Its id is
 /// `recordIdOf(source key, data hash, sampling time)` = keccak256(abi.encode(source, dataHash,
 /// sampledAt)): the same payload from two sources, or from one source at two sampling times, is two
@@ -32,6 +27,11 @@ import {
 /// while `block.timestamp <= deadline` and expired once `block.timestamp > deadline`. A data block
 /// operation was in time when `anchoredAt <= deadline`, so a challenge proves it expired only when
 /// `deadline < anchoredAt`.
+///
+/// A data block remembers the chain id it was anchored under (`DataBlockView.chainId`): its
+/// operations' signatures are judged in that chain's EIP-712 domain, so a chain-id change (a fork)
+/// leaves historical blocks as valid as they were. The deployment chain costs no storage read;
+/// later chain ids are kept in a small history.
 interface IDataRegistry {
     /// @notice The data hash is zero.
     error DataRegistryZeroDataHash();
@@ -65,8 +65,12 @@ interface IDataRegistry {
     /// @notice The data block parameters are inconsistent.
     error DataRegistryInvalidDataBlock(bytes32 root, uint32 count, uint48 firstSampledAt, uint48 lastSampledAt);
 
-    /// @notice A data block with this root is already anchored.
-    error DataRegistryDuplicateDataBlock(bytes32 root);
+    /// @notice The caller already anchored a data block with this root: `blockId` is taken.
+    error DataRegistryDuplicateDataBlock(bytes32 blockId);
+
+    /// @notice The ledger has anchored blocks under 255 chain ids after its deployment chain's and
+    /// cannot remember another (a block's header keeps the chain id's index in 8 bits).
+    error DataRegistryChainIdHistoryFull(uint256 chainId);
 
     /// @notice Only the ledger's data block judge records disputes.
     error DataRegistryNotJudge(address account);
@@ -99,25 +103,31 @@ interface IDataRegistry {
     event RecordRevoked(bytes32 indexed recordId, uint64 indexed sourceId, uint16 reasonCode, address revokedBy);
 
     /// @notice A gateway anchored a data block.
-    /// @param root Merkle root over the block's leaves (see `IDataBlockJudge.leafHash`).
+    /// @param blockId `dataBlockIdOf(gateway, root)`, the block's key in every other call.
+    /// @param root Root of the block's positional Merkle tree (see `IDataBlockJudge`), whose leaves
+    /// are `IDataBlockJudge.leafHash(gateway, operation)`.
     /// @param gateway The submitting gateway.
     /// @param count Number of operations in the block.
     /// @param firstSampledAt Earliest `sampledAt` among them.
     /// @param lastSampledAt Latest `sampledAt` among them.
+    /// @param chainId The chain id it was anchored under (its signatures' EIP-712 domain).
     /// @param uri Where the block's operations are published, for challengers and verifiers.
     event DataBlockAnchored(
+        bytes32 indexed blockId,
         bytes32 indexed root,
         address indexed gateway,
         uint32 count,
         uint48 firstSampledAt,
         uint48 lastSampledAt,
+        uint256 chainId,
         string uri
     );
 
-    /// @notice A challenge proved that an operation of a data block broke a rule (`reason`); that
-    /// operation is struck from the block, the others stand.
+    /// @notice A challenge proved that an operation of a data block broke a rule, or that the
+    /// block's count is wrong (`reason`); that operation (for `WrongCount`: that tree slot, `source`
+    /// zero) is struck from the block, the others stand.
     event DataBlockDisputed(
-        bytes32 indexed root,
+        bytes32 indexed blockId,
         address indexed challenger,
         bytes32 leaf,
         address source,
@@ -153,21 +163,25 @@ interface IDataRegistry {
     /// operator's revocation is recorded as such (`RecordView.revokedByOperator`).
     function revokeRecord(bytes32 recordId, uint16 reasonCode) external;
 
-    /// @notice Anchors a data block. Gateways only.
+    /// @notice Anchors a data block: `count` operations in a positional Merkle tree of depth
+    /// ceil(log2(count)) with root `root` (see IDataBlockJudge), sampled within
+    /// [`firstSampledAt`, `lastSampledAt`], published at `uri`. Gateways only. The same root from
+    /// another gateway is another block (`dataBlockIdOf`), so nobody can take a root first.
+    /// @return blockId `dataBlockIdOf(msg.sender, root)`.
     function submitDataBlock(
         bytes32 root,
         uint32 count,
         uint48 firstSampledAt,
         uint48 lastSampledAt,
         string calldata uri
-    ) external;
+    ) external returns (bytes32 blockId);
 
-    /// @notice Strikes operation `leaf` from block `root` for `reason`. Only the ledger's judge
-    /// (`dataBlockJudge`), which anyone calls with the proof (see IDataBlockJudge). The block's
-    /// status becomes `Disputed` (it held an invalid operation) and its gateway's dispute count
-    /// grows; the block's other operations keep verifying.
+    /// @notice Strikes operation (or tree slot) `leaf` from block `blockId` for `reason`. Only the
+    /// ledger's judge (`dataBlockJudge`), which anyone calls with the proof (see IDataBlockJudge).
+    /// The block's status becomes `Disputed` (it held an invalid operation or a wrong count) and
+    /// its gateway's dispute count grows; the block's other operations keep verifying.
     function recordDispute(
-        bytes32 root,
+        bytes32 blockId,
         bytes32 leaf,
         address source,
         address challenger,
@@ -177,8 +191,8 @@ interface IDataRegistry {
     /// @notice The DataBlockJudge that hears challenges to this ledger's data blocks.
     function dataBlockJudge() external view returns (address);
 
-    /// @notice Whether operation `leaf` was struck from block `root`.
-    function isOperationDisputed(bytes32 root, bytes32 leaf) external view returns (bool);
+    /// @notice Whether operation (or tree slot) `leaf` was struck from block `blockId`.
+    function isOperationDisputed(bytes32 blockId, bytes32 leaf) external view returns (bool);
 
     /// @notice How many operations were struck from `gateway`'s blocks: what an operator reads
     /// before revoking a gateway's `GATEWAY_ROLE`.
@@ -199,16 +213,13 @@ interface IDataRegistry {
     /// keccak256(abi.encode(source, dataHash, sampledAt)).
     function recordIdOf(address source, bytes32 dataHash, uint48 sampledAt) external pure returns (bytes32);
 
-    /// @notice The data block with this root (status `None` when there is none).
-    function getDataBlock(bytes32 root) external view returns (DataBlockView memory);
+    /// @notice The data block with this id (status `None` when there is none). Inclusion proofs
+    /// are checked by the judge (`IDataBlockJudge.verifyInclusion`).
+    function getDataBlock(bytes32 blockId) external view returns (DataBlockView memory);
 
-    /// @notice Whether `operation` is a leaf of the anchored data block `root` and not struck from
-    /// it (the leaf is computed with `IDataBlockJudge.leafHash`, so no inner node of the tree passes as a leaf).
-    function verifyInclusion(
-        bytes32 root,
-        SignedOperation calldata operation,
-        bytes32[] calldata proof
-    ) external view returns (bool);
+    /// @notice The id of `gateway`'s data block with Merkle root `root`:
+    /// keccak256(abi.encode(gateway, root)).
+    function dataBlockIdOf(address gateway, bytes32 root) external pure returns (bytes32);
 
     /// @notice The EIP-712 digest a source signs for `record` with `deadline` in its `epoch`.
     function hashRecord(RecordInput calldata record, uint48 deadline, uint32 epoch) external view returns (bytes32);

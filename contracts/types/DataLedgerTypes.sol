@@ -24,7 +24,8 @@ enum RecordStatus {
     Revoked
 }
 
-/// @notice Lifecycle of a data block (Merkle batch of operations).
+/// @notice Lifecycle of a data block (positional Merkle tree of operations). `Disputed`: at least
+/// one challenge succeeded against it (its other operations still stand).
 enum DataBlockStatus {
     None,
     Anchored,
@@ -35,8 +36,10 @@ enum DataBlockStatus {
 /// copyright deposits, where the first depositor of a fingerprint is the one the registry names).
 uint16 constant FORMAT_UNIQUE_DATA_HASHES = 1;
 
-/// @notice Why a data block challenge succeeded: the rule of the direct path the operation broke
-/// (see `IDataBlockJudge` for how each is judged at the block's anchoring second).
+/// @notice Why a data block challenge succeeded: the rule of the direct path the operation broke,
+/// or the block's own claim that was wrong (see `IDataBlockJudge` for how each is judged at the
+/// block's anchoring second). New values are only ever appended, so stored and emitted values keep
+/// their meaning.
 enum DisputeReason {
     InvalidSignature,
     InactiveSource,
@@ -46,7 +49,11 @@ enum DisputeReason {
     FormatNotAllowed,
     OutsideSampledRange,
     DuplicateRecord,
-    StaleEpoch
+    StaleEpoch,
+    // The block's `count` disagrees with its tree (`IDataBlockJudge.challengeCount`).
+    WrongCount,
+    // The operation's format has `FORMAT_UNIQUE_DATA_HASHES`: such records go direct or relayed only.
+    UniqueDataHashFormat
 }
 
 /// @notice A data source as the registry keeps it.
@@ -119,14 +126,25 @@ struct RecordView {
     bytes32 supersededBy;
 }
 
-/// @notice An anchored data block, as returned by lookups.
+/// @notice An anchored data block, as returned by lookups. Its Merkle root is not stored (the id
+/// commits to it, and `DataBlockAnchored` carries it, indexed).
+/// @param blockId `dataBlockIdOf(gateway, root)`: keccak256(abi.encode(gateway, root)).
+/// @param gateway The gateway that anchored it; its leaves are hashed with this address.
+/// @param count Number of operations: positions 0 .. count - 1 of its tree.
+/// @param firstSampledAt Earliest `sampledAt` it claims.
+/// @param lastSampledAt Latest `sampledAt` it claims.
+/// @param anchoredAt Block timestamp of anchoring: the second every rule is judged at.
+/// @param chainId The chain id it was anchored under: its operations' signatures are judged in
+/// the EIP-712 domain of that chain id.
+/// @param status Anchored, or Disputed once a challenge succeeded.
 struct DataBlockView {
-    bytes32 root;
+    bytes32 blockId;
     address gateway;
     uint32 count;
     uint48 firstSampledAt;
     uint48 lastSampledAt;
     uint48 anchoredAt;
+    uint256 chainId;
     DataBlockStatus status;
 }
 
