@@ -73,23 +73,11 @@ export const ledgerAbi = [
           { name: "firstSampledAt", type: "uint48" },
           { name: "lastSampledAt", type: "uint48" },
           { name: "anchoredAt", type: "uint48" },
-          { name: "status", type: "uint8" },
           { name: "chainId", type: "uint256" },
+          { name: "status", type: "uint8" },
         ],
       },
     ],
-  },
-  {
-    type: "function",
-    name: "verifyInclusion",
-    stateMutability: "view",
-    inputs: [
-      { name: "blockId", type: "bytes32" },
-      signedOperation,
-      { name: "index", type: "uint256" },
-      { name: "proof", type: "bytes32[]" },
-    ],
-    outputs: [{ name: "", type: "bool" }],
   },
   {
     type: "function",
@@ -178,6 +166,18 @@ export const ledgerAbi = [
  * `dataBlockJudge`); a test holds it equal to the compiled contract's ABI.
  */
 export const judgeAbi = [
+  {
+    type: "function",
+    name: "verifyInclusion",
+    stateMutability: "view",
+    inputs: [
+      { name: "blockId", type: "bytes32" },
+      signedOperation,
+      { name: "index", type: "uint256" },
+      { name: "proof", type: "bytes32[]" },
+    ],
+    outputs: [{ name: "", type: "bool" }],
+  },
   {
     type: "function",
     name: "verdict",

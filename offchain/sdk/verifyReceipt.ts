@@ -99,7 +99,7 @@ const recordStatusName = {
  *    of the moment;
  * 4. on-chain: the operation is not struck from its block (`RECEIPT_OPERATION_DISPUTED`; other
  *    struck operations of the block do not matter), the ledger places it at its index
- *    (`verifyInclusion`), and the ledger's DataBlockJudge finds the operation breaks no rule
+ *    (the judge's `verifyInclusion`), and the ledger's DataBlockJudge finds the operation breaks no rule
  *    (`RECEIPT_OPERATION_CHALLENGEABLE`, with the rule as `details.reason`);
  *    or the individually anchored record (read by its record id) exists with the signed
  *    attributes and is attributed to the source key's id (`RECEIPT_NOT_ON_CHAIN`).
@@ -190,7 +190,7 @@ export async function verifyReceipt(
     }
     const signed = { ...operation, source };
     const [included, disputed] = await Promise.all([
-      read.verifyInclusion(blockId, signed, leafIndex, proof),
+      read.verifyInclusion(judge, blockId, signed, leafIndex, proof),
       read.isOperationDisputed(blockId, leaf),
     ]);
     // A struck operation is refused; a block with other struck operations is not held against this one.
@@ -340,6 +340,7 @@ function readerFor(client: Client, address: Address) {
         }),
       ),
     verifyInclusion: (
+      judge: Address,
       blockId: Hex,
       operation: SignedOperation,
       leafIndex: number,
@@ -347,8 +348,8 @@ function readerFor(client: Client, address: Address) {
     ) =>
       onChain(() =>
         readContract(client, {
-          address,
-          abi: ledgerAbi,
+          address: judge,
+          abi: judgeAbi,
           functionName: "verifyInclusion",
           args: [blockId, operation, BigInt(leafIndex), proof],
         }),
