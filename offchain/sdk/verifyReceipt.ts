@@ -185,7 +185,9 @@ export async function verifyReceipt(
     // Judged in the domain the block was anchored under, so a later chain-id change leaves
     // the receipt valid (data block protocol v3, rule D).
     const chainId = Number(dataBlock.chainId);
-    if (!(await verifyRecordSignature({ domain: ledgerDomain(chainId, ledgerAddress), operation }))) {
+    if (
+      !(await verifyRecordSignature({ domain: ledgerDomain(chainId, ledgerAddress), operation }))
+    ) {
       throw new ReceiptSignatureInvalidError({ source });
     }
     const signed = { ...operation, source };
