@@ -1,17 +1,20 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Signer } from "ethers";
-import { toBytes, type Hex } from "viem";
+import { getAddress, toBytes, type Hex } from "viem";
 
+import { buildDataBlockTree } from "../../offchain/sdk/buildDataBlockTree.js";
 import { canonicalJson } from "../../offchain/sdk/canonicalJson.js";
-import { leafEncoding, leafValues } from "../../offchain/sdk/leafHash.js";
 import type { SignedOperation } from "../../offchain/sdk/types.js";
 import type { BlobStore } from "../../offchain/storage/BlobStore.js";
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
 
 export interface PublishedDataBlock {
+  /** The ledger's key of the block, `dataBlockId(gateway, root)`. */
+  blockId: Hex;
   root: Hex;
   uri: string;
   operations: SignedOperation[];
+  /** Leaf of operation i, `leafHash(gateway, operation)`. */
+  leaf(i: number): Hex;
   proof(i: number): Hex[];
   blockNumber: number;
   txHash: Hex;
@@ -21,7 +24,7 @@ export interface PublishedDataBlock {
  * Does what the representation gateway promises (its contract with the monitoring and service
  * FEs): publishes the canonical block document `{ root, operations }` to the BlobStore, then
  * anchors the root with `uri = blob:<document hash>`. `documentOperations` publishes a different
- * list than the one anchored, to forge a mismatching document.
+ * list than the one anchored, to forge a mismatching document; `count` anchors a false count.
  *
  * @example
  * const block = await publishDataBlock({ ledger, gateway, blobs, operations });
@@ -33,6 +36,7 @@ export async function publishDataBlock({
   operations,
   documentOperations,
   uri,
+  count,
 }: {
   ledger: DataLedger;
   gateway: Signer;
@@ -40,25 +44,32 @@ export async function publishDataBlock({
   operations: SignedOperation[];
   documentOperations?: SignedOperation[];
   uri?: string;
+  /** The count to anchor, by default the number of operations (another one is a lie). */
+  count?: number;
 }): Promise<PublishedDataBlock> {
-  const tree = StandardMerkleTree.of(
-    operations.map((op) => [...leafValues(op)]),
-    [...leafEncoding],
-  );
-  const root = tree.root as Hex;
+  const tree = buildDataBlockTree(getAddress(await gateway.getAddress()), operations);
+  const root = tree.root;
   const document = canonicalJson({ root, operations: documentOperations ?? operations });
   const documentHash = await blobs.put(toBytes(document));
   const sampled = operations.map((op) => op.record.sampledAt);
   const blockUri = uri ?? `blob:${documentHash}`;
   const tx = await ledger
     .connect(gateway)
-    .submitDataBlock(root, operations.length, Math.min(...sampled), Math.max(...sampled), blockUri);
+    .submitDataBlock(
+      root,
+      count ?? operations.length,
+      Math.min(...sampled),
+      Math.max(...sampled),
+      blockUri,
+    );
   const receipt = (await tx.wait())!;
   return {
+    blockId: tree.blockId,
     root,
     uri: blockUri,
     operations,
-    proof: (i) => tree.getProof(i) as Hex[],
+    leaf: (i) => tree.leaves[i],
+    proof: (i) => tree.proof(i),
     blockNumber: receipt.blockNumber,
     txHash: receipt.hash as Hex,
   };

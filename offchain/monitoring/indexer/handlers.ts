@@ -251,7 +251,11 @@ export const handlers: Record<string, EventHandler> = {
         args.lastSampledAt.toString(),
         args.uri,
         result.verification,
-        result.verification === "unverifiable" ? result.reason : null,
+        result.verification === "unverifiable"
+          ? result.reason
+          : result.emptySlots > 0
+            ? "COUNT_TOO_HIGH"
+            : null,
         log.timestamp,
         blockId,
         args.chainId.toString(),

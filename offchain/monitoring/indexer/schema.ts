@@ -147,7 +147,9 @@ alter table idx_records add column epoch bigint
   {
     // Data block protocol v3: a block is keyed by dataBlockId(gateway, root), not its root (two
     // gateways may anchor one root), and records the chain id its signatures are judged under.
-    // A leaf row names its block by id; leaf_index is its position in the block's tree.
+    // A leaf row names its block by id; leaf_index is its position in the block's tree. A
+    // verified block may carry the reason COUNT_TOO_HIGH: its document lists fewer operations
+    // than its count and the slots in between are empty (the judge's challengeCount proves it).
     id: "monitoring-003-data-block-ids",
     sql: `
 alter table idx_data_blocks add column block_id text;
