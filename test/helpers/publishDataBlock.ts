@@ -1,8 +1,9 @@
 import type { Signer } from "ethers";
 import { getAddress, toBytes, type Hex } from "viem";
 
-import { buildDataBlockTree } from "../../offchain/sdk/buildDataBlockTree.js";
+import { dataBlockTreeOfLeaves } from "../../offchain/sdk/buildDataBlockTree.js";
 import { canonicalJson } from "../../offchain/sdk/canonicalJson.js";
+import { leafHash } from "../../offchain/sdk/leafHash.js";
 import type { SignedOperation } from "../../offchain/sdk/types.js";
 import type { BlobStore } from "../../offchain/storage/BlobStore.js";
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
@@ -47,7 +48,14 @@ export async function publishDataBlock({
   /** The count to anchor, by default the number of operations (another one is a lie). */
   count?: number;
 }): Promise<PublishedDataBlock> {
-  const tree = buildDataBlockTree(getAddress(await gateway.getAddress()), operations);
+  const gatewayAddress = getAddress(await gateway.getAddress());
+  // A count above the operations' leaves the slots up to it empty (zero), as a gateway that
+  // overstates its count does: the tree then has the count's depth.
+  const zero: Hex = `0x${"00".repeat(32)}`;
+  const tree = dataBlockTreeOfLeaves(gatewayAddress, [
+    ...operations.map((op) => leafHash(gatewayAddress, op)),
+    ...Array<Hex>(Math.max(0, (count ?? 0) - operations.length)).fill(zero),
+  ]);
   const root = tree.root;
   const document = canonicalJson({ root, operations: documentOperations ?? operations });
   const documentHash = await blobs.put(toBytes(document));
