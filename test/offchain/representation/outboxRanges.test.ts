@@ -89,7 +89,13 @@ for (const target of databaseTargets()) {
     it("packs blocks by sequence range, rereads the outbox when a row was missed, and proves every member", async () => {
       await migrate(db, representationMigrations);
       const blobStore = new DirectoryBlobStore(blobDir);
-      const batcher = new Batcher({ db, gateway: GATEWAY, blobStore, maxBlockSize: 3, maxWaitMs: 60_000 });
+      const batcher = new Batcher({
+        db,
+        gateway: GATEWAY,
+        blobStore,
+        maxBlockSize: 3,
+        maxWaitMs: 60_000,
+      });
       const writer = new OutboxWriter(db, {
         onStored: (records) => batcher.enqueue(records),
       });
@@ -173,12 +179,24 @@ for (const target of databaseTargets()) {
     it("a restarted batcher finds what waits after the last block, whatever it was told", async () => {
       await migrate(db, representationMigrations);
       const blobStore = new DirectoryBlobStore(blobDir);
-      const first = new Batcher({ db, gateway: GATEWAY, blobStore, maxBlockSize: 2, maxWaitMs: 60_000 });
+      const first = new Batcher({
+        db,
+        gateway: GATEWAY,
+        blobStore,
+        maxBlockSize: 2,
+        maxWaitMs: 60_000,
+      });
       const writer = new OutboxWriter(db, { onStored: (r) => first.enqueue(r) });
       await writer.write([1, 2, 3].map((i) => entry(i)));
       expect(await first.tick()).to.have.length(1);
 
-      const second = new Batcher({ db, gateway: GATEWAY, blobStore, maxBlockSize: 2, maxWaitMs: 60_000 });
+      const second = new Batcher({
+        db,
+        gateway: GATEWAY,
+        blobStore,
+        maxBlockSize: 2,
+        maxWaitMs: 60_000,
+      });
       // Told of a record while it has not read the outbox yet: counted once after the read.
       const late = await new OutboxWriter(db, {
         onStored: (r) => second.enqueue(r),
@@ -189,6 +207,5 @@ for (const target of databaseTargets()) {
       expect(packed.map((b) => b.recordIds)).to.deep.equal([[id(3), id(4)]]);
       expect(await second.tick(Date.now() + 120_000)).to.deep.equal([]);
     });
-
   });
 }
