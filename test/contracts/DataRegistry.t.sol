@@ -23,6 +23,10 @@ contract DataRegistryTest is LedgerFixture {
     bytes32 internal constant DATA = keccak256("reading #1");
     uint48 internal constant DEADLINE = START + 1 hours;
 
+    /// @dev Kept in storage: with viaIR a local copy of `block.chainid` may be re-read after
+    /// `vm.chainId`.
+    uint256 internal _deploymentChainId;
+
     // ---------------------------------------------------------------- EIP-712
 
     function test_recordTypehash_matchesItsPreimage() public view {
@@ -53,9 +57,15 @@ contract DataRegistryTest is LedgerFixture {
         vm.assertNotEq(ledger.hashRecord(record, DEADLINE, 1), ledger.hashRecord(record, DEADLINE, 0), "epoch");
     }
 
-    function test_leafHash_isTheDoubleHashedOperation() public view {
+    function test_leafHash_isTheDoubleHashedOperationWithItsGateway() public view {
         SignedOperation memory op = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
-        vm.assertEq(judge.leafHash(op), _leaf(op), "leaf");
+        vm.assertEq(judge.leafHash(gateway, op), _leaf(gateway, op), "leaf");
+    }
+
+    function test_dataBlockIdOf_isTheGatewayAndRoot() public view {
+        bytes32 root = keccak256("root");
+        vm.assertEq(ledger.dataBlockIdOf(gateway, root), keccak256(abi.encode(gateway, root)), "blockId");
+        vm.assertNotEq(ledger.dataBlockIdOf(stranger, root), ledger.dataBlockIdOf(gateway, root), "per gateway");
     }
 
     // ---------------------------------------------------------------- direct submission
@@ -659,14 +669,25 @@ contract DataRegistryTest is LedgerFixture {
 
     function test_submitDataBlock_anchorsTheBlock() public {
         bytes32 root = keccak256("root");
+        bytes32 id = _blockId(gateway, root);
         vm.warp(START + 7);
         vm.expectEmit(address(ledger));
-        emit IDataRegistry.DataBlockAnchored(root, gateway, 16, START - 100, START - 1, "ipfs://block");
+        emit IDataRegistry.DataBlockAnchored(
+            id,
+            root,
+            gateway,
+            16,
+            START - 100,
+            START - 1,
+            block.chainid,
+            "ipfs://block"
+        );
         vm.prank(gateway);
-        ledger.submitDataBlock(root, 16, START - 100, START - 1, "ipfs://block");
+        vm.assertEq(ledger.submitDataBlock(root, 16, START - 100, START - 1, "ipfs://block"), id, "returned id");
 
-        DataBlockView memory stored = ledger.getDataBlock(root);
-        vm.assertEq(stored.root, root, "root");
+        DataBlockView memory stored = ledger.getDataBlock(id);
+        vm.assertEq(stored.blockId, id, "blockId");
+        vm.assertEq(stored.chainId, block.chainid, "chainId");
         vm.assertEq(stored.gateway, gateway, "gateway");
         vm.assertEq(uint256(stored.count), 16, "count");
         vm.assertEq(uint256(stored.firstSampledAt), START - 100, "firstSampledAt");
@@ -681,21 +702,21 @@ contract DataRegistryTest is LedgerFixture {
         vm.prank(operator);
         ledger.grantRole(GATEWAY_ROLE, second);
         vm.prank(gateway);
-        ledger.submitDataBlock(keccak256("a"), 1, START, START, "");
+        bytes32 a = ledger.submitDataBlock(keccak256("a"), 1, START, START, "");
         vm.prank(second);
-        ledger.submitDataBlock(keccak256("b"), 2, START, START + 1, "");
+        bytes32 b = ledger.submitDataBlock(keccak256("b"), 2, START, START + 1, "");
         vm.prank(gateway);
-        ledger.submitDataBlock(keccak256("c"), 3, START, START + 2, "");
-        vm.assertEq(ledger.getDataBlock(keccak256("a")).gateway, gateway, "a");
-        vm.assertEq(ledger.getDataBlock(keccak256("b")).gateway, second, "b");
-        vm.assertEq(ledger.getDataBlock(keccak256("c")).gateway, gateway, "c");
-        vm.assertEq(uint256(ledger.getDataBlock(keccak256("b")).lastSampledAt), START + 1, "range beside the index");
+        bytes32 c = ledger.submitDataBlock(keccak256("c"), 3, START, START + 2, "");
+        vm.assertEq(ledger.getDataBlock(a).gateway, gateway, "a");
+        vm.assertEq(ledger.getDataBlock(b).gateway, second, "b");
+        vm.assertEq(ledger.getDataBlock(c).gateway, gateway, "c");
+        vm.assertEq(uint256(ledger.getDataBlock(b).lastSampledAt), START + 1, "range beside the index");
     }
 
     function test_submitDataBlock_acceptsASingleInstant() public {
         vm.prank(gateway);
         ledger.submitDataBlock(keccak256("root"), 1, START, START, "");
-        vm.assertEq(uint256(ledger.getDataBlock(keccak256("root")).count), 1, "count");
+        vm.assertEq(uint256(ledger.getDataBlock(_blockId(keccak256("root"))).count), 1, "count");
     }
 
     function test_submitDataBlock_revertsForNonGateway() public {
@@ -733,12 +754,59 @@ contract DataRegistryTest is LedgerFixture {
         vm.stopPrank();
     }
 
-    function test_submitDataBlock_revertsForDuplicateRoot() public {
+    function test_submitDataBlock_revertsForTheSameRootTwiceFromOneGateway() public {
         bytes32 root = keccak256("root");
         vm.startPrank(gateway);
         ledger.submitDataBlock(root, 1, START, START, "");
-        vm.expectRevert(abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateDataBlock.selector, root));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryDuplicateDataBlock.selector, _blockId(gateway, root))
+        );
         ledger.submitDataBlock(root, 2, START, START, "");
+        vm.stopPrank();
+    }
+
+    /// @dev Finding 2: blocks were keyed by root, so a gateway that copied another's root from
+    /// the mempool made the honest transaction revert. Keyed per gateway, both are anchored.
+    function test_submitDataBlock_theSameRootFromAnotherGatewayIsAnotherBlock() public {
+        address rival = makeAddr("rival gateway");
+        vm.prank(operator);
+        ledger.grantRole(GATEWAY_ROLE, rival);
+        bytes32 root = keccak256("root");
+        vm.prank(rival);
+        bytes32 copy = ledger.submitDataBlock(root, 9, START - 500, START - 400, "ipfs://rival");
+        vm.prank(gateway);
+        bytes32 id = ledger.submitDataBlock(root, 1, START, START, "ipfs://block");
+        vm.assertNotEq(id, copy, "one id");
+        vm.assertEq(ledger.getDataBlock(id).gateway, gateway, "gateway");
+        vm.assertEq(uint256(ledger.getDataBlock(id).count), 1, "count");
+        vm.assertEq(uint256(ledger.getDataBlock(id).firstSampledAt), START, "range");
+        vm.assertEq(ledger.getDataBlock(copy).gateway, rival, "rival");
+    }
+
+    /// @dev The header keeps the chain id as an 8-bit index: 255 chain ids after the deployment
+    /// chain's fit, the 256th is refused with its own error and changes nothing; the chain ids
+    /// already known, the deployment chain's included, still anchor.
+    function test_submitDataBlock_chainIdHistoryHoldsTwoHundredFiftyFiveLaterChainIds() public {
+        _deploymentChainId = block.chainid;
+        vm.startPrank(gateway);
+        for (uint256 i = 1; i <= 255; ++i) {
+            vm.chainId(_deploymentChainId + i);
+            ledger.submitDataBlock(keccak256(abi.encode("root", i)), 1, START, START, "");
+        }
+        vm.chainId(_deploymentChainId + 256);
+        bytes32 refused = keccak256("refused");
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataRegistry.DataRegistryChainIdHistoryFull.selector, _deploymentChainId + 256)
+        );
+        ledger.submitDataBlock(refused, 1, START, START, "");
+        vm.assertEq(uint256(ledger.getDataBlock(_blockId(refused)).status), uint256(DataBlockStatus.None), "anchored");
+
+        vm.chainId(_deploymentChainId + 255);
+        bytes32 known = ledger.submitDataBlock(keccak256("known"), 1, START, START, "");
+        vm.assertEq(ledger.getDataBlock(known).chainId, _deploymentChainId + 255, "known chain id");
+        vm.chainId(_deploymentChainId);
+        bytes32 home = ledger.submitDataBlock(keccak256("home"), 1, START, START, "");
+        vm.assertEq(ledger.getDataBlock(home).chainId, _deploymentChainId, "deployment chain id");
         vm.stopPrank();
     }
 
@@ -917,7 +985,7 @@ contract DataRegistryTest is LedgerFixture {
         vm.prank(gateway);
         ledger.submitDataBlock(root, count, firstSampledAt, lastSampledAt, "");
 
-        DataBlockView memory stored = ledger.getDataBlock(root);
+        DataBlockView memory stored = ledger.getDataBlock(_blockId(root));
         vm.assertEq(uint256(stored.status), uint256(valid ? DataBlockStatus.Anchored : DataBlockStatus.None), "status");
         if (valid) {
             vm.assertEq(uint256(stored.count), count, "count");

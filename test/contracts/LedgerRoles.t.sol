@@ -516,9 +516,8 @@ contract LedgerRolesTest is LedgerFixture {
 
         (address rogue, uint256 roguePk) = makeAddrAndKey("rogue");
         SignedOperation memory bad = _operation(rogue, roguePk, keccak256("bad"), START + 1 hours);
-        bytes32 root = _leaf(bad);
         vm.prank(gateway);
-        ledger.submitDataBlock(root, 1, START, START, "ipfs://block");
+        bytes32 id = ledger.submitDataBlock(_leaf(bad), 1, START, START, "ipfs://block");
 
         vm.prank(operator);
         ledger.pause();
@@ -528,8 +527,8 @@ contract LedgerRolesTest is LedgerFixture {
         vm.assertEq(uint256(ledger.getRecord(_id(first.dataHash)).status), uint256(RecordStatus.Revoked), "revoked");
 
         vm.prank(stranger);
-        judge.challenge(root, bad, new bytes32[](0));
-        vm.assertEq(uint256(ledger.getDataBlock(root).status), uint256(DataBlockStatus.Disputed), "disputed");
+        judge.challenge(id, bad, 0, new bytes32[](0));
+        vm.assertEq(uint256(ledger.getDataBlock(id).status), uint256(DataBlockStatus.Disputed), "disputed");
     }
 
     // ---------------------------------------------------------------- fuzz

@@ -62,7 +62,8 @@ contract DataLedgerHandler is Test {
     mapping(uint64 sourceId => uint32) public modelEpoch;
     mapping(uint64 sourceId => mapping(bytes32 formatId => bool)) public modelAllowed;
     mapping(bytes32 recordId => ModelRecord) internal _modelRecords;
-    mapping(bytes32 root => bool) public modelRoot;
+    /// @dev Blocks are keyed per gateway: keccak256(abi.encode(gateway, root)).
+    mapping(bytes32 blockId => bool) public modelBlock;
     uint64 public modelSourceCount;
     bool public modelPaused;
 
@@ -434,19 +435,20 @@ contract DataLedgerHandler is Test {
         address caller = callerSeed % 2 == 0 ? _actors[ACTOR_COUNT - 1] : _caller(callerSeed / 2);
         bytes32 root = rootSeed % 17 == 0 ? bytes32(0) : keccak256(abi.encode("root", rootSeed % 17));
         count = count % 3;
+        bytes32 blockId = keccak256(abi.encode(caller, root));
         bool expected =
             !modelPaused &&
                 modelRole[GATEWAY_ROLE][caller] &&
                 root != bytes32(0) &&
                 count != 0 &&
                 first <= last &&
-                !modelRoot[root];
+                !modelBlock[blockId];
         vm.prank(caller);
         try ledger.submitDataBlock(root, count, first, last, "") {
             _success(msg.sig);
             if (!modelRole[GATEWAY_ROLE][caller]) ++roleEscalations;
             if (!expected) return _mismatch("submitDataBlock accepted");
-            modelRoot[root] = true;
+            modelBlock[blockId] = true;
         } catch {
             if (expected) _mismatch("submitDataBlock rejected");
         }

@@ -225,26 +225,73 @@ abstract contract LedgerFixture is Test {
             });
     }
 
-    function _leaf(SignedOperation memory op) internal pure returns (bytes32) {
+    /// @dev The leaf of `op` in a block of the fixture's gateway.
+    function _leaf(SignedOperation memory op) internal view returns (bytes32) {
+        return _leaf(gateway, op);
+    }
+
+    /// @dev The leaf of `op` in a block of `blockGateway`, with the gateway bound into it.
+    function _leaf(address blockGateway, SignedOperation memory op) internal pure returns (bytes32) {
         bytes32 inner = keccak256(
-            abi.encode(op.source, _structHash(op.record, op.deadline, op.epoch), op.deadline, keccak256(op.signature))
+            abi.encode(
+                blockGateway,
+                op.source,
+                _structHash(op.record, op.deadline, op.epoch),
+                op.deadline,
+                keccak256(op.signature)
+            )
         );
         return keccak256(bytes.concat(inner));
     }
 
-    function _hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32) {
-        return a < b ? keccak256(abi.encodePacked(a, b)) : keccak256(abi.encodePacked(b, a));
+    /// @dev The id of `blockGateway`'s block with root `root`.
+    function _blockId(address blockGateway, bytes32 root) internal pure returns (bytes32) {
+        return keccak256(abi.encode(blockGateway, root));
     }
 
-    /// @dev Root and per-leaf proofs of a four-leaf tree, in OpenZeppelin's sorted-pair layout.
-    function _tree4(bytes32[4] memory leaves) internal pure returns (bytes32 root, bytes32[][4] memory proofs) {
-        bytes32 left = _hashPair(leaves[0], leaves[1]);
-        bytes32 right = _hashPair(leaves[2], leaves[3]);
-        root = _hashPair(left, right);
-        for (uint256 i = 0; i < 4; ++i) {
-            proofs[i] = new bytes32[](2);
-            proofs[i][0] = leaves[i ^ 1];
-            proofs[i][1] = i < 2 ? right : left;
+    /// @dev The id of the fixture's gateway's block with root `root`.
+    function _blockId(bytes32 root) internal view returns (bytes32) {
+        return _blockId(gateway, root);
+    }
+
+    /// @dev ceil(log2(count)): the tree's height, counted by doubling its width.
+    function _depth(uint256 count) internal pure returns (uint256 depth) {
+        for (uint256 width = 1; width < count; width *= 2) ++depth;
+    }
+
+    /// @dev An inner node of the positional tree: the unsorted pair.
+    function _node(bytes32 left, bytes32 right) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(left, right));
+    }
+
+    /// @dev The positional tree over `slots` (a power of two of them, taken as they are): its
+    /// root, and the proof (siblings, leaf level first) of every position.
+    function _treeOfSlots(bytes32[] memory slots) internal pure returns (bytes32 root, bytes32[][] memory proofs) {
+        uint256 width = slots.length;
+        uint256 depth = _depth(width);
+        vm.assertEq(uint256(1) << depth, width, "slots not a power of two");
+        proofs = new bytes32[][](width);
+        for (uint256 i = 0; i < width; ++i) proofs[i] = new bytes32[](depth);
+        bytes32[] memory level = slots;
+        for (uint256 k = 0; k < depth; ++k) {
+            // The sibling of position i at level k is the other child of its ancestor's parent.
+            for (uint256 i = 0; i < width; ++i) proofs[i][k] = level[(i >> k) ^ 1];
+            bytes32[] memory parents = new bytes32[](level.length / 2);
+            for (uint256 j = 0; j < parents.length; ++j) parents[j] = _node(level[2 * j], level[2 * j + 1]);
+            level = parents;
         }
+        root = level[0];
+    }
+
+    /// @dev The slots of an honest block: `leaves` in order, then zeros up to a power of two.
+    function _slots(bytes32[] memory leaves) internal pure returns (bytes32[] memory slots) {
+        slots = new bytes32[](uint256(1) << _depth(leaves.length));
+        for (uint256 i = 0; i < leaves.length; ++i) slots[i] = leaves[i];
+    }
+
+    /// @dev An honest block's tree over `leaves`: its root and the proof of every position (the
+    /// empty ones past the leaves included).
+    function _tree(bytes32[] memory leaves) internal pure returns (bytes32 root, bytes32[][] memory proofs) {
+        return _treeOfSlots(_slots(leaves));
     }
 }
