@@ -2312,6 +2312,196 @@ describe("DataRegistry", function () {
       });
     });
 
+    describe("DataBlockJudge: challengeCount", function () {
+      /** Anchors `leaves` (operation leaves, zero slots, anything) as `count` operations. */
+      async function anchorSlots(
+        f: LedgerFixture,
+        operations: SignedOperation[],
+        extraSlots: string[],
+        count: number,
+      ) {
+        const dataBlock = buildDataBlock(f.gateway.address, operations, extraSlots);
+        await f.ledger
+          .connect(f.gateway)
+          .submitDataBlock(dataBlock.root, count, 0n, 2n ** 48n - 1n, "ipfs://block");
+        return dataBlock;
+      }
+
+      it("proves a count too high: an empty slot below the count (WrongCount), once; honest operations stand", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        // Three operations claimed as four: slot 3 is zero.
+        const dataBlock = await anchorSlots(f, await validOperations(f, await inOneHour()), [], 4);
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeCount(dataBlock.blockId, 3, ZeroHash, dataBlock.proof(3)),
+        )
+          .to.emit(f.ledger, "DataBlockDisputed")
+          .withArgs(
+            dataBlock.blockId,
+            f.stranger.address,
+            ZeroHash,
+            ethers.ZeroAddress,
+            DisputeReason.WrongCount,
+          );
+        expect((await f.ledger.getDataBlock(dataBlock.blockId)).status).to.equal(
+          DataBlockStatus.Disputed,
+        );
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
+        expect(await f.ledger.isOperationDisputed(dataBlock.blockId, ZeroHash)).to.equal(true);
+        // The zero slot is disputed once per block.
+        await expect(f.judge.challengeCount(dataBlock.blockId, 3, ZeroHash, dataBlock.proof(3)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeAlreadyDisputed")
+          .withArgs(dataBlock.blockId, ZeroHash);
+        for (let i = 0; i < 3; i++) await expectValid(f, dataBlock, i);
+      });
+
+      it("proves a count too low: an operation past the count (WrongCount); the operations within it stand", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const hidden = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("hidden", f.formatId, { sampledAt: 150n }),
+          deadline,
+        );
+        // Four operations in the tree, three claimed (the same depth, 2): operation 3 is past
+        // the count, where no receipt can ever verify it.
+        const dataBlock = await anchorSlots(
+          f,
+          [...(await validOperations(f, deadline)), hidden],
+          [],
+          3,
+        );
+        expect(
+          await f.judge.verifyInclusion(dataBlock.blockId, hidden, 3, dataBlock.proof(3)),
+        ).to.equal(false);
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeCount(dataBlock.blockId, 3, dataBlock.leaf(3), dataBlock.proof(3)),
+        )
+          .to.emit(f.ledger, "DataBlockDisputed")
+          .withArgs(
+            dataBlock.blockId,
+            f.stranger.address,
+            dataBlock.leaf(3),
+            ethers.ZeroAddress,
+            DisputeReason.WrongCount,
+          );
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
+        for (let i = 0; i < 3; i++) await expectValid(f, dataBlock, i);
+      });
+
+      it("refuses a slot the proof does not place, a proof of another length, and a count that holds", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const dataBlock = await anchorSlots(f, await validOperations(f, await inOneHour()), [], 3);
+        // Slot 3 (zero, past the count of 3) is where it should be: the count holds there.
+        await expect(f.judge.challengeCount(dataBlock.blockId, 3, ZeroHash, dataBlock.proof(3)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeCountHolds")
+          .withArgs(dataBlock.blockId, 3, ZeroHash);
+        // A claimed zero where an operation sits, or a claimed leaf in the padding.
+        await expect(f.judge.challengeCount(dataBlock.blockId, 1, ZeroHash, dataBlock.proof(1)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof")
+          .withArgs(dataBlock.blockId, ZeroHash);
+        await expect(
+          f.judge.challengeCount(dataBlock.blockId, 3, dataBlock.leaf(0), dataBlock.proof(3)),
+        ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof");
+        // One sibling short or long; an index past the tree; an unknown block.
+        for (const [index, proof] of [
+          [3, dataBlock.proof(3).slice(1)],
+          [3, [...dataBlock.proof(3), ZeroHash]],
+          [7, dataBlock.proof(3)],
+        ] as const) {
+          await expect(
+            f.judge.challengeCount(dataBlock.blockId, index, ZeroHash, [...proof]),
+          ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof");
+        }
+        await expect(f.judge.challengeCount(id("no block"), 3, ZeroHash, dataBlock.proof(3)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeUnknownDataBlock")
+          .withArgs(id("no block"));
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
+      });
+
+      it("cannot be proved against an honest block of any size (1..40 operations, every slot)", async function () {
+        this.timeout(120_000);
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const all = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            signRecord(f.sourceKey, f.ledger, makeRecord(`honest-${i}`, f.formatId), deadline),
+          ),
+        );
+        // Random sizes, plus the edges: 1, powers of two and one past them.
+        const random = Array.from({ length: 4 }, () => 1 + Math.floor(Math.random() * 40));
+        for (const size of [1, 2, 3, 8, 9, 40, ...random]) {
+          const operations = all.slice(0, size);
+          const dataBlock = await anchorSlots(f, operations, [], size);
+          for (let i = 0; i < 2 ** dataBlock.tree.depth; i++) {
+            const slot = i < size ? dataBlock.leaf(i) : ZeroHash;
+            await expect(
+              f.judge.challengeCount(dataBlock.blockId, i, slot, dataBlock.proof(i)),
+              `size ${size}, slot ${i}`,
+            ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeCountHolds");
+          }
+          for (const i of new Set([0, size - 1])) {
+            await expect(
+              f.judge.challenge(dataBlock.blockId, operations[i], i, dataBlock.proof(i)),
+            ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation");
+          }
+          // Distinct readings: no duplicate within the block either.
+          if (size > 1) {
+            await expect(
+              f.judge.challengeDuplicate(
+                dataBlock.blockId,
+                operations[1],
+                1,
+                dataBlock.proof(1),
+                dataBlock.blockId,
+                operations[0],
+                0,
+                dataBlock.proof(0),
+              ),
+            ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeNotDuplicate");
+          }
+          // Back to the fixture's state: a random size may repeat one (the same root again),
+          // and each block should be judged alone.
+          await networkHelpers.loadFixture(deployLedger);
+        }
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
+      });
+    });
+
+    describe("DataBlockJudge: a format with unique data hashes", function () {
+      it("strikes a block operation of such a format (UniqueDataHashFormat), whoever holds the hash", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const unique = id("unique-format");
+        await f.ledger
+          .connect(f.operator)
+          .registerFormat(unique, "deposit", "1", "ipfs://deposit", FORMAT_UNIQUE_DATA_HASHES);
+        await f.ledger.connect(f.operator).setSourceFormats(f.sourceId, [unique], true);
+        const deadline = await inOneHour();
+        const deposit = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("deposit", unique),
+          deadline,
+        );
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          deposit,
+        ]);
+        await anchor(f, dataBlock);
+        const [valid, reason] = await f.judge.verdict(dataBlock.blockId, deposit);
+        expect(valid).to.equal(false);
+        expect(reason).to.equal(BigInt(DisputeReason.UniqueDataHashFormat));
+        await expectStruck(f, dataBlock, 3, DisputeReason.UniqueDataHashFormat);
+        // The block's leaf never held the hash: the direct path still can.
+        expect(await f.ledger.dataHashHolder(deposit.record.dataHash)).to.equal(ZeroHash);
+        for (let i = 0; i < 3; i++) await expectValid(f, dataBlock, i);
+      });
+    });
+
     describe("DataBlockJudge: challengeDuplicate", function () {
       it("strikes only the later block's copy of a record; the earlier copy and the later block's other operations stand", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
