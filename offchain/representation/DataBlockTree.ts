@@ -104,7 +104,10 @@ export class DataBlockTree {
 
   /** The siblings of slot `index` (padding slots included), leaf to root: `depth` of them. */
   proof(index: number): Hex[] {
-    return siblingPath(this.#levels.map((level) => (i: number) => level[i]), index);
+    return siblingPath(
+      this.#levels.map((level) => (i: number) => level[i]),
+      index,
+    );
   }
 
   /** Every stored node, level by level from the leaves, 32 bytes each. */

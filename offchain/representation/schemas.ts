@@ -105,7 +105,9 @@ export const ReceiptSchema = z
     operation: SignedOperationSchema,
     blockId: word
       .optional()
-      .openapi({ description: "block: the ledger's key of the block, dataBlockIdOf(gateway, root)" }),
+      .openapi({
+        description: "block: the ledger's key of the block, dataBlockIdOf(gateway, root)",
+      }),
     root: word.optional(),
     leafIndex: z
       .number()

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { createPublicClient, http, type Hex } from "viem";
+import { createPublicClient, http } from "viem";
 
 import {
   createRecord,

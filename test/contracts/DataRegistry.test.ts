@@ -2,9 +2,7 @@ import { expect } from "chai";
 import {
   TypedDataEncoder,
   ZeroHash,
-  concat,
   id,
-  keccak256,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
 } from "ethers";

@@ -1,6 +1,9 @@
 import type { Address, Hex } from "viem";
 
-import { dataBlockTreeOfLeaves, type DataBlockTreeView } from "../../offchain/sdk/buildDataBlockTree.js";
+import {
+  dataBlockTreeOfLeaves,
+  type DataBlockTreeView,
+} from "../../offchain/sdk/buildDataBlockTree.js";
 import { leafHash } from "../../offchain/chain/recordTyping.js";
 import type { SignedOperation } from "./signRecord.js";
 

@@ -126,7 +126,11 @@ export async function loadBlockDocument(
   }
   return {
     verification: "verified",
-    leaves: operations.map((operation, i) => ({ operation, leaf: leaves[i], proof: tree.proof(i) })),
+    leaves: operations.map((operation, i) => ({
+      operation,
+      leaf: leaves[i],
+      proof: tree.proof(i),
+    })),
     emptySlots: count - operations.length,
   };
 }
