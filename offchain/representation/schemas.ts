@@ -103,11 +103,9 @@ export const ReceiptSchema = z
     dataHash: word,
     kind: z.enum(["block", "record"]),
     operation: SignedOperationSchema,
-    blockId: word
-      .optional()
-      .openapi({
-        description: "block: the ledger's key of the block, dataBlockIdOf(gateway, root)",
-      }),
+    blockId: word.optional().openapi({
+      description: "block: the ledger's key of the block, dataBlockIdOf(gateway, root)",
+    }),
     root: word.optional(),
     leafIndex: z
       .number()

@@ -98,8 +98,8 @@ const recordStatusName = {
  *    `StaleEpoch` rule below, and a relayed record could only be anchored in the source's epoch
  *    of the moment;
  * 4. on-chain: the operation is not struck from its block (`RECEIPT_OPERATION_DISPUTED`; other
- *    struck operations of the block do not matter), the ledger places it at its index
- *    (the judge's `verifyInclusion`), and the ledger's DataBlockJudge finds the operation breaks no rule
+ *    struck operations of the block do not matter), the judge places it at its index
+ *    (`verifyInclusion`), and the judge finds it breaks no rule
  *    (`RECEIPT_OPERATION_CHALLENGEABLE`, with the rule as `details.reason`);
  *    or the individually anchored record (read by its record id) exists with the signed
  *    attributes and is attributed to the source key's id (`RECEIPT_NOT_ON_CHAIN`).
