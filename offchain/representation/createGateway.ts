@@ -20,7 +20,7 @@ import { createSignatureVerifier } from "./createSignatureVerifier.js";
 import { createGatewayApp, type GatewayLimits } from "./createGatewayApp.js";
 import { FormatSchemaCache } from "./FormatSchemaCache.js";
 import { Loop } from "./Loop.js";
-import { representationMigrations } from "./migrations.js";
+import { refuseOutdatedOutbox, representationMigrations } from "./migrations.js";
 import { OutboxWriter } from "./OutboxWriter.js";
 import { SourceRegistryCache } from "./SourceRegistryCache.js";
 import { Submitter, type SubmitterOptions } from "./Submitter.js";
@@ -139,6 +139,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       },
     );
     claim = await db.claim("dataledger-gateway");
+    await refuseOutdatedOutbox(db);
     await migrate(db, representationMigrations);
     // Before any loop runs: an outbox made for another chain or ledger must not reach this one.
     if (identity) await deployment.bind(identity);

@@ -1,3 +1,5 @@
+import { BaseError } from "../shared/BaseError.js";
+import type { Queryable } from "../storage/Database.js";
 import type { Migration } from "../storage/migrate.js";
 
 /**
@@ -102,3 +104,46 @@ export const representationMigrations: Migration[] = [
     `,
   },
 ];
+
+/** The steps of the 0.1.0 development line that `representation-001-outbox-v3` replaced. */
+const PRE_V3_STEPS = [
+  "representation-001-outbox",
+  "representation-002-block-owned-state",
+  "representation-003-block-seq-ranges",
+];
+
+/**
+ * Thrown when the database holds an outbox of a gateway before data block protocol v3: its
+ * blocks were keyed by root over sorted-pair trees, which no v3 ledger or receipt accepts.
+ */
+export class OutboxOutdatedError extends BaseError {
+  constructor(steps: string[]) {
+    super(
+      "OUTBOX_OUTDATED",
+      "The gateway's database holds an outbox of a gateway before data block protocol v3; " +
+        "start on a fresh database (npm start -- --fresh)",
+      { details: { steps } },
+    );
+  }
+}
+
+/**
+ * Refuses, before any migration runs, a database whose outbox an older gateway made.
+ *
+ * @throws {OutboxOutdatedError} OUTBOX_OUTDATED.
+ *
+ * @example
+ * await refuseOutdatedOutbox(db);
+ * await migrate(db, representationMigrations);
+ */
+export async function refuseOutdatedOutbox(db: Queryable): Promise<void> {
+  const [{ present }] = await db.query<{ present: boolean }>(
+    "select to_regclass('schema_migrations') is not null as present",
+  );
+  if (!present) return;
+  const rows = await db.query<{ id: string }>(
+    "select id from schema_migrations where id = any($1::text[]) order by id",
+    [PRE_V3_STEPS],
+  );
+  if (rows.length > 0) throw new OutboxOutdatedError(rows.map((row) => row.id));
+}

@@ -8,13 +8,17 @@ import { getAddress, type Address, type Hex } from "viem";
 import { Batcher } from "../../../offchain/representation/Batcher.js";
 import { DataBlockTree } from "../../../offchain/representation/DataBlockTree.js";
 import { insertAcceptedRecords } from "../../../offchain/representation/insertAcceptedRecords.js";
-import { representationMigrations } from "../../../offchain/representation/migrations.js";
+import {
+  refuseOutdatedOutbox,
+  representationMigrations,
+} from "../../../offchain/representation/migrations.js";
 import { OutboxWriter, type StoredRecord } from "../../../offchain/representation/OutboxWriter.js";
 import { readRecordState } from "../../../offchain/representation/readRecordState.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import type { Database } from "../../../offchain/storage/Database.js";
 import { migrate } from "../../../offchain/storage/migrate.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
+import { expectCode } from "../../helpers/expectCode.js";
 import { outboxSubmission } from "../../helpers/outboxSubmission.js";
 
 /** The gateway packing these blocks: its address is in every leaf and block id. */
@@ -174,6 +178,19 @@ for (const target of databaseTargets()) {
       const relayed = await readRecordState(db, id(2));
       expect(relayed?.status).to.equal("accepted");
       expect(relayed?.root).to.equal(undefined);
+    });
+
+    it("refuses an outbox an older gateway made (OUTBOX_OUTDATED), and migrates a fresh one", async () => {
+      await refuseOutdatedOutbox(db); // no schema_migrations yet
+      await migrate(db, [{ id: "representation-001-outbox", sql: "create table legacy (x int)" }]);
+      const error = await expectCode(refuseOutdatedOutbox(db), "OUTBOX_OUTDATED");
+      expect(error.details).to.deep.equal({ steps: ["representation-001-outbox"] });
+      await db.query("delete from schema_migrations");
+      await refuseOutdatedOutbox(db);
+      expect(await migrate(db, representationMigrations)).to.deep.equal([
+        "representation-001-outbox-v3",
+      ]);
+      await refuseOutdatedOutbox(db);
     });
 
     it("a restarted batcher finds what waits after the last block, whatever it was told", async () => {
