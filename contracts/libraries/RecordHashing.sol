@@ -80,7 +80,9 @@ library RecordHashing {
     /// @notice The id of `gateway`'s data block with Merkle root `root`:
     /// keccak256(abi.encode(gateway, root)). Per gateway, so that nobody can take a root first.
     function dataBlockId(address gateway, bytes32 root) internal pure returns (bytes32) {
-        return keccak256(abi.encode(gateway, root));
+        // The same 64 bytes as abi.encode(gateway, root), hashed in scratch space: on the path of
+        // every block, an allocation in memory cost ~220 gas more.
+        return Hashes.efficientKeccak256(bytes32(uint256(uint160(gateway))), root);
     }
 
     /// @notice The depth of the positional tree of a block of `count` operations:

@@ -348,7 +348,11 @@ contract DataBlockJudgeTest is LedgerFixture {
         ops[1] = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE);
         ops[2] = _operation(sourceKey, sourceKeyPk, keccak256("c"), DEADLINE);
         ops[3] = _operation(sourceKey, sourceKeyPk, DATA, DEADLINE + 1); // same record id as ops[1]
+        // The earlier position gets the larger leaf, so the old rule (smaller leaf wins) would
+        // pick the other copy.
+        if (_leaf(ops[1]) < _leaf(ops[3])) (ops[1], ops[3]) = (ops[3], ops[1]);
         bytes32[] memory leaves = _leavesOf(gateway, ops);
+        vm.assertGt(uint256(leaves[1]), uint256(leaves[3]), "leaf order");
         (bytes32 root, bytes32[][] memory proofs) = _tree(leaves);
         bytes32 id = _submit(gateway, root, 4, START - 60, START - 60, START + 10);
 
@@ -487,6 +491,16 @@ contract DataBlockJudgeTest is LedgerFixture {
         judge.challengeCount(id, 0, bytes32(0), proofs[0]);
         vm.expectRevert(abi.encodeWithSelector(IDataBlockJudge.DataBlockJudgeInvalidProof.selector, id, leaves[0]));
         judge.challengeCount(id, 5, leaves[0], proofs[5]);
+        // The inner node where the empty slots 6 and 7 meet, with the two siblings above it,
+        // recomputes the root from "position 7": one level short, it must not pass as a slot past
+        // the count (a false WrongCount against an honest gateway).
+        bytes32 empty = _node(bytes32(0), bytes32(0));
+        bytes32[] memory short = new bytes32[](2);
+        short[0] = _node(slots[4], slots[5]);
+        short[1] = _node(_node(slots[0], slots[1]), _node(slots[2], slots[3]));
+        vm.assertEq(_node(short[1], _node(short[0], empty)), root, "the short proof recomputes the root");
+        vm.expectRevert(abi.encodeWithSelector(IDataBlockJudge.DataBlockJudgeInvalidProof.selector, id, empty));
+        judge.challengeCount(id, 7, empty, short);
         vm.assertEq(uint256(ledger.disputesOf(gateway)), 0, "disputes");
     }
 
@@ -735,6 +749,55 @@ contract DataBlockJudgeTest is LedgerFixture {
         }
         vm.assertEq(uint256(ledger.disputesOf(gateway)), 0, "disputes");
         vm.assertEq(uint256(ledger.getDataBlock(id).status), uint256(DataBlockStatus.Anchored), "status");
+    }
+
+    /// @dev Two honest blocks of distinct readings, from two gateways, in the same second or
+    /// apart: no operation of either is a duplicate of one in the other, in either direction,
+    /// whatever their blockIds' order.
+    function testFuzz_honestBlocksHaveNoDuplicatesAcrossBlocks(
+        bytes32 seed,
+        uint8 sizeA,
+        uint8 sizeB,
+        bool apart
+    ) public {
+        address rival = makeAddr("second gateway");
+        vm.prank(operator);
+        ledger.grantRole(GATEWAY_ROLE, rival);
+        (SignedOperation[] memory a, ) = _honestOps(bound(sizeA, 1, 20));
+        SignedOperation[] memory b = new SignedOperation[](bound(sizeB, 1, 20));
+        for (uint256 i = 0; i < b.length; ++i) {
+            b[i] = _operation(sourceKey, sourceKeyPk, keccak256(abi.encode(seed, "other", i)), DEADLINE);
+        }
+        (bytes32 rootA, bytes32[][] memory proofsA) = _tree(_leavesOf(gateway, a));
+        (bytes32 rootB, bytes32[][] memory proofsB) = _tree(_leavesOf(rival, b));
+        bytes32 idA = _submit(gateway, rootA, uint32(a.length), START - 60, START - 60, START + 10);
+        bytes32 idB = _submit(rival, rootB, uint32(b.length), START - 60, START - 60, apart ? START + 11 : START + 10);
+
+        for (uint256 i = 0; i < b.length; ++i) {
+            uint256 j = uint256(keccak256(abi.encode(seed, "pair", i))) % a.length;
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IDataBlockJudge.DataBlockJudgeNotDuplicate.selector,
+                    idB,
+                    _leaf(rival, b[i]),
+                    idA,
+                    _leaf(gateway, a[j])
+                )
+            );
+            judge.challengeDuplicate(idB, b[i], i, proofsB[i], idA, a[j], j, proofsA[j]);
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IDataBlockJudge.DataBlockJudgeNotDuplicate.selector,
+                    idA,
+                    _leaf(gateway, a[j]),
+                    idB,
+                    _leaf(rival, b[i])
+                )
+            );
+            judge.challengeDuplicate(idA, a[j], j, proofsA[j], idB, b[i], i, proofsB[i]);
+        }
+        vm.assertEq(uint256(ledger.disputesOf(gateway)), 0, "A's disputes");
+        vm.assertEq(uint256(ledger.disputesOf(rival)), 0, "B's disputes");
     }
 
     /// @dev The other side of the count rule: a tree of 1 to 40 operations anchored with any
