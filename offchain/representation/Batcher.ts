@@ -169,8 +169,7 @@ export class Batcher {
 
     // Leaf i is the range's i-th record: a record's leaf index is its rank in the range and its
     // position in the document, and its proof is read from the stored nodes alone.
-    const members = records;
-    const operations = members.map((r) => r.operation);
+    const operations = records.map((r) => r.operation);
     const tree = await DataBlockTree.build(this.options.gateway, operations);
     const { root, blockId } = tree;
     const sampled = operations.map((op) => op.record.sampledAt);
@@ -178,7 +177,7 @@ export class Batcher {
     // Payloads wait in the outbox row (one durable write with the acceptance); they and the
     // block document are published, side by side, before the block commits, so a crash here
     // only means publishing them again.
-    const payloads = members.filter((r) => r.payload !== null);
+    const payloads = records.filter((r) => r.payload !== null);
     const [, [documentHash]] = await Promise.all([
       this.options.blobStore.putMany(
         payloads.map((r) => r.payloadBytes ?? Buffer.from(r.payload!, "utf8")),
@@ -187,7 +186,7 @@ export class Batcher {
       ),
       blockDocument(
         root,
-        members.map((r) => (r.operationJson ? { json: r.operationJson } : r.operation)),
+        records.map((r) => (r.operationJson ? { json: r.operationJson } : r.operation)),
       ).then(({ bytes, hash }) => this.options.blobStore.putMany([bytes], [hash])),
     ]);
 
@@ -207,7 +206,7 @@ export class Batcher {
        returning block_id`,
       [
         root,
-        members.length,
+        records.length,
         firstSeq,
         lastSeq,
         Math.min(...sampled),
@@ -222,7 +221,7 @@ export class Batcher {
       this.#queue = [];
       this.#loaded = false;
       throw new Error(
-        `packing ${root}: the outbox's records ${firstSeq}..${lastSeq} are not the ${members.length} queued; rereading the outbox`,
+        `packing ${root}: the outbox's records ${firstSeq}..${lastSeq} are not the ${records.length} queued; rereading the outbox`,
       );
     }
     // Only appends happened meanwhile (enqueue); the packed records are still the first ones.

@@ -40,7 +40,13 @@ export {
   sendRecord,
   sendRecords,
 } from "./sendRecords.js";
-export type { RecordStatus, SendOptions, Submission, Verdict } from "./sendRecords.js";
+export type {
+  AnchoringMode,
+  RecordStatus,
+  SendOptions,
+  Submission,
+  Verdict,
+} from "./sendRecords.js";
 export { signRecord } from "./signRecord.js";
 export type { SignRecordParameters } from "./signRecord.js";
 export type { LedgerRecord, Receipt, SignedOperation } from "./types.js";
