@@ -65,7 +65,7 @@ export async function measureLedgerGas(
       const records = Array.from({ length: size }, (_, k) =>
         benchRecord(formatId, `block${size}.${i}`, k),
       );
-      const block = buildDataBlock(fixture.recordSigner, records, DEADLINE, EPOCH);
+      const block = buildDataBlock(fixture.recordSigner, gateway.address, records, DEADLINE, EPOCH);
       blocks.push(block);
       const { root, count, firstSampledAt, lastSampledAt } = block;
       return ledger
@@ -103,28 +103,34 @@ async function checkRecordSigning({
 }
 
 /**
- * Shows the anchored root is a real tree: off-chain leaves equal `leafHash`, their proofs pass
- * `verifyInclusion`, and a leaf of another block does not.
+ * Shows the anchored root is a real tree: off-chain leaves equal the judge's `leafHash`, the
+ * block is keyed by `dataBlockIdOf(gateway, root)`, its operations' proofs pass the judge's
+ * `verifyInclusion` at their index, and a leaf of another block does not.
  */
 async function checkInclusion(
-  { ledger }: LedgerFixture,
+  { ledger, gateway }: LedgerFixture,
   block: DataBlock,
   other?: DataBlock,
 ): Promise<void> {
-  // The judge holds the public leafHash (the ledger hashes leaves internally, at its size limit).
   const judge = DataBlockJudge__factory.connect(await ledger.dataBlockJudge(), ledger.runner);
+  const blockId = await judge.dataBlockIdOf(gateway.address, block.root);
+  if (blockId !== block.blockId) throw new Error(`block id ${block.blockId} != ${blockId}`);
+  if (Number((await ledger.getDataBlock(blockId)).count) !== block.count) {
+    throw new Error(`block ${blockId} not anchored with count ${block.count}`);
+  }
   for (const index of new Set([0, block.count >> 1, block.count - 1])) {
-    const leaf = await judge.leafHash(block.operations[index]);
+    const operation = block.operations[index];
+    const leaf = await judge.leafHash(gateway.address, operation);
     if (leaf !== block.leaf(index))
       throw new Error(`leaf ${index}: ${block.leaf(index)} != leafHash ${leaf}`);
-    if (!(await ledger.verifyInclusion(block.root, block.operations[index], block.proof(index)))) {
-      throw new Error(`leaf ${index} of block ${block.root} not verified`);
+    if (!(await judge.verifyInclusion(blockId, operation, index, block.proof(index)))) {
+      throw new Error(`leaf ${index} of block ${blockId} not verified`);
     }
   }
   if (
     other !== undefined &&
-    (await ledger.verifyInclusion(block.root, other.operations[0], block.proof(0)))
+    (await judge.verifyInclusion(blockId, other.operations[0], 0, block.proof(0)))
   ) {
-    throw new Error(`foreign leaf verified in block ${block.root}`);
+    throw new Error(`foreign leaf verified in block ${blockId}`);
   }
 }

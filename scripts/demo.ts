@@ -5,23 +5,22 @@
  */
 import { readFile } from "node:fs/promises";
 
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
+import type { Address } from "viem";
 
 import DataLedgerModule from "../ignition/modules/DataLedger.js";
 import { applyInitialRoles, loadInitialRoles } from "../offchain/control/initialRoles.js";
 import {
-  LEAF_ENCODING,
-  leafValues,
   ledgerDomain,
   mutableTypes,
   recordIdOf,
+  toSdkOperation,
   type RecordInput,
   type SignedOperation,
 } from "../offchain/chain/recordTyping.js";
 import { signSourceKeyWithEthers } from "../offchain/chain/sourceKeyTyping.js";
-import { hashPayload } from "../offchain/sdk/index.js";
-import { DataLedger__factory } from "../types/ethers-contracts/index.js";
+import { buildDataBlockTree, hashPayload } from "../offchain/sdk/index.js";
+import { DataBlockJudge__factory, DataLedger__factory } from "../types/ethers-contracts/index.js";
 
 const BLOCK_SIZE = 64;
 
@@ -117,18 +116,19 @@ const relayed = await (
     relayedOp.signature,
   )
 ).wait();
-// 3. data block: many signed operations under one Merkle root.
+// 3. data block: many signed operations under one Merkle root, the gateway's own block.
 const ops = await Promise.all(Array.from({ length: BLOCK_SIZE }, (_, i) => sign(reading(100 + i))));
-const tree = StandardMerkleTree.of(ops.map(leafValues), [...LEAF_ENCODING]);
+const tree = buildDataBlockTree(gateway.address as Address, ops.map(toSdkOperation));
 const times = ops.map((o) => Number(o.record.sampledAt));
 const block = await (
   await asGateway.submitDataBlock(tree.root, ops.length, Math.min(...times), Math.max(...times), "")
 ).wait();
 
+const judge = DataBlockJudge__factory.connect(await asGateway.dataBlockJudge(), gateway);
 let included = 0;
-for (const [i] of tree.entries()) {
-  // The ledger recomputes the leaf from the operation itself.
-  if (await asGateway.verifyInclusion(tree.root, ops[i], tree.getProof(i))) included++;
+for (const [i, op] of ops.entries()) {
+  // The judge recomputes the leaf from the operation itself, with the block's gateway.
+  if (await judge.verifyInclusion(tree.blockId, op, i, tree.proof(i))) included++;
 }
 // A record's id names its source key and sampling time as well as its data hash.
 const anchoredDirect = await asGateway.getRecord(recordIdOf(device.address, reading(0)));

@@ -1,14 +1,15 @@
-import { AbiCoder, keccak256, TypedDataEncoder, type TypedDataDomain } from "ethers";
+import { TypedDataEncoder, type TypedDataDomain } from "ethers";
 
 import type { Address, Hex } from "viem";
 
-import { leafEncoding } from "../sdk/leafHash.js";
+import { leafHash as sdkLeafHash } from "../sdk/leafHash.js";
 import { recordId } from "../sdk/recordId.js";
 import { recordTypes } from "../sdk/recordTypes.js";
+import type { SignedOperation as SdkSignedOperation } from "../sdk/types.js";
 
 /**
  * ethers flavour of the SDK's record typing (P2R), for Hardhat scripts, the benchmark and tests.
- * The type list and leaf encoding come from the SDK, so both hash exactly what the contract hashes.
+ * The type list and leaf hashing come from the SDK, so both hash exactly what the contract hashes.
  */
 export const RECORD_TYPES = recordTypes;
 
@@ -69,23 +70,32 @@ export function recordDigest(
   return TypedDataEncoder.hash(domain, mutableTypes(), { ...record, deadline, epoch });
 }
 
-/** Leaf values in the order the ledger's `leafHash` encodes them (for StandardMerkleTree). */
-export const LEAF_ENCODING = leafEncoding;
-
-export function leafValues(op: SignedOperation): [string, string, bigint, string] {
-  return [
-    op.source,
-    recordStructHash(op.record, op.deadline, op.epoch),
-    BigInt(op.deadline),
-    keccak256(op.signature),
-  ];
+/** The SDK's (viem-typed) form of an ethers-typed operation: the SDK holds the hashing rules. */
+export function toSdkOperation(op: SignedOperation): SdkSignedOperation {
+  return {
+    source: op.source as Address,
+    record: {
+      dataHash: op.record.dataHash as Hex,
+      formatId: op.record.formatId as Hex,
+      metadataHash: op.record.metadataHash as Hex,
+      sampledAt: Number(op.record.sampledAt),
+      uri: op.record.uri,
+    },
+    deadline: Number(op.deadline),
+    epoch: Number(op.epoch),
+    signature: op.signature as Hex,
+  };
 }
 
-/** The ledger's `leafHash`: keccak256(bytes.concat(keccak256(abi.encode(leafValues)))). */
-export function leafHash(op: SignedOperation): string {
-  return keccak256(
-    keccak256(AbiCoder.defaultAbiCoder().encode([...LEAF_ENCODING], leafValues(op))),
-  );
+/**
+ * The ledger's `leafHash(gateway, operation)` for ethers-typed operations: the SDK's `leafHash`,
+ * which holds the one definition of the rule.
+ *
+ * @example
+ * expect(leafHash(gateway.address, op)).to.equal(await judge.leafHash(gateway.address, op));
+ */
+export function leafHash(gateway: string, op: SignedOperation): string {
+  return sdkLeafHash(gateway as Address, toSdkOperation(op));
 }
 
 /** ethers wants mutable arrays; the exported constant stays readonly. */

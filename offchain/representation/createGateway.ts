@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Wallet, type Provider, type Signer } from "ethers";
-import type { Address } from "viem";
+import { getAddress, type Address } from "viem";
 
 import { HttpJsonRpcProvider } from "../chain/HttpJsonRpcProvider.js";
 import { readDeploymentIdentity } from "../chain/readDeploymentIdentity.js";
@@ -20,7 +20,7 @@ import { createSignatureVerifier } from "./accept/createSignatureVerifier.js";
 import { createGatewayApp, type GatewayLimits } from "./http/createGatewayApp.js";
 import { FormatSchemaCache } from "./accept/FormatSchemaCache.js";
 import { Loop } from "./Loop.js";
-import { representationMigrations } from "./outbox/migrations.js";
+import { refuseOutdatedOutbox, representationMigrations } from "./outbox/migrations.js";
 import { OutboxWriter } from "./outbox/OutboxWriter.js";
 import { SourceRegistryCache } from "./accept/SourceRegistryCache.js";
 import { Submitter, type SubmitterOptions } from "./anchoring/Submitter.js";
@@ -139,6 +139,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       },
     );
     claim = await db.claim("dataledger-gateway");
+    await refuseOutdatedOutbox(db);
     await migrate(db, representationMigrations);
     // Before any loop runs: an outbox made for another chain or ledger must not reach this one.
     if (identity) await deployment.bind(identity);
@@ -157,6 +158,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const maxBacklog = config.limits?.maxBacklog ?? Math.max(1_000, 4 * maxBlockSize);
   const batcher = new Batcher({
     db,
+    gateway: getAddress(await signer.getAddress()),
     blobStore,
     maxBlockSize,
     maxWaitMs: config.batch?.maxWaitMs ?? 2_000,

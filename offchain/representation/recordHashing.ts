@@ -85,7 +85,7 @@ STRUCT.set(RECORD_TYPEHASH, 0);
 const MESSAGE = Buffer.alloc(66);
 MESSAGE[0] = 0x19;
 MESSAGE[1] = 0x01;
-const LEAF = Buffer.alloc(4 * 32);
+const LEAF = Buffer.alloc(5 * 32);
 
 // The accept path hashes an operation's struct for its digest and the batcher again for its
 // leaf; both get the same operation object (normalized once, never changed after), so the
@@ -119,26 +119,32 @@ export function recordDigest(
 }
 
 /**
- * A data block leaf as the ledger's `leafHash` computes it (the SDK's `leafHash`):
- * keccak256(keccak256(abi.encode(source, structHash, deadline, keccak256(signature)))), the
- * epoch inside the struct hash.
+ * A leaf of `gateway`'s data block as the ledger's `leafHash(gateway, operation)` computes it
+ * (the SDK's `leafHash`): keccak256(keccak256(abi.encode(gateway, source, structHash, deadline,
+ * keccak256(signature)))), the epoch inside the struct hash.
  *
- * @throws {TypeError} when a field cannot be encoded (operations reach the batcher validated).
+ * @throws {TypeError} when a field or the gateway cannot be encoded (operations reach the
+ * batcher validated).
  *
  * @example
- * const leaf = operationLeaf(operation); // 32 bytes
+ * const leaf = operationLeaf(gatewayAddress, operation); // 32 bytes
  */
-export function operationLeaf(operation: SignedOperation): Uint8Array {
+export function operationLeaf(gateway: Address, operation: SignedOperation): Uint8Array {
   const { source, record, deadline, signature } = operation;
   const structHash = cachedStructHash(operation);
   const encoded = LEAF; // address and uint48 padding stay 0
   const signatureBytes = hexBytes(signature, 65);
-  if (!structHash || !signatureBytes || !writeHex(encoded, source, 12, 20)) {
+  if (
+    !structHash ||
+    !signatureBytes ||
+    !writeHex(encoded, gateway, 12, 20) ||
+    !writeHex(encoded, source, 32 + 12, 20)
+  ) {
     throw new TypeError(`operation ${record?.dataHash} cannot be encoded as a leaf`);
   }
-  encoded.set(structHash, 32);
-  encoded.writeUIntBE(deadline, 64 + 26, 6);
-  encoded.set(keccak256Bytes(signatureBytes), 96);
+  encoded.set(structHash, 64);
+  encoded.writeUIntBE(deadline, 96 + 26, 6);
+  encoded.set(keccak256Bytes(signatureBytes), 128);
   return keccak256Bytes(keccak256Bytes(encoded));
 }
 

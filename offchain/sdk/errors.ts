@@ -46,12 +46,29 @@ export class ReceiptRecordIdMismatchError extends BaseError {
   }
 }
 
-/** The Merkle proof does not place the operation's leaf under the receipt's root. */
+/**
+ * The Merkle proof does not place the operation's leaf, hashed with the block's gateway, at its
+ * index under a root that makes the receipt's block id (or under the receipt's root).
+ */
 export class ReceiptProofInvalidError extends BaseError {
-  constructor(details: { root: string; leaf: string }) {
+  constructor(details: { blockId: string; root: string; leaf: string; leafIndex: number }) {
     super("RECEIPT_PROOF_INVALID", "Merkle proof does not lead from the leaf to the root", {
       details,
     });
+  }
+}
+
+/**
+ * The receipt's leaf index is not a slot of the block's operations (`leafIndex >= count`) or its
+ * proof has not the block's depth ceil(log2(count)) of siblings: the ledger would refuse it.
+ */
+export class ReceiptLeafIndexInvalidError extends BaseError {
+  constructor(details: { blockId: string; leafIndex: number; count: number; proofLength: number }) {
+    super(
+      "RECEIPT_LEAF_INDEX_INVALID",
+      "The leaf index or proof length does not fit the block's count",
+      { details },
+    );
   }
 }
 
@@ -76,7 +93,7 @@ export class ReceiptNotOnChainError extends BaseError {
  * operations are not affected).
  */
 export class ReceiptOperationDisputedError extends BaseError {
-  constructor(details: { root: string; leaf: string }) {
+  constructor(details: { blockId: string; leaf: string }) {
     super("RECEIPT_OPERATION_DISPUTED", "The operation was struck from its data block on-chain", {
       details,
     });

@@ -7,6 +7,7 @@ export {
   ChainUnavailableError,
   InvalidArgumentError,
   PayloadNotCanonicalizableError,
+  ReceiptLeafIndexInvalidError,
   ReceiptOperationDisputedError,
   ReceiptMalformedError,
   ReceiptNotOnChainError,
@@ -17,6 +18,9 @@ export {
   ReceiptSignatureInvalidError,
   SourceUnknownError,
 } from "./errors.js";
+export { buildDataBlockTree, dataBlockTreeOfLeaves } from "./buildDataBlockTree.js";
+export type { DataBlockTreeView } from "./buildDataBlockTree.js";
+export { dataBlockId } from "./dataBlockId.js";
 export { hashPayload } from "./hashPayload.js";
 export { hashRecord } from "./hashRecord.js";
 export type { HashRecordParameters } from "./hashRecord.js";
@@ -36,14 +40,26 @@ export {
   sendRecord,
   sendRecords,
 } from "./sendRecords.js";
-export type { RecordStatus, SendOptions, Submission, Verdict } from "./sendRecords.js";
+export type {
+  AnchoringMode,
+  RecordStatus,
+  SendOptions,
+  Submission,
+  Verdict,
+} from "./sendRecords.js";
 export { signRecord } from "./signRecord.js";
 export type { SignRecordParameters } from "./signRecord.js";
 export { signSourceKey } from "./signSourceKey.js";
 export type { SignSourceKeyParameters } from "./signSourceKey.js";
 export { sourceKeyTypes } from "./sourceKeyTypes.js";
 export type { LedgerRecord, Receipt, SignedOperation } from "./types.js";
-export { verifyMerkleProof } from "./verifyMerkleProof.js";
+export {
+  dataBlockDepth,
+  dataBlockNode,
+  dataBlockProofRoot,
+  verifyDataBlockProof,
+} from "./verifyDataBlockProof.js";
+export type { VerifyDataBlockProofParameters } from "./verifyDataBlockProof.js";
 export { verifyReceipt } from "./verifyReceipt.js";
 export type { VerifyReceiptParameters, VerifyReceiptReturnType } from "./verifyReceipt.js";
 export { verifyRecordSignature } from "./verifyRecordSignature.js";

@@ -29,7 +29,7 @@ const signedOperation = {
  *
  * @example
  * const block = await publicClient.readContract({
- *   address: ledger, abi: ledgerAbi, functionName: "getDataBlock", args: [root],
+ *   address: ledger, abi: ledgerAbi, functionName: "getDataBlock", args: [blockId],
  * });
  */
 export const ledgerAbi = [
@@ -61,33 +61,23 @@ export const ledgerAbi = [
     type: "function",
     name: "getDataBlock",
     stateMutability: "view",
-    inputs: [{ name: "root", type: "bytes32" }],
+    inputs: [{ name: "blockId", type: "bytes32" }],
     outputs: [
       {
         name: "view_",
         type: "tuple",
         components: [
-          { name: "root", type: "bytes32" },
+          { name: "blockId", type: "bytes32" },
           { name: "gateway", type: "address" },
           { name: "count", type: "uint32" },
           { name: "firstSampledAt", type: "uint48" },
           { name: "lastSampledAt", type: "uint48" },
           { name: "anchoredAt", type: "uint48" },
+          { name: "chainId", type: "uint256" },
           { name: "status", type: "uint8" },
         ],
       },
     ],
-  },
-  {
-    type: "function",
-    name: "verifyInclusion",
-    stateMutability: "view",
-    inputs: [
-      { name: "root", type: "bytes32" },
-      signedOperation,
-      { name: "proof", type: "bytes32[]" },
-    ],
-    outputs: [{ name: "", type: "bool" }],
   },
   {
     type: "function",
@@ -147,7 +137,7 @@ export const ledgerAbi = [
     name: "isOperationDisputed",
     stateMutability: "view",
     inputs: [
-      { name: "root", type: "bytes32" },
+      { name: "blockId", type: "bytes32" },
       { name: "leaf", type: "bytes32" },
     ],
     outputs: [{ name: "", type: "bool" }],
@@ -168,9 +158,21 @@ export const ledgerAbi = [
 export const judgeAbi = [
   {
     type: "function",
+    name: "verifyInclusion",
+    stateMutability: "view",
+    inputs: [
+      { name: "blockId", type: "bytes32" },
+      signedOperation,
+      { name: "index", type: "uint256" },
+      { name: "proof", type: "bytes32[]" },
+    ],
+    outputs: [{ name: "", type: "bool" }],
+  },
+  {
+    type: "function",
     name: "verdict",
     stateMutability: "view",
-    inputs: [{ name: "root", type: "bytes32" }, signedOperation],
+    inputs: [{ name: "blockId", type: "bytes32" }, signedOperation],
     outputs: [
       { name: "valid", type: "bool" },
       { name: "reason", type: "uint8" },
@@ -180,7 +182,7 @@ export const judgeAbi = [
     type: "function",
     name: "leafHash",
     stateMutability: "pure",
-    inputs: [signedOperation],
+    inputs: [{ name: "gateway", type: "address" }, signedOperation],
     outputs: [{ name: "", type: "bytes32" }],
   },
 ] as const;
@@ -196,6 +198,8 @@ export const disputeReasons = [
   "OutsideSampledRange",
   "DuplicateRecord",
   "StaleEpoch",
+  "WrongCount",
+  "UniqueDataHashFormat",
 ] as const;
 
 /** Numeric values of `DataBlockStatus` in contracts/types/DataLedgerTypes.sol. */

@@ -5,15 +5,27 @@ import type { Receipt, SignedOperation } from "./types.js";
 export interface Submission {
   operation: SignedOperation;
   payload: unknown;
-  /** "relayed": anchored on its own (strict mode, e.g. a copyright deposit). Default "block". */
+  /**
+   * "relayed": anchored on its own (strict mode, e.g. a copyright deposit). Default "block"; a
+   * format with unique data hashes is always relayed (the answer's `mode` says which).
+   */
   mode?: "block" | "relayed";
 }
+
+/** The path a gateway anchors an accepted record by. */
+export type AnchoringMode = "block" | "relayed";
 
 export type RecordStatus = "accepted" | "packed" | "submitted" | "anchored" | "failed";
 
 /** The gateway's verdict on one submission. */
 export type Verdict =
-  | { index: number; recordId: `0x${string}`; status: RecordStatus; error?: undefined }
+  | {
+      index: number;
+      recordId: `0x${string}`;
+      status: RecordStatus;
+      mode: AnchoringMode;
+      error?: undefined;
+    }
   | {
       index: number;
       recordId?: undefined;
@@ -66,9 +78,9 @@ export async function sendRecord(
   gatewayUrl: string,
   submission: Submission,
   options: SendOptions = {},
-): Promise<{ recordId: `0x${string}`; status: RecordStatus }> {
+): Promise<{ recordId: `0x${string}`; status: RecordStatus; mode: AnchoringMode }> {
   const body = await postJson(`${trimSlash(gatewayUrl)}/v1/records`, submission, options);
-  return body as { recordId: `0x${string}`; status: RecordStatus };
+  return body as { recordId: `0x${string}`; status: RecordStatus; mode: AnchoringMode };
 }
 
 /**

@@ -53,9 +53,19 @@ export interface Receipt {
   /** "block": anchored inside a data block; "record": anchored on its own (relayed). */
   kind: "block" | "record";
   operation: SignedOperation;
-  /** Data block root, for "block". */
+  /**
+   * For "block": the ledger's key of the data block, `dataBlockId(gateway, root)`
+   * (`getDataBlock(blockId)`).
+   */
+  blockId?: Hex;
+  /** For "block": the Merkle root the gateway anchored. */
   root?: Hex;
-  /** Merkle proof of the operation's leaf under `root`, for "block". */
+  /** For "block": the operation's position in the block's positional tree (< the block's count). */
+  leafIndex?: number;
+  /**
+   * For "block": the siblings from the operation's leaf `leafHash(gateway, operation)` to `root`,
+   * exactly the block's depth ceil(log2(count)) of them.
+   */
   proof?: Hex[];
   /** Transaction that anchored the block or record, informative only. */
   txHash?: Hex;

@@ -15,6 +15,7 @@ import { getChainId, readContract } from "viem/actions";
 
 import {
   ChainUnavailableError,
+  ReceiptLeafIndexInvalidError,
   ReceiptOperationDisputedError,
   ReceiptMalformedError,
   ReceiptNotOnChainError,
@@ -24,13 +25,14 @@ import {
   ReceiptRecordIdMismatchError,
   ReceiptSignatureInvalidError,
 } from "./errors.js";
+import { dataBlockId } from "./dataBlockId.js";
 import { hashPayload } from "./hashPayload.js";
 import { leafHash } from "./leafHash.js";
 import { dataBlockStatus, disputeReasons, judgeAbi, ledgerAbi, recordStatus } from "./ledgerAbi.js";
 import { ledgerDomain } from "./ledgerDomain.js";
 import { recordId as recordIdOf } from "./recordId.js";
 import type { Receipt, SignedOperation } from "./types.js";
-import { verifyMerkleProof } from "./verifyMerkleProof.js";
+import { dataBlockDepth, dataBlockProofRoot } from "./verifyDataBlockProof.js";
 import { verifyRecordSignature } from "./verifyRecordSignature.js";
 import { isUint32, isUint48 } from "../shared/uint48.js";
 
@@ -58,10 +60,16 @@ export interface VerifyReceiptReturnType {
   sourceId: bigint;
   /** Block timestamp (unix seconds) at which the data block or record was anchored. */
   anchoredAt: number;
-  /** "block" only: the data block root, its gateway and the operation's leaf. */
+  /**
+   * "block" only: the block's id and root, its gateway, the chain id its signatures are judged
+   * under, the operation's leaf and its position.
+   */
+  blockId?: Hex;
   root?: Hex;
   gateway?: Address;
+  chainId?: number;
   leaf?: Hex;
+  leafIndex?: number;
   /** "record" only: the record's lifecycle status; a revoked record stays anchored. */
   status?: "active" | "superseded" | "revoked";
 }
@@ -79,14 +87,19 @@ const recordStatusName = {
  * 1. the payload's canonical hash is the receipt's data hash (`RECEIPT_PAYLOAD_MISMATCH`), and the
  *    receipt's record id is the one the operation names, `recordId(source, record)`
  *    (`RECEIPT_RECORD_ID_MISMATCH`): a receipt cannot lend another record's id to its operation;
- * 2. for a data block, the operation's leaf is under the root by the proof (`RECEIPT_PROOF_INVALID`);
- * 3. the source key signed the record, deadline and epoch for this ledger and chain
- *    (`RECEIPT_SIGNATURE_INVALID`); whether that epoch was the source's when the block was
- *    anchored is the judge's `StaleEpoch` rule below, and a relayed record could only be anchored
- *    in the source's epoch of the moment;
- * 4. on-chain: the block is anchored (`RECEIPT_NOT_ON_CHAIN`), the operation is not struck from it
- *    (`RECEIPT_OPERATION_DISPUTED`; other struck operations of the block do not matter), the block
- *    holds the leaf, and the ledger's DataBlockJudge finds the operation breaks no rule
+ * 2. for a data block: the block `blockId` is anchored (`RECEIPT_NOT_ON_CHAIN`); the leaf index is
+ *    below its count and the proof has its depth ceil(log2(count)) (`RECEIPT_LEAF_INDEX_INVALID`);
+ *    the operation's leaf, hashed with the block's own gateway, leads by the proof at that index
+ *    to the receipt's root, and that root with the gateway to `blockId`
+ *    (`RECEIPT_PROOF_INVALID`);
+ * 3. the source key signed the record, deadline and epoch for this ledger, under the chain id
+ *    the block was anchored on (a record's: the chain's now) (`RECEIPT_SIGNATURE_INVALID`);
+ *    whether that epoch was the source's when the block was anchored is the judge's
+ *    `StaleEpoch` rule below, and a relayed record could only be anchored in the source's epoch
+ *    of the moment;
+ * 4. on-chain: the operation is not struck from its block (`RECEIPT_OPERATION_DISPUTED`; other
+ *    struck operations of the block do not matter), the judge places it at its index
+ *    (`verifyInclusion`), and the judge finds it breaks no rule
  *    (`RECEIPT_OPERATION_CHALLENGEABLE`, with the rule as `details.reason`);
  *    or the individually anchored record (read by its record id) exists with the signed
  *    attributes and is attributed to the source key's id (`RECEIPT_NOT_ON_CHAIN`).
@@ -125,24 +138,9 @@ export async function verifyReceipt(
     throw new ReceiptRecordIdMismatchError({ expected: recordId, actual: receipt.recordId });
   }
 
-  let leaf: Hex | undefined;
-  if (receipt.kind === "block") {
-    leaf = leafHash(operation);
-    if (!verifyMerkleProof(receipt.root!, leaf, receipt.proof!)) {
-      throw new ReceiptProofInvalidError({ root: receipt.root!, leaf });
-    }
-  }
-
   const client =
     parameters.publicClient ?? createPublicClient({ transport: http(parameters.rpcUrl) });
   const read = readerFor(client, ledgerAddress);
-
-  const chainId = await onChain(() => getChainId(client));
-  const domain = ledgerDomain(chainId, ledgerAddress);
-  if (!(await verifyRecordSignature({ domain, operation }))) {
-    throw new ReceiptSignatureInvalidError({ source });
-  }
-
   const base = {
     verified: true as const,
     kind: receipt.kind,
@@ -152,46 +150,93 @@ export async function verifyReceipt(
   };
 
   if (receipt.kind === "block") {
-    const root = receipt.root!;
+    const blockId = receipt.blockId!.toLowerCase() as Hex;
+    const leafIndex = receipt.leafIndex!;
     const proof = receipt.proof!;
-    const signed = { ...operation, source };
-    const [dataBlock, included, disputed, judge, sourceId] = await Promise.all([
-      read.getDataBlock(root),
-      read.verifyInclusion(root, signed, proof),
-      read.isOperationDisputed(root, leaf!),
+    const [dataBlock, judge, sourceId] = await Promise.all([
+      read.getDataBlock(blockId),
       read.dataBlockJudge(),
       read.sourceIdOf(source),
     ]);
     if (dataBlock.status === dataBlockStatus.None) {
-      throw new ReceiptNotOnChainError("No data block with this root is anchored", { root });
+      throw new ReceiptNotOnChainError("No data block with this id is anchored", { blockId });
     }
+    const count = Number(dataBlock.count);
+    if (!(leafIndex < count) || proof.length !== dataBlockDepth(count)) {
+      throw new ReceiptLeafIndexInvalidError({
+        blockId,
+        leafIndex,
+        count,
+        proofLength: proof.length,
+      });
+    }
+    // The leaf is hashed with the gateway the ledger names for the block, never one the receipt
+    // names: a rival's copy of the root proves nothing for operations it did not gather.
+    const gateway = getAddress(dataBlock.gateway);
+    const leaf = leafHash(gateway, operation);
+    const root = dataBlockProofRoot(leaf, leafIndex, proof);
+    if (
+      root === undefined ||
+      root !== receipt.root!.toLowerCase() ||
+      dataBlockId(gateway, root) !== blockId
+    ) {
+      throw new ReceiptProofInvalidError({ blockId, root: receipt.root!, leaf, leafIndex });
+    }
+    // Judged in the domain the block was anchored under, so a later chain-id change leaves
+    // the receipt valid (data block protocol v3, rule D).
+    const chainId = Number(dataBlock.chainId);
+    if (
+      !(await verifyRecordSignature({ domain: ledgerDomain(chainId, ledgerAddress), operation }))
+    ) {
+      throw new ReceiptSignatureInvalidError({ source });
+    }
+    const signed = { ...operation, source };
+    const [included, disputed] = await Promise.all([
+      read.verifyInclusion(judge, blockId, signed, leafIndex, proof),
+      read.isOperationDisputed(blockId, leaf),
+    ]);
     // A struck operation is refused; a block with other struck operations is not held against this one.
-    if (disputed) throw new ReceiptOperationDisputedError({ root, leaf: leaf! });
+    if (disputed) throw new ReceiptOperationDisputedError({ blockId, leaf });
     if (!included) {
       throw new ReceiptNotOnChainError("The ledger does not place the leaf in the data block", {
-        root,
+        blockId,
         leaf,
+        leafIndex,
       });
     }
     // Not struck yet, but would it be? The ledger's own judge applies every rule of the direct
     // path at the block's anchoring second; the SDK keeps no copy of those rules to drift.
-    const [valid, reason] = await read.verdict(judge, root, signed);
+    const [valid, reason] = await read.verdict(judge, blockId, signed);
     const { anchoredAt } = dataBlock;
     if (!valid) {
       throw new ReceiptOperationChallengeableError(
         `The ledger's DataBlockJudge would strike the operation: ${disputeReasons[reason] ?? reason}`,
         {
           reason: disputeReasons[reason] ?? reason,
-          root,
+          blockId,
           leaf,
           anchoredAt,
           deadline: operation.deadline,
         },
       );
     }
-    return { ...base, sourceId, anchoredAt, root, gateway: dataBlock.gateway, leaf };
+    return {
+      ...base,
+      sourceId,
+      anchoredAt,
+      blockId,
+      root,
+      gateway,
+      chainId,
+      leaf,
+      leafIndex,
+    };
   }
 
+  const chainId = await onChain(() => getChainId(client));
+  if (!(await verifyRecordSignature({ domain: ledgerDomain(chainId, ledgerAddress), operation }))) {
+    throw new ReceiptSignatureInvalidError({ source });
+  }
   const [record, sourceId] = await Promise.all([read.getRecord(recordId), read.sourceIdOf(source)]);
   if (record.status === recordStatus.None) {
     throw new ReceiptNotOnChainError("No record with this id is anchored", { recordId });
@@ -254,7 +299,9 @@ function assertWellFormed(receipt: Receipt): void {
   if (!isUint48(record.sampledAt)) fail("operation.record.sampledAt");
   if (typeof record.uri !== "string") fail("operation.record.uri");
   if (receipt.kind === "block") {
+    if (!isWord(receipt.blockId)) fail("blockId");
     if (!isWord(receipt.root)) fail("root");
+    if (!isUint32(receipt.leafIndex)) fail("leafIndex");
     if (!Array.isArray(receipt.proof) || !receipt.proof.every(isWord)) fail("proof");
   }
 }
@@ -276,13 +323,13 @@ async function onChain<T>(action: () => Promise<T>): Promise<T> {
 
 function readerFor(client: Client, address: Address) {
   return {
-    getDataBlock: (root: Hex) =>
+    getDataBlock: (blockId: Hex) =>
       onChain(() =>
         readContract(client, {
           address,
           abi: ledgerAbi,
           functionName: "getDataBlock",
-          args: [root],
+          args: [blockId],
         }),
       ),
     getRecord: (recordId: Hex) =>
@@ -294,39 +341,45 @@ function readerFor(client: Client, address: Address) {
           args: [recordId],
         }),
       ),
-    verifyInclusion: (root: Hex, operation: SignedOperation, proof: readonly Hex[]) =>
+    verifyInclusion: (
+      judge: Address,
+      blockId: Hex,
+      operation: SignedOperation,
+      leafIndex: number,
+      proof: readonly Hex[],
+    ) =>
       onChain(() =>
         readContract(client, {
-          address,
-          abi: ledgerAbi,
+          address: judge,
+          abi: judgeAbi,
           functionName: "verifyInclusion",
-          args: [root, operation, proof],
+          args: [blockId, operation, BigInt(leafIndex), proof],
         }),
       ),
     sourceIdOf: (key: Address) =>
       onChain(() =>
         readContract(client, { address, abi: ledgerAbi, functionName: "sourceIdOf", args: [key] }),
       ),
-    isOperationDisputed: (root: Hex, leaf: Hex) =>
+    isOperationDisputed: (blockId: Hex, leaf: Hex) =>
       onChain(() =>
         readContract(client, {
           address,
           abi: ledgerAbi,
           functionName: "isOperationDisputed",
-          args: [root, leaf],
+          args: [blockId, leaf],
         }),
       ),
     dataBlockJudge: () =>
       onChain(() =>
         readContract(client, { address, abi: ledgerAbi, functionName: "dataBlockJudge", args: [] }),
       ),
-    verdict: (judge: Address, root: Hex, operation: SignedOperation) =>
+    verdict: (judge: Address, blockId: Hex, operation: SignedOperation) =>
       onChain(() =>
         readContract(client, {
           address: judge,
           abi: judgeAbi,
           functionName: "verdict",
-          args: [root, operation],
+          args: [blockId, operation],
         }),
       ),
   };

@@ -1,5 +1,6 @@
 import { getAddress, type Address, type Hex } from "viem";
 
+import { disputeReasons } from "../sdk/ledgerAbi.js";
 import type { Receipt } from "../sdk/types.js";
 import type { Queryable } from "../storage/Database.js";
 
@@ -29,10 +30,17 @@ export interface IndexedRecord {
   blockHash: Hex;
   txHash: Hex;
   logIndex: number;
-  /** Position in the data block's document, null for individual records. */
+  /** Position in the data block's tree (and document), null for individual records. */
   leafIndex: number | null;
+  /** The data block's ledger key, `dataBlockId(gateway, root)`; null for individual records. */
+  blockId: Hex | null;
   root: Hex | null;
   proof: Hex[] | null;
+  /**
+   * Every dispute proved against the record's data block, this leaf's or others' (WrongCount
+   * names a slot, not an operation); null for individual records.
+   */
+  blockDisputes: { reason: string; leaf: Hex }[] | null;
   /** Whether the anchoring block is deeper than the indexer's confirmation depth. */
   finalized: boolean;
   /**
@@ -62,18 +70,23 @@ type Row = Record<string, unknown>;
 const SELECT = `
 select r.block_hash, r.log_index, r.leaf_index, r.block_number::text as block_number, r.tx_hash,
   r.kind, r.record_id, r.data_hash, r.source_key, r.source_id::text as source_id, r.format_id,
-  r.metadata_hash, r.sampled_at::text as sampled_at, r.uri, r.block_root, r.proof, r.deadline::text as deadline,
+  r.metadata_hash, r.sampled_at::text as sampled_at, r.uri, r.block_id, r.block_root, r.proof, r.deadline::text as deadline,
   r.signature, r.epoch::text as epoch, r.anchored_at::text as anchored_at,
   r.block_number <= coalesce((select finalized_block from idx_checkpoint limit 1), -1) as finalized,
   case when r.kind = 'block' then
     -- A dispute strikes one leaf, not the block: its neighbours stay active.
-    case when exists (select 1 from idx_status_changes s where s.subject = r.block_root
+    case when exists (select 1 from idx_status_changes s where s.subject = r.block_id
         and s.related = r.leaf and s.status = 'disputed')
       then 'disputed' else 'active' end
   -- A record's status is its own: revoking one source's record leaves the others of its hash be.
   else coalesce((select s.status from idx_status_changes s where s.subject = r.record_id
       and s.status in ('revoked', 'superseded') order by s.block_number desc, s.log_index desc limit 1), 'active')
-  end as status
+  end as status,
+  case when r.kind = 'block' then
+    (select coalesce(jsonb_agg(jsonb_build_object('reason', s.reason, 'leaf', s.related)
+                               order by s.block_number, s.log_index), '[]'::jsonb)
+       from idx_status_changes s where s.subject = r.block_id and s.status = 'disputed')
+  end as block_disputes
 from idx_records r`;
 
 /**
@@ -199,8 +212,20 @@ function toRecord(row: Row): IndexedRecord {
     txHash: row.tx_hash as Hex,
     logIndex: Number(row.log_index),
     leafIndex: leafIndex < 0 ? null : leafIndex,
+    blockId: (row.block_id as Hex | null) ?? null,
     root: (row.block_root as Hex | null) ?? null,
     proof,
+    blockDisputes:
+      row.block_disputes === null || row.block_disputes === undefined
+        ? null
+        : (
+            (typeof row.block_disputes === "string"
+              ? JSON.parse(row.block_disputes)
+              : row.block_disputes) as { reason: number; leaf: string }[]
+          ).map(({ reason, leaf }) => ({
+            reason: disputeReasons[reason] ?? String(reason),
+            leaf: leaf.toLowerCase() as Hex,
+          })),
     finalized: Boolean(row.finalized),
   };
   let receipt: Receipt | null = null;
@@ -223,7 +248,9 @@ function toRecord(row: Row): IndexedRecord {
         epoch: Number(row.epoch),
         signature: row.signature as Hex,
       },
-      ...(kind === "block" ? { root: record.root!, proof: proof! } : {}),
+      ...(kind === "block"
+        ? { blockId: record.blockId!, root: record.root!, leafIndex: leafIndex, proof: proof! }
+        : {}),
       txHash: record.txHash,
       blockNumber: record.blockNumber,
     };

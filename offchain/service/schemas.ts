@@ -61,7 +61,9 @@ export const ReceiptSchema = z
         .openapi({ description: "The source's signing epoch the signature was made in." }),
       signature: HexBytes,
     }),
+    blockId: Hex32.optional(),
     root: Hex32.optional(),
+    leafIndex: z.number().int().min(0).optional(),
     proof: z.array(Hex32).optional(),
     txHash: Hex32.optional(),
     blockNumber: z.number().optional(),
@@ -92,8 +94,26 @@ export const RecordSchema = z
     txHash: Hex32,
     logIndex: z.number(),
     leafIndex: z.number().nullable(),
+    blockId: Hex32.nullable().openapi({
+      description: "The data block's ledger key, dataBlockIdOf(gateway, root); null off blocks",
+    }),
     root: Hex32.nullable(),
     proof: z.array(Hex32).nullable(),
+    blockDisputes: z
+      .array(
+        z.object({
+          reason: z.string().openapi({
+            description:
+              "The judge's DisputeReason: one struck operation (InvalidSignature, …), or " +
+              "WrongCount, the block's count proved wrong (its operations stay valid)",
+          }),
+          leaf: Hex32,
+        }),
+      )
+      .nullable()
+      .openapi({
+        description: "Every dispute proved against the record's data block so far; null off blocks",
+      }),
     finalized: z.boolean(),
     // Not `.nullable()`: on a named schema the generator marks the Receipt component itself
     // nullable, and every other use of it with it.

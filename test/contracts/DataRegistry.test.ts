@@ -2,13 +2,15 @@ import { expect } from "chai";
 import {
   TypedDataEncoder,
   ZeroHash,
-  concat,
   id,
-  keccak256,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
 } from "ethers";
 import { network } from "hardhat";
+import type { Hex } from "viem";
+
+import { leafHash } from "../../offchain/chain/recordTyping.js";
+import { dataBlockNode, dataBlockProofRoot } from "../../offchain/sdk/verifyDataBlockProof.js";
 
 import {
   ADMIN_DELAY,
@@ -32,11 +34,6 @@ const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 /** A second simulated chain that may mine consecutive blocks with the same timestamp. */
 const sameSecond = await network.create({ override: { allowBlocksWithSameTimestamp: true } });
-
-/** A node of OpenZeppelin's StandardMerkleTree: keccak256 of the sorted pair. */
-function hashPair(a: string, b: string): string {
-  return keccak256(concat(BigInt(a) < BigInt(b) ? [a, b] : [b, a]));
-}
 
 async function inOneHour(): Promise<bigint> {
   return BigInt(await time.latest()) + 3600n;
@@ -1222,7 +1219,8 @@ describe("DataRegistry", function () {
       expect(await ledger.recordSourceIds([])).to.deep.equal([]);
       const dataBlock = await ledger.getDataBlock(id("nothing"));
       expect(dataBlock.status).to.equal(DataBlockStatus.None);
-      expect(dataBlock.root).to.equal(ZeroHash);
+      expect(dataBlock.blockId).to.equal(ZeroHash);
+      expect(dataBlock.chainId).to.equal(0n);
       expect(dataBlock.gateway).to.equal(ethers.ZeroAddress);
     });
   });
@@ -1259,7 +1257,7 @@ describe("DataRegistry", function () {
     function challenge(f: LedgerFixture, dataBlock: DataBlock, i: number) {
       return f.judge
         .connect(f.stranger)
-        .challenge(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i));
+        .challenge(dataBlock.blockId, dataBlock.operations[i], i, dataBlock.proof(i));
     }
 
     /** Operation `i` is struck for `reason`: the ledger says so and it no longer verifies. */
@@ -1267,18 +1265,25 @@ describe("DataRegistry", function () {
       await expect(challenge(f, dataBlock, i))
         .to.emit(f.ledger, "DataBlockDisputed")
         .withArgs(
-          dataBlock.root,
+          dataBlock.blockId,
           f.stranger.address,
           dataBlock.leaf(i),
           dataBlock.operations[i].source,
           reason,
         );
-      expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(i))).to.equal(true);
+      expect(await f.ledger.isOperationDisputed(dataBlock.blockId, dataBlock.leaf(i))).to.equal(
+        true,
+      );
       expect(
-        await f.ledger.verifyInclusion(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i)),
+        await f.judge.verifyInclusion(
+          dataBlock.blockId,
+          dataBlock.operations[i],
+          i,
+          dataBlock.proof(i),
+        ),
         "struck operation still verifies",
       ).to.equal(false);
-      expect((await f.ledger.getDataBlock(dataBlock.root)).status).to.equal(
+      expect((await f.ledger.getDataBlock(dataBlock.blockId)).status).to.equal(
         DataBlockStatus.Disputed,
       );
     }
@@ -1287,18 +1292,26 @@ describe("DataRegistry", function () {
     async function expectValid(f: LedgerFixture, dataBlock: DataBlock, i: number) {
       await expect(challenge(f, dataBlock, i))
         .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
-        .withArgs(dataBlock.root, dataBlock.leaf(i));
-      const [valid] = await f.judge.verdict(dataBlock.root, dataBlock.operations[i]);
+        .withArgs(dataBlock.blockId, dataBlock.leaf(i));
+      const [valid] = await f.judge.verdict(dataBlock.blockId, dataBlock.operations[i]);
       expect(valid, `verdict on operation ${i}`).to.equal(true);
       expect(
-        await f.ledger.verifyInclusion(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i)),
+        await f.judge.verifyInclusion(
+          dataBlock.blockId,
+          dataBlock.operations[i],
+          i,
+          dataBlock.proof(i),
+        ),
       ).to.equal(true);
     }
 
     describe("submitDataBlock", function () {
       it("anchors the root with its count, sampling window and block timestamp", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         const at = (await time.latest()) + 50;
         await time.setNextBlockTimestamp(at);
 
@@ -1308,10 +1321,23 @@ describe("DataRegistry", function () {
             .submitDataBlock(dataBlock.root, 3, 100n, 300n, "ipfs://block"),
         )
           .to.emit(f.ledger, "DataBlockAnchored")
-          .withArgs(dataBlock.root, f.gateway.address, 3, 100n, 300n, "ipfs://block");
+          .withArgs(
+            dataBlock.blockId,
+            dataBlock.root,
+            f.gateway.address,
+            3,
+            100n,
+            300n,
+            31337n,
+            "ipfs://block",
+          );
 
-        const stored = await f.ledger.getDataBlock(dataBlock.root);
-        expect(stored.root).to.equal(dataBlock.root);
+        const stored = await f.ledger.getDataBlock(dataBlock.blockId);
+        expect(stored.blockId).to.equal(dataBlock.blockId);
+        expect(await f.judge.dataBlockIdOf(f.gateway.address, dataBlock.root)).to.equal(
+          dataBlock.blockId,
+        );
+        expect(stored.chainId).to.equal(31337n);
         expect(stored.gateway).to.equal(f.gateway.address);
         expect(stored.count).to.equal(3);
         expect(stored.firstSampledAt).to.equal(100n);
@@ -1339,13 +1365,58 @@ describe("DataRegistry", function () {
         );
       });
 
-      it("rejects a root that is already anchored", async function () {
-        const { ledger, gateway } = await networkHelpers.loadFixture(deployLedger);
+      it("rejects a root the same gateway already anchored, naming the block id", async function () {
+        const { ledger, judge, gateway } = await networkHelpers.loadFixture(deployLedger);
         await ledger.connect(gateway).submitDataBlock(id("root"), 1, 1, 1, "");
 
         await expect(ledger.connect(gateway).submitDataBlock(id("root"), 2, 1, 2, "other"))
           .to.be.revertedWithCustomError(ledger, "DataRegistryDuplicateDataBlock")
-          .withArgs(id("root"));
+          .withArgs(await judge.dataBlockIdOf(gateway.address, id("root")));
+      });
+
+      it("front-running: a rival's copy of the root is its own block; the honest block anchors and nothing of it can be struck", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const [rival] = f.spare;
+        await f.ledger.connect(f.operator).grantRole(await f.ledger.GATEWAY_ROLE(), rival.address);
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
+        // The rival sees the honest transaction and anchors its root first, with a false
+        // count, a range that leaves every operation outside it, and its own URI.
+        await expect(
+          f.ledger.connect(rival).submitDataBlock(dataBlock.root, 1, 1, 1, "ipfs://rival"),
+        ).to.emit(f.ledger, "DataBlockAnchored");
+        await anchor(f, dataBlock);
+        const copyId = await f.judge.dataBlockIdOf(rival.address, dataBlock.root);
+        expect(copyId).to.not.equal(dataBlock.blockId);
+        const copy = await f.ledger.getDataBlock(copyId);
+        expect(copy.gateway).to.equal(rival.address);
+        expect((await f.ledger.getDataBlock(dataBlock.blockId)).count).to.equal(3);
+
+        for (let i = 0; i < 3; i++) {
+          const op = dataBlock.operations[i];
+          await expectValid(f, dataBlock, i);
+          // No operation of the honest block verifies in the copy: its leaves are the rival's.
+          expect(await f.judge.verifyInclusion(copyId, op, i, dataBlock.proof(i))).to.equal(false);
+          await expect(f.judge.challenge(copyId, op, i, dataBlock.proof(i)))
+            .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof")
+            .withArgs(copyId, leafHash(rival.address, op));
+          // Nor can the copy, anchored earlier, strike it as a duplicate.
+          await expect(
+            f.judge.challengeDuplicate(
+              dataBlock.blockId,
+              op,
+              i,
+              dataBlock.proof(i),
+              copyId,
+              op,
+              i,
+              dataBlock.proof(i),
+            ),
+          ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof");
+        }
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
       });
 
       it("is for gateways only", async function () {
@@ -1361,18 +1432,26 @@ describe("DataRegistry", function () {
     });
 
     describe("leafHash and verifyInclusion", function () {
-      it("the judge's leafHash matches the OpenZeppelin StandardMerkleTree leaf", async function () {
+      it("the judge's leafHash is the SDK's and binds the gateway", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
-          expect(await f.judge.leafHash(dataBlock.operations[i])).to.equal(dataBlock.leaf(i));
+          const op = dataBlock.operations[i];
+          expect(await f.judge.leafHash(f.gateway.address, op)).to.equal(dataBlock.leaf(i));
+          expect(await f.judge.leafHash(f.stranger.address, op)).to.not.equal(dataBlock.leaf(i));
         }
       });
 
       it("proves every operation of an anchored block and nothing else", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         const outsider = await signRecord(
           f.sourceKey,
           f.ledger,
@@ -1381,44 +1460,58 @@ describe("DataRegistry", function () {
         );
 
         const [op0] = dataBlock.operations;
-        expect(await f.ledger.verifyInclusion(dataBlock.root, op0, dataBlock.proof(0))).to.equal(
-          false,
-        );
+        expect(
+          await f.judge.verifyInclusion(dataBlock.blockId, op0, 0, dataBlock.proof(0)),
+        ).to.equal(false);
         await anchor(f, dataBlock);
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
           expect(
-            await f.ledger.verifyInclusion(
-              dataBlock.root,
+            await f.judge.verifyInclusion(
+              dataBlock.blockId,
               dataBlock.operations[i],
+              i,
               dataBlock.proof(i),
             ),
           ).to.equal(true);
         }
-        expect(await f.ledger.verifyInclusion(dataBlock.root, op0, dataBlock.proof(1))).to.equal(
-          false,
-        );
         expect(
-          await f.ledger.verifyInclusion(dataBlock.root, outsider, dataBlock.proof(0)),
+          await f.judge.verifyInclusion(dataBlock.blockId, op0, 1, dataBlock.proof(1)),
+        ).to.equal(false);
+        expect(
+          await f.judge.verifyInclusion(dataBlock.blockId, outsider, 0, dataBlock.proof(0)),
         ).to.equal(false);
         // Any change to the operation is another leaf.
         expect(
-          await f.ledger.verifyInclusion(
-            dataBlock.root,
+          await f.judge.verifyInclusion(
+            dataBlock.blockId,
             { ...op0, deadline: op0.deadline + 1n },
+            0,
             dataBlock.proof(0),
           ),
         ).to.equal(false);
         expect(
-          await f.ledger.verifyInclusion(
-            dataBlock.root,
+          await f.judge.verifyInclusion(
+            dataBlock.blockId,
             { ...op0, record: { ...op0.record, uri: "ipfs://swapped" } },
+            0,
             dataBlock.proof(0),
           ),
         ).to.equal(false);
-        expect(await f.ledger.verifyInclusion(id("other root"), op0, dataBlock.proof(0))).to.equal(
-          false,
-        );
+        expect(
+          await f.judge.verifyInclusion(id("other block"), op0, 0, dataBlock.proof(0)),
+        ).to.equal(false);
+        // Three operations: depth 2. An index past the count, or a proof of another length, is
+        // refused even where the hashes would add up.
+        expect(
+          await f.judge.verifyInclusion(dataBlock.blockId, op0, 4, dataBlock.proof(0)),
+        ).to.equal(false);
+        expect(
+          await f.judge.verifyInclusion(dataBlock.blockId, op0, 0, [
+            ...dataBlock.proof(0),
+            ZeroHash,
+          ]),
+        ).to.equal(false);
       });
 
       it("does not let an inner node pass as a leaf: a proof shortened by one level fails", async function () {
@@ -1430,41 +1523,56 @@ describe("DataRegistry", function () {
           makeRecord("b-4", f.formatId, { sampledAt: 400n }),
           deadline,
         );
-        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), fourth]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          fourth,
+        ]);
         await anchor(f, dataBlock);
 
-        const inner = new Set(dataBlock.tree.dump().tree.slice(1, 3));
         for (let i = 0; i < 4; i++) {
           const op = dataBlock.operations[i];
           const proof = dataBlock.proof(i);
           expect(proof).to.have.length(2);
-          expect(await f.ledger.verifyInclusion(dataBlock.root, op, proof)).to.equal(true);
+          expect(await f.judge.verifyInclusion(dataBlock.blockId, op, i, proof)).to.equal(true);
 
           // The leaf hashed with its sibling is an inner node of the tree, and the rest of the
           // proof takes that node to the root: a verifier taking a raw leaf would accept it.
-          const node = hashPair(dataBlock.leaf(i), proof[0]);
-          expect(inner.has(node), `leaf ${i}'s parent is an inner node`).to.equal(true);
-          expect(hashPair(node, proof[1])).to.equal(dataBlock.root);
-
-          // The ledger hashes the leaf from the operation itself, so the shortened proof fails.
-          expect(await f.ledger.verifyInclusion(dataBlock.root, op, proof.slice(1))).to.equal(
-            false,
+          const node = dataBlockNode(
+            ...((i % 2 === 0 ? [dataBlock.leaf(i), proof[0]] : [proof[0], dataBlock.leaf(i)]) as [
+              Hex,
+              Hex,
+            ]),
           );
-          expect(await f.ledger.verifyInclusion(dataBlock.root, op, [])).to.equal(false);
+          expect(dataBlockProofRoot(node, i >> 1, [proof[1] as Hex])).to.equal(dataBlock.root);
+
+          // The judge hashes the leaf from the operation itself and wants the block's depth, so
+          // the shortened proof fails at either index.
+          for (const index of [i, i >> 1]) {
+            expect(
+              await f.judge.verifyInclusion(dataBlock.blockId, op, index, proof.slice(1)),
+            ).to.equal(false);
+            expect(await f.judge.verifyInclusion(dataBlock.blockId, op, index, [])).to.equal(false);
+          }
+          // A padding-free slot cannot be challenged as empty or as past the count.
+          await expect(
+            f.judge.challengeCount(dataBlock.blockId, i, dataBlock.leaf(i), proof),
+          ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeCountHolds");
         }
       });
 
       it("proves a single-operation block with an empty proof", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const [op] = await validOperations(f, await inOneHour());
-        const dataBlock = buildDataBlock([op]);
+        const dataBlock = buildDataBlock(f.gateway.address, [op]);
         await anchor(f, dataBlock);
 
         expect(dataBlock.proof(0)).to.deep.equal([]);
-        expect(await f.ledger.verifyInclusion(dataBlock.root, op, [])).to.equal(true);
-        expect(await f.ledger.verifyInclusion(dataBlock.root, op, [dataBlock.root])).to.equal(
+        expect(dataBlock.root).to.equal(dataBlock.leaf(0));
+        expect(await f.judge.verifyInclusion(dataBlock.blockId, op, 0, [])).to.equal(true);
+        expect(await f.judge.verifyInclusion(dataBlock.blockId, op, 0, [dataBlock.root])).to.equal(
           false,
         );
+        expect(await f.judge.verifyInclusion(dataBlock.blockId, op, 1, [])).to.equal(false);
       });
     });
 
@@ -1478,13 +1586,16 @@ describe("DataRegistry", function () {
 
       it("reverts for a validly signed operation of an active source, striking nothing", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         await anchor(f, dataBlock);
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
           await expectValid(f, dataBlock, i);
         }
-        expect((await f.ledger.getDataBlock(dataBlock.root)).status).to.equal(
+        expect((await f.ledger.getDataBlock(dataBlock.blockId)).status).to.equal(
           DataBlockStatus.Anchored,
         );
         expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
@@ -1502,29 +1613,33 @@ describe("DataRegistry", function () {
             source: f.sourceKey.address,
           },
         );
-        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), forged]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          forged,
+        ]);
         await anchor(f, dataBlock);
 
         // The challenge returns the rule it found broken.
         expect(
           await f.judge
             .connect(f.stranger)
-            .challenge.staticCall(dataBlock.root, forged, dataBlock.proof(3)),
+            .challenge.staticCall(dataBlock.blockId, forged, 3, dataBlock.proof(3)),
         ).to.equal(BigInt(DisputeReason.InvalidSignature));
         await expectStruck(f, dataBlock, 3, DisputeReason.InvalidSignature);
 
-        expect((await f.ledger.getDataBlock(dataBlock.root)).status).to.equal(
+        expect((await f.ledger.getDataBlock(dataBlock.blockId)).status).to.equal(
           DataBlockStatus.Disputed,
         );
         expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
         for (const i of [0, 1, 2]) {
-          expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(i))).to.equal(
+          expect(await f.ledger.isOperationDisputed(dataBlock.blockId, dataBlock.leaf(i))).to.equal(
             false,
           );
           expect(
-            await f.ledger.verifyInclusion(
-              dataBlock.root,
+            await f.judge.verifyInclusion(
+              dataBlock.blockId,
               dataBlock.operations[i],
+              i,
               dataBlock.proof(i),
             ),
             `neighbour ${i} still verifies`,
@@ -1552,7 +1667,7 @@ describe("DataRegistry", function () {
           makeRecord("stranger", f.formatId),
           deadline,
         );
-        const dataBlock = buildDataBlock([
+        const dataBlock = buildDataBlock(f.gateway.address, [
           forged,
           ...(await validOperations(f, deadline)),
           byStranger,
@@ -1562,16 +1677,17 @@ describe("DataRegistry", function () {
         await expectStruck(f, dataBlock, 0, DisputeReason.InvalidSignature);
         await expect(challenge(f, dataBlock, 0))
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeAlreadyDisputed")
-          .withArgs(dataBlock.root, dataBlock.leaf(0));
+          .withArgs(dataBlock.blockId, dataBlock.leaf(0));
         expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
 
         await expectStruck(f, dataBlock, 4, DisputeReason.InactiveSource);
         expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(2n);
         for (const i of [1, 2, 3]) {
           expect(
-            await f.ledger.verifyInclusion(
-              dataBlock.root,
+            await f.judge.verifyInclusion(
+              dataBlock.blockId,
               dataBlock.operations[i],
+              i,
               dataBlock.proof(i),
             ),
           ).to.equal(true);
@@ -1589,7 +1705,7 @@ describe("DataRegistry", function () {
           epoch: 0n,
           signature: "0xdeadbeef",
         };
-        const dataBlock = buildDataBlock([
+        const dataBlock = buildDataBlock(f.gateway.address, [
           garbage,
           ...(await validOperations(f, garbage.deadline)),
         ]);
@@ -1609,7 +1725,10 @@ describe("DataRegistry", function () {
           deadline,
         );
         await f.ledger.connect(f.operator).suspendSource(sourceId, 0);
-        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), bySuspended]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          bySuspended,
+        ]);
         await anchor(f, dataBlock);
 
         await expectStruck(f, dataBlock, 3, DisputeReason.InactiveSource);
@@ -1624,7 +1743,7 @@ describe("DataRegistry", function () {
           makeRecord("stranger", f.formatId),
           deadline,
         );
-        const dataBlock = buildDataBlock([byStranger]);
+        const dataBlock = buildDataBlock(f.gateway.address, [byStranger]);
         await anchor(f, dataBlock);
 
         await expectStruck(f, dataBlock, 0, DisputeReason.InactiveSource);
@@ -1641,7 +1760,7 @@ describe("DataRegistry", function () {
             f.spare[1].address,
             await keyProof(f.ledger, f.spare[1], f.sourceOwner),
           );
-        const dataBlock = buildDataBlock([byOldKey]);
+        const dataBlock = buildDataBlock(f.gateway.address, [byOldKey]);
         await anchor(f, dataBlock, (await time.latest()) + 1);
 
         await expectStruck(f, dataBlock, 0, DisputeReason.InactiveSource);
@@ -1649,7 +1768,10 @@ describe("DataRegistry", function () {
 
       it("judges the source at anchoring time: suspension or rotation afterwards does not make it disputable", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         await anchor(f, dataBlock);
         await time.increase(10);
         await f.ledger
@@ -1685,15 +1807,15 @@ describe("DataRegistry", function () {
           deadline,
         );
         expect([before.epoch, during.epoch, fresh.epoch]).to.deep.equal([0n, 1n, 2n]);
-        const dataBlock = buildDataBlock([before, during, fresh]);
+        const dataBlock = buildDataBlock(f.gateway.address, [before, during, fresh]);
         await anchor(f, dataBlock, (await time.latest()) + 1);
 
         expect(
           await f.judge
             .connect(f.stranger)
-            .challenge.staticCall(dataBlock.root, before, dataBlock.proof(0)),
+            .challenge.staticCall(dataBlock.blockId, before, 0, dataBlock.proof(0)),
         ).to.equal(BigInt(DisputeReason.StaleEpoch));
-        const [valid, reason] = await f.judge.verdict(dataBlock.root, during);
+        const [valid, reason] = await f.judge.verdict(dataBlock.blockId, during);
         expect([valid, reason]).to.deep.equal([false, BigInt(DisputeReason.StaleEpoch)]);
         await expectStruck(f, dataBlock, 0, DisputeReason.StaleEpoch);
         await expectStruck(f, dataBlock, 1, DisputeReason.StaleEpoch);
@@ -1725,7 +1847,7 @@ describe("DataRegistry", function () {
           makeRecord("new epoch", f.formatId),
           deadline,
         );
-        const dataBlock = buildDataBlock([inOldEpoch, inNewEpoch]);
+        const dataBlock = buildDataBlock(f.gateway.address, [inOldEpoch, inNewEpoch]);
         await anchor(f, dataBlock, (await time.latest()) + 1);
 
         await expectStruck(f, dataBlock, 0, DisputeReason.StaleEpoch);
@@ -1736,7 +1858,7 @@ describe("DataRegistry", function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const [op] = await validOperations(f, await inOneHour());
         await f.ledger.connect(f.operator).suspendSource(f.sourceId, 0);
-        const dataBlock = buildDataBlock([op]);
+        const dataBlock = buildDataBlock(f.gateway.address, [op]);
         await anchor(f, dataBlock, (await time.latest()) + 1);
 
         await expectStruck(f, dataBlock, 0, DisputeReason.InactiveSource);
@@ -1751,7 +1873,10 @@ describe("DataRegistry", function () {
           makeRecord("late", f.formatId),
           shortDeadline,
         );
-        const dataBlock = buildDataBlock([...(await validOperations(f, await inOneHour())), late]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, await inOneHour())),
+          late,
+        ]);
         await anchor(f, dataBlock, shortDeadline + 1n);
 
         await expectStruck(f, dataBlock, 3, DisputeReason.ExpiredSignature);
@@ -1761,7 +1886,7 @@ describe("DataRegistry", function () {
       it("accepts an operation anchored in the very second of its deadline", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const deadline = BigInt(await time.latest()) + 10n;
-        const dataBlock = buildDataBlock(await validOperations(f, deadline));
+        const dataBlock = buildDataBlock(f.gateway.address, await validOperations(f, deadline));
         await anchor(f, dataBlock, deadline);
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
@@ -1778,7 +1903,10 @@ describe("DataRegistry", function () {
           makeRecord("unknown format", id("never registered")),
           deadline,
         );
-        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), unknown]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          unknown,
+        ]);
         await anchor(f, dataBlock);
 
         await expectStruck(f, dataBlock, 3, DisputeReason.UnknownFormat);
@@ -1786,7 +1914,10 @@ describe("DataRegistry", function () {
 
       it("strikes an operation in a format deprecated in an earlier second (DeprecatedFormat)", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         await f.ledger.connect(f.operator).deprecateFormat(f.formatId);
         await anchor(f, dataBlock, (await time.latest()) + 1);
 
@@ -1802,7 +1933,10 @@ describe("DataRegistry", function () {
           makeRecord("noise", f.otherFormatId),
           deadline,
         );
-        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), noise]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          noise,
+        ]);
         await anchor(f, dataBlock);
         await time.increase(10);
         await f.ledger.connect(f.operator).setSourceFormats(f.sourceId, [f.otherFormatId], true);
@@ -1812,7 +1946,10 @@ describe("DataRegistry", function () {
 
       it("leaves an operation valid when its format is disallowed or deprecated after the block", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         await anchor(f, dataBlock);
         await time.increase(10);
         await f.ledger.connect(f.operator).setSourceFormats(f.sourceId, [f.formatId], false);
@@ -1824,7 +1961,10 @@ describe("DataRegistry", function () {
       it("strikes an operation sampled outside the block's declared range (OutsideSampledRange)", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         // Sampled at 300, 100 and 200; the gateway declares [100, 250].
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         await f.ledger
           .connect(f.gateway)
           .submitDataBlock(dataBlock.root, 3, 100n, 250n, "ipfs://block");
@@ -1840,7 +1980,7 @@ describe("DataRegistry", function () {
         await f.ledger
           .connect(f.stranger)
           .submitRecordBySig(before.source, before.record, before.deadline, before.signature);
-        const dataBlock = buildDataBlock([before, after, other]);
+        const dataBlock = buildDataBlock(f.gateway.address, [before, after, other]);
         await anchor(f, dataBlock, (await time.latest()) + 1);
         // Relaying a published operation after the block must not make the honest block
         // disputable: anyone could do it.
@@ -1862,21 +2002,26 @@ describe("DataRegistry", function () {
           makeRecord("stranger", f.formatId),
           deadline,
         );
-        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), byStranger]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          byStranger,
+        ]);
 
-        await expect(f.judge.verdict(dataBlock.root, byStranger))
+        await expect(f.judge.verdict(dataBlock.blockId, byStranger))
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeUnknownDataBlock")
-          .withArgs(dataBlock.root);
+          .withArgs(dataBlock.blockId);
         await anchor(f, dataBlock);
 
-        const [valid, reason] = await f.judge.verdict(dataBlock.root, byStranger);
+        const [valid, reason] = await f.judge.verdict(dataBlock.blockId, byStranger);
         expect(valid).to.equal(false);
         expect(reason).to.equal(BigInt(DisputeReason.InactiveSource));
-        expect((await f.judge.verdict(dataBlock.root, dataBlock.operations[0]))[0]).to.equal(true);
-        expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(3))).to.equal(
+        expect((await f.judge.verdict(dataBlock.blockId, dataBlock.operations[0]))[0]).to.equal(
+          true,
+        );
+        expect(await f.ledger.isOperationDisputed(dataBlock.blockId, dataBlock.leaf(3))).to.equal(
           false,
         );
-        expect((await f.ledger.getDataBlock(dataBlock.root)).status).to.equal(
+        expect((await f.ledger.getDataBlock(dataBlock.blockId)).status).to.equal(
           DataBlockStatus.Anchored,
         );
       });
@@ -1884,7 +2029,7 @@ describe("DataRegistry", function () {
       it("rejects a proof that does not place the operation under the root", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const deadline = await inOneHour();
-        const dataBlock = buildDataBlock(await validOperations(f, deadline));
+        const dataBlock = buildDataBlock(f.gateway.address, await validOperations(f, deadline));
         await anchor(f, dataBlock);
         const forged = await signRecord(
           f.stranger,
@@ -1896,12 +2041,14 @@ describe("DataRegistry", function () {
           },
         );
 
-        await expect(f.judge.challenge(dataBlock.root, forged, dataBlock.proof(0)))
+        await expect(f.judge.challenge(dataBlock.blockId, forged, 0, dataBlock.proof(0)))
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof")
-          .withArgs(dataBlock.root, await f.judge.leafHash(forged));
-        await expect(f.judge.challenge(dataBlock.root, dataBlock.operations[0], dataBlock.proof(1)))
+          .withArgs(dataBlock.blockId, await f.judge.leafHash(f.gateway.address, forged));
+        await expect(
+          f.judge.challenge(dataBlock.blockId, dataBlock.operations[0], 1, dataBlock.proof(1)),
+        )
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof")
-          .withArgs(dataBlock.root, dataBlock.leaf(0));
+          .withArgs(dataBlock.blockId, dataBlock.leaf(0));
       });
 
       it("rejects an unknown root", async function () {
@@ -1916,11 +2063,14 @@ describe("DataRegistry", function () {
             source: f.sourceKey.address,
           },
         );
-        const dataBlock = buildDataBlock([forged, ...(await validOperations(f, deadline))]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          forged,
+          ...(await validOperations(f, deadline)),
+        ]);
 
         await expect(challenge(f, dataBlock, 0))
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeUnknownDataBlock")
-          .withArgs(dataBlock.root);
+          .withArgs(dataBlock.blockId);
       });
     });
 
@@ -1968,7 +2118,10 @@ describe("DataRegistry", function () {
 
       it("the review's finding: a source owner rotating its key in the block's own block, after the block, cannot get it disputed", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         const at = (await time.latest()) + 10;
 
         const rotationProof = await keyProof(f.ledger, f.spare[1], f.sourceOwner);
@@ -1982,7 +2135,7 @@ describe("DataRegistry", function () {
               }),
         ]);
         expectOneBlockInOrder(receipts);
-        expect((await f.ledger.getDataBlock(dataBlock.root)).anchoredAt).to.equal(at);
+        expect((await f.ledger.getDataBlock(dataBlock.blockId)).anchoredAt).to.equal(at);
         expect((await f.ledger.getSource(f.sourceId)).signer).to.equal(f.spare[1].address);
         expect(await f.ledger.isActiveSource(f.sourceKey.address)).to.equal(false);
 
@@ -1991,15 +2144,15 @@ describe("DataRegistry", function () {
           await expect(
             f.judge
               .connect(f.sourceOwner)
-              .challenge(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i)),
+              .challenge(dataBlock.blockId, dataBlock.operations[i], i, dataBlock.proof(i)),
           )
             .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
-            .withArgs(dataBlock.root, dataBlock.leaf(i));
+            .withArgs(dataBlock.blockId, dataBlock.leaf(i));
         }
         expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
 
         // A second later the old key is out: a block of then is disputable.
-        const late = buildDataBlock([
+        const late = buildDataBlock(f.gateway.address, [
           await signRecord(
             f.sourceKey,
             f.ledger,
@@ -2021,7 +2174,10 @@ describe("DataRegistry", function () {
           makeRecord("second", f.formatId),
           deadline,
         );
-        const dataBlock = buildDataBlock([...(await validOperations(f, deadline)), bySecond]);
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          bySecond,
+        ]);
         const at = (await time.latest()) + 10;
 
         const rotationProof = await keyProof(f.ledger, f.spare[1], f.sourceOwner);
@@ -2044,7 +2200,10 @@ describe("DataRegistry", function () {
 
       it("does not let a format deprecated or disallowed in the block's own second strike it", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         const at = (await time.latest()) + 10;
 
         const receipts = await inOneBlock(at, [
@@ -2066,7 +2225,7 @@ describe("DataRegistry", function () {
       it("leaves an operation whose source's epoch moved on only in the block's own second, after the block", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
         const deadline = await inOneHour();
-        const dataBlock = buildDataBlock(await validOperations(f, deadline));
+        const dataBlock = buildDataBlock(f.gateway.address, await validOperations(f, deadline));
         const at = (await time.latest()) + 10;
 
         const receipts = await inOneBlock(at, [
@@ -2075,7 +2234,7 @@ describe("DataRegistry", function () {
           () => f.ledger.connect(f.operator).reactivateSource(f.sourceId, { gasLimit: 1_000_000 }),
         ]);
         expectOneBlockInOrder(receipts);
-        expect((await f.ledger.getDataBlock(dataBlock.root)).anchoredAt).to.equal(at);
+        expect((await f.ledger.getDataBlock(dataBlock.blockId)).anchoredAt).to.equal(at);
         expect((await f.ledger.getSource(f.sourceId)).epoch).to.equal(2n);
 
         for (let i = 0; i < dataBlock.operations.length; i++) {
@@ -2083,7 +2242,7 @@ describe("DataRegistry", function () {
         }
 
         // A second later epoch 0 is over: a block of then holding an operation of it is struck.
-        const late = buildDataBlock([
+        const late = buildDataBlock(f.gateway.address, [
           await signRecord(f.sourceKey, f.ledger, makeRecord("late", f.formatId), deadline, {
             epoch: 0n,
           }),
@@ -2102,7 +2261,7 @@ describe("DataRegistry", function () {
             }),
           ),
         );
-        const dataBlock = buildDataBlock(ops);
+        const dataBlock = buildDataBlock(f.gateway.address, ops);
         const at = (await time.latest()) + 10;
 
         // Suspended (epoch 1) and reactivated (epoch 2) before the block, in its own second.
@@ -2127,7 +2286,7 @@ describe("DataRegistry", function () {
             signRecord(f.sourceKey, f.ledger, makeRecord(label, f.formatId), deadline),
           ),
         );
-        const dataBlock = buildDataBlock(ops);
+        const dataBlock = buildDataBlock(f.gateway.address, ops);
         const at = (await sameSecond.networkHelpers.time.latest()) + 10;
         await sameSecond.networkHelpers.time.setNextBlockTimestamp(at);
         await f.ledger
@@ -2157,10 +2316,10 @@ describe("DataRegistry", function () {
           await expect(
             f.judge
               .connect(f.sourceOwner)
-              .challenge(dataBlock.root, dataBlock.operations[i], dataBlock.proof(i)),
+              .challenge(dataBlock.blockId, dataBlock.operations[i], i, dataBlock.proof(i)),
           )
             .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
-            .withArgs(dataBlock.root, dataBlock.leaf(i));
+            .withArgs(dataBlock.blockId, dataBlock.leaf(i));
         }
       });
     });
@@ -2170,7 +2329,7 @@ describe("DataRegistry", function () {
         const { ethers: ethers2, networkHelpers: helpers2 } = sameSecond;
         const f = await helpers2.loadFixture(deployLedger);
         const deadline = BigInt(await helpers2.time.latest()) + 3600n;
-        const dataBlock = buildDataBlock([
+        const dataBlock = buildDataBlock(f.gateway.address, [
           await signRecord(f.sourceKey, f.ledger, makeRecord("s-1", f.formatId), deadline),
         ]);
         const at = (await helpers2.time.latest()) + 10;
@@ -2201,10 +2360,200 @@ describe("DataRegistry", function () {
         await expect(
           f.judge
             .connect(f.stranger)
-            .challenge(dataBlock.root, dataBlock.operations[0], dataBlock.proof(0)),
+            .challenge(dataBlock.blockId, dataBlock.operations[0], 0, dataBlock.proof(0)),
         )
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation")
-          .withArgs(dataBlock.root, dataBlock.leaf(0));
+          .withArgs(dataBlock.blockId, dataBlock.leaf(0));
+      });
+    });
+
+    describe("DataBlockJudge: challengeCount", function () {
+      /** Anchors `leaves` (operation leaves, zero slots, anything) as `count` operations. */
+      async function anchorSlots(
+        f: LedgerFixture,
+        operations: SignedOperation[],
+        extraSlots: string[],
+        count: number,
+      ) {
+        const dataBlock = buildDataBlock(f.gateway.address, operations, extraSlots);
+        await f.ledger
+          .connect(f.gateway)
+          .submitDataBlock(dataBlock.root, count, 0n, 2n ** 48n - 1n, "ipfs://block");
+        return dataBlock;
+      }
+
+      it("proves a count too high: an empty slot below the count (WrongCount), once; honest operations stand", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        // Three operations claimed as four: slot 3 is zero.
+        const dataBlock = await anchorSlots(f, await validOperations(f, await inOneHour()), [], 4);
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeCount(dataBlock.blockId, 3, ZeroHash, dataBlock.proof(3)),
+        )
+          .to.emit(f.ledger, "DataBlockDisputed")
+          .withArgs(
+            dataBlock.blockId,
+            f.stranger.address,
+            ZeroHash,
+            ethers.ZeroAddress,
+            DisputeReason.WrongCount,
+          );
+        expect((await f.ledger.getDataBlock(dataBlock.blockId)).status).to.equal(
+          DataBlockStatus.Disputed,
+        );
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
+        expect(await f.ledger.isOperationDisputed(dataBlock.blockId, ZeroHash)).to.equal(true);
+        // The zero slot is disputed once per block.
+        await expect(f.judge.challengeCount(dataBlock.blockId, 3, ZeroHash, dataBlock.proof(3)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeAlreadyDisputed")
+          .withArgs(dataBlock.blockId, ZeroHash);
+        for (let i = 0; i < 3; i++) await expectValid(f, dataBlock, i);
+      });
+
+      it("proves a count too low: an operation past the count (WrongCount); the operations within it stand", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const hidden = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("hidden", f.formatId, { sampledAt: 150n }),
+          deadline,
+        );
+        // Four operations in the tree, three claimed (the same depth, 2): operation 3 is past
+        // the count, where no receipt can ever verify it.
+        const dataBlock = await anchorSlots(
+          f,
+          [...(await validOperations(f, deadline)), hidden],
+          [],
+          3,
+        );
+        expect(
+          await f.judge.verifyInclusion(dataBlock.blockId, hidden, 3, dataBlock.proof(3)),
+        ).to.equal(false);
+        await expect(
+          f.judge
+            .connect(f.stranger)
+            .challengeCount(dataBlock.blockId, 3, dataBlock.leaf(3), dataBlock.proof(3)),
+        )
+          .to.emit(f.ledger, "DataBlockDisputed")
+          .withArgs(
+            dataBlock.blockId,
+            f.stranger.address,
+            dataBlock.leaf(3),
+            ethers.ZeroAddress,
+            DisputeReason.WrongCount,
+          );
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
+        for (let i = 0; i < 3; i++) await expectValid(f, dataBlock, i);
+      });
+
+      it("refuses a slot the proof does not place, a proof of another length, and a count that holds", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const dataBlock = await anchorSlots(f, await validOperations(f, await inOneHour()), [], 3);
+        // Slot 3 (zero, past the count of 3) is where it should be: the count holds there.
+        await expect(f.judge.challengeCount(dataBlock.blockId, 3, ZeroHash, dataBlock.proof(3)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeCountHolds")
+          .withArgs(dataBlock.blockId, 3, ZeroHash);
+        // A claimed zero where an operation sits, or a claimed leaf in the padding.
+        await expect(f.judge.challengeCount(dataBlock.blockId, 1, ZeroHash, dataBlock.proof(1)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof")
+          .withArgs(dataBlock.blockId, ZeroHash);
+        await expect(
+          f.judge.challengeCount(dataBlock.blockId, 3, dataBlock.leaf(0), dataBlock.proof(3)),
+        ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof");
+        // One sibling short or long; an index past the tree; an unknown block.
+        for (const [index, proof] of [
+          [3, dataBlock.proof(3).slice(1)],
+          [3, [...dataBlock.proof(3), ZeroHash]],
+          [7, dataBlock.proof(3)],
+        ] as const) {
+          await expect(
+            f.judge.challengeCount(dataBlock.blockId, index, ZeroHash, [...proof]),
+          ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeInvalidProof");
+        }
+        await expect(f.judge.challengeCount(id("no block"), 3, ZeroHash, dataBlock.proof(3)))
+          .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeUnknownDataBlock")
+          .withArgs(id("no block"));
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
+      });
+
+      it("cannot be proved against an honest block of any size (1..40 operations, every slot)", async function () {
+        this.timeout(120_000);
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const deadline = await inOneHour();
+        const all = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            signRecord(f.sourceKey, f.ledger, makeRecord(`honest-${i}`, f.formatId), deadline),
+          ),
+        );
+        // Random sizes, plus the edges: 1, powers of two and one past them.
+        const random = Array.from({ length: 4 }, () => 1 + Math.floor(Math.random() * 40));
+        for (const size of [1, 2, 3, 8, 9, 40, ...random]) {
+          const operations = all.slice(0, size);
+          const dataBlock = await anchorSlots(f, operations, [], size);
+          for (let i = 0; i < 2 ** dataBlock.tree.depth; i++) {
+            const slot = i < size ? dataBlock.leaf(i) : ZeroHash;
+            await expect(
+              f.judge.challengeCount(dataBlock.blockId, i, slot, dataBlock.proof(i)),
+              `size ${size}, slot ${i}`,
+            ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeCountHolds");
+          }
+          for (const i of new Set([0, size - 1])) {
+            await expect(
+              f.judge.challenge(dataBlock.blockId, operations[i], i, dataBlock.proof(i)),
+            ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeValidOperation");
+          }
+          // Distinct readings: no duplicate within the block either.
+          if (size > 1) {
+            await expect(
+              f.judge.challengeDuplicate(
+                dataBlock.blockId,
+                operations[1],
+                1,
+                dataBlock.proof(1),
+                dataBlock.blockId,
+                operations[0],
+                0,
+                dataBlock.proof(0),
+              ),
+            ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeNotDuplicate");
+          }
+          // Back to the fixture's state: a random size may repeat one (the same root again),
+          // and each block should be judged alone.
+          await networkHelpers.loadFixture(deployLedger);
+        }
+        expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(0n);
+      });
+    });
+
+    describe("DataBlockJudge: a format with unique data hashes", function () {
+      it("strikes a block operation of such a format (UniqueDataHashFormat), whoever holds the hash", async function () {
+        const f = await networkHelpers.loadFixture(deployLedger);
+        const unique = id("unique-format");
+        await f.ledger
+          .connect(f.operator)
+          .registerFormat(unique, "deposit", "1", "ipfs://deposit", FORMAT_UNIQUE_DATA_HASHES);
+        await f.ledger.connect(f.operator).setSourceFormats(f.sourceId, [unique], true);
+        const deadline = await inOneHour();
+        const deposit = await signRecord(
+          f.sourceKey,
+          f.ledger,
+          makeRecord("deposit", unique),
+          deadline,
+        );
+        const dataBlock = buildDataBlock(f.gateway.address, [
+          ...(await validOperations(f, deadline)),
+          deposit,
+        ]);
+        await anchor(f, dataBlock);
+        const [valid, reason] = await f.judge.verdict(dataBlock.blockId, deposit);
+        expect(valid).to.equal(false);
+        expect(reason).to.equal(BigInt(DisputeReason.UniqueDataHashFormat));
+        await expectStruck(f, dataBlock, 3, DisputeReason.UniqueDataHashFormat);
+        // The block's leaf never held the hash: the direct path still can.
+        expect(await f.ledger.dataHashHolder(deposit.record.dataHash)).to.equal(ZeroHash);
+        for (let i = 0; i < 3; i++) await expectValid(f, dataBlock, i);
       });
     });
 
@@ -2216,8 +2565,8 @@ describe("DataRegistry", function () {
         // The same reading signed again (another deadline): the same record id, another leaf.
         const again = await signRecord(f.sourceKey, f.ledger, op.record, deadline + 1n);
         expect(recordIdOf(again.source, again.record)).to.equal(recordIdOf(op.source, op.record));
-        const first = buildDataBlock([op]);
-        const second = buildDataBlock([again, neighbour]);
+        const first = buildDataBlock(f.gateway.address, [op]);
+        const second = buildDataBlock(f.gateway.address, [again, neighbour]);
         expect(second.leaf(0)).to.not.equal(first.leaf(0));
         await anchor(f, first);
         await anchor(f, second, (await time.latest()) + 1);
@@ -2229,41 +2578,72 @@ describe("DataRegistry", function () {
         await expect(
           f.judge
             .connect(f.stranger)
-            .challengeDuplicate(first.root, op, [], second.root, again, second.proof(0)),
+            .challengeDuplicate(
+              first.blockId,
+              op,
+              0,
+              [],
+              second.blockId,
+              again,
+              0,
+              second.proof(0),
+            ),
         )
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeNotDuplicate")
-          .withArgs(first.root, first.leaf(0), second.root, second.leaf(0));
+          .withArgs(first.blockId, first.leaf(0), second.blockId, second.leaf(0));
 
         // Another record is no duplicate either.
         await expect(
           f.judge
             .connect(f.stranger)
-            .challengeDuplicate(second.root, neighbour, second.proof(1), first.root, op, []),
+            .challengeDuplicate(
+              second.blockId,
+              neighbour,
+              1,
+              second.proof(1),
+              first.blockId,
+              op,
+              0,
+              [],
+            ),
         )
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeNotDuplicate")
-          .withArgs(second.root, second.leaf(1), first.root, first.leaf(0));
+          .withArgs(second.blockId, second.leaf(1), first.blockId, first.leaf(0));
 
         await expect(
           f.judge
             .connect(f.stranger)
-            .challengeDuplicate(second.root, again, second.proof(0), first.root, op, []),
+            .challengeDuplicate(
+              second.blockId,
+              again,
+              0,
+              second.proof(0),
+              first.blockId,
+              op,
+              0,
+              [],
+            ),
         )
           .to.emit(f.ledger, "DataBlockDisputed")
           .withArgs(
-            second.root,
+            second.blockId,
             f.stranger.address,
             second.leaf(0),
             f.sourceKey.address,
             DisputeReason.DuplicateRecord,
           );
 
-        expect(await f.ledger.verifyInclusion(first.root, op, [])).to.equal(true);
-        expect((await f.ledger.getDataBlock(first.root)).status).to.equal(DataBlockStatus.Anchored);
-        expect(await f.ledger.verifyInclusion(second.root, again, second.proof(0))).to.equal(false);
-        expect(await f.ledger.verifyInclusion(second.root, neighbour, second.proof(1))).to.equal(
-          true,
+        expect(await f.judge.verifyInclusion(first.blockId, op, 0, [])).to.equal(true);
+        expect((await f.ledger.getDataBlock(first.blockId)).status).to.equal(
+          DataBlockStatus.Anchored,
         );
-        expect((await f.ledger.getDataBlock(second.root)).status).to.equal(
+        expect(await f.judge.verifyInclusion(second.blockId, again, 0, second.proof(0))).to.equal(
+          false,
+        );
+        expect(
+          await f.judge.verifyInclusion(second.blockId, neighbour, 1, second.proof(1)),
+        ).to.equal(true);
+        expect((await f.ledger.getDataBlock(second.blockId)).status).to.equal(
           DataBlockStatus.Disputed,
         );
         expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
@@ -2272,14 +2652,32 @@ describe("DataRegistry", function () {
         await expect(
           f.judge
             .connect(f.stranger)
-            .challengeDuplicate(second.root, again, second.proof(0), first.root, op, []),
+            .challengeDuplicate(
+              second.blockId,
+              again,
+              0,
+              second.proof(0),
+              first.blockId,
+              op,
+              0,
+              [],
+            ),
         )
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeAlreadyDisputed")
-          .withArgs(second.root, second.leaf(0));
+          .withArgs(second.blockId, second.leaf(0));
         await expect(
           f.judge
             .connect(f.stranger)
-            .challengeDuplicate(first.root, op, [], second.root, again, second.proof(0)),
+            .challengeDuplicate(
+              first.blockId,
+              op,
+              0,
+              [],
+              second.blockId,
+              again,
+              0,
+              second.proof(0),
+            ),
         ).to.be.revertedWithCustomError(f.judge, "DataBlockJudgeAlreadyDisputed");
         expect(await f.ledger.disputesOf(f.gateway.address)).to.equal(1n);
       });
@@ -2291,25 +2689,30 @@ describe("DataRegistry", function () {
         const forged = await signRecord(f.stranger, f.ledger, op.record, deadline + 1n, {
           source: f.sourceKey.address,
         });
-        const first = buildDataBlock([forged]);
-        const second = buildDataBlock([op]);
+        const first = buildDataBlock(f.gateway.address, [forged]);
+        const second = buildDataBlock(f.gateway.address, [op]);
         await anchor(f, first);
         await anchor(f, second, (await time.latest()) + 1);
 
-        await expect(f.judge.challengeDuplicate(second.root, op, [], first.root, forged, []))
+        await expect(
+          f.judge.challengeDuplicate(second.blockId, op, 0, [], first.blockId, forged, 0, []),
+        )
           .to.be.revertedWithCustomError(f.judge, "DataBlockJudgeNotDuplicate")
-          .withArgs(second.root, second.leaf(0), first.root, first.leaf(0));
-        expect(await f.ledger.verifyInclusion(second.root, op, [])).to.equal(true);
+          .withArgs(second.blockId, second.leaf(0), first.blockId, first.leaf(0));
+        expect(await f.judge.verifyInclusion(second.blockId, op, 0, [])).to.equal(true);
       });
     });
 
     describe("recordDispute", function () {
       it("is for the ledger's judge only", async function () {
         const f = await networkHelpers.loadFixture(deployLedger);
-        const dataBlock = buildDataBlock(await validOperations(f, await inOneHour()));
+        const dataBlock = buildDataBlock(
+          f.gateway.address,
+          await validOperations(f, await inOneHour()),
+        );
         await anchor(f, dataBlock);
         const args = [
-          dataBlock.root,
+          dataBlock.blockId,
           dataBlock.leaf(0),
           f.sourceKey.address,
           f.stranger.address,
@@ -2328,7 +2731,7 @@ describe("DataRegistry", function () {
             .to.be.revertedWithCustomError(f.ledger, "DataRegistryNotJudge")
             .withArgs(caller.address);
         }
-        expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(0))).to.equal(
+        expect(await f.ledger.isOperationDisputed(dataBlock.blockId, dataBlock.leaf(0))).to.equal(
           false,
         );
 
@@ -2340,14 +2743,14 @@ describe("DataRegistry", function () {
         await expect(f.ledger.connect(judgeSigner).recordDispute(...args))
           .to.emit(f.ledger, "DataBlockDisputed")
           .withArgs(
-            dataBlock.root,
+            dataBlock.blockId,
             f.stranger.address,
             dataBlock.leaf(0),
             f.sourceKey.address,
             DisputeReason.InvalidSignature,
           );
         await networkHelpers.stopImpersonatingAccount(judgeAddress);
-        expect(await f.ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(0))).to.equal(
+        expect(await f.ledger.isOperationDisputed(dataBlock.blockId, dataBlock.leaf(0))).to.equal(
           true,
         );
       });

@@ -323,7 +323,7 @@ describe("LedgerRoles", function () {
             source: f.sourceKey.address,
           },
         );
-        const dataBlock = buildDataBlock([forged, relayed]);
+        const dataBlock = buildDataBlock(f.gateway.address, [forged, relayed]);
         await f.ledger
           .connect(f.gateway)
           .submitDataBlock(dataBlock.root, 2, 1_700_000_000n, 1_700_000_000n, "");
@@ -371,22 +371,29 @@ describe("LedgerRoles", function () {
         await expect(
           judge
             .connect(stranger)
-            .challenge(dataBlock.root, dataBlock.operations[0], dataBlock.proof(0)),
+            .challenge(dataBlock.blockId, dataBlock.operations[0], 0, dataBlock.proof(0)),
         )
           .to.emit(ledger, "DataBlockDisputed")
           .withArgs(
-            dataBlock.root,
+            dataBlock.blockId,
             stranger.address,
             dataBlock.leaf(0),
             sourceKey.address,
             DisputeReason.InvalidSignature,
           );
-        expect((await ledger.getDataBlock(dataBlock.root)).status).to.equal(
+        expect((await ledger.getDataBlock(dataBlock.blockId)).status).to.equal(
           DataBlockStatus.Disputed,
         );
-        expect(await ledger.isOperationDisputed(dataBlock.root, dataBlock.leaf(0))).to.equal(true);
+        expect(await ledger.isOperationDisputed(dataBlock.blockId, dataBlock.leaf(0))).to.equal(
+          true,
+        );
         expect(
-          await ledger.verifyInclusion(dataBlock.root, dataBlock.operations[1], dataBlock.proof(1)),
+          await judge.verifyInclusion(
+            dataBlock.blockId,
+            dataBlock.operations[1],
+            1,
+            dataBlock.proof(1),
+          ),
         ).to.equal(true);
       });
 

@@ -86,7 +86,7 @@ async function anchoredRecord(f: LedgerFixture): Promise<string> {
 /**
  * Anchors a block of two operations: 0 is forged (signed by a stranger for source 1), 1 is honest.
  */
-async function blockWithForgery(f: LedgerFixture): Promise<{ dataBlock: DataBlock }> {
+async function blockWithForgery(f: LedgerFixture, count = 2): Promise<{ dataBlock: DataBlock }> {
   const deadline = BigInt(await time.latest()) + 3600n;
   const forged = await signRecord(
     f.stranger,
@@ -103,10 +103,15 @@ async function blockWithForgery(f: LedgerFixture): Promise<{ dataBlock: DataBloc
     makeRecord("honest", f.formatId),
     deadline,
   );
-  const dataBlock = buildDataBlock([forged, honest]);
+  // A count above 2 leaves the slots up to it empty.
+  const dataBlock = buildDataBlock(
+    f.gateway.address,
+    [forged, honest],
+    Array<string>(count - 2).fill(ZeroHash),
+  );
   await f.ledger
     .connect(f.gateway)
-    .submitDataBlock(dataBlock.root, 2, dataBlock.firstSampledAt, dataBlock.lastSampledAt, "");
+    .submitDataBlock(dataBlock.root, count, dataBlock.firstSampledAt, dataBlock.lastSampledAt, "");
   return { dataBlock };
 }
 
@@ -216,7 +221,7 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
         args: async (f, caller) => {
           const { dataBlock } = await blockWithForgery(f);
           return [
-            dataBlock.root,
+            dataBlock.blockId,
             dataBlock.leaf(0),
             f.sourceKey.address,
             caller.address,
@@ -446,7 +451,17 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
         allowed: EVERYONE,
         args: async (f) => {
           const { dataBlock } = await blockWithForgery(f);
-          return [dataBlock.root, dataBlock.operations[0], dataBlock.proof(0)];
+          return [dataBlock.blockId, dataBlock.operations[0], 0, dataBlock.proof(0)];
+        },
+      },
+    ],
+    challengeCount: [
+      {
+        allowed: EVERYONE,
+        args: async (f) => {
+          // Two operations anchored as three: slot 2 is empty, so the count is provably wrong.
+          const { dataBlock } = await blockWithForgery(f, 3);
+          return [dataBlock.blockId, 2, ZeroHash, dataBlock.proof(2)];
         },
       },
     ],
@@ -463,14 +478,23 @@ const CASES: Record<ContractName, Record<string, Case[]>> = {
             await f.ledger
               .connect(f.gateway)
               .submitDataBlock(
-                buildDataBlock([op]).root,
+                buildDataBlock(f.gateway.address, [op]).root,
                 1,
                 record.sampledAt,
                 record.sampledAt,
                 "",
               );
           }
-          return [buildDataBlock([again]).root, again, [], buildDataBlock([first]).root, first, []];
+          return [
+            buildDataBlock(f.gateway.address, [again]).blockId,
+            again,
+            0,
+            [],
+            buildDataBlock(f.gateway.address, [first]).blockId,
+            first,
+            0,
+            [],
+          ];
         },
       },
     ],

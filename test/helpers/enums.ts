@@ -18,4 +18,6 @@ export const DisputeReason = {
   OutsideSampledRange: 6,
   DuplicateRecord: 7,
   StaleEpoch: 8,
+  WrongCount: 9,
+  UniqueDataHashFormat: 10,
 } as const;

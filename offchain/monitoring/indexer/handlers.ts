@@ -1,9 +1,8 @@
 import type { Interface, Provider, Result } from "ethers";
-import type { Hex } from "viem";
+import { getAddress, type Hex } from "viem";
 
 import type { BlobStore } from "../../storage/BlobStore.js";
 import type { Queryable } from "../../storage/Database.js";
-import { leafHash } from "../../sdk/leafHash.js";
 import { recordId } from "../../sdk/recordId.js";
 import { loadBlockDocument } from "./loadBlockDocument.js";
 
@@ -226,12 +225,20 @@ export const handlers: Record<string, EventHandler> = {
   async DataBlockAnchored(context) {
     const { db, log, args, blobs } = context;
     const root = lower(args.root) as Hex;
-    const result = await loadBlockDocument(blobs, args.uri, root, Number(args.count));
+    const blockId = lower(args.blockId) as Hex;
+    const result = await loadBlockDocument(
+      blobs,
+      args.uri,
+      getAddress(args.gateway),
+      root,
+      Number(args.count),
+    );
     await db.query(
       `insert into idx_data_blocks
          (block_hash, log_index, block_number, tx_hash, root, gateway, count, first_sampled_at,
-          last_sampled_at, uri, verification, reason, anchored_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict do nothing`,
+          last_sampled_at, uri, verification, reason, anchored_at, block_id, chain_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       on conflict do nothing`,
       [
         log.blockHash,
         log.logIndex,
@@ -244,21 +251,27 @@ export const handlers: Record<string, EventHandler> = {
         args.lastSampledAt.toString(),
         args.uri,
         result.verification,
-        result.verification === "unverifiable" ? result.reason : null,
+        result.verification === "unverifiable"
+          ? result.reason
+          : result.emptySlots > 0
+            ? "COUNT_TOO_HIGH"
+            : null,
         log.timestamp,
+        blockId,
+        args.chainId.toString(),
       ],
     );
     // An unverifiable document may list anything; indexing it would attribute data to sources
     // on the gateway's word alone.
     if (result.verification !== "verified") return;
-    for (const [leafIndex, { operation, proof }] of result.leaves.entries()) {
+    for (const [leafIndex, { operation, leaf, proof }] of result.leaves.entries()) {
       await db.query(
         `insert into idx_records
            (block_hash, log_index, leaf_index, block_number, tx_hash, kind, record_id, data_hash,
             source_key, source_id, format_id, metadata_hash, sampled_at, uri, block_root, proof,
-            deadline, signature, anchored_at, leaf, epoch)
+            deadline, signature, anchored_at, leaf, epoch, block_id)
          values ($1, $2, $3, $4, $5, 'block', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-           $17, $18, $19, $20)
+           $17, $18, $19, $20, $21)
          on conflict do nothing`,
         [
           log.blockHash,
@@ -281,17 +294,21 @@ export const handlers: Record<string, EventHandler> = {
           lower(operation.signature),
           log.timestamp,
           // A dispute names the leaf it strikes: the key that tells a struck leaf from its neighbours.
-          leafHash(operation),
+          leaf,
           operation.epoch,
+          blockId,
         ],
       );
     }
   },
 
+  // A dispute of a block is keyed by its block id: a rival's copy of the root is another block.
+  // WrongCount names the slot that proved the count wrong (zero, or a leaf past the count), so
+  // it strikes no listed operation but shows on the block.
   async DataBlockDisputed(context) {
     const { args } = context;
     await insertStatusChange(context, {
-      subject: args.root,
+      subject: args.blockId,
       status: "disputed",
       reason: Number(args.reason),
       related: args.leaf,

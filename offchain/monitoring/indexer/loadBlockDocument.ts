@@ -1,8 +1,8 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { getAddress, isAddress, isHex, size, type Hex } from "viem";
+import { getAddress, isAddress, isHex, size, type Address, type Hex } from "viem";
 import { z } from "zod";
 
-import { leafEncoding, leafValues } from "../../sdk/leafHash.js";
+import { dataBlockTreeOfLeaves } from "../../sdk/buildDataBlockTree.js";
+import { leafHash } from "../../sdk/leafHash.js";
 import type { SignedOperation } from "../../sdk/types.js";
 import type { BlobStore } from "../../storage/BlobStore.js";
 import { MAX_UINT32, MAX_UINT48 } from "../../shared/uint48.js";
@@ -19,8 +19,17 @@ export type UnverifiableReason =
 export type BlockDocumentResult =
   | {
       verification: "verified";
-      /** The operations in document order, each with its proof under the anchored root. */
-      leaves: { operation: SignedOperation; proof: Hex[] }[];
+      /**
+       * The operations in document order, which is leaf order: operation i with its leaf
+       * `leafHash(gateway, operation)` and its proof at index i under the anchored root.
+       */
+      leaves: { operation: SignedOperation; leaf: Hex; proof: Hex[] }[];
+      /**
+       * How many of the anchored count's slots the document leaves empty (zero in the tree):
+       * more than 0 means the block's count is provably too high (the judge's
+       * `challengeCount`, WrongCount), though every listed operation is in it.
+       */
+      emptySlots: number;
     }
   | { verification: "unverifiable"; reason: UnverifiableReason };
 
@@ -41,25 +50,29 @@ const operationSchema = z.object({
   epoch: uint32,
   signature: z.string().refine((v) => isHex(v, { strict: true })),
 });
+/** Most empty slots a document may leave below the count: a count of 2^32 costs no gas to claim. */
+const MAX_EMPTY_SLOTS = 1 << 16;
+
 const documentSchema = z.object({ root: word, operations: z.array(operationSchema).min(1) });
 
 /**
  * Fetches the document a gateway published for a data block (`blob:0x<keccak256>` in the
- * DataBlockAnchored uri) and checks it against the chain: the Merkle root of its operations must
- * be the root the event anchored, and their number the event's count. Only then are the
+ * DataBlockAnchored uri) and checks it against the chain: the positional Merkle tree of its
+ * operations, in document order and hashed with the anchoring gateway (data block protocol v3),
+ * must have the root the event anchored, and their number must be the event's count, or less
+ * when the slots up to the count are empty (a count too high: the listed operations are still
+ * provably in the block, and `emptySlots` says by how much the count lies). Only then are the
  * operations worth indexing; otherwise the block is `unverifiable` with a reason. The document's
  * own `root` field is not trusted, only recomputed.
  *
- * Both StandardMerkleTree layouts are accepted (leaves sorted by hash, the library default, or in
- * document order), since either commits to exactly the listed operations.
- *
  * @example
- * const result = await loadBlockDocument(blobs, event.uri, event.root, event.count);
+ * const result = await loadBlockDocument(blobs, event.uri, event.gateway, event.root, event.count);
  * if (result.verification === "verified") for (const { operation, proof } of result.leaves) …
  */
 export async function loadBlockDocument(
   blobs: BlobStore,
   uri: string,
+  gateway: Address,
   root: Hex,
   count: number,
 ): Promise<BlockDocumentResult> {
@@ -95,21 +108,29 @@ export async function loadBlockDocument(
     epoch: op.epoch,
     signature: op.signature as Hex,
   }));
-  if (operations.length !== count)
+  if (operations.length > count || count > MAX_EMPTY_SLOTS + operations.length) {
     return { verification: "unverifiable", reason: "COUNT_MISMATCH" };
-
-  const values = operations.map((op) => [...leafValues(op)]);
-  for (const sortLeaves of [true, false]) {
-    const tree = StandardMerkleTree.of(values, [...leafEncoding], { sortLeaves });
-    if (tree.root.toLowerCase() === root.toLowerCase()) {
-      return {
-        verification: "verified",
-        leaves: operations.map((operation, i) => ({
-          operation,
-          proof: tree.getProof(i) as Hex[],
-        })),
-      };
-    }
   }
-  return { verification: "unverifiable", reason: "ROOT_MISMATCH" };
+
+  const zero: Hex = `0x${"00".repeat(32)}`;
+  const leaves = operations.map((operation) => leafHash(gateway, operation));
+  const tree = dataBlockTreeOfLeaves(gateway, [
+    ...leaves,
+    ...Array<Hex>(count - operations.length).fill(zero),
+  ]);
+  if (tree.root !== root.toLowerCase()) {
+    return {
+      verification: "unverifiable",
+      reason: operations.length === count ? "ROOT_MISMATCH" : "COUNT_MISMATCH",
+    };
+  }
+  return {
+    verification: "verified",
+    leaves: operations.map((operation, i) => ({
+      operation,
+      leaf: leaves[i],
+      proof: tree.proof(i),
+    })),
+    emptySlots: count - operations.length,
+  };
 }

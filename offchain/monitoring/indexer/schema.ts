@@ -12,7 +12,7 @@ import type { Migration } from "../../storage/migrate.js";
  * `sdk/recordId`), which is not unique there: a block leaf may repeat a reading anchored on its
  * own or in another block. Many records share a `data_hash` (two sources, one payload), so that
  * stays indexed for search and verification. The subject of a record's status change is its
- * record id, of a block's its root.
+ * record id, of a block's its block id (`dataBlockId(gateway, root)`, data block protocol v3).
  */
 export const monitoringMigrations: Migration[] = [
   {
@@ -142,6 +142,21 @@ create table idx_source_epochs (
 );
 create index idx_source_epochs_source on idx_source_epochs (source_id, block_number, log_index);
 alter table idx_records add column epoch bigint
+`,
+  },
+  {
+    // Data block protocol v3: a block is keyed by dataBlockId(gateway, root), not its root (two
+    // gateways may anchor one root), and records the chain id its signatures are judged under.
+    // A leaf row names its block by id; leaf_index is its position in the block's tree. A
+    // verified block may carry the reason COUNT_TOO_HIGH: its document lists fewer operations
+    // than its count and the slots in between are empty (the judge's challengeCount proves it).
+    id: "monitoring-003-data-block-ids",
+    sql: `
+alter table idx_data_blocks add column block_id text;
+alter table idx_data_blocks add column chain_id bigint;
+create index idx_data_blocks_block_id on idx_data_blocks (block_id);
+alter table idx_records add column block_id text;
+create index idx_records_block_leaf on idx_records (block_id, leaf)
 `,
   },
 ];

@@ -24,6 +24,11 @@ export interface Verdict {
   status?: RecordStatus;
   /** True when this request stored it; false for an idempotent retry. */
   created?: boolean;
+  /**
+   * Set with `status`: the path the record is anchored by, the one asked except for a format
+   * with unique data hashes, which is always relayed.
+   */
+  mode?: "block" | "relayed";
   error?: BaseError;
 }
 
@@ -147,7 +152,7 @@ export async function acceptSubmissions(
   const checkedAt = new Map<number, NormalizedSubmission[]>();
   await runPool(fresh, VALIDATION_CONCURRENCY, async (candidate) => {
     try {
-      const { blockNumber } = await validateSubmission(
+      const { blockNumber, uniqueDataHashes } = await validateSubmission(
         deps.validation,
         candidate.normalized,
         candidate.payload,
@@ -157,6 +162,11 @@ export async function acceptSubmissions(
           head,
         },
       );
+      // The ledger enforces one holder per data hash on records only and strikes such an
+      // operation from a block (UniqueDataHashFormat), so it goes relayed, where
+      // submitRecordBySig applies the holder rule. The operation hash keeps the mode asked,
+      // so a retry of this very request is still recognised as the same submission.
+      if (uniqueDataHashes) candidate.normalized.mode = "relayed";
       const group = checkedAt.get(blockNumber) ?? [];
       group.push(candidate.normalized);
       checkedAt.set(blockNumber, group);
@@ -219,6 +229,7 @@ export async function acceptSubmissions(
   for (const { index, normalized } of valid) {
     if (!created.has(normalized.recordId)) continue;
     verdicts[index].status = "accepted";
+    verdicts[index].mode = normalized.mode;
     verdicts[index].created = true;
   }
   // The outbox already held these ids: an earlier request's, or one that committed while this
@@ -252,7 +263,10 @@ function settleWithinRequest(
       verdict.created === false
     ) {
       if (earlier.verdict.error) verdict.error = earlier.verdict.error;
-      else verdict.status = earlier.verdict.status;
+      else {
+        verdict.status = earlier.verdict.status;
+        verdict.mode = earlier.verdict.mode;
+      }
     }
   }
   return verdicts;
@@ -268,8 +282,13 @@ async function settleWithOutbox(
   submissions: readonly { index: number; normalized: NormalizedSubmission }[],
   verdicts: Verdict[],
 ): Promise<void> {
-  const rows = await db.query<{ record_id: string; operation_hash: string; status: RecordStatus }>(
-    "select record_id, operation_hash, status from gateway_record_states where record_id = any($1::text[])",
+  const rows = await db.query<{
+    record_id: string;
+    operation_hash: string;
+    status: RecordStatus;
+    mode: "block" | "relayed";
+  }>(
+    "select record_id, operation_hash, status, mode from gateway_record_states where record_id = any($1::text[])",
     [submissions.map((s) => s.normalized.recordId)],
   );
   const held = new Map(rows.map((row) => [row.record_id, row]));
@@ -280,9 +299,11 @@ async function settleWithOutbox(
     if (row.operation_hash === normalized.operationHash) {
       delete verdict.error;
       verdict.status = row.status;
+      verdict.mode = row.mode;
       verdict.created = false;
     } else {
       delete verdict.status;
+      delete verdict.mode;
       delete verdict.created;
       verdict.error = duplicate(normalized.recordId);
     }

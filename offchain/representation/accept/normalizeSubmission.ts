@@ -16,9 +16,16 @@ export interface NormalizedSubmission {
    * this source at another sampling time, is another record; an exact retry is the same one.
    */
   recordId: Hex;
+  /**
+   * The path it is anchored by: the mode asked, until validation finds a format with unique
+   * data hashes, whose records are always relayed.
+   */
   mode: "block" | "relayed";
   operation: SignedOperation;
-  /** keccak256 of the normalized operation and mode: equal hashes mean "the same submission". */
+  /**
+   * keccak256 of the normalized operation and the mode asked: equal hashes mean "the same
+   * submission".
+   */
   operationHash: Hex;
   /** The canonical payload bytes, whose keccak256 is the data hash; stored in the BlobStore. */
   payloadBytes: Uint8Array;

@@ -52,7 +52,8 @@ const RECORD_ACTIVE = 1;
  * allowed for that source, the payload conforms to the format's JSON Schema, no active record of
  * another reading holds the data hash when the format's data hashes are unique, and the record is
  * not already on-chain. The cheap local checks run before any chain read. Returns the block the
- * chain-backed checks were made at.
+ * chain-backed checks were made at, and whether the format's data hashes are unique (such a
+ * record must go relayed: the ledger strikes it from a data block).
  *
  * @throws {RejectionError} SIGNATURE_INVALID, SIGNATURE_EXPIRED, SOURCE_UNKNOWN, SOURCE_INACTIVE,
  * SIGNATURE_STALE_EPOCH, FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION, DATA_HASH_HELD,
@@ -66,7 +67,7 @@ export async function validateSubmission(
   submission: NormalizedSubmission,
   payload: unknown,
   options: ValidateOptions = {},
-): Promise<{ blockNumber: number }> {
+): Promise<{ blockNumber: number; uniqueDataHashes: boolean }> {
   const { operation } = submission;
   const signatureValid =
     options.signatureValid ?? (await signatureVerifier(context).verify(operation));
@@ -141,9 +142,8 @@ export async function validateSubmission(
     });
   }
 
-  if ((format.flags & FORMAT_UNIQUE_DATA_HASHES) !== 0) {
-    await refuseHeldDataHash(context, submission, head.number);
-  }
+  const uniqueDataHashes = (format.flags & FORMAT_UNIQUE_DATA_HASHES) !== 0;
+  if (uniqueDataHashes) await refuseHeldDataHash(context, submission, head.number);
 
   if (options.onChainCheck !== false) {
     const duplicate = (
@@ -156,7 +156,7 @@ export async function validateSubmission(
     ).get(submission.recordId);
     if (duplicate) throw duplicate;
   }
-  return { blockNumber: head.number };
+  return { blockNumber: head.number, uniqueDataHashes };
 }
 
 /**
@@ -164,11 +164,10 @@ export async function validateSubmission(
  * unique data hashes (`dataHashHolder`, then that record's status, both at `blockTag`).
  *
  * A relayed record would revert on-chain with DataRegistryDataHashHeld; refusing it here tells
- * the device now rather than as a failed record later. Block-mode records get the same refusal,
- * but the ledger does not enforce uniqueness for data blocks (a leaf is not a record and holds no
- * hash), so two block-mode submissions of one hash not yet held individually are both accepted
- * and both anchored. Two relayed ones in flight at once are both accepted here too; the second to
- * be mined reverts and its record ends "failed" with that revert.
+ * the device now rather than as a failed record later. Such a format's records are always
+ * relayed (acceptSubmissions), since a data block leaf holds no hash and the ledger's judge
+ * strikes it (UniqueDataHashFormat). Two relayed ones in flight at once are both accepted here;
+ * the second to be mined reverts and its record ends "failed" with that revert.
  */
 async function refuseHeldDataHash(
   context: ValidationContext,

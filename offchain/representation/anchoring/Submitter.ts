@@ -28,6 +28,7 @@ export interface SubmitterOptions {
   onEvent?: (event: string, details: Record<string, unknown>) => void;
 }
 
+/** A block by its ledger key `dataBlockId(gateway, root)`, a relayed record by its record id. */
 type Subject = { kind: "block" | "record"; id: Hex };
 
 type TxRow = {
@@ -82,9 +83,10 @@ const TX_COLUMNS = `id::text as id, subject_kind, subject_id, nonce::text as non
  * - a transaction the node forgot is re-broadcast, one pending too long is replaced with higher
  *   fees at the same nonce;
  * - a revert with DataRegistryDuplicateDataBlock / DataRegistryDuplicateRecord (or any sign that
- *   the work is already on-chain) is confirmed with getDataBlock / getRecord (by record id, which
- *   names the source, data hash and sampling time: only this very record confirms) and marked
- *   anchored;
+ *   the work is already on-chain) is confirmed with getDataBlock / getRecord (by block id,
+ *   `dataBlockId(gateway, root)`, so only this gateway's own block confirms, never a rival's
+ *   copy of its root; by record id, which names the source, data hash and sampling time: only
+ *   this very record confirms) and marked anchored;
  * - records are marked anchored only from a receipt (or that on-chain confirmation), and go back
  *   to "submitted" when the block holding their transaction disappears, however deep: a chain
  *   that came back behind what the gateway saw (a node restarted from an older state) is found
@@ -132,7 +134,7 @@ export class Submitter {
     const { db, provider } = this.#o;
     const due = await db.query<{ kind: "block" | "record"; id: Hex }>(
       `select kind, id from (
-         select 'block' as kind, root as id, created_at as t from gateway_blocks where status = 'packed'
+         select 'block' as kind, block_id as id, created_at as t from gateway_blocks where status = 'packed'
          union all
          select 'record', record_id, accepted_at from gateway_records
          where status = 'accepted' and mode = 'relayed'
@@ -168,18 +170,19 @@ export class Submitter {
     const { db, ledger } = this.#o;
     if (subject.kind === "block") {
       const [b] = await db.query<{
+        root: Hex;
         count: number;
         first_sampled_at: number;
         last_sampled_at: number;
         uri: string;
       }>(
-        `select count, first_sampled_at::float8 as first_sampled_at,
+        `select root, count, first_sampled_at::float8 as first_sampled_at,
            last_sampled_at::float8 as last_sampled_at, uri
-         from gateway_blocks where root = $1`,
+         from gateway_blocks where block_id = $1`,
         [subject.id],
       );
       const tx = await ledger.submitDataBlock.populateTransaction(
-        subject.id,
+        b.root,
         b.count,
         b.first_sampled_at,
         b.last_sampled_at,
@@ -507,7 +510,7 @@ export class Submitter {
   async #lostFindings(intact: number): Promise<Subject[]> {
     const { db, ledger } = this.#o;
     const found = await db.query<Subject>(
-      `select 'block' as kind, root as id from gateway_blocks b
+      `select 'block' as kind, block_id as id from gateway_blocks b
         where status = 'anchored' and coalesce(block_number, $1 + 1) > $1
           and not exists (select 1 from gateway_txs t where t.tx_hash = b.tx_hash and t.status = 'mined')
        union all
@@ -581,7 +584,7 @@ export class Submitter {
     const subjectUpdate =
       subject.kind === "block"
         ? `update gateway_blocks set status = 'anchored', tx_hash = $3, block_number = $4,
-             anchored_at = $7 where root = $2`
+             anchored_at = $7 where block_id = $2`
         : `update gateway_records set status = 'anchored', tx_hash = $3, block_number = $4,
              anchored_at = $7, failure = null where record_id = $2`;
     await this.#o.db.query(
@@ -690,7 +693,7 @@ async function setSubjectStatus(
   if (subject.kind === "block") {
     await tx.query(
       `update gateway_blocks set status = $2, tx_hash = $3, block_number = $4, anchored_at = $5
-       where root = $1`,
+       where block_id = $1`,
       values,
     );
     // Its records follow through `gateway_record_states`: rewriting thousands of record rows per

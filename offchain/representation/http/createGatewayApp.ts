@@ -145,7 +145,9 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
     responses: {
       202: {
         content: { "application/json": { schema: AcceptedSchema } },
-        description: "Stored durably; the gateway will anchor it",
+        description:
+          "Stored durably; the gateway will anchor it by `mode` (a format with unique data " +
+          'hashes is always "relayed", even when block mode was asked)',
       },
       200: {
         content: { "application/json": { schema: AcceptedSchema } },
@@ -179,7 +181,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
     const [verdict] = await acceptSubmissions(deps.accept, [{ submission }]);
     if (verdict.error) throw verdict.error;
     return c.json(
-      { recordId: verdict.recordId!, status: verdict.status! },
+      { recordId: verdict.recordId!, status: verdict.status!, mode: verdict.mode! },
       verdict.created ? 202 : 200,
     );
   });
@@ -324,8 +326,10 @@ function checkCount(count: number, maxItems: number): void {
 }
 
 function toVerdictJson(verdict: Verdict) {
-  const { index, recordId, status, error } = verdict;
-  return error ? { index, recordId, error: errorBody(error).error } : { index, recordId, status };
+  const { index, recordId, status, mode, error } = verdict;
+  return error
+    ? { index, recordId, error: errorBody(error).error }
+    : { index, recordId, status, mode };
 }
 
 function toBaseError(error: unknown): BaseError {

@@ -45,7 +45,14 @@ export const SubmissionSchema = z
     mode: z
       .enum(["block", "relayed"])
       .optional()
-      .openapi({ description: '"relayed": anchored on its own with submitRecordBySig' }),
+      .openapi({
+        description:
+          '"relayed": anchored on its own with submitRecordBySig. Default "block": packed into a ' +
+          "data block. A record of a format with unique data hashes (FORMAT_UNIQUE_DATA_HASHES) " +
+          "is always relayed, whatever is asked: the ledger enforces the one-holder rule only on " +
+          "records and strikes such an operation from a block (UniqueDataHashFormat); the " +
+          "answer's mode says which path the record takes",
+      }),
   })
   .openapi("Submission");
 
@@ -58,8 +65,14 @@ const recordIdWord = word.openapi({
   description: "keccak256(abi.encode(source, dataHash, sampledAt)): the ledger's recordIdOf",
 });
 
+const modeTaken = z.enum(["block", "relayed"]).openapi({
+  description:
+    "The path the record is anchored by: the one asked, except that a format with unique data " +
+    'hashes is always "relayed"',
+});
+
 export const AcceptedSchema = z
-  .object({ recordId: recordIdWord, status: RecordStatusSchema })
+  .object({ recordId: recordIdWord, status: RecordStatusSchema, mode: modeTaken })
   .openapi("Accepted");
 
 export const ErrorSchema = z
@@ -77,6 +90,7 @@ export const VerdictSchema = z
     index: z.number().int(),
     recordId: recordIdWord.optional(),
     status: RecordStatusSchema.optional(),
+    mode: modeTaken.optional(),
     error: ErrorSchema.shape.error.optional(),
   })
   .openapi("Verdict");
@@ -89,8 +103,20 @@ export const ReceiptSchema = z
     dataHash: word,
     kind: z.enum(["block", "record"]),
     operation: SignedOperationSchema,
+    blockId: word.optional().openapi({
+      description: "block: the ledger's key of the block, dataBlockIdOf(gateway, root)",
+    }),
     root: word.optional(),
-    proof: z.array(word).optional(),
+    leafIndex: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .openapi({ description: "block: the operation's position in the block's tree" }),
+    proof: z
+      .array(word)
+      .optional()
+      .openapi({ description: "block: siblings from the leaf to the root, ceil(log2(count))" }),
     txHash: word.optional(),
     blockNumber: z.number().int().optional(),
     anchoredAt: z.number().int().optional(),
@@ -102,6 +128,7 @@ export const RecordStateSchema = z
     recordId: recordIdWord,
     status: RecordStatusSchema,
     mode: z.enum(["block", "relayed"]),
+    blockId: word.optional(),
     root: word.optional(),
     receipt: ReceiptSchema.optional(),
     failure: z.record(z.string(), z.unknown()).optional(),

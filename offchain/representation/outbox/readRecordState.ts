@@ -4,14 +4,14 @@ import type { Receipt, SignedOperation } from "../../sdk/types.js";
 import type { Database } from "../../storage/Database.js";
 import type { RecordStatus } from "../accept/acceptSubmissions.js";
 import { DataBlockTree } from "../packing/DataBlockTree.js";
-import { operationLeaf } from "../recordHashing.js";
 
 /** What GET /v1/records/{recordId} answers. */
 export interface RecordState {
   recordId: Hex;
   status: RecordStatus;
   mode: "block" | "relayed";
-  /** The data block the record was packed into, once packed. */
+  /** The data block the record was packed into, once packed: its ledger key and root. */
+  blockId?: Hex;
   root?: Hex;
   /** Once anchored: everything a data user needs to verify the record with `verifyReceipt`. */
   receipt?: Receipt;
@@ -35,9 +35,11 @@ export async function readRecordState(
     mode: "block" | "relayed";
     status: RecordStatus;
     operation: SignedOperation;
+    seq: string;
+    block_id: Hex | null;
     block_root: Hex | null;
-    leaf_index: number | null;
-    proof: Hex[] | null;
+    block_count: number | null;
+    block_first_seq: string | null;
     nodes: Uint8Array | null;
     tx_hash: Hex | null;
     block_number: number | null;
@@ -47,7 +49,8 @@ export async function readRecordState(
     // The block's stored tree (2 × 32 bytes per record: 128 KiB for 2,048) is read only when
     // a receipt is answered: a device polling a packed or submitted record must not drag the
     // whole tree across the wire at every poll.
-    `select record_id, mode, status, operation, block_root, leaf_index, proof,
+    `select record_id, mode, status, operation, seq::text as seq, block_id, block_root,
+       block_count, block_first_seq::text as block_first_seq,
        case when status = 'anchored' then nodes end as nodes, tx_hash,
        block_number::float8 as block_number, anchored_at::float8 as anchored_at, failure
      from gateway_record_states where record_id = $1`,
@@ -55,7 +58,10 @@ export async function readRecordState(
   );
   if (!row) return undefined;
   const state: RecordState = { recordId: row.record_id, status: row.status, mode: row.mode };
-  if (row.block_root) state.root = row.block_root;
+  if (row.block_id) {
+    state.blockId = row.block_id;
+    state.root = row.block_root!;
+  }
   if (row.failure) state.failure = row.failure;
   if (row.status === "anchored") {
     const receipt: Receipt = {
@@ -64,15 +70,17 @@ export async function readRecordState(
       kind: row.mode === "block" ? "block" : "record",
       operation: row.operation,
     };
-    if (row.block_root) {
-      receipt.root = row.block_root;
-      // Blocks packed before the tree was stored kept a proof per record; records packed
-      // before blocks owned sequence ranges kept their leaf index.
-      receipt.proof = !row.nodes
-        ? (row.proof ?? [])
-        : row.leaf_index !== null
-          ? DataBlockTree.proofFromNodes(row.nodes, row.leaf_index)
-          : DataBlockTree.proofOfLeaf(row.nodes, operationLeaf(row.operation));
+    if (row.block_id && row.nodes) {
+      // The block's leaves are its range's block-mode records in sequence order.
+      const [{ rank }] = await db.query<{ rank: number }>(
+        `select count(*)::int as rank from gateway_records
+          where mode = 'block' and seq >= $1::bigint and seq < $2::bigint`,
+        [row.block_first_seq, row.seq],
+      );
+      receipt.blockId = row.block_id;
+      receipt.root = row.block_root!;
+      receipt.leafIndex = rank;
+      receipt.proof = DataBlockTree.proofFromNodes(row.nodes, row.block_count!, rank);
     }
     if (row.tx_hash) receipt.txHash = row.tx_hash;
     if (row.block_number !== null) receipt.blockNumber = Number(row.block_number);

@@ -2,7 +2,7 @@ import { setImmediate } from "node:timers/promises";
 
 import { createKeccak } from "hash-wasm";
 
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 import { canonicalJson } from "../../sdk/canonicalJson.js";
 import type { SignedOperation } from "../../sdk/types.js";
@@ -14,6 +14,8 @@ import type { StoredRecord } from "../outbox/OutboxWriter.js";
 
 export interface BatcherOptions {
   db: Database;
+  /** The gateway's address (its GATEWAY_ROLE key): the leaves and the block id commit to it. */
+  gateway: Address;
   blobStore: BlobStore;
   /** Most operations in one data block. */
   maxBlockSize: number;
@@ -25,8 +27,10 @@ export interface BatcherOptions {
 
 /** A data block just packed. */
 export interface PackedBlock {
+  /** The ledger's key of the block once anchored: `dataBlockId(gateway, root)`. */
+  blockId: Hex;
   root: Hex;
-  /** In acceptance order (the block's document lists them in leaf order). */
+  /** In acceptance order, which is leaf order (and the block document's order). */
   recordIds: Hex[];
 }
 
@@ -48,13 +52,14 @@ interface QueuedRecord {
 /**
  * Packs accepted "block"-mode records, in acceptance order, into data blocks (Y.4561 7.1.1
  * "encapsulation", 8.6 step 4): a block is cut when `maxBlockSize` records wait, or when the
- * oldest has waited `maxWaitMs`. The Merkle tree is StandardMerkleTree's over the SDK's leaf
- * encoding, so its root is what the ledger's `leafHash`/`verifyInclusion` check. The block's
- * payloads and its document (canonical JSON of `{ root, operations }`, operations in leaf order)
- * are published to the BlobStore before the block row is committed.
+ * oldest has waited `maxWaitMs`. The Merkle tree is the positional tree of data block protocol
+ * v3 (DataBlockTree), leaves in acceptance order and hashed with the gateway's own address, so
+ * its root is what the ledger's `verifyInclusion` and judge check for this gateway's block. The
+ * block's payloads and its document (canonical JSON of `{ root, operations }`, operations in
+ * leaf order) are published to the BlobStore before the block row is committed.
  *
- * A block owns the range of the outbox's sequence its records span (migration
- * representation-003), so packing writes one block row and no record row. The records waiting
+ * A block owns the range of the outbox's sequence its records span (see migrations.ts), so
+ * packing writes one block row and no record row. The records waiting
  * are held in memory, handed over by the OutboxWriter as they commit; the outbox is read only
  * at start-up, and again whenever the block row's check finds the memory and the outbox
  * disagree.
@@ -162,18 +167,17 @@ export class Batcher {
     const due = records.length >= maxBlockSize || now - records[0].acceptedAt >= maxWaitMs;
     if (!due) return undefined;
 
-    const tree = await DataBlockTree.build(records.map((r) => r.operation));
-    // The block lists its operations in leaf order, so a record's leaf index is its position
-    // in the document and its proof can be read from the stored nodes alone.
-    const members = tree.order.map((i) => records[i]);
-    const operations = members.map((r) => r.operation);
-    const root = tree.root;
+    // Leaf i is the range's i-th record: a record's leaf index is its rank in the range and its
+    // position in the document, and its proof is read from the stored nodes alone.
+    const operations = records.map((r) => r.operation);
+    const tree = await DataBlockTree.build(this.options.gateway, operations);
+    const { root, blockId } = tree;
     const sampled = operations.map((op) => op.record.sampledAt);
 
     // Payloads wait in the outbox row (one durable write with the acceptance); they and the
     // block document are published, side by side, before the block commits, so a crash here
     // only means publishing them again.
-    const payloads = members.filter((r) => r.payload !== null);
+    const payloads = records.filter((r) => r.payload !== null);
     const [, [documentHash]] = await Promise.all([
       this.options.blobStore.putMany(
         payloads.map((r) => r.payloadBytes ?? Buffer.from(r.payload!, "utf8")),
@@ -182,7 +186,7 @@ export class Batcher {
       ),
       blockDocument(
         root,
-        members.map((r) => (r.operationJson ? { json: r.operationJson } : r.operation)),
+        records.map((r) => (r.operationJson ? { json: r.operationJson } : r.operation)),
       ).then(({ bytes, hash }) => this.options.blobStore.putMany([bytes], [hash])),
     ]);
 
@@ -191,18 +195,18 @@ export class Batcher {
     // One statement, so no transaction. It checks what the range claims: no block reaches into
     // it (a second packer on the same database) and the outbox holds exactly these records in
     // it (a row the memory missed would otherwise join a block without a leaf).
-    const inserted = await db.query<{ root: Hex }>(
+    const inserted = await db.query<{ block_id: Hex }>(
       `insert into gateway_blocks
-         (root, count, first_seq, last_seq, first_sampled_at, last_sampled_at, uri, status,
-          created_at, nodes)
-       select $1, $2::int, $3::bigint, $4::bigint, $5, $6, $7, 'packed', $8, $9
+         (block_id, root, count, first_seq, last_seq, first_sampled_at, last_sampled_at, uri,
+          status, created_at, nodes)
+       select $10, $1, $2::int, $3::bigint, $4::bigint, $5, $6, $7, 'packed', $8, $9
         where not exists (select 1 from gateway_blocks where last_seq >= $3::bigint)
           and (select count(*) from gateway_records
                 where mode = 'block' and seq between $3::bigint and $4::bigint) = $2::int
-       returning root`,
+       returning block_id`,
       [
         root,
-        members.length,
+        records.length,
         firstSeq,
         lastSeq,
         Math.min(...sampled),
@@ -210,18 +214,19 @@ export class Batcher {
         `blob:${documentHash}`,
         now,
         tree.nodes(),
+        blockId,
       ],
     );
     if (inserted.length === 0) {
       this.#queue = [];
       this.#loaded = false;
       throw new Error(
-        `packing ${root}: the outbox's records ${firstSeq}..${lastSeq} are not the ${members.length} queued; rereading the outbox`,
+        `packing ${root}: the outbox's records ${firstSeq}..${lastSeq} are not the ${records.length} queued; rereading the outbox`,
       );
     }
     // Only appends happened meanwhile (enqueue); the packed records are still the first ones.
     this.#queue.splice(0, records.length);
-    return { root, recordIds: records.map((r) => r.recordId) };
+    return { blockId, root, recordIds: records.map((r) => r.recordId) };
   }
 }
 

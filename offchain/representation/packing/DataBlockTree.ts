@@ -1,40 +1,54 @@
 import { setImmediate } from "node:timers/promises";
 
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 import type { SignedOperation } from "../../sdk/types.js";
 import { keccak256Bytes } from "../../shared/keccak.js";
 import { operationLeaf } from "../recordHashing.js";
 
+/** A uint32 count makes at most 32 levels above the leaves. */
+const MAX_DEPTH = 32;
+
+/** ZERO_SUBTREES[k]: the root of a subtree of height k whose every slot is bytes32(0). */
+const ZERO_SUBTREES: Uint8Array[] = [new Uint8Array(32)];
+for (let k = 0; k < MAX_DEPTH; k++) {
+  ZERO_SUBTREES.push(hashPair(ZERO_SUBTREES[k], ZERO_SUBTREES[k], new Uint8Array(64)));
+}
+
 /**
- * The Merkle tree of a data block, node for node the tree OpenZeppelin's
- * `StandardMerkleTree.of(operations.map(leafValues), leafEncoding)` builds (leaves sorted by hash,
- * complete binary tree in an array, sorted-pair keccak256), so roots and proofs are the ones the
- * ledger, the SDK and the indexer check. Built on bytes with the gateway's fast keccak: the
- * library's hex and ABI-encoder round trips were the batcher's largest cost.
+ * The positional Merkle tree of one gateway's data block (data block protocol v3, rule C), node
+ * for node the SDK's `buildDataBlockTree(gateway, operations)`: operation i is leaf i,
+ * `leafHash(gateway, operation)`, slots count .. 2^depth - 1 hold zero (their subtrees' hashes
+ * are precomputed, so padding costs nothing), inner nodes are keccak256(left ‖ right). Built on
+ * bytes with the gateway's fast keccak: viem's hex and ABI-encoder round trips were the
+ * batcher's largest cost.
+ *
+ * The stored form (`nodes()`) is the levels one after the other, leaves first, each only as long
+ * as it has a node that is not a zero subtree: about 2 × count nodes, read back by
+ * `proofFromNodes` without rehashing.
  *
  * @example
- * const tree = DataBlockTree.of(operations);
- * const receiptProof = tree.proof(7); // proof of operations[7]
+ * const tree = DataBlockTree.of(gatewayAddress, operations);
+ * const receiptProof = tree.proof(7); // proof of operations[7], leafIndex 7
  */
 export class DataBlockTree {
-  readonly #nodes: Uint8Array[];
-  /** Position in `#nodes` of the leaf of operations[i]. */
-  readonly #treeIndex: Int32Array;
+  /** levels[k][i]: node i of level k (0: leaves), only the nodes that are not zero subtrees. */
+  readonly #levels: Uint8Array[][];
+  readonly #gateway: Address;
 
-  /** Indices into the `operations` given to `of`, in leaf (sorted-hash) order. */
-  readonly order: readonly number[];
-
-  private constructor(nodes: Uint8Array[], treeIndex: Int32Array, order: number[]) {
-    this.#nodes = nodes;
-    this.#treeIndex = treeIndex;
-    this.order = order;
+  private constructor(gateway: Address, levels: Uint8Array[][]) {
+    this.#gateway = gateway;
+    this.#levels = levels;
   }
 
-  static of(operations: readonly SignedOperation[]): DataBlockTree {
-    const placed = DataBlockTree.#place(operations.map((operation) => operationLeaf(operation)));
-    hashNodes(placed.nodes, placed.nodes.length - 1 - operations.length, 0);
-    return new DataBlockTree(placed.nodes, placed.treeIndex, placed.order);
+  /**
+   * @throws {RangeError} for an empty block.
+   * @throws {TypeError} when an operation or the gateway address cannot be encoded.
+   */
+  static of(gateway: Address, operations: readonly SignedOperation[]): DataBlockTree {
+    const levels = [operations.map((operation) => operationLeaf(gateway, operation))];
+    for (let k = 0; k < depthOf(levels[0].length); k++) levels.push(hashLevel(levels[k], k, 0));
+    return new DataBlockTree(gateway, levels);
   }
 
   /**
@@ -43,121 +57,154 @@ export class DataBlockTree {
    * gateway is serving.
    *
    * @example
-   * const tree = await DataBlockTree.build(operations);
+   * const tree = await DataBlockTree.build(gatewayAddress, operations);
    */
-  static async build(operations: readonly SignedOperation[], slice = 256): Promise<DataBlockTree> {
-    const hashes: Uint8Array[] = [];
+  static async build(
+    gateway: Address,
+    operations: readonly SignedOperation[],
+    slice = 256,
+  ): Promise<DataBlockTree> {
+    const leaves: Uint8Array[] = [];
     for (let i = 0; i < operations.length; i += slice) {
       if (i > 0) await setImmediate();
-      for (const operation of operations.slice(i, i + slice)) hashes.push(operationLeaf(operation));
+      for (const operation of operations.slice(i, i + slice)) {
+        leaves.push(operationLeaf(gateway, operation));
+      }
     }
-    const { nodes, treeIndex, order } = DataBlockTree.#place(hashes);
-    // Inner nodes from the last to the root: each needs only nodes after it.
-    for (let last = nodes.length - 1 - hashes.length; last >= 0; last -= slice) {
-      await setImmediate();
-      hashNodes(nodes, last, Math.max(0, last - slice + 1));
+    const levels = [leaves];
+    const depth = depthOf(leaves.length);
+    for (let k = 0; k < depth; k++) {
+      const level: Uint8Array[] = [];
+      // Each level in slices of `slice` parents; a slice needs only the level below.
+      for (let from = 0; from < Math.ceil(levels[k].length / 2); from += slice) {
+        await setImmediate();
+        level.push(...hashLevel(levels[k], k, from, from + slice));
+      }
+      levels.push(level);
     }
-    return new DataBlockTree(nodes, treeIndex, order);
+    return new DataBlockTree(gateway, levels);
   }
 
-  /** Leaves sorted by hash at the end of the node array, as StandardMerkleTree lays them out. */
-  static #place(hashes: Uint8Array[]): {
-    nodes: Uint8Array[];
-    treeIndex: Int32Array;
-    order: number[];
-  } {
-    const n = hashes.length;
-    if (n === 0) throw new RangeError("A data block needs at least one operation");
-    const leaves = hashes.map((hash, index) => ({ index, hash }));
-    leaves.sort((a, b) => Buffer.compare(a.hash, b.hash));
-    const nodes = new Array<Uint8Array>(2 * n - 1);
-    const treeIndex = new Int32Array(n);
-    for (const [position, leaf] of leaves.entries()) {
-      nodes[nodes.length - 1 - position] = leaf.hash;
-      treeIndex[leaf.index] = nodes.length - 1 - position;
-    }
-    return { nodes, treeIndex, order: leaves.map((leaf) => leaf.index) };
+  get count(): number {
+    return this.#levels[0].length;
+  }
+
+  get depth(): number {
+    return this.#levels.length - 1;
   }
 
   get root(): Hex {
-    return toHex(this.#nodes[0]);
+    return toHex(this.#levels[this.depth][0]);
   }
 
-  /** The sibling path of operations[index], leaf to root. */
+  /** The ledger's key of the block once anchored: `dataBlockId(gateway, root)`. */
+  get blockId(): Hex {
+    return blockIdOf(this.#gateway, this.#levels[this.depth][0]);
+  }
+
+  /** The siblings of slot `index` (padding slots included), leaf to root: `depth` of them. */
   proof(index: number): Hex[] {
-    const i = this.#treeIndex[index];
-    if (i === undefined) throw new RangeError(`No operation ${index} in this block`);
-    return siblingPath(i, (node) => this.#nodes[node]);
+    return siblingPath(
+      this.#levels.map((level) => (i: number) => level[i]),
+      index,
+    );
   }
 
-  /** Every node, root first, 32 bytes each: what the outbox stores to answer proofs later. */
+  /** Every stored node, level by level from the leaves, 32 bytes each. */
   nodes(): Buffer {
-    return Buffer.concat(this.#nodes);
+    return Buffer.concat(this.#levels.flat());
   }
 
   /**
-   * The proof of the leaf at `position` in leaf order (`order`), from stored `nodes()`, without
-   * rehashing anything.
+   * The proof of slot `index` of a block of `count` operations from its stored `nodes()`,
+   * without rehashing anything.
    *
    * @example
-   * const proof = DataBlockTree.proofFromNodes(row.nodes, row.leaf_index);
+   * const proof = DataBlockTree.proofFromNodes(row.nodes, row.count, leafIndex);
    */
-  static proofFromNodes(nodes: Uint8Array, position: number): Hex[] {
-    const count = nodes.length / 32;
-    const leaves = (count + 1) / 2;
-    if (!Number.isInteger(leaves) || !(position >= 0 && position < leaves)) {
-      throw new RangeError(`No leaf ${position} in a tree of ${count} nodes`);
-    }
-    return siblingPath(count - 1 - position, (node) => nodes.subarray(node * 32, node * 32 + 32));
+  static proofFromNodes(nodes: Uint8Array, count: number, index: number): Hex[] {
+    return siblingPath(storedLevels(nodes, count), index);
   }
 
   /**
-   * The proof of the leaf with hash `leaf` (`operationLeaf` of a member operation), from stored
-   * `nodes()`: leaves are stored sorted, so it is found by binary search.
+   * The position of the leaf `leaf` (an `operationLeaf`) among the stored `nodes()` of a block
+   * of `count` operations, or -1.
    *
    * @example
-   * const proof = DataBlockTree.proofOfLeaf(row.nodes, operationLeaf(operation));
+   * const leafIndex = DataBlockTree.indexOfLeaf(row.nodes, row.count, operationLeaf(gateway, op));
    */
-  static proofOfLeaf(nodes: Uint8Array, leaf: Uint8Array): Hex[] {
-    const count = nodes.length / 32;
-    const leaves = (count + 1) / 2;
-    if (!Number.isInteger(leaves)) throw new RangeError(`${count} nodes make no tree`);
-    // Leaf position p (ascending hash) is node count - 1 - p.
-    const at = (p: number) => nodes.subarray((count - 1 - p) * 32, (count - p) * 32);
-    let lo = 0;
-    let hi = leaves - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const order = Buffer.compare(at(mid), leaf);
-      if (order === 0) return DataBlockTree.proofFromNodes(nodes, mid);
-      if (order < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    throw new RangeError("The leaf is not in this block");
+  static indexOfLeaf(nodes: Uint8Array, count: number, leaf: Uint8Array): number {
+    const [leaves] = storedLevels(nodes, count);
+    for (let i = 0; i < count; i++) if (Buffer.compare(leaves(i)!, leaf) === 0) return i;
+    return -1;
   }
 }
 
-/** Siblings from tree node `i` up to the root (OpenZeppelin's array layout). */
-function siblingPath(i: number, node: (index: number) => Uint8Array): Hex[] {
+/** ceil(log2(count)), 0 for one operation. */
+function depthOf(count: number): number {
+  if (!Number.isSafeInteger(count) || count < 1 || count > 2 ** MAX_DEPTH) {
+    throw new RangeError(`A data block needs 1 to 2^32 operations, not ${count}`);
+  }
+  let depth = 0;
+  while (2 ** depth < count) depth++;
+  return depth;
+}
+
+/** Parents `from` .. `to` - 1 of level `k` + 1 (those that are not zero subtrees). */
+function hashLevel(below: Uint8Array[], k: number, from: number, to = Infinity): Uint8Array[] {
+  const pair = new Uint8Array(64);
+  const level: Uint8Array[] = [];
+  const end = Math.min(to, Math.ceil(below.length / 2));
+  for (let i = from; i < end; i++) {
+    level.push(hashPair(below[2 * i], below[2 * i + 1] ?? ZERO_SUBTREES[k], pair));
+  }
+  return level;
+}
+
+function hashPair(left: Uint8Array, right: Uint8Array, scratch: Uint8Array): Uint8Array {
+  scratch.set(left, 0);
+  scratch.set(right, 32);
+  return keccak256Bytes(scratch);
+}
+
+/** Readers of the stored levels of a block of `count` operations. */
+function storedLevels(nodes: Uint8Array, count: number): ((i: number) => Uint8Array | undefined)[] {
+  const depth = depthOf(count);
+  const levels: ((i: number) => Uint8Array | undefined)[] = [];
+  let offset = 0;
+  for (let k = 0, width = count; k <= depth; k++, width = Math.ceil(width / 2)) {
+    const start = offset;
+    levels.push((i) =>
+      i < width ? nodes.subarray((start + i) * 32, (start + i + 1) * 32) : undefined,
+    );
+    offset += width;
+  }
+  if (nodes.length !== offset * 32) {
+    throw new RangeError(`${nodes.length / 32} nodes are not the tree of ${count} operations`);
+  }
+  return levels;
+}
+
+/** Siblings of slot `index` from the leaves up (a missing node is a zero subtree). */
+function siblingPath(levels: ((i: number) => Uint8Array | undefined)[], index: number): Hex[] {
+  const depth = levels.length - 1;
+  if (!Number.isSafeInteger(index) || index < 0 || index >= 2 ** depth) {
+    throw new RangeError(`No slot ${index} in a tree of depth ${depth}`);
+  }
   const proof: Hex[] = [];
-  while (i > 0) {
-    proof.push(toHex(node(i % 2 === 1 ? i + 1 : i - 1)));
-    i = Math.floor((i - 1) / 2);
+  for (let k = 0, i = index; k < depth; k++, i = Math.floor(i / 2)) {
+    proof.push(toHex(levels[k](i ^ 1) ?? ZERO_SUBTREES[k]));
   }
   return proof;
 }
 
-/** Inner nodes `from` down to `to` (sorted-pair keccak256 of their two children). */
-function hashNodes(nodes: Uint8Array[], from: number, to: number): void {
-  const pair = new Uint8Array(64);
-  for (let i = from; i >= to; i--) {
-    const left = nodes[2 * i + 1];
-    const right = nodes[2 * i + 2];
-    const leftFirst = Buffer.compare(left, right) <= 0;
-    pair.set(leftFirst ? left : right, 0);
-    pair.set(leftFirst ? right : left, 32);
-    nodes[i] = keccak256Bytes(pair);
-  }
+const BLOCK_ID = Buffer.alloc(64);
+
+/** keccak256(abi.encode(gateway, root)): the SDK's `dataBlockId` with the fast keccak. */
+function blockIdOf(gateway: Address, root: Uint8Array): Hex {
+  BLOCK_ID.write(gateway.slice(2), 12, 20, "hex");
+  BLOCK_ID.set(root, 32);
+  return toHex(keccak256Bytes(BLOCK_ID));
 }
 
 function toHex(bytes: Uint8Array): Hex {

@@ -11,11 +11,11 @@ import { defineIndexerConfig } from "../../../offchain/monitoring/indexer/config
 import { Indexer } from "../../../offchain/monitoring/indexer/Indexer.js";
 import { createRecord } from "../../../offchain/sdk/createRecord.js";
 import { leafHash } from "../../../offchain/sdk/leafHash.js";
+import { verifyDataBlockProof } from "../../../offchain/sdk/verifyDataBlockProof.js";
 import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
 import { recordId } from "../../../offchain/sdk/recordId.js";
 import { signRecord } from "../../../offchain/sdk/signRecord.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
-import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import { DataBlockJudge__factory } from "../../../types/ethers-contracts/index.js";
 import type { Database } from "../../../offchain/storage/Database.js";
@@ -148,7 +148,7 @@ for (const target of databaseTargets()) {
       expect(result.toBlock).to.equal(result.head);
 
       const records = await rows(
-        "select kind, record_id, data_hash, source_key, source_id::text as source_id, leaf_index, block_root, proof, signature, deadline::text as deadline, epoch::text as epoch from idx_records order by block_number, log_index, leaf_index",
+        "select kind, record_id, data_hash, source_key, source_id::text as source_id, leaf_index, block_id, block_root, leaf, proof, signature, deadline::text as deadline, epoch::text as epoch from idx_records order by block_number, log_index, leaf_index",
       );
       expect(records.map((r) => r.kind)).to.deep.equal([
         "direct",
@@ -174,15 +174,35 @@ for (const target of databaseTargets()) {
         expect(Number(r.leaf_index)).to.equal(i);
         expect(r.epoch).to.equal(String(ops[i].epoch));
         expect(r.block_root).to.equal(block.root.toLowerCase());
+        expect(r.block_id).to.equal(block.blockId);
+        const gateway = fx.gateway.address as Hex;
+        expect(r.leaf).to.equal(leafHash(gateway, ops[i]));
+        const proof = r.proof as unknown as Hex[];
         expect(
-          verifyMerkleProof(block.root, leafHash(ops[i]), r.proof as unknown as Hex[]),
+          verifyDataBlockProof({
+            blockId: block.blockId,
+            gateway,
+            leaf: leafHash(gateway, ops[i]),
+            leafIndex: i,
+            proof,
+            count: 3,
+          }),
         ).to.equal(true);
-        expect(
-          await fx.ledger.verifyInclusion(block.root, ops[i], r.proof as unknown as Hex[]),
-        ).to.equal(true);
+        const judge = DataBlockJudge__factory.connect(
+          await fx.ledger.dataBlockJudge(),
+          connection.ethers.provider,
+        );
+        expect(await judge.verifyInclusion(block.blockId, ops[i], i, proof)).to.equal(true);
       }
-      const [dataBlock] = await rows("select verification, reason, count from idx_data_blocks");
-      expect(dataBlock.verification).to.equal("verified");
+      const [dataBlock] = await rows(
+        "select verification, reason, count, block_id, chain_id::text as chain_id from idx_data_blocks",
+      );
+      expect(dataBlock).to.deep.include({
+        verification: "verified",
+        reason: null,
+        block_id: block.blockId,
+        chain_id: String((await connection.ethers.provider.getNetwork()).chainId),
+      });
       const names = (await rows("select distinct event_name from idx_events")).map(
         (r) => r.event_name,
       );
@@ -375,6 +395,42 @@ for (const target of databaseTargets()) {
       expect(leaked).to.have.length(0);
     });
 
+    it("indexes the operations of a block whose count is too high, and its WrongCount dispute", async () => {
+      // Three operations anchored as four: slot 3 is empty, which challengeCount proves.
+      const ops = [await sign({ n: "c1" }), await sign({ n: "c2" }), await sign({ n: "c3" })];
+      const block = await publishDataBlock({
+        ledger: fx.ledger,
+        gateway: fx.gateway,
+        blobs,
+        operations: ops,
+        count: 4,
+      });
+      const zero = `0x${"00".repeat(32)}`;
+      await (
+        await DataBlockJudge__factory.connect(
+          await fx.ledger.dataBlockJudge(),
+          fx.stranger,
+        ).challengeCount(block.blockId, 3, zero, block.proof(3))
+      ).wait();
+      await indexer.syncToHead();
+      expect(
+        await rows("select verification, reason, count from idx_data_blocks where block_id = $1", [
+          block.blockId,
+        ]),
+      ).to.deep.equal([{ verification: "verified", reason: "COUNT_TOO_HIGH", count: 4 }]);
+      const leaves = await rows(
+        "select leaf_index, leaf from idx_records where block_id = $1 order by leaf_index",
+        [block.blockId],
+      );
+      expect(leaves).to.deep.equal(ops.map((_, i) => ({ leaf_index: i, leaf: block.leaf(i) })));
+      const disputes = await rows(
+        "select status, reason, related from idx_status_changes where subject = $1",
+        [block.blockId],
+      );
+      // WrongCount (9) names the empty slot, not an operation: no listed leaf is struck.
+      expect(disputes).to.deep.equal([{ status: "disputed", reason: 9, related: zero }]);
+    });
+
     it("records revocations, updates, key rotations and disputes as status changes", async () => {
       const { record: first } = createRecord({
         payload: { v: 1 },
@@ -409,7 +465,7 @@ for (const target of databaseTargets()) {
         await DataBlockJudge__factory.connect(
           await fx.ledger.dataBlockJudge(),
           fx.stranger,
-        ).challenge(block.root, bad, block.proof(1))
+        ).challenge(block.blockId, bad, 1, block.proof(1))
       ).wait();
 
       const [newKey] = fx.spare;
@@ -435,9 +491,10 @@ for (const target of databaseTargets()) {
         status: "revoked",
         reason: 7,
       });
-      expect(changes.find((c) => c.subject === block.root.toLowerCase())?.status).to.equal(
-        "disputed",
-      );
+      expect(changes.find((c) => c.subject === block.blockId)).to.deep.include({
+        status: "disputed",
+        related: block.leaf(1),
+      });
       const keys = await rows(
         "select key from idx_source_keys where source_id = 1 order by block_number",
       );

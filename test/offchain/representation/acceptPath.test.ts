@@ -73,6 +73,7 @@ describe("offchain/representation: R2D accept path", () => {
         expect(json).to.deep.equal({
           recordId: recordId(body.operation.source, body.operation.record),
           status: "accepted",
+          mode: "block",
         });
         const [row] = await gateway.db.query<{ status: string; mode: string }>(
           "select status, mode from gateway_record_states where record_id = $1",
@@ -98,6 +99,7 @@ describe("offchain/representation: R2D accept path", () => {
         expect(await readJson(again)).to.deep.equal({
           recordId: recordId(body.operation.source, body.operation.record),
           status: "accepted",
+          mode: "block",
         });
         // Same source, data hash and sampling time (the same record id), signed again with
         // another URI: another operation for the same record.

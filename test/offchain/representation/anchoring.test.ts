@@ -5,11 +5,12 @@ import path from "node:path";
 import { expect } from "chai";
 import { BrowserProvider, Wallet, type Eip1193Provider } from "ethers";
 import { network } from "hardhat";
-import { createPublicClient, custom, hexToString, toHex, type Hex } from "viem";
+import { createPublicClient, custom, hexToString, keccak256, toBytes, toHex, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { createGateway, type Gateway } from "../../../offchain/representation/createGateway.js";
 import {
-  leafHash,
+  buildDataBlockTree,
   recordId as recordIdOf,
   verifyReceipt,
   type Receipt,
@@ -18,7 +19,9 @@ import {
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { expectCode } from "../../helpers/expectCode.js";
+import { DataBlockJudge__factory } from "../../../types/ethers-contracts/index.js";
 import {
+  AIR_QUALITY_SCHEMA,
   makeSubmission,
   postJson,
   readJson,
@@ -102,22 +105,24 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       expect(byTime.map((b) => b.recordIds)).to.deep.equal([ids.slice(6)]);
 
       const [row] = await gateway.db.query<{ uri: string; count: number }>(
-        "select uri, count from gateway_blocks where root = $1",
-        [bySize[0].root],
+        "select uri, count from gateway_blocks where block_id = $1",
+        [bySize[0].blockId],
       );
       expect(row.count).to.equal(3);
       const document = JSON.parse(
         new TextDecoder().decode(await fx.blobStore.get(row.uri.slice("blob:".length) as Hex)),
       );
       expect(document.root).to.equal(bySize[0].root);
-      // The document lists the block's operations in leaf order (a record's leaf index is its
-      // position there), which StandardMerkleTree rebuilds into the same root.
+      // The document lists the block's operations in leaf order, which is acceptance order (a
+      // record's leaf index is its position there), and the SDK rebuilds the same root from it
+      // with the gateway's address.
       const listed = document.operations.map((op: SignedOperation) =>
         recordIdOf(op.source, op.record),
       );
-      expect([...listed].sort()).to.deep.equal(ids.slice(0, 3).sort());
-      const leaves = document.operations.map((op: SignedOperation) => leafHash(op));
-      expect(leaves).to.deep.equal([...leaves].sort());
+      expect(listed).to.deep.equal(ids.slice(0, 3));
+      const rebuilt = buildDataBlockTree(fx.gatewaySigner.address as Hex, document.operations);
+      expect(rebuilt.root).to.equal(bySize[0].root);
+      expect(rebuilt.blockId).to.equal(bySize[0].blockId);
       expect((await state(gateway, ids[0])).status).to.equal("packed");
       // Packing published the payloads, under their data hashes.
       for (const body of bodies) {
@@ -134,12 +139,12 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
         if (i > 0)
           expect(Number(range.first_seq)).to.be.greaterThan(Number(ranges[i - 1].last_seq));
       }
-      const roots = await gateway.db.query<{ record_id: Hex; block_root: Hex }>(
-        "select record_id, block_root from gateway_record_states",
+      const roots = await gateway.db.query<{ record_id: Hex; block_id: Hex }>(
+        "select record_id, block_id from gateway_record_states",
       );
       expect(roots.map((r) => r.record_id)).to.have.members(ids);
-      expect(roots.filter((r) => r.record_id === ids[6]).map((r) => r.block_root)).to.deep.equal([
-        byTime[0].root,
+      expect(roots.filter((r) => r.record_id === ids[6]).map((r) => r.block_id)).to.deep.equal([
+        byTime[0].blockId,
       ]);
 
       await gateway.submitter.tick();
@@ -155,10 +160,12 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
         });
         expect(result.kind).to.equal("block");
         expect(result.gateway).to.equal(fx.gatewaySigner.address);
+        expect(result.blockId).to.equal(receipt!.blockId);
+        expect(result.leafIndex).to.equal(i % 3);
         expect(receipt!.anchoredAt).to.equal(result.anchoredAt);
         expect(receipt!.txHash).to.match(/^0x[0-9a-f]{64}$/);
       }
-      const onChain = await fx.ledger.getDataBlock(bySize[1].root);
+      const onChain = await fx.ledger.getDataBlock(bySize[1].blockId);
       expect(onChain.count).to.equal(3n);
 
       // A retry of an anchored record is answered from the outbox.
@@ -192,7 +199,11 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       // (DUPLICATE_RECORD), but the outbox holds the same operation: the retry's verdict.
       const retry = await postJson(gateway.app, "/v1/records", body);
       expect(retry.status).to.equal(200);
-      expect(await readJson(retry)).to.deep.equal({ recordId, status: "anchored" });
+      expect(await readJson(retry)).to.deep.equal({
+        recordId,
+        status: "anchored",
+        mode: "relayed",
+      });
       // Another operation for the same reading (same source, data hash and sampling time) is
       // still a duplicate.
       const other = await makeSubmission(fx, body.payload, {
@@ -273,8 +284,8 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       // The transactions went out and were mined, but the database never heard of them.
       const [b] = await gateway.db.query<{ count: number; f: number; l: number; uri: string }>(
         `select count, first_sampled_at::float8 as f, last_sampled_at::float8 as l, uri
-         from gateway_blocks where root = $1`,
-        [packed.root],
+         from gateway_blocks where block_id = $1`,
+        [packed.blockId],
       );
       const asGateway = fx.ledger.connect(fx.gatewaySigner);
       await (await asGateway.submitDataBlock(packed.root, b.count, b.f, b.l, b.uri)).wait();
@@ -304,10 +315,140 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
       }
       const txs = await gateway.db.query(
         "select 1 from gateway_txs where subject_id = any($1::text[])",
-        [[packed.root, relayedRecord]],
+        [[packed.blockId, relayedRecord]],
       );
       expect(txs).to.have.length(0);
       await observed.close();
+    });
+
+    it("anchors its block although a rival gateway anchored the same root first, with a false count and range", async () => {
+      // Data block protocol v3: blocks are keyed per gateway, so the copy is the rival's own
+      // block; the gateway's submission does not revert and nothing of its block can be struck.
+      const bodies = await Promise.all([0, 1, 2].map(() => makeSubmission(fx, payload())));
+      const ids = await acceptAll(gateway, bodies);
+      const [packed] = await gateway.batcher.tick(Date.now() + 120_000);
+      const rival = (await connection.ethers.getSigners())[6];
+      await (await fx.asOperator.grantRole(await fx.ledger.GATEWAY_ROLE(), rival.address)).wait();
+      await (
+        await fx.ledger.connect(rival).submitDataBlock(packed.root, 1, 0, 0, "ipfs://rival-copy")
+      ).wait();
+
+      await gateway.submitter.tick();
+      await gateway.submitter.tick();
+      const judge = DataBlockJudge__factory.connect(
+        await fx.ledger.dataBlockJudge(),
+        connection.ethers.provider,
+      );
+      const rivalBlockId = await judge.dataBlockIdOf(rival.address, packed.root);
+      expect(rivalBlockId).to.not.equal(packed.blockId);
+      const ours = await fx.ledger.getDataBlock(packed.blockId);
+      expect(ours.gateway).to.equal(fx.gatewaySigner.address);
+      expect(ours.count).to.equal(3n);
+      for (const [i, id] of ids.entries()) {
+        const { status, receipt } = await state(gateway, id);
+        expect(status).to.equal("anchored");
+        expect(receipt!.blockId).to.equal(packed.blockId);
+        await verifyReceipt({
+          payload: bodies[i].payload,
+          receipt: receipt!,
+          publicClient,
+          ledgerAddress: fx.ledgerAddress,
+        });
+        const { operation, leafIndex, proof } = receipt!;
+        // Not in the rival's copy (its leaves are hashed with the rival's address) ...
+        expect(await judge.verifyInclusion(rivalBlockId, operation, leafIndex!, proof!)).to.equal(
+          false,
+        );
+        // ... so the copy's false range cannot strike it, and neither can the copy as an
+        // earlier duplicate.
+        await expect(
+          judge.challenge.staticCall(packed.blockId, operation, leafIndex!, proof!),
+        ).to.be.revertedWithCustomError(judge, "DataBlockJudgeValidOperation");
+        await expect(
+          judge.challengeDuplicate.staticCall(
+            packed.blockId,
+            operation,
+            leafIndex!,
+            proof!,
+            rivalBlockId,
+            operation,
+            leafIndex!,
+            proof!,
+          ),
+        ).to.be.revertedWithCustomError(judge, "DataBlockJudgeInvalidProof");
+      }
+    });
+
+    it("relays a record of a format with unique data hashes even when block mode was asked; another source's same hash is DATA_HASH_HELD", async () => {
+      // The ledger enforces one holder per data hash on records only, and its judge strikes
+      // such an operation from a block (UniqueDataHashFormat): the gateway must relay it.
+      const schema = JSON.stringify({ ...JSON.parse(AIR_QUALITY_SCHEMA), title: "unique-aq" });
+      const uniqueFormat = await fx.blobStore.put(toBytes(schema));
+      await (
+        await fx.asOperator.registerFormat(
+          uniqueFormat,
+          "unique-aq",
+          "1.0.0",
+          `blob:${uniqueFormat}`,
+          1,
+        )
+      ).wait();
+      const [holder, second] = [
+        privateKeyToAccount(generatePrivateKey()),
+        privateKeyToAccount(generatePrivateKey()),
+      ];
+      for (const account of [holder, second]) {
+        await (
+          await fx.asOperator.registerSource(
+            account.address,
+            fx.deviceOwner,
+            keccak256(toBytes(account.address)),
+            "ipfs://device",
+            [uniqueFormat],
+          )
+        ).wait();
+      }
+      const deposit = { station: "unique", pm25: 1.25 };
+      const body = await makeSubmission(fx, deposit, { account: holder, formatId: uniqueFormat });
+      expect(body).to.not.have.property("mode"); // block mode, the default
+      const res = await postJson(gateway.app, "/v1/records", body);
+      expect(res.status).to.equal(202);
+      const accepted = await readJson(res);
+      expect(accepted).to.include({ status: "accepted", mode: "relayed" });
+      expect(await gateway.batcher.tick(Date.now() + 120_000)).to.deep.equal([]);
+      await gateway.submitter.tick();
+      await gateway.submitter.tick();
+      const { status, receipt } = await state(gateway, accepted.recordId);
+      expect(status).to.equal("anchored");
+      expect(receipt!.kind).to.equal("record");
+      expect(await fx.ledger.dataHashHolder(body.operation.record.dataHash)).to.equal(
+        accepted.recordId,
+      );
+      await verifyReceipt({
+        payload: deposit,
+        receipt: receipt!,
+        publicClient,
+        ledgerAddress: fx.ledgerAddress,
+      });
+      // A retry of the very request is the same submission, answered with its path.
+      const retry = await postJson(gateway.app, "/v1/records", body);
+      expect(retry.status).to.equal(200);
+      expect(await readJson(retry)).to.include({ status: "anchored", mode: "relayed" });
+      // Another source's record of the same payload: the hash is held.
+      const rivalBody = await makeSubmission(fx, deposit, {
+        account: second,
+        formatId: uniqueFormat,
+      });
+      const refused = await postJson(gateway.app, "/v1/records", rivalBody);
+      expect(refused.status).to.equal(409);
+      const { error } = await readJson(refused);
+      expect(error.code).to.equal("DATA_HASH_HELD");
+      expect(error.details).to.include({ recordId: accepted.recordId });
+      // Bulk answers name the path too; a format without the flag keeps block mode.
+      const bulk = await postJson(gateway.app, "/v1/records/bulk", [
+        await makeSubmission(fx, payload()),
+      ]);
+      expect((await readJson(bulk)).results[0]).to.include({ status: "accepted", mode: "block" });
     });
 
     it("re-broadcasts a dropped transaction and replaces a stuck one at the same nonce", async () => {
@@ -567,18 +708,24 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
         });
 
         // Exactly once: every block the gateway recorded is on-chain once, and nothing else is.
-        const blocks = await second.db.query<{ root: Hex; count: number }>(
-          "select root, count from gateway_blocks",
+        const blocks = await second.db.query<{ block_id: Hex; root: Hex; count: number }>(
+          "select block_id, root, count from gateway_blocks",
         );
         expect(blocks).to.have.length(3);
         const anchoredEvents = await fx.ledger.queryFilter(
-          fx.ledger.filters.DataBlockAnchored(undefined, fx.gatewaySigner.address),
+          fx.ledger.filters.DataBlockAnchored(undefined, undefined, fx.gatewaySigner.address),
         );
         for (const block of blocks) {
-          expect(anchoredEvents.filter((e) => e.args.root === block.root)).to.have.length(1);
-          expect((await fx.ledger.getDataBlock(block.root)).count).to.equal(BigInt(block.count));
+          expect(anchoredEvents.filter((e) => e.args.blockId === block.block_id)).to.have.length(1);
+          expect((await fx.ledger.getDataBlock(block.block_id)).count).to.equal(
+            BigInt(block.count),
+          );
         }
         const inBlocks = new Set<string>();
+        const judge = DataBlockJudge__factory.connect(
+          await fx.ledger.dataBlockJudge(),
+          connection.ethers.provider,
+        );
         for (const [i, id] of ids.entries()) {
           const { receipt } = await state(second, id);
           const body = i < bodies.length ? bodies[i] : relayed;
@@ -586,7 +733,12 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
             expect(inBlocks.has(id)).to.equal(false);
             inBlocks.add(id);
             expect(
-              await fx.ledger.verifyInclusion(receipt!.root!, receipt!.operation, receipt!.proof!),
+              await judge.verifyInclusion(
+                receipt!.blockId!,
+                receipt!.operation,
+                receipt!.leafIndex!,
+                receipt!.proof!,
+              ),
             ).to.equal(true);
           }
           await verifyReceipt({

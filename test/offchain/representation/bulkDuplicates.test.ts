@@ -134,7 +134,7 @@ describe("offchain/representation: duplicates in a bulk request", () => {
     const res = await postJson(gateway.app, "/v1/records/bulk", [other, stored, stored]);
     const verdicts = (await readJson(res.clone())).results;
     expect(await codesOf(res)).to.deep.equal(["DUPLICATE_RECORD", "accepted", "accepted"]);
-    expect(verdicts[1]).to.deep.equal({ index: 1, recordId, status: "accepted" });
+    expect(verdicts[1]).to.deep.equal({ index: 1, recordId, status: "accepted", mode: "block" });
     const rows = await outboxRows(recordId);
     expect(rows.map((r) => r.operation.signature)).to.deep.equal([stored.operation.signature]);
   });

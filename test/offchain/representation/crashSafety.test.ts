@@ -7,16 +7,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { JsonRpcServer, NetworkConnection } from "hardhat/types/network";
 import { createPublicClient, http as viemHttp, type Hex, type LocalAccount } from "viem";
 
 import {
+  buildDataBlockTree,
   dataBlockStatus,
-  leafEncoding,
-  leafValues,
   recordId,
   verifyReceipt,
   type Receipt,
@@ -504,11 +502,13 @@ describe("offchain/representation: crash safety of the gateway process (exactly 
     const leaves: Hex[] = [];
     const roots = new Set<string>();
     for (const event of blockEvents) {
-      const { root, gateway: by, count, uri } = event.args;
+      const { blockId, root, gateway: by, count, uri } = event.args;
       expect(roots.has(root), `root ${root} anchored twice`).to.equal(false);
       roots.add(root);
       expect(by).to.equal(gatewaySigner.address);
-      expect(Number((await ledger.getDataBlock(root)).status)).to.equal(dataBlockStatus.Anchored);
+      expect(Number((await ledger.getDataBlock(blockId)).status)).to.equal(
+        dataBlockStatus.Anchored,
+      );
       const bytes = await blobStore.get(uri.slice("blob:".length) as Hex);
       expect(bytes, `block document ${uri}`).to.not.equal(undefined);
       const document = JSON.parse(new TextDecoder().decode(bytes)) as {
@@ -517,11 +517,9 @@ describe("offchain/representation: crash safety of the gateway process (exactly 
       };
       expect(document.root).to.equal(root);
       expect(document.operations).to.have.length(Number(count));
-      const tree = StandardMerkleTree.of(
-        document.operations.map((op) => [...leafValues(op)]),
-        [...leafEncoding],
-      );
+      const tree = buildDataBlockTree(by as Hex, document.operations);
       expect(tree.root).to.equal(root);
+      expect(tree.blockId).to.equal(blockId);
       leaves.push(...document.operations.map((op) => recordId(op.source, op.record)));
     }
     const relayedEvents = await ledger.queryFilter(ledger.filters.RecordAnchored(), 0);

@@ -3,23 +3,26 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import type { Hex } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 
 import { Batcher } from "../../../offchain/representation/packing/Batcher.js";
 import { DataBlockTree } from "../../../offchain/representation/packing/DataBlockTree.js";
 import { insertAcceptedRecords } from "../../../offchain/representation/outbox/insertAcceptedRecords.js";
-import { representationMigrations } from "../../../offchain/representation/outbox/migrations.js";
 import {
-  OutboxWriter,
-  type StoredRecord,
-} from "../../../offchain/representation/outbox/OutboxWriter.js";
+  refuseOutdatedOutbox,
+  representationMigrations,
+} from "../../../offchain/representation/outbox/migrations.js";
+import { OutboxWriter, type StoredRecord } from "../../../offchain/representation/outbox/OutboxWriter.js";
 import { readRecordState } from "../../../offchain/representation/outbox/readRecordState.js";
-import { operationLeaf } from "../../../offchain/representation/recordHashing.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import type { Database } from "../../../offchain/storage/Database.js";
 import { migrate } from "../../../offchain/storage/migrate.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
+import { expectCode } from "../../helpers/expectCode.js";
 import { outboxSubmission } from "../../helpers/outboxSubmission.js";
+
+/** The gateway packing these blocks: its address is in every leaf and block id. */
+const GATEWAY = getAddress("0x70997970c51812dc3a010c7d01b50e0d17dc79c8") as Address;
 
 const entry = (i: number, mode: "block" | "relayed" = "block") => ({
   submission: outboxSubmission(i, mode),
@@ -90,7 +93,13 @@ for (const target of databaseTargets()) {
     it("packs blocks by sequence range, rereads the outbox when a row was missed, and proves every member", async () => {
       await migrate(db, representationMigrations);
       const blobStore = new DirectoryBlobStore(blobDir);
-      const batcher = new Batcher({ db, blobStore, maxBlockSize: 3, maxWaitMs: 60_000 });
+      const batcher = new Batcher({
+        db,
+        gateway: GATEWAY,
+        blobStore,
+        maxBlockSize: 3,
+        maxWaitMs: 60_000,
+      });
       const writer = new OutboxWriter(db, {
         onStored: (records) => batcher.enqueue(records),
       });
@@ -121,7 +130,11 @@ for (const target of databaseTargets()) {
         },
       } as Database;
       const polled = await readRecordState(watched, id(3));
-      expect(polled).to.deep.include({ status: "packed", root: packed[0].root });
+      expect(polled).to.deep.include({
+        status: "packed",
+        blockId: packed[0].blockId,
+        root: packed[0].root,
+      });
       expect(rowsRead).to.have.length(1);
       expect(rowsRead[0].nodes).to.equal(null);
       expect(batcher.backlog()).to.equal(5); // 3 in a block not yet anchored, 2 waiting
@@ -144,28 +157,63 @@ for (const target of databaseTargets()) {
         expect(state?.status).to.equal("anchored");
         expect(state?.root).to.equal(block.root);
         const tree = DataBlockTree.of(
+          GATEWAY,
           block.recordIds.map(
             (r) =>
               [1, 3, 4, 5, 6].map((k) => outboxSubmission(k)).find((s) => s.recordId === r)!
                 .operation,
           ),
         );
-        expect(state?.receipt?.proof).to.deep.equal(tree.proof(block.recordIds.indexOf(i)));
+        expect(tree.blockId).to.equal(block.blockId);
+        // Leaf i is the range's i-th block-mode record (relayed record 2 sits between 1 and 3).
+        const leafIndex = block.recordIds.indexOf(i);
+        expect(state?.receipt).to.deep.include({
+          kind: "block",
+          blockId: block.blockId,
+          root: block.root,
+          leafIndex,
+        });
+        expect(state?.receipt?.proof).to.deep.equal(tree.proof(leafIndex));
       }
       const relayed = await readRecordState(db, id(2));
       expect(relayed?.status).to.equal("accepted");
       expect(relayed?.root).to.equal(undefined);
     });
 
+    it("refuses an outbox an older gateway made (OUTBOX_OUTDATED), and migrates a fresh one", async () => {
+      await refuseOutdatedOutbox(db); // no schema_migrations yet
+      await migrate(db, [{ id: "representation-001-outbox", sql: "create table legacy (x int)" }]);
+      const error = await expectCode(refuseOutdatedOutbox(db), "OUTBOX_OUTDATED");
+      expect(error.details).to.deep.equal({ steps: ["representation-001-outbox"] });
+      await db.query("delete from schema_migrations");
+      await refuseOutdatedOutbox(db);
+      expect(await migrate(db, representationMigrations)).to.deep.equal([
+        "representation-001-outbox-v3",
+      ]);
+      await refuseOutdatedOutbox(db);
+    });
+
     it("a restarted batcher finds what waits after the last block, whatever it was told", async () => {
       await migrate(db, representationMigrations);
       const blobStore = new DirectoryBlobStore(blobDir);
-      const first = new Batcher({ db, blobStore, maxBlockSize: 2, maxWaitMs: 60_000 });
+      const first = new Batcher({
+        db,
+        gateway: GATEWAY,
+        blobStore,
+        maxBlockSize: 2,
+        maxWaitMs: 60_000,
+      });
       const writer = new OutboxWriter(db, { onStored: (r) => first.enqueue(r) });
       await writer.write([1, 2, 3].map((i) => entry(i)));
       expect(await first.tick()).to.have.length(1);
 
-      const second = new Batcher({ db, blobStore, maxBlockSize: 2, maxWaitMs: 60_000 });
+      const second = new Batcher({
+        db,
+        gateway: GATEWAY,
+        blobStore,
+        maxBlockSize: 2,
+        maxWaitMs: 60_000,
+      });
       // Told of a record while it has not read the outbox yet: counted once after the read.
       const late = await new OutboxWriter(db, {
         onStored: (r) => second.enqueue(r),
@@ -176,73 +224,5 @@ for (const target of databaseTargets()) {
       expect(packed.map((b) => b.recordIds)).to.deep.equal([[id(3), id(4)]]);
       expect(await second.tick(Date.now() + 120_000)).to.deep.equal([]);
     });
-
-    it("upgrades an outbox of representation-002: packed rows keep their block, waiting ones move past it", async () => {
-      await migrate(db, representationMigrations.slice(0, 2));
-      const ops = [1, 2, 3, 4].map((i) => outboxSubmission(i));
-      await insertLegacy(db, ops);
-      const tree = DataBlockTree.of([ops[0].operation, ops[2].operation]);
-      // A 002-era block holding records 1 and 3 (2 still waits: the old ordering race).
-      await db.query(
-        `insert into gateway_blocks (root, count, first_sampled_at, last_sampled_at, uri, status,
-           created_at, nodes, tx_hash)
-         values ($1, 2, 0, 0, 'blob:x', 'anchored', 0, $2, '0x01')`,
-        [tree.root, tree.nodes()],
-      );
-      for (const [k, i] of [0, 2].entries()) {
-        await db.query(
-          "update gateway_records set status = 'packed', block_root = $1, leaf_index = $2, payload = null where record_id = $3",
-          [tree.root, tree.order.indexOf(k), ops[i].recordId],
-        );
-      }
-
-      await migrate(db, representationMigrations);
-      const states = await Promise.all(ops.map((op) => readRecordState(db, op.recordId)));
-      expect(states.map((s) => s?.status)).to.deep.equal([
-        "anchored",
-        "accepted",
-        "anchored",
-        "accepted",
-      ]);
-      for (const k of [0, 1]) {
-        expect(states[k * 2]?.receipt?.proof).to.deep.equal(tree.proof(k));
-      }
-      const blobStore = new DirectoryBlobStore(blobDir);
-      const batcher = new Batcher({ db, blobStore, maxBlockSize: 2, maxWaitMs: 60_000 });
-      const [packed] = await batcher.tick();
-      expect(packed.recordIds).to.deep.equal([ops[1].recordId, ops[3].recordId]);
-      expect((await readRecordState(db, ops[1].recordId))?.root).to.equal(packed.root);
-      expect((await readRecordState(db, ops[0].recordId))?.root).to.equal(tree.root);
-    });
   });
-}
-
-describe("offchain/representation: DataBlockTree.proofOfLeaf", () => {
-  it("finds every member's proof in stored nodes and refuses a stranger", () => {
-    for (const n of [1, 2, 5, 64]) {
-      const ops = Array.from({ length: n }, (_, i) => outboxSubmission(i).operation);
-      const tree = DataBlockTree.of(ops);
-      const nodes = tree.nodes();
-      for (const [i, op] of ops.entries()) {
-        expect(DataBlockTree.proofOfLeaf(nodes, operationLeaf(op))).to.deep.equal(tree.proof(i));
-      }
-      expect(() =>
-        DataBlockTree.proofOfLeaf(nodes, operationLeaf(outboxSubmission(999).operation)),
-      ).to.throw(RangeError);
-    }
-  });
-});
-
-/** Rows as the 002-era gateway wrote them (status column, payload in the row). */
-async function insertLegacy(
-  db: Database,
-  submissions: ReturnType<typeof outboxSubmission>[],
-): Promise<void> {
-  for (const s of submissions) {
-    await db.query(
-      `insert into gateway_records (record_id, mode, operation, operation_hash, payload, status, accepted_at)
-       values ($1, $2, $3, $4, $5, 'accepted', 0)`,
-      [s.recordId, s.mode, JSON.stringify(s.operation), s.operationHash, s.payloadText],
-    );
-  }
 }

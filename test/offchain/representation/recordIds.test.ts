@@ -31,7 +31,8 @@ const doorSchema = (title: string) =>
     title,
     type: "object",
     required: ["door"],
-    properties: { door: { enum: ["open", "closed"] } },
+    // `at` lets a test make a payload (so a data hash) no other test holds.
+    properties: { door: { enum: ["open", "closed"] }, at: { type: "integer" } },
     additionalProperties: false,
   });
 const DOOR = { door: "closed" };
@@ -86,6 +87,7 @@ describe("offchain/representation: records keyed by source, data hash and sampli
     return (await res.json()) as {
       recordId: Hex;
       status: string;
+      mode: "block" | "relayed";
       receipt?: Receipt;
       failure?: { revert?: string };
     };
@@ -225,12 +227,12 @@ describe("offchain/representation: records keyed by source, data hash and sampli
         const id = await accept(body);
         const retry = await submit(body);
         expect(retry.status).to.equal(200);
-        expect(retry.json).to.deep.equal({ recordId: id, status: "accepted" });
+        expect(retry.json).to.deep.equal({ recordId: id, status: "accepted", mode });
         await anchorAll();
         await verified(id, body);
         const again = await submit(body);
         expect(again.status).to.equal(200);
-        expect(again.json).to.deep.equal({ recordId: id, status: "anchored" });
+        expect(again.json).to.deep.equal({ recordId: id, status: "anchored", mode });
         const rows = await gateway.db.query<{ n: number }>(
           "select count(*)::int as n from gateway_records where record_id = $1",
           [id],
@@ -352,6 +354,34 @@ describe("offchain/representation: records keyed by source, data hash and sampli
       expect(failed.failure).to.deep.equal({ revert: "DataRegistryDataHashHeld" });
       const winner = states.findIndex((s) => s.status === "anchored");
       await verified(ids[winner], [first, second][winner]);
+    });
+
+    it("sends block-mode submissions of such a format relayed, so the one-holder rule holds on-chain", async () => {
+      // In a data block neither would hold the hash and the judge would strike both
+      // (UniqueDataHashFormat); relayed, the chain lets exactly one of them hold it.
+      const payload = { door: "open", at: 3 };
+      const [a, b] = devices;
+      const asked = await Promise.all(
+        [a, b].map((device) =>
+          makeSubmission(fx, payload, {
+            account: device.account,
+            formatId: uniqueFormat,
+            sampledAt: T2 + 2,
+          }),
+        ),
+      );
+      const ids = [await accept(asked[0]), await accept(asked[1])];
+      expect(await gateway.batcher.tick(Date.now() + 120_000)).to.deep.equal([]);
+      await anchorAll();
+      const states = await Promise.all(ids.map(state));
+      expect(states.map((s) => s.mode)).to.deep.equal(["relayed", "relayed"]);
+      expect(states.map((s) => s.status).sort()).to.deep.equal(["anchored", "failed"]);
+      const winner = states.findIndex((s) => s.status === "anchored");
+      expect(states[winner].receipt!.kind).to.equal("record");
+      expect(
+        (await fx.ledger.dataHashHolder(asked[0].operation.record.dataHash)).toLowerCase(),
+      ).to.equal(ids[winner]);
+      await verified(ids[winner], asked[winner]);
     });
   });
 });

@@ -114,18 +114,18 @@ async function allAnchored(gateway: Gateway, ids: Hex[], timeoutMs?: number) {
 }
 
 /**
- * The chain as it is now holds every record once, where the gateway says: each block root and
+ * The chain as it is now holds every record once, where the gateway says: each block and
  * each relayed record has exactly one anchoring event on the final chain, in the transaction the
  * gateway's receipt names, and the ledger's state agrees.
  */
 async function expectAnchoredOnceOnChain(gateway: Gateway, ids: Hex[]) {
   const { ledger } = fx;
-  const byRoot = new Map<string, string>();
+  const byBlockId = new Map<string, string>();
   for (const id of ids) {
     const { status, receipt } = await state(gateway, id);
     expect(status, id).to.equal("anchored");
     if (receipt!.kind === "block") {
-      byRoot.set(receipt!.root!, receipt!.txHash!);
+      byBlockId.set(receipt!.blockId!, receipt!.txHash!);
     } else {
       expect((await ledger.getRecord(id)).status, id).to.equal(1n);
       const logs = await ledger.queryFilter(ledger.filters.RecordAnchored(id), 0);
@@ -133,20 +133,20 @@ async function expectAnchoredOnceOnChain(gateway: Gateway, ids: Hex[]) {
       expect(logs[0].transactionHash).to.equal(receipt!.txHash);
     }
   }
-  for (const [root, txHash] of byRoot) {
-    expect(Number((await ledger.getDataBlock(root)).status), root).to.not.equal(0);
-    const logs = await ledger.queryFilter(ledger.filters.DataBlockAnchored(root), 0);
-    expect(logs, `DataBlockAnchored ${root}`).to.have.length(1);
+  for (const [blockId, txHash] of byBlockId) {
+    expect(Number((await ledger.getDataBlock(blockId)).status), blockId).to.not.equal(0);
+    const logs = await ledger.queryFilter(ledger.filters.DataBlockAnchored(blockId), 0);
+    expect(logs, `DataBlockAnchored ${blockId}`).to.have.length(1);
     expect(logs[0].transactionHash).to.equal(txHash);
   }
   // Nothing the gateway packed is left out, nor anchored twice.
-  const blocks = await gateway.db.query<{ root: Hex; status: string }>(
-    "select root, status from gateway_blocks",
+  const blocks = await gateway.db.query<{ block_id: Hex; status: string }>(
+    "select block_id, status from gateway_blocks",
   );
   for (const block of blocks) {
-    expect(block.status, block.root).to.equal("anchored");
+    expect(block.status, block.block_id).to.equal("anchored");
     expect(
-      await ledger.queryFilter(ledger.filters.DataBlockAnchored(block.root), 0),
+      await ledger.queryFilter(ledger.filters.DataBlockAnchored(block.block_id), 0),
     ).to.have.length(1);
   }
 }

@@ -1,10 +1,11 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import hre, { network } from "hardhat";
 import { getAddress, keccak256, toHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
+import { DataBlockTree } from "../../../offchain/representation/packing/DataBlockTree.js";
 import {
+  leafHash as ethersLeafHash,
   ledgerDomain as ethersLedgerDomain,
   recordDigest as ethersRecordDigest,
   recordStructHash as ethersRecordStructHash,
@@ -15,18 +16,22 @@ import {
   recordStructHash as fastStructHash,
 } from "../../../offchain/representation/recordHashing.js";
 import {
+  buildDataBlockTree,
   createRecord,
+  dataBlockDepth,
+  dataBlockId,
+  dataBlockNode,
+  dataBlockProofRoot,
+  dataBlockTreeOfLeaves,
   hashRecord,
   hashRecordStruct,
-  leafEncoding,
   leafHash,
-  leafValues,
   judgeAbi,
   ledgerAbi,
   ledgerDomain,
   recordId,
   signRecord,
-  verifyMerkleProof,
+  verifyDataBlockProof,
   type SignedOperation,
 } from "../../../offchain/sdk/index.js";
 import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
@@ -34,6 +39,12 @@ import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 const { ethers } = await network.create();
 
 const FORMAT_ID = `0x${"cd".repeat(32)}` as Hex;
+/** Gateway addresses at the edges of the encoding and in between. */
+const GATEWAYS: Hex[] = [
+  `0x${"00".repeat(20)}`,
+  getAddress(`0x${"ff".repeat(20)}`),
+  "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+];
 
 type AbiNode = { name?: string; type: string; components?: AbiNode[]; [key: string]: unknown };
 
@@ -115,9 +126,17 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
         digests.add(digest);
         const operation = await signRecord({ account, domain, record, deadline, epoch });
         expect(operation.epoch).to.equal(epoch);
-        expect(leafHash(operation), `epoch ${epoch}`).to.equal(await judge.leafHash(operation));
-        // The gateway's fast path and the ethers-based mirror in offchain/chain agree as well.
-        expect(toHex(operationLeaf(operation))).to.equal(leafHash(operation));
+        // The leaf binds the gateway: each gateway hashes the same operation to its own leaf,
+        // and the SDK, the gateway's fast path and the ethers mirror agree with the judge.
+        const leaves = new Set<Hex>();
+        for (const gateway of GATEWAYS) {
+          const leaf = leafHash(gateway, operation);
+          expect(leaf, `epoch ${epoch}`).to.equal(await judge.leafHash(gateway, operation));
+          expect(toHex(operationLeaf(gateway, operation))).to.equal(leaf);
+          expect(ethersLeafHash(gateway, operation)).to.equal(leaf);
+          leaves.add(leaf);
+        }
+        expect(leaves.size, "one leaf per gateway").to.equal(GATEWAYS.length);
         expect(hashRecordStruct(record, deadline, epoch)).to.equal(
           ethersRecordStructHash(record, deadline, epoch),
         );
@@ -155,6 +174,7 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
   it("record ids equal the contract's recordIdOf, in the SDK and on the gateway's fast path", async () => {
     const [admin] = await ethers.getSigners();
     const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
+    const judge = await ethers.getContractAt("DataBlockJudge", await ledger.dataBlockJudge());
     const random = (bytes: number) => toHex(crypto.getRandomValues(new Uint8Array(bytes)));
     const randomTime = () => Math.floor(Math.random() * 2 ** 48);
     const cases: { source: Hex; dataHash: Hex; sampledAt: number }[] = [
@@ -194,36 +214,158 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
     expect(() => recordId(base.source, { ...base, dataHash: "0x12" })).to.throw(TypeError);
   });
 
-  it("builds the same leaves and proofs as OpenZeppelin's StandardMerkleTree", async () => {
-    const domain = ledgerDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
-    const account = privateKeyToAccount(generatePrivateKey());
-    const operations: SignedOperation[] = [];
-    for (let i = 0; i < 7; i++) {
-      const { record } = createRecord({ payload: { i }, formatId: FORMAT_ID, sampledAt: 1000 + i });
-      const epoch = i % 3;
-      operations.push(await signRecord({ account, domain, record, deadline: 5000, epoch }));
+  it("block ids equal the judge's dataBlockIdOf, in the SDK and in the gateway's tree", async () => {
+    const [admin] = await ethers.getSigners();
+    const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
+    const random = (bytes: number) => toHex(crypto.getRandomValues(new Uint8Array(bytes)));
+    const roots: Hex[] = [`0x${"00".repeat(32)}`, `0x${"ff".repeat(32)}`, random(32), random(32)];
+    const ids = new Set<Hex>();
+    for (const gateway of GATEWAYS) {
+      for (const root of roots) {
+        const id = dataBlockId(gateway, root);
+        expect(id, `${gateway} ${root}`).to.equal(await judge.dataBlockIdOf(gateway, root));
+        ids.add(id);
+      }
     }
-    const values = operations.map((op) => {
-      const [source, structHash, deadline, signatureHash] = leafValues(op);
-      expect(signatureHash).to.equal(keccak256(op.signature));
-      return [source, structHash, deadline, signatureHash];
-    });
-    const tree = StandardMerkleTree.of(values, [...leafEncoding]);
-    for (const [i, op] of operations.entries()) {
-      expect(leafHash(op)).to.equal(tree.leafHash(values[i]));
-      const proof = tree.getProof(i) as Hex[];
-      expect(verifyMerkleProof(tree.root as Hex, leafHash(op), proof)).to.equal(true);
-      expect(
-        verifyMerkleProof(tree.root as Hex, leafHash(operations[(i + 1) % 7]), proof),
-      ).to.equal(false);
+    expect(ids.size, "one id per (gateway, root)").to.equal(GATEWAYS.length * roots.length);
+    const operations = await signedOperations(5);
+    for (const gateway of GATEWAYS) {
+      const tree = DataBlockTree.of(gateway, operations);
+      expect(tree.blockId).to.equal(dataBlockId(gateway, tree.root));
     }
-    const proof = tree.getProof(0) as Hex[];
-    const tampered = [...proof];
-    tampered[0] = keccak256(tampered[0]);
-    expect(verifyMerkleProof(tree.root as Hex, leafHash(operations[0]), tampered)).to.equal(false);
-    expect(verifyMerkleProof(tree.root as Hex, leafHash(operations[0]), proof.slice(1))).to.equal(
-      false,
+  });
+
+  it("the gateway's fast tree is the SDK's, node for node, stored or not", async () => {
+    const all = await signedOperations(33);
+    for (const size of [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33]) {
+      const operations = all.slice(0, size);
+      for (const gateway of GATEWAYS.slice(1)) {
+        const reference = buildDataBlockTree(gateway, operations);
+        const fast = DataBlockTree.of(gateway, operations);
+        const built = await DataBlockTree.build(gateway, operations, 3);
+        expect(fast.root, `${size}`).to.equal(reference.root);
+        expect(built.root, `${size} built`).to.equal(reference.root);
+        expect(fast.depth).to.equal(dataBlockDepth(size));
+        const nodes = fast.nodes();
+        expect(built.nodes().equals(nodes)).to.equal(true);
+        // Every slot's proof, padding slots included.
+        for (let i = 0; i < 2 ** reference.depth; i++) {
+          expect(fast.proof(i), `${size}/${i}`).to.deep.equal(reference.proof(i));
+          expect(DataBlockTree.proofFromNodes(nodes, size, i)).to.deep.equal(reference.proof(i));
+        }
+        expect(() => fast.proof(2 ** reference.depth)).to.throw(RangeError);
+      }
+    }
+  });
+
+  it("every root and proof is the one the judge's verifyInclusion accepts, and no other", async function () {
+    this.timeout(120_000);
+    const [admin, operator, gateway, rival] = await ethers.getSigners();
+    const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
+    const judge = await ethers.getContractAt("DataBlockJudge", await ledger.dataBlockJudge());
+    await ledger.grantRole(await ledger.OPERATOR_ROLE(), operator);
+    for (const account of [gateway, rival]) {
+      await ledger.connect(operator).grantRole(await ledger.GATEWAY_ROLE(), account);
+    }
+    const domain = ledgerDomain(
+      (await ethers.provider.getNetwork()).chainId,
+      (await ledger.getAddress()) as Hex,
     );
-    expect(verifyMerkleProof("0x12" as Hex, leafHash(operations[0]), proof)).to.equal(false);
+    const all = await signedOperations(9, domain);
+    const gatewayAddress = getAddress(gateway.address);
+    for (const size of [1, 2, 3, 5, 8, 9]) {
+      const operations = all.slice(0, size);
+      const fast = DataBlockTree.of(gatewayAddress, operations);
+      await (
+        await ledger.connect(gateway).submitDataBlock(fast.root, size, 0, 2 ** 48 - 1, "ipfs://p")
+      ).wait();
+      const blockId = fast.blockId;
+      expect((await ledger.getDataBlock(blockId)).count).to.equal(BigInt(size));
+      for (const [i, op] of operations.entries()) {
+        expect(await judge.verifyInclusion(blockId, op, i, fast.proof(i)), `${size}/${i}`).to.equal(
+          true,
+        );
+        // Positions are bound: the same operation at another index does not verify.
+        if (size > 1) {
+          const other = (i + 1) % size;
+          expect(await judge.verifyInclusion(blockId, op, other, fast.proof(i))).to.equal(false);
+          expect(await judge.verifyInclusion(blockId, op, other, fast.proof(other))).to.equal(
+            false,
+          );
+        }
+      }
+      // The same root anchored by a rival is another block, and nothing verifies in it.
+      await (
+        await ledger.connect(rival).submitDataBlock(fast.root, size, 0, 2 ** 48 - 1, "ipfs://c")
+      ).wait();
+      const copy = dataBlockId(getAddress(rival.address), fast.root);
+      expect(copy).to.not.equal(blockId);
+      expect(await judge.verifyInclusion(copy, operations[0], 0, fast.proof(0))).to.equal(false);
+    }
+  });
+
+  it("positional proofs verify only at their index, with the block's depth and gateway", async () => {
+    const operations = await signedOperations(5);
+    const gateway = GATEWAYS[2];
+    const tree = buildDataBlockTree(gateway, operations);
+    expect(tree.depth).to.equal(3);
+    const check = (leaf: Hex, leafIndex: number, proof: Hex[], overrides = {}) =>
+      verifyDataBlockProof({
+        blockId: tree.blockId,
+        gateway,
+        leaf,
+        leafIndex,
+        proof,
+        count: 5,
+        ...overrides,
+      });
+    for (const [i] of operations.entries()) {
+      expect(check(tree.leaves[i], i, tree.proof(i)), `${i}`).to.equal(true);
+      expect(check(tree.leaves[i], (i + 1) % 5, tree.proof(i))).to.equal(false);
+      expect(check(tree.leaves[(i + 1) % 5], i, tree.proof(i))).to.equal(false);
+    }
+    const zero: Hex = `0x${"00".repeat(32)}`;
+    // A padding slot is zero at its position, but no operation of the count is there.
+    expect(dataBlockProofRoot(zero, 5, tree.proof(5))).to.equal(tree.root);
+    expect(check(zero, 5, tree.proof(5))).to.equal(false);
+    expect(check(zero, 5, tree.proof(5), { count: undefined })).to.equal(true);
+    // Another gateway, a wrong length, a tampered sibling, a malformed word.
+    expect(check(tree.leaves[0], 0, tree.proof(0), { gateway: GATEWAYS[1] })).to.equal(false);
+    expect(check(tree.leaves[0], 0, tree.proof(0).slice(1))).to.equal(false);
+    expect(check(tree.leaves[0], 0, [...tree.proof(0), zero])).to.equal(false);
+    const tampered = tree.proof(0);
+    tampered[1] = keccak256(tampered[1]);
+    expect(check(tree.leaves[0], 0, tampered)).to.equal(false);
+    expect(check("0x12" as Hex, 0, tree.proof(0))).to.equal(false);
+    expect(check(tree.leaves[0], -1, tree.proof(0))).to.equal(false);
+    expect(check(tree.leaves[0], 0.5, tree.proof(0))).to.equal(false);
+    // An inner node is no leaf: at its level it needs a shorter proof than the block's depth.
+    const inner = dataBlockNode(tree.leaves[0], tree.leaves[1]);
+    expect(dataBlockProofRoot(inner, 0, tree.proof(0).slice(1))).to.equal(tree.root);
+    expect(check(inner, 0, tree.proof(0).slice(1))).to.equal(false);
+    expect(check(tree.root, 0, [])).to.equal(false);
+    // One operation: depth 0, the root is the leaf itself.
+    const single = dataBlockTreeOfLeaves(gateway, [tree.leaves[0]]);
+    expect(single.root).to.equal(tree.leaves[0]);
+    expect(single.proof(0)).to.deep.equal([]);
+    expect(dataBlockDepth(1)).to.equal(0);
+    expect(dataBlockDepth(1024)).to.equal(10);
+    expect(dataBlockDepth(1025)).to.equal(11);
+    expect(() => dataBlockDepth(0)).to.throw(RangeError);
   });
 });
+
+/** `count` operations signed by one key, in epochs 0..2, for a ledger's domain (any by default). */
+async function signedOperations(
+  count: number,
+  domain = ledgerDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3"),
+): Promise<SignedOperation[]> {
+  const account = privateKeyToAccount(generatePrivateKey());
+  const operations: SignedOperation[] = [];
+  for (let i = 0; i < count; i++) {
+    const { record } = createRecord({ payload: { i }, formatId: FORMAT_ID, sampledAt: 1000 + i });
+    const epoch = i % 3;
+    operations.push(await signRecord({ account, domain, record, deadline: 5000, epoch }));
+  }
+  return operations;
+}

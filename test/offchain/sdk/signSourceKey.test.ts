@@ -37,7 +37,7 @@ describe("offchain/sdk: signSourceKey", () => {
   const register = (key: Hex, keyOwner: Hex, proof: Hex) =>
     ledger.registerSource(key, keyOwner, toHex(0, { size: 32 }), "urn:dev:sdk", [FORMAT_ID], proof);
 
-  it("signs the digest the ledger's hashSourceKey and the ethers mirror compute", async () => {
+  it("signs the digest the ledger's hashKeyProof and the ethers mirror compute", async () => {
     const device = privateKeyToAccount(generatePrivateKey());
     const digest = hashTypedData({
       domain,
@@ -45,7 +45,7 @@ describe("offchain/sdk: signSourceKey", () => {
       primaryType: "SourceKey",
       message: { key: device.address, owner },
     });
-    expect(await ledger.hashSourceKey(device.address, owner)).to.equal(digest);
+    expect(await ledger.hashKeyProof(device.address, owner)).to.equal(digest);
     expect(sourceKeyDigest(domain, device.address, owner)).to.equal(digest);
     const proof = await signSourceKey({ account: device, owner, domain });
     expect(proof).to.equal(await device.sign({ hash: digest }));

@@ -2,7 +2,6 @@
 // (npm run test:mutation): every malformed field named, every refusal's message and details,
 // and the on-chain checks that only a ledger or RPC answering otherwise can reach (an RPC that
 // lies about one read, through a viem custom transport).
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { network } from "hardhat";
 import {
@@ -23,8 +22,6 @@ import {
   createRecord,
   disputeReasons,
   judgeAbi,
-  leafEncoding,
-  leafValues,
   ledgerAbi,
   ledgerDomain,
   recordId,
@@ -35,6 +32,7 @@ import {
   type SignedOperation,
 } from "../../../offchain/sdk/index.js";
 import type { DataLedger } from "../../../types/ethers-contracts/index.js";
+import { buildReceiptBlock } from "../../helpers/buildReceiptBlock.js";
 import { expectCode } from "../../helpers/expectCode.js";
 import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 
@@ -81,31 +79,6 @@ function lyingClient(tampers: Record<string, Tamper>) {
   });
 }
 
-function buildBlock(operations: SignedOperation[]) {
-  const tree = StandardMerkleTree.of(
-    operations.map((op) => [...leafValues(op)]),
-    [...leafEncoding],
-  );
-  const sampled = operations.map((op) => op.record.sampledAt);
-  return {
-    root: tree.root as Hex,
-    count: operations.length,
-    firstSampledAt: Math.min(...sampled),
-    lastSampledAt: Math.max(...sampled),
-    receipt(i: number): Receipt {
-      const operation = operations[i];
-      return {
-        recordId: recordId(operation.source, operation.record),
-        dataHash: operation.record.dataHash,
-        kind: "block",
-        operation,
-        root: tree.root as Hex,
-        proof: tree.getProof(i) as Hex[],
-      };
-    },
-  };
-}
-
 describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
   const device = privateKeyToAccount(generatePrivateKey());
   const publicClient = createPublicClient({ transport: custom(provider) });
@@ -114,6 +87,8 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
   let domain: ReturnType<typeof ledgerDomain>;
   let gateway: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   let relayer: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+  const buildBlock = (operations: SignedOperation[]) =>
+    buildReceiptBlock(gateway.address, operations);
 
   const now = async () => Number((await ethers.provider.getBlock("latest"))!.timestamp);
 
@@ -258,7 +233,13 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
         "operation.record.sampledAt",
       ],
       ["a uri that is a number", () => withRecord({ uri: 5 }), "operation.record.uri"],
+      ["a block id that is short", () => ({ ...good, blockId: "0x12" }), "blockId"],
+      ["no block id", () => ({ ...good, blockId: undefined }), "blockId"],
       ["a root that is short", () => ({ ...good, root: "0x12" }), "root"],
+      ["a leaf index below zero", () => ({ ...good, leafIndex: -1 }), "leafIndex"],
+      ["a leaf index that is a fraction", () => ({ ...good, leafIndex: 0.5 }), "leafIndex"],
+      ["a leaf index past uint32", () => ({ ...good, leafIndex: 2 ** 32 }), "leafIndex"],
+      ["no leaf index", () => ({ ...good, leafIndex: undefined }), "leafIndex"],
       ["a proof with one bad element", () => ({ ...good, proof: [word("ab"), "0x12"] }), "proof"],
     ];
     for (const [what, receipt, field] of cases) {
@@ -337,7 +318,7 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
       await anchor(block);
     });
 
-    it("RECEIPT_PROOF_INVALID names the root and the leaf", async () => {
+    it("RECEIPT_PROOF_INVALID names the block id, the root, the leaf and its index", async () => {
       const receipt = block.receipt(0);
       const error = await expectCode(
         verifyReceipt({
@@ -348,8 +329,76 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
         }),
         "RECEIPT_PROOF_INVALID",
       );
-      expect(error.details).to.have.keys("root", "leaf");
-      expect(error.details!.root).to.equal(block.root);
+      expect(error.details).to.deep.equal({
+        blockId: block.blockId,
+        root: block.root,
+        leaf: block.tree.leaves[0],
+        leafIndex: 0,
+      });
+    });
+
+    it("RECEIPT_LEAF_INDEX_INVALID names the block, the index, its count and the proof's length", async () => {
+      const receipt = block.receipt(1);
+      const error = await expectCode(
+        verifyReceipt({
+          payload: { station: "D1", pm25: 4 },
+          receipt: { ...receipt, leafIndex: 2 },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_LEAF_INDEX_INVALID",
+      );
+      expect(error.details).to.deep.equal({
+        blockId: block.blockId,
+        leafIndex: 2,
+        count: 2,
+        proofLength: 1,
+      });
+      // The count is the boundary: the last operation's index is in, the next is out.
+      const short = await expectCode(
+        verifyReceipt({
+          payload,
+          receipt: { ...block.receipt(0), proof: [] },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_LEAF_INDEX_INVALID",
+      );
+      expect(short.details).to.include({ leafIndex: 0, proofLength: 0 });
+    });
+
+    it("judges the signature under the chain id the ledger records for the block", async () => {
+      // The block's chainId is what the signature is checked against, not the RPC's chain id:
+      // a ledger answering another one refuses the honest signature, an RPC lying about
+      // eth_chainId changes nothing.
+      const otherChain = lyingClient({
+        getDataBlock: (view) => ({ ...(view as object), chainId: 1n }),
+      });
+      const error = await expectCode(
+        verifyReceipt({
+          payload,
+          receipt: block.receipt(0),
+          publicClient: otherChain,
+          ledgerAddress,
+        }),
+        "RECEIPT_SIGNATURE_INVALID",
+      );
+      expect(error.details).to.deep.equal({ source: device.address });
+      const lyingChainId = createPublicClient({
+        transport: custom({
+          request: ({ method, params }: { method: string; params?: unknown }) =>
+            method === "eth_chainId"
+              ? Promise.resolve("0x1")
+              : provider.request({ method, params: params as unknown[] }),
+        }),
+      });
+      const verified = await verifyReceipt({
+        payload,
+        receipt: block.receipt(0),
+        publicClient: lyingChainId,
+        ledgerAddress,
+      });
+      expect(verified.chainId).to.equal(domain.chainId);
     });
 
     it("RECEIPT_SIGNATURE_INVALID names the source", async () => {
@@ -370,7 +419,7 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
       expect(error.details).to.deep.equal({ source: device.address });
     });
 
-    it("RECEIPT_NOT_ON_CHAIN for a root never anchored says so, with the root", async () => {
+    it("RECEIPT_NOT_ON_CHAIN for a block never anchored says so, with its id", async () => {
       const never = buildBlock([await sign({ station: "D3" })]);
       const error = await expectCode(
         verifyReceipt({
@@ -381,8 +430,8 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
         }),
         "RECEIPT_NOT_ON_CHAIN",
       );
-      expect(error.message).to.contain("No data block with this root is anchored");
-      expect(error.details).to.deep.equal({ root: never.root });
+      expect(error.message).to.contain("No data block with this id is anchored");
+      expect(error.details).to.deep.equal({ blockId: never.blockId });
     });
 
     it("RECEIPT_NOT_ON_CHAIN when the ledger does not place the leaf, though the proof holds", async () => {
@@ -393,18 +442,20 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
         "RECEIPT_NOT_ON_CHAIN",
       );
       expect(error.message).to.contain("The ledger does not place the leaf in the data block");
-      expect(error.details).to.have.keys("root", "leaf");
-      expect(error.details!.root).to.equal(block.root);
+      expect(error.details).to.deep.equal({
+        blockId: block.blockId,
+        leaf: block.tree.leaves[0],
+        leafIndex: 0,
+      });
     });
 
-    it("RECEIPT_OPERATION_DISPUTED names the root and the leaf", async () => {
+    it("RECEIPT_OPERATION_DISPUTED names the block id and the leaf", async () => {
       const client = lyingClient({ isOperationDisputed: () => true });
       const error = await expectCode(
         verifyReceipt({ payload, receipt: block.receipt(0), publicClient: client, ledgerAddress }),
         "RECEIPT_OPERATION_DISPUTED",
       );
-      expect(error.details).to.have.keys("root", "leaf");
-      expect(error.details!.root).to.equal(block.root);
+      expect(error.details).to.deep.equal({ blockId: block.blockId, leaf: block.tree.leaves[0] });
     });
 
     it("RECEIPT_OPERATION_CHALLENGEABLE names the judge's rule, or its number when unknown", async () => {
@@ -421,7 +472,7 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
       expect(named.message).to.contain(
         "The ledger's DataBlockJudge would strike the operation: InactiveSource",
       );
-      expect(named.details).to.include({ reason: "InactiveSource", root: block.root });
+      expect(named.details).to.include({ reason: "InactiveSource", blockId: block.blockId });
       const unknown = await expectCode(
         verifyReceipt({
           payload,

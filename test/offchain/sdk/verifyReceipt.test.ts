@@ -1,4 +1,3 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { createPublicClient, custom, keccak256, toBytes, type Hex } from "viem";
@@ -6,9 +5,8 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import {
   createRecord,
+  dataBlockId,
   hashPayload,
-  leafEncoding,
-  leafValues,
   ledgerDomain,
   readSourceEpoch,
   recordId,
@@ -19,6 +17,7 @@ import {
   type SignedOperation,
 } from "../../../offchain/sdk/index.js";
 import { DataBlockJudge__factory, type DataLedger } from "../../../types/ethers-contracts/index.js";
+import { buildReceiptBlock } from "../../helpers/buildReceiptBlock.js";
 import { expectCode } from "../../helpers/expectCode.js";
 import { ADMIN_DELAY } from "../../fixtures/deployLedger.js";
 
@@ -30,30 +29,6 @@ const N = 5;
 
 async function now(): Promise<number> {
   return Number((await ethers.provider.getBlock("latest"))!.timestamp);
-}
-
-/** A gateway's data block over `operations`, with a receipt builder per operation. */
-function buildBlock(operations: SignedOperation[]) {
-  const values = operations.map((op) => [...leafValues(op)]);
-  const tree = StandardMerkleTree.of(values, [...leafEncoding]);
-  const sampled = operations.map((op) => op.record.sampledAt);
-  return {
-    root: tree.root as Hex,
-    count: operations.length,
-    firstSampledAt: Math.min(...sampled),
-    lastSampledAt: Math.max(...sampled),
-    receipt(i: number): Receipt {
-      const operation = operations[i];
-      return {
-        recordId: recordId(operation.source, operation.record),
-        dataHash: operation.record.dataHash,
-        kind: "block",
-        operation,
-        root: tree.root as Hex,
-        proof: tree.getProof(i) as Hex[],
-      };
-    },
-  };
 }
 
 describe("offchain/sdk: verifyReceipt against the chain", () => {
@@ -68,6 +43,10 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
   let operator: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   let owner: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   let relayer: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+  let rival: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+  /** `gateway`'s data block over `operations`, with a receipt builder per operation. */
+  const buildBlock = (operations: SignedOperation[]) =>
+    buildReceiptBlock(gateway.address, operations);
   const payloads = Array.from({ length: N }, (_, i) => ({ station: "A1", pm25: 10 + i, seq: i }));
 
   async function signPayload(
@@ -93,12 +72,13 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
   }
 
   before(async () => {
-    const [admin, operatorSigner, gatewaySigner, ownerSigner, relayerSigner] =
+    const [admin, operatorSigner, gatewaySigner, ownerSigner, relayerSigner, rivalSigner] =
       await ethers.getSigners();
     operator = operatorSigner;
     owner = ownerSigner;
     gateway = gatewaySigner;
     relayer = relayerSigner;
+    rival = rivalSigner;
     ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
     judgeAddress = await ledger.dataBlockJudge();
     ledgerAddress = (await ledger.getAddress()) as Hex;
@@ -106,6 +86,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
     const asOperator = ledger.connect(operator);
     await asAdmin.getFunction("grantRole")(await ledger.getFunction("OPERATOR_ROLE")(), operator);
     await asOperator.getFunction("grantRole")(await ledger.getFunction("GATEWAY_ROLE")(), gateway);
+    await asOperator.getFunction("grantRole")(await ledger.getFunction("GATEWAY_ROLE")(), rival);
     await asOperator.getFunction("registerFormat")(FORMAT_ID, "sdk", "1.0.0", "ipfs://schema", 0);
     domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, ledgerAddress);
     await asOperator.getFunction("registerSource")(
@@ -142,6 +123,9 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
         expect(result.sourceId).to.equal(1n);
         expect(result.source).to.equal(device.address);
         expect(result.root).to.equal(block.root);
+        expect(result.blockId).to.equal(block.blockId);
+        expect(result.leafIndex).to.equal(i);
+        expect(result.chainId).to.equal(domain.chainId);
         expect(result.gateway).to.equal(gateway.address);
         expect(result.anchoredAt).to.be.a("number").and.be.greaterThan(0);
       }
@@ -262,6 +246,96 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
     });
 
+    it("refuses a leaf index outside the count or a proof of another length: RECEIPT_LEAF_INDEX_INVALID", async () => {
+      const receipt = block.receipt(2);
+      // N = 5 operations: depth 3, slots 5..7 are padding. An index in the padding, or past the
+      // tree, is no operation's; a proof one sibling short or long is not the block's depth.
+      for (const wrong of [
+        { leafIndex: N },
+        { leafIndex: 7 },
+        { leafIndex: 2 ** 20 },
+        { proof: receipt.proof!.slice(1) },
+        { proof: [...receipt.proof!, receipt.proof![0]] },
+      ]) {
+        const refused = await expectCode(
+          verifyReceipt({
+            payload: payloads[2],
+            receipt: { ...receipt, ...wrong },
+            publicClient,
+            ledgerAddress,
+          }),
+          "RECEIPT_LEAF_INDEX_INVALID",
+        );
+        expect(refused.details, JSON.stringify(wrong)).to.deep.include({
+          blockId: block.blockId,
+          count: N,
+        });
+      }
+    });
+
+    it("refuses another operation's index with the right proof length: RECEIPT_PROOF_INVALID", async () => {
+      // Positions are bound: the same leaf and siblings at index 3 make another root.
+      const receipt = block.receipt(2);
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[2],
+          receipt: { ...receipt, leafIndex: 3 },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PROOF_INVALID",
+      );
+      // A root other than the one the proof leads to, even with the right block id.
+      await expectCode(
+        verifyReceipt({
+          payload: payloads[2],
+          receipt: { ...receipt, root: keccak256(receipt.root!) },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PROOF_INVALID",
+      );
+    });
+
+    it("verifies nothing in a rival gateway's copy of the root: RECEIPT_PROOF_INVALID", async () => {
+      // The rival anchors the honest gateway's root first, with a count and range of its own.
+      const payload = { station: "A1", copied: true };
+      const operations = [await signPayload(payload), await signPayload({ filler: 3 })];
+      const honest = buildBlock(operations);
+      await (
+        await ledger.connect(rival).getFunction("submitDataBlock")(
+          honest.root,
+          1,
+          0,
+          0,
+          "ipfs://copy",
+        )
+      ).wait();
+      await anchor(honest);
+      const rivalBlockId = dataBlockId(rival.address as Hex, honest.root);
+      expect(rivalBlockId).to.not.equal(honest.blockId);
+      // The receipt pointed at the rival's block: its leaves are hashed with the rival's address.
+      await expectCode(
+        verifyReceipt({
+          payload,
+          receipt: { ...honest.receipt(0), blockId: rivalBlockId, proof: [] },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_PROOF_INVALID",
+      );
+      // The honest block, anchored after the copy, verifies as before.
+      const result = await verifyReceipt({
+        payload,
+        receipt: honest.receipt(0),
+        publicClient,
+        ledgerAddress,
+      });
+      expect(result.blockId).to.equal(honest.blockId);
+      expect(result.gateway).to.equal(gateway.address);
+      expect(result.leafIndex).to.equal(0);
+    });
+
     it("rejects a swapped signature: the leaf commits to it, so the proof fails first", async () => {
       const receipt = block.receipt(0);
       const forged = await signRecord({
@@ -328,7 +402,9 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       await anchor(disputed);
       const rogue = disputed.receipt(1);
       await (
-        await judge().connect(relayer).challenge(disputed.root, rogue.operation, rogue.proof!)
+        await judge()
+          .connect(relayer)
+          .challenge(disputed.blockId, rogue.operation, rogue.leafIndex!, rogue.proof!)
       ).wait();
       await expectCode(
         verifyReceipt({ payload: { rogue: 1 }, receipt: rogue, publicClient, ledgerAddress }),
@@ -355,7 +431,10 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
     });
 
-    it("rejects a receipt checked against another ledger address: the EIP-712 domain binds it", async () => {
+    it("rejects a block receipt checked against another ledger address: RECEIPT_NOT_ON_CHAIN", async () => {
+      // The block's own ledger names the chain id its signatures are judged under, so an
+      // address that holds no such block refuses before any signature is checked (the
+      // EIP-712 domain binding is the mutants test's foreign-ledger signature).
       await expectCode(
         verifyReceipt({
           payload: payloads[0],
@@ -363,7 +442,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
           publicClient,
           ledgerAddress: relayer.address as Hex,
         }),
-        "RECEIPT_SIGNATURE_INVALID",
+        "RECEIPT_NOT_ON_CHAIN",
       );
     });
 
@@ -450,9 +529,9 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
 
       // The ledger's judge agrees: the late operation would be struck, the on-time one is valid.
       const challenge = judge().connect(relayer).getFunction("challenge");
-      await challenge.staticCall(lateBlock.root, operations[0], lateBlock.receipt(0).proof!);
+      await challenge.staticCall(lateBlock.blockId, operations[0], 0, lateBlock.receipt(0).proof!);
       await expect(
-        challenge.staticCall(lateBlock.root, operations[1], lateBlock.receipt(1).proof!),
+        challenge.staticCall(lateBlock.blockId, operations[1], 1, lateBlock.receipt(1).proof!),
       ).to.be.revertedWithCustomError(judge(), "DataBlockJudgeValidOperation");
     });
 
@@ -703,7 +782,9 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
 
       // The judge strikes it for that reason, and the receipt then says so.
       const challenge = judge().connect(relayer).getFunction("challenge");
-      await (await challenge(epochBlock.root, operations[0], epochBlock.receipt(0).proof!)).wait();
+      await (
+        await challenge(epochBlock.blockId, operations[0], 0, epochBlock.receipt(0).proof!)
+      ).wait();
       await expectCode(
         verifyReceipt({
           payload: stalePayload,

@@ -1,12 +1,13 @@
 import type { Provider } from "ethers";
 import { expect } from "chai";
-import { keccak256, toBytes } from "viem";
+import { createPublicClient, custom, keccak256, toBytes, type Hex } from "viem";
 
 import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
 import { leafHash } from "../../../offchain/sdk/leafHash.js";
 import { recordId } from "../../../offchain/sdk/recordId.js";
 import type { SignedOperation } from "../../../offchain/sdk/types.js";
-import { verifyMerkleProof } from "../../../offchain/sdk/verifyMerkleProof.js";
+import { verifyDataBlockProof } from "../../../offchain/sdk/verifyDataBlockProof.js";
+import { verifyReceipt } from "../../../offchain/sdk/verifyReceipt.js";
 import { createServiceApp } from "../../../offchain/service/createServiceApp.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { DataBlockJudge__factory } from "../../../types/ethers-contracts/index.js";
@@ -65,6 +66,7 @@ for (const target of databaseTargets()) {
         kind: "block",
         sourceId: "2",
         sourceKey: h.device.address,
+        blockId: block.blockId,
         root: block.root.toLowerCase(),
         blockNumber: block.blockNumber,
         txHash: block.txHash.toLowerCase(),
@@ -73,7 +75,26 @@ for (const target of databaseTargets()) {
       expect(body.firstAnchoredAt).to.equal(record.anchoredAt);
       const anchoredBlock = await h.provider.getBlock(block.blockNumber);
       expect(record.anchoredAt).to.equal(anchoredBlock!.timestamp);
-      expect(verifyMerkleProof(block.root, leafHash(op), record.proof)).to.equal(true);
+      const gateway = h.fx.gateway.address as Hex;
+      expect(
+        verifyDataBlockProof({
+          blockId: block.blockId,
+          gateway,
+          leaf: leafHash(gateway, op),
+          leafIndex: 0,
+          proof: record.proof,
+          count: 2,
+        }),
+      ).to.equal(true);
+      expect(record.blockDisputes).to.deep.equal([]);
+      // The service's receipt is the SDK's: it verifies against the chain alone.
+      const verified = await verifyReceipt({
+        payload: reading,
+        receipt: record.receipt,
+        publicClient: createPublicClient({ transport: custom(h.connection.provider) }),
+        ledgerAddress: h.ledgerAddress,
+      });
+      expect(verified).to.deep.include({ blockId: block.blockId, leafIndex: 0, gateway });
     });
 
     it("marks only the struck operation of a challenged block disputed; its neighbour stays active", async () => {
@@ -94,7 +115,7 @@ for (const target of databaseTargets()) {
         await h.fx.ledger.dataBlockJudge(),
         h.fx.stranger,
       );
-      await (await judge.challenge(mixed.root, forged, mixed.proof(1))).wait();
+      await (await judge.challenge(mixed.blockId, forged, 1, mixed.proof(1))).wait();
       await h.indexer.syncToHead();
 
       const struck = await verifyJson({ dataHash: forged.record.dataHash });
@@ -105,6 +126,40 @@ for (const target of databaseTargets()) {
       expect(neighbour.body.records.map((r: { status: string }) => r.status)).to.deep.equal([
         "active",
       ]);
+      // Both show the block's dispute, naming the struck leaf and the rule.
+      for (const { body } of [struck, neighbour]) {
+        expect(body.records[0].blockDisputes).to.deep.equal([
+          { reason: "InvalidSignature", leaf: mixed.leaf(1) },
+        ]);
+      }
+    });
+
+    it("shows a WrongCount dispute on the block's records and strikes none of them", async () => {
+      const ops = [await h.signed({ counted: 1 }, 3001), await h.signed({ counted: 2 }, 3002)];
+      // Two operations anchored as three: slot 2 is empty.
+      const overcounted = await publishDataBlock({
+        ledger: h.fx.ledger,
+        gateway: h.fx.gateway,
+        blobs: h.blobs,
+        operations: ops,
+        count: 3,
+      });
+      const judge = DataBlockJudge__factory.connect(
+        await h.fx.ledger.dataBlockJudge(),
+        h.fx.stranger,
+      );
+      const zero = `0x${"00".repeat(32)}`;
+      await (await judge.challengeCount(overcounted.blockId, 2, zero, overcounted.proof(2))).wait();
+      await h.indexer.syncToHead();
+      for (const op of ops) {
+        const { body } = await verifyJson({ dataHash: op.record.dataHash });
+        expect(body.records).to.have.length(1);
+        expect(body.records[0]).to.deep.include({
+          status: "active",
+          blockId: overcounted.blockId,
+          blockDisputes: [{ reason: "WrongCount", leaf: zero }],
+        });
+      }
     });
 
     it("verifies a JSON payload by its canonical hash, whatever its key order", async () => {
