@@ -19,6 +19,7 @@ import {
 import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { expectCode } from "../../helpers/expectCode.js";
+import { keyProof } from "../../helpers/keyProof.js";
 import { DataBlockJudge__factory } from "../../../types/ethers-contracts/index.js";
 import {
   AIR_QUALITY_SCHEMA,
@@ -405,6 +406,7 @@ describe("offchain/representation: batching and anchoring (P2R)", () => {
             keccak256(toBytes(account.address)),
             "ipfs://device",
             [uniqueFormat],
+            await keyProof(fx.ledger, account, fx.deviceOwner),
           )
         ).wait();
       }

@@ -12,7 +12,10 @@ import {
   refuseOutdatedOutbox,
   representationMigrations,
 } from "../../../offchain/representation/outbox/migrations.js";
-import { OutboxWriter, type StoredRecord } from "../../../offchain/representation/outbox/OutboxWriter.js";
+import {
+  OutboxWriter,
+  type StoredRecord,
+} from "../../../offchain/representation/outbox/OutboxWriter.js";
 import { readRecordState } from "../../../offchain/representation/outbox/readRecordState.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import type { Database } from "../../../offchain/storage/Database.js";

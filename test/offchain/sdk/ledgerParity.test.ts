@@ -174,7 +174,6 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
   it("record ids equal the contract's recordIdOf, in the SDK and on the gateway's fast path", async () => {
     const [admin] = await ethers.getSigners();
     const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
-    const judge = await ethers.getContractAt("DataBlockJudge", await ledger.dataBlockJudge());
     const random = (bytes: number) => toHex(crypto.getRandomValues(new Uint8Array(bytes)));
     const randomTime = () => Math.floor(Math.random() * 2 ** 48);
     const cases: { source: Hex; dataHash: Hex; sampledAt: number }[] = [
@@ -217,6 +216,7 @@ describe("offchain/sdk: parity with the compiled ledger", () => {
   it("block ids equal the judge's dataBlockIdOf, in the SDK and in the gateway's tree", async () => {
     const [admin] = await ethers.getSigners();
     const ledger = await ethers.deployContract("DataLedger", [admin.address, ADMIN_DELAY]);
+    const judge = await ethers.getContractAt("DataBlockJudge", await ledger.dataBlockJudge());
     const random = (bytes: number) => toHex(crypto.getRandomValues(new Uint8Array(bytes)));
     const roots: Hex[] = [`0x${"00".repeat(32)}`, `0x${"ff".repeat(32)}`, random(32), random(32)];
     const ids = new Set<Hex>();
