@@ -174,9 +174,9 @@ contract DataBlockJudge is IDataBlockJudge {
         );
         if (error != ECDSA.RecoverError.NoError || signer != source) return (false, DisputeReason.InvalidSignature);
         if (operation.deadline < anchoredAt) return (false, DisputeReason.ExpiredSignature);
-        if (!ledger.wasActiveSourceAt(source, anchoredAt)) return (false, DisputeReason.InactiveSource);
+        if (!ledger.wasSourceActiveAt(source, anchoredAt)) return (false, DisputeReason.InactiveSource);
         uint64 sourceId = ledger.sourceIdOf(source);
-        if (!ledger.wasEpochAt(sourceId, operation.epoch, anchoredAt)) return (false, DisputeReason.StaleEpoch);
+        if (!ledger.wasSourceEpochAt(sourceId, operation.epoch, anchoredAt)) return (false, DisputeReason.StaleEpoch);
         Format memory format = ledger.getFormat(formatId);
         if (format.status == FormatStatus.None) return (false, DisputeReason.UnknownFormat);
         // Fixed at registration, so this verdict cannot flip: the holder rule needs the ledger to
@@ -185,7 +185,7 @@ contract DataBlockJudge is IDataBlockJudge {
         if (format.deprecatedAt != 0 && format.deprecatedAt < anchoredAt) {
             return (false, DisputeReason.DeprecatedFormat);
         }
-        if (!ledger.wasFormatAllowedAt(sourceId, formatId, anchoredAt)) {
+        if (!ledger.wasAllowedFormatAt(sourceId, formatId, anchoredAt)) {
             return (false, DisputeReason.FormatNotAllowed);
         }
         uint48 sampledAt = operation.record.sampledAt;

@@ -148,7 +148,7 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry, EIP712 {
     }
 
     /// @inheritdoc ISourceRegistry
-    function wasActiveSourceAt(address key, uint48 timestamp) public view returns (bool) {
+    function wasSourceActiveAt(address key, uint48 timestamp) public view returns (bool) {
         KeyBinding memory binding = _keys[key];
         if (binding.sourceId == 0 || timestamp < binding.boundAt) return false;
         // Unbound in that second or later: it was still bound when the second began.
@@ -157,12 +157,12 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry, EIP712 {
     }
 
     /// @inheritdoc ISourceRegistry
-    function wasEpochAt(uint64 sourceId, uint32 epoch, uint48 timestamp) external view returns (bool) {
+    function wasSourceEpochAt(uint64 sourceId, uint32 epoch, uint48 timestamp) external view returns (bool) {
         return _inSecond(_stateHistory[sourceId], timestamp, _state(SourceStatus.None, epoch), ~uint208(0xff));
     }
 
     /// @inheritdoc ISourceRegistry
-    function wasFormatAllowedAt(uint64 sourceId, bytes32 formatId, uint48 timestamp) external view returns (bool) {
+    function wasAllowedFormatAt(uint64 sourceId, bytes32 formatId, uint48 timestamp) external view returns (bool) {
         return _inSecond(_formatHistory[sourceId][formatId], timestamp, 1, 1);
     }
 

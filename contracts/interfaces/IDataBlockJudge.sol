@@ -26,14 +26,14 @@ import {IDataLedger} from "./IDataLedger.sol";
 ///   block was anchored under (`DataBlockView.chainId`; name and version from `eip712Domain()`,
 ///   verifying contract the ledger), so a later chain-id change leaves honest blocks valid;
 /// - `ExpiredSignature`: `deadline < anchoredAt`;
-/// - `InactiveSource`: the key was not an active source's current key (`wasActiveSourceAt`);
-/// - `StaleEpoch`: signed in another epoch than the source's (`wasEpochAt`): a suspension,
+/// - `InactiveSource`: the key was not an active source's current key (`wasSourceActiveAt`);
+/// - `StaleEpoch`: signed in another epoch than the source's (`wasSourceEpochAt`): a suspension,
 ///   reactivation or rotation before the block cancelled it;
 /// - `UnknownFormat`: the format was never registered;
 /// - `UniqueDataHashFormat`: the format has `FORMAT_UNIQUE_DATA_HASHES` (fixed at registration):
 ///   its records go direct or relayed, where the ledger enforces the holder rule; a block cannot;
 /// - `DeprecatedFormat`: deprecated before the anchoring second;
-/// - `FormatNotAllowed`: the source was not allowed the format (`wasFormatAllowedAt`);
+/// - `FormatNotAllowed`: the source was not allowed the format (`wasAllowedFormatAt`);
 /// - `OutsideSampledRange`: `sampledAt` outside the block's `[firstSampledAt, lastSampledAt]`;
 /// - `DuplicateRecord`: its record id was anchored directly before the anchoring second
 ///   (`challenge`), or is held by another valid operation that came first (`challengeDuplicate`):

@@ -788,7 +788,7 @@ contract SourceRegistryTest is LedgerFixture {
 
     // ---------------------------------------------------------------- history
 
-    function test_wasActiveSourceAt_followsTheTimeline() public {
+    function test_wasSourceActiveAt_followsTheTimeline() public {
         // Registered at START; suspended at START+100, reactivated at START+200, rotated at START+300.
         address newKey = makeAddr("newKey");
         vm.warp(START + 100);
@@ -801,24 +801,24 @@ contract SourceRegistryTest is LedgerFixture {
         vm.prank(sourceOwner);
         ledger.rotateSourceKey(sourceId, newKey, _keyProof("newKey", sourceOwner));
 
-        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START - 1), "before registration");
-        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START), "at registration");
-        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 99), "before suspension");
+        vm.assertFalse(ledger.wasSourceActiveAt(sourceKey, START - 1), "before registration");
+        vm.assertTrue(ledger.wasSourceActiveAt(sourceKey, START), "at registration");
+        vm.assertTrue(ledger.wasSourceActiveAt(sourceKey, START + 99), "before suspension");
         // A change's own second has no order against a block of that second: it counts as active.
-        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 100), "at suspension");
-        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 101), "after suspension");
-        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 199), "while suspended");
-        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 200), "at reactivation");
-        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 299), "before rotation");
-        vm.assertTrue(ledger.wasActiveSourceAt(sourceKey, START + 300), "at rotation, old key");
-        vm.assertFalse(ledger.wasActiveSourceAt(sourceKey, START + 301), "after rotation, old key");
-        vm.assertFalse(ledger.wasActiveSourceAt(newKey, START + 299), "before binding, new key");
-        vm.assertTrue(ledger.wasActiveSourceAt(newKey, START + 300), "at rotation, new key");
-        vm.assertTrue(ledger.wasActiveSourceAt(newKey, type(uint48).max), "far future, new key");
-        vm.assertFalse(ledger.wasActiveSourceAt(stranger, START + 300), "never bound");
+        vm.assertTrue(ledger.wasSourceActiveAt(sourceKey, START + 100), "at suspension");
+        vm.assertFalse(ledger.wasSourceActiveAt(sourceKey, START + 101), "after suspension");
+        vm.assertFalse(ledger.wasSourceActiveAt(sourceKey, START + 199), "while suspended");
+        vm.assertTrue(ledger.wasSourceActiveAt(sourceKey, START + 200), "at reactivation");
+        vm.assertTrue(ledger.wasSourceActiveAt(sourceKey, START + 299), "before rotation");
+        vm.assertTrue(ledger.wasSourceActiveAt(sourceKey, START + 300), "at rotation, old key");
+        vm.assertFalse(ledger.wasSourceActiveAt(sourceKey, START + 301), "after rotation, old key");
+        vm.assertFalse(ledger.wasSourceActiveAt(newKey, START + 299), "before binding, new key");
+        vm.assertTrue(ledger.wasSourceActiveAt(newKey, START + 300), "at rotation, new key");
+        vm.assertTrue(ledger.wasSourceActiveAt(newKey, type(uint48).max), "far future, new key");
+        vm.assertFalse(ledger.wasSourceActiveAt(stranger, START + 300), "never bound");
     }
 
-    function test_wasFormatAllowedAt_followsTheTimeline() public {
+    function test_wasAllowedFormatAt_followsTheTimeline() public {
         // FORMAT_AIR allowed at registration (START); disallowed at START+100, allowed at START+200.
         vm.warp(START + 100);
         vm.prank(operator);
@@ -827,14 +827,14 @@ contract SourceRegistryTest is LedgerFixture {
         vm.prank(operator);
         ledger.setSourceFormats(sourceId, _one(FORMAT_AIR), true);
 
-        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START - 1), "before registration");
-        vm.assertTrue(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START), "at registration");
-        vm.assertTrue(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START + 100), "in the second it was disallowed");
-        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START + 101), "after");
-        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START + 199), "while disallowed");
-        vm.assertTrue(ledger.wasFormatAllowedAt(sourceId, FORMAT_AIR, START + 200), "allowed again");
-        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId, FORMAT_NOISE, START + 200), "never allowed");
-        vm.assertFalse(ledger.wasFormatAllowedAt(sourceId + 1, FORMAT_AIR, START + 200), "unknown source");
+        vm.assertFalse(ledger.wasAllowedFormatAt(sourceId, FORMAT_AIR, START - 1), "before registration");
+        vm.assertTrue(ledger.wasAllowedFormatAt(sourceId, FORMAT_AIR, START), "at registration");
+        vm.assertTrue(ledger.wasAllowedFormatAt(sourceId, FORMAT_AIR, START + 100), "in the second it was disallowed");
+        vm.assertFalse(ledger.wasAllowedFormatAt(sourceId, FORMAT_AIR, START + 101), "after");
+        vm.assertFalse(ledger.wasAllowedFormatAt(sourceId, FORMAT_AIR, START + 199), "while disallowed");
+        vm.assertTrue(ledger.wasAllowedFormatAt(sourceId, FORMAT_AIR, START + 200), "allowed again");
+        vm.assertFalse(ledger.wasAllowedFormatAt(sourceId, FORMAT_NOISE, START + 200), "never allowed");
+        vm.assertFalse(ledger.wasAllowedFormatAt(sourceId + 1, FORMAT_AIR, START + 200), "unknown source");
     }
 
     // ---------------------------------------------------------------- fuzz
@@ -868,8 +868,8 @@ contract SourceRegistryTest is LedgerFixture {
     }
 
     /// @dev Suspends at `start + suspendAfter`, reactivates `pause` seconds later and checks
-    /// `wasActiveSourceAt` at an arbitrary instant against that schedule.
-    function testFuzz_wasActiveSourceAt_matchesSchedule(uint32 suspendAfter, uint32 pause, uint48 query) public {
+    /// `wasSourceActiveAt` at an arbitrary instant against that schedule.
+    function testFuzz_wasSourceActiveAt_matchesSchedule(uint32 suspendAfter, uint32 pause, uint48 query) public {
         uint48 suspendedAt = START + uint48(suspendAfter);
         uint48 reactivatedAt = suspendedAt + uint48(bound(pause, 1, type(uint32).max));
         vm.warp(suspendedAt);
@@ -896,7 +896,7 @@ contract SourceRegistryTest is LedgerFixture {
         bool expected =
             query >= START &&
                 (query < suspendedAt || (query == suspendedAt && suspendedAt > START) || query >= reactivatedAt);
-        vm.assertEq(ledger.wasActiveSourceAt(sourceKey, query), expected, "wasActiveSourceAt");
+        vm.assertEq(ledger.wasSourceActiveAt(sourceKey, query), expected, "wasSourceActiveAt");
     }
 
     function testFuzz_submitRecord_disallowedFormatRejected(bytes32 formatId) public {

@@ -481,7 +481,7 @@ describe("SourceRegistry", function () {
     });
   });
 
-  describe("wasActiveSourceAt", function () {
+  describe("wasSourceActiveAt", function () {
     it("answers from the source's status and key history", async function () {
       const { ledger, operator, sourceOwner, stranger, spare, formatId } =
         await networkHelpers.loadFixture(deployLedger);
@@ -543,7 +543,7 @@ describe("SourceRegistry", function () {
       ];
       for (const [key, at, active] of expectations) {
         expect(
-          await ledger.wasActiveSourceAt(key, at),
+          await ledger.wasSourceActiveAt(key, at),
           `${key === oldKey ? "old" : "new"} key at t0+${at - t0}`,
         ).to.equal(active);
       }
@@ -634,7 +634,7 @@ describe("SourceRegistry", function () {
     });
   });
 
-  describe("wasEpochAt", function () {
+  describe("wasSourceEpochAt", function () {
     it("answers from the source's epoch history, by the same same-second rule", async function () {
       const { ledger, operator, sourceOwner, spare, formatId } =
         await networkHelpers.loadFixture(deployLedger);
@@ -694,18 +694,19 @@ describe("SourceRegistry", function () {
         [5, tRevoked + 1000, false],
       ];
       for (const [epoch, at, current] of expectations) {
-        expect(await ledger.wasEpochAt(2n, epoch, at), `epoch ${epoch} at t0+${at - t0}`).to.equal(
-          current,
-        );
+        expect(
+          await ledger.wasSourceEpochAt(2n, epoch, at),
+          `epoch ${epoch} at t0+${at - t0}`,
+        ).to.equal(current);
       }
       // The fixture's source never left epoch 0; an unknown source never had any.
-      expect(await ledger.wasEpochAt(1n, 0, tRevoked)).to.equal(true);
-      expect(await ledger.wasEpochAt(1n, 1, tRevoked)).to.equal(false);
-      expect(await ledger.wasEpochAt(99n, 0, tRevoked)).to.equal(false);
+      expect(await ledger.wasSourceEpochAt(1n, 0, tRevoked)).to.equal(true);
+      expect(await ledger.wasSourceEpochAt(1n, 1, tRevoked)).to.equal(false);
+      expect(await ledger.wasSourceEpochAt(99n, 0, tRevoked)).to.equal(false);
     });
   });
 
-  describe("wasFormatAllowedAt", function () {
+  describe("wasAllowedFormatAt", function () {
     it("answers from the source's format history, by the same same-second rule", async function () {
       const { ledger, operator, sourceId, formatId, otherFormatId } =
         await networkHelpers.loadFixture(deployLedger);
@@ -731,16 +732,16 @@ describe("SourceRegistry", function () {
       ];
       for (const [at, allowed] of expectations) {
         expect(
-          await ledger.wasFormatAllowedAt(sourceId, otherFormatId, at),
+          await ledger.wasAllowedFormatAt(sourceId, otherFormatId, at),
           `at t0+${at - t0}`,
         ).to.equal(allowed);
       }
       // The fixture's format, allowed at registration, stays allowed; unknown sources never were.
-      expect(await ledger.wasFormatAllowedAt(sourceId, formatId, tAllowedAgain)).to.equal(true);
-      expect(await ledger.wasFormatAllowedAt(sourceId + 1n, formatId, tAllowedAgain)).to.equal(
+      expect(await ledger.wasAllowedFormatAt(sourceId, formatId, tAllowedAgain)).to.equal(true);
+      expect(await ledger.wasAllowedFormatAt(sourceId + 1n, formatId, tAllowedAgain)).to.equal(
         false,
       );
-      expect(await ledger.wasFormatAllowedAt(sourceId, id("never registered"), t0)).to.equal(false);
+      expect(await ledger.wasAllowedFormatAt(sourceId, id("never registered"), t0)).to.equal(false);
     });
   });
 
