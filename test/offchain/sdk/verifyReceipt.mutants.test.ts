@@ -535,6 +535,23 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
       expect(error.details).to.deep.equal({ recordId: id });
     });
 
+    it("RECEIPT_SIGNATURE_INVALID for a relayed record signed for another ledger names the source", async () => {
+      // The same reading signed in another ledger's domain: same record id, a signature this
+      // ledger never checked.
+      const elsewhere = ledgerDomain(domain.chainId, getAddress(`0x${"11".repeat(20)}`));
+      const foreign = await sign(payload, { sampledAt: 1_760_000_500, signDomain: elsewhere });
+      const error = await expectCode(
+        verifyReceipt({
+          payload,
+          receipt: { ...receipt, operation: foreign },
+          publicClient,
+          ledgerAddress,
+        }),
+        "RECEIPT_SIGNATURE_INVALID",
+      );
+      expect(error.details).to.deep.equal({ source: device.address });
+    });
+
     it("RECEIPT_NOT_ON_CHAIN when the record the chain names has another format than the signed one", async () => {
       // The same key, reading and payload signed again under another format: the same record id,
       // a valid signature, but not the record the ledger holds.
