@@ -171,6 +171,11 @@ for (const target of databaseTargets()) {
 
     before(async () => {
       anvil = await startLocalNode("anvil", { args: ["--accounts", "20"] });
+      // Each block one second after its parent, also after an evm_revert: by default Anvil stamps
+      // blocks with the wall clock plus the offset the reverted-away blocks had built up, so on a
+      // fast run a block could be stamped before its parent's second and the source registry's
+      // per-second checkpoints (which only move forward, as a real chain's time does) revert.
+      await anvil.rpc("anvil_setBlockTimestampInterval", [1]);
       connection = await network.create({ network: "localhost", override: { url: anvil.url } });
       // Before anything is deployed: the last test rewinds to here, below every log.
       genesis = await anvil.rpc<string>("evm_snapshot");

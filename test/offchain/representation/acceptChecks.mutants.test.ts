@@ -318,6 +318,7 @@ describe("offchain/representation: validateSubmission on its own", () => {
     const head = await fx.provider.getBlockNumber();
     expect(await validateSubmission(context, normalized, body.payload)).to.deep.equal({
       blockNumber: head,
+      uniqueDataHashes: false,
     });
     const forged = await parse({ account: privateKeyToAccount(generatePrivateKey()) });
     const claimed = normalizeSubmission(
@@ -344,6 +345,6 @@ describe("offchain/representation: validateSubmission on its own", () => {
     const head = await fx.provider.getBlockNumber();
     expect(
       await validateSubmission(context, normalized, body.payload, { onChainCheck: false }),
-    ).to.deep.equal({ blockNumber: head });
+    ).to.deep.equal({ blockNumber: head, uniqueDataHashes: false });
   });
 });
