@@ -15,21 +15,21 @@ export const equivalents: Record<string, string> = {
     "viem's readContract encodes and decodes with abi[0] when functionName is empty, and getRecord is ledgerAbi[0]",
 
   // offchain/representation/accept/validateSubmission.ts
-  [`${validate}:135 OptionalChaining validate.errors[0]`]:
+  [`${validate}:136 OptionalChaining validate.errors[0]`]:
     "Ajv sets errors whenever a validator returns false, so errors is never null on this path",
-  [`${validate}:137 OptionalChaining first.instancePath`]:
+  [`${validate}:138 OptionalChaining first.instancePath`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:138 OptionalChaining first.keyword`]:
+  [`${validate}:139 OptionalChaining first.keyword`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:139 OptionalChaining first.message`]:
+  [`${validate}:140 OptionalChaining first.message`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:137 StringLiteral "Stryker was here!"`]:
+  [`${validate}:138 StringLiteral "Stryker was here!"`]:
     "Ajv's instancePath is always a string (empty for the root), so the ?? fallback is never taken",
 
   // offchain/representation/accept/acceptSubmissions.ts
-  [`${accept}:251 ConditionalExpression true`]:
+  [`${accept}:262 ConditionalExpression true`]:
     'settleWithinRequest: a later identical copy without an error always has the status "accepted" the first loop gave it (copies are never settled with the outbox)',
-  [`${accept}:252 ConditionalExpression true`]:
+  [`${accept}:263 ConditionalExpression true`]:
     "settleWithinRequest: a later identical copy without an error always has created false from the first loop (copies are never settled with the outbox)",
 
   // offchain/service/ChainAuthorizer.ts
