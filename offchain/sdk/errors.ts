@@ -111,15 +111,11 @@ export class ReceiptOperationChallengeableError extends BaseError {
   }
 }
 
-/** The JSON-RPC endpoint could not be read; the receipt is neither confirmed nor refuted. */
-export class ChainUnavailableError extends BaseError {
-  constructor(cause: unknown) {
-    super("RECEIPT_CHAIN_UNAVAILABLE", "Could not read the ledger through JSON-RPC", {
-      cause,
-      retryable: true,
-    });
-  }
-}
+/**
+ * The JSON-RPC endpoint could not be read (`CHAIN_UNAVAILABLE`, retryable): a receipt is neither
+ * confirmed nor refuted, an epoch not known. The one class every part of DataLedger uses.
+ */
+export { ChainUnavailableError } from "../shared/ChainUnavailableError.js";
 
 /** The key is bound to no source on this ledger (`sourceIdOf` is 0): it has no signing epoch. */
 export class SourceUnknownError extends BaseError {

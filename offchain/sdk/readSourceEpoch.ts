@@ -23,7 +23,7 @@ export type ReadSourceEpochParameters = {
  * longer signs for it.
  *
  * @throws {SourceUnknownError} `SDK_SOURCE_UNKNOWN` when the key is bound to no source.
- * @throws {ChainUnavailableError} `RECEIPT_CHAIN_UNAVAILABLE` (retryable) when the chain cannot
+ * @throws {ChainUnavailableError} `CHAIN_UNAVAILABLE` (retryable) when the chain cannot
  * be read.
  *
  * @example

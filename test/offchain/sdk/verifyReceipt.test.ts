@@ -535,7 +535,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       ).to.be.revertedWithCustomError(judge(), "DataBlockJudgeValidOperation");
     });
 
-    it("reports an unreachable endpoint as retryable RECEIPT_CHAIN_UNAVAILABLE", async () => {
+    it("reports an unreachable endpoint as retryable CHAIN_UNAVAILABLE", async () => {
       let caught: unknown;
       try {
         await verifyReceipt({
@@ -547,7 +547,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       } catch (error) {
         caught = error;
       }
-      expect((caught as { code?: string }).code).to.equal("RECEIPT_CHAIN_UNAVAILABLE");
+      expect((caught as { code?: string }).code).to.equal("CHAIN_UNAVAILABLE");
       expect((caught as { retryable?: boolean }).retryable).to.equal(true);
     });
   });
@@ -741,7 +741,7 @@ describe("offchain/sdk: verifyReceipt against the chain", () => {
       );
       const unreachable = await expectCode(
         readSourceEpoch({ rpcUrl: "http://127.0.0.1:9", ledgerAddress, source: second.address }),
-        "RECEIPT_CHAIN_UNAVAILABLE",
+        "CHAIN_UNAVAILABLE",
       );
       expect((unreachable as { retryable?: boolean }).retryable).to.equal(true);
     });
