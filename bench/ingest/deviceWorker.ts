@@ -13,7 +13,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Hex } from "viem";
 
 import type { LedgerDomain } from "../../offchain/sdk/ledgerDomain.js";
-import type { Submission, Verdict } from "../../offchain/sdk/sendRecords.js";
+import type { Submission, Verdict } from "../../offchain/sdk/wire.js";
 import { httpPost } from "../../offchain/shared/httpPost.js";
 import { epochMs } from "./clock.js";
 import { createPresigner } from "./presign.js";

@@ -12,7 +12,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { canonicalJson } from "../../offchain/sdk/canonicalJson.js";
 import { createRecord } from "../../offchain/sdk/createRecord.js";
 import type { LedgerDomain } from "../../offchain/sdk/ledgerDomain.js";
-import type { Submission } from "../../offchain/sdk/sendRecords.js";
+import type { Submission } from "../../offchain/sdk/wire.js";
 import { signRecord } from "../../offchain/sdk/signRecord.js";
 import { recordDigest } from "../../offchain/representation/recordHashing.js";
 import { keccak256Hex } from "../../offchain/shared/keccak.js";

@@ -5,7 +5,7 @@ import type { Address, Hex } from "viem";
 import { leafHash as sdkLeafHash } from "../sdk/leafHash.js";
 import { recordId } from "../sdk/recordId.js";
 import { recordTypes } from "../sdk/recordTypes.js";
-import type { SignedOperation as SdkSignedOperation } from "../sdk/types.js";
+import type { LedgerRecord, SignedOperation as SdkSignedOperation } from "../sdk/wire.js";
 
 /**
  * ethers flavour of the SDK's record typing (P2R), for Hardhat scripts, the benchmark and tests.
@@ -13,24 +13,23 @@ import type { SignedOperation as SdkSignedOperation } from "../sdk/types.js";
  */
 export const RECORD_TYPES = recordTypes;
 
-/** A record as sources state it (mirrors the contract's RecordInput). */
-export interface RecordInput {
-  dataHash: string;
-  formatId: string;
-  metadataHash: string;
-  sampledAt: number | bigint;
-  uri: string;
-}
+/**
+ * A wire type as ethers and typechain hand it around: any string for hex, number or bigint for
+ * integers. Derived, so the fields stay those of the one definition in offchain/sdk/wire.ts.
+ */
+type EthersTyped<T> = {
+  [K in keyof T]: T[K] extends number
+    ? number | bigint
+    : T[K] extends string
+      ? string
+      : EthersTyped<T[K]>;
+};
 
-/** A source-signed record: the unit of a data block. */
-export interface SignedOperation {
-  source: string;
-  record: RecordInput;
-  deadline: number | bigint;
-  /** The source's signing epoch the signature was made in (`getSource(id).epoch`, uint32). */
-  epoch: number | bigint;
-  signature: string;
-}
+/** A record as sources state it (the contract's RecordInput), ethers-typed. */
+export type RecordInput = EthersTyped<LedgerRecord>;
+
+/** A source-signed record, the unit of a data block, ethers-typed. */
+export type SignedOperation = EthersTyped<SdkSignedOperation>;
 
 /**
  * The ledger's id of `source`'s record (its `recordIdOf(source, dataHash, sampledAt)`), for

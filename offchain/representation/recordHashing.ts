@@ -1,7 +1,7 @@
 import { keccak256, stringToBytes, type Address, type Hex } from "viem";
 
 import { recordIdPreimage } from "../sdk/recordId.js";
-import type { LedgerRecord, SignedOperation } from "../sdk/types.js";
+import type { LedgerRecord, SignedOperation } from "../sdk/wire.js";
 import { keccak256Bytes, keccak256Hex } from "../shared/keccak.js";
 import { isUint32, isUint48 } from "../shared/uint48.js";
 

@@ -2,7 +2,7 @@ import { type Address, type Hex } from "viem";
 
 import { dataBlockId } from "./dataBlockId.js";
 import { leafHash } from "./leafHash.js";
-import type { SignedOperation } from "./types.js";
+import type { SignedOperation } from "./wire.js";
 import { dataBlockDepth, dataBlockNode } from "./verifyDataBlockProof.js";
 
 /** A data block's positional Merkle tree (data block protocol v3, rule C). */

@@ -3,7 +3,7 @@ import { isHex, size, zeroHash, type Hex } from "viem";
 import { canonicalJson } from "./canonicalJson.js";
 import { InvalidArgumentError } from "./errors.js";
 import { hashPayload } from "./hashPayload.js";
-import type { LedgerRecord } from "./types.js";
+import type { LedgerRecord } from "./wire.js";
 import { isUint48 } from "../shared/uint48.js";
 
 /** Largest value a uint48 holds. */

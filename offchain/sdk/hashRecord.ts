@@ -2,7 +2,7 @@ import { hashTypedData, type Hex } from "viem";
 
 import type { LedgerDomain } from "./ledgerDomain.js";
 import { recordTypes } from "./recordTypes.js";
-import type { LedgerRecord } from "./types.js";
+import type { LedgerRecord } from "./wire.js";
 
 export interface HashRecordParameters {
   domain: LedgerDomain;

@@ -1,7 +1,7 @@
 import { hashStruct, type Hex } from "viem";
 
 import { recordTypes } from "./recordTypes.js";
-import type { LedgerRecord } from "./types.js";
+import type { LedgerRecord } from "./wire.js";
 
 /**
  * The EIP-712 struct hash of a record with its signature deadline and the source's signing

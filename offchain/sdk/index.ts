@@ -40,19 +40,37 @@ export {
   sendRecord,
   sendRecords,
 } from "./sendRecords.js";
-export type {
-  AnchoringMode,
-  RecordStatus,
-  SendOptions,
-  Submission,
-  Verdict,
-} from "./sendRecords.js";
+export type { SendOptions } from "./sendRecords.js";
 export { signRecord } from "./signRecord.js";
 export type { SignRecordParameters } from "./signRecord.js";
 export { signSourceKey } from "./signSourceKey.js";
 export type { SignSourceKeyParameters } from "./signSourceKey.js";
 export { sourceKeyTypes } from "./sourceKeyTypes.js";
-export type { LedgerRecord, Receipt, SignedOperation } from "./types.js";
+export {
+  AcceptedSchema,
+  AddressSchema,
+  BulkResultSchema,
+  Bytes32Schema,
+  ErrorSchema,
+  LedgerRecordSchema,
+  ReceiptSchema,
+  RecordStateSchema,
+  RecordStatusSchema,
+  SignedOperationSchema,
+  SubmissionSchema,
+  VerdictSchema,
+} from "./wire.js";
+export type {
+  Accepted,
+  AnchoringMode,
+  LedgerRecord,
+  Receipt,
+  RecordState,
+  RecordStatus,
+  SignedOperation,
+  Submission,
+  Verdict,
+} from "./wire.js";
 export {
   dataBlockDepth,
   dataBlockNode,

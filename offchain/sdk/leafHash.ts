@@ -1,7 +1,7 @@
 import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
 
 import { hashRecordStruct } from "./hashRecordStruct.js";
-import type { SignedOperation } from "./types.js";
+import type { SignedOperation } from "./wire.js";
 
 /** ABI types of a leaf's values, in order (the contract's `RecordHashing.leafHash`). */
 export const leafEncoding = ["address", "address", "bytes32", "uint48", "bytes32"] as const;

@@ -1,6 +1,6 @@
 import { hexToBytes, keccak256, type Address, type Hex } from "viem";
 
-import type { LedgerRecord } from "./types.js";
+import type { LedgerRecord } from "./wire.js";
 import { isUint48 } from "../shared/uint48.js";
 
 /**

@@ -1,37 +1,5 @@
 import { BaseError } from "../shared/BaseError.js";
-import type { Receipt, SignedOperation } from "./types.js";
-
-/** One record for the gateway: the signed operation and the payload it hashes. */
-export interface Submission {
-  operation: SignedOperation;
-  payload: unknown;
-  /**
-   * "relayed": anchored on its own (strict mode, e.g. a copyright deposit). Default "block"; a
-   * format with unique data hashes is always relayed (the answer's `mode` says which).
-   */
-  mode?: "block" | "relayed";
-}
-
-/** The path a gateway anchors an accepted record by. */
-export type AnchoringMode = "block" | "relayed";
-
-export type RecordStatus = "accepted" | "packed" | "submitted" | "anchored" | "failed";
-
-/** The gateway's verdict on one submission. */
-export type Verdict =
-  | {
-      index: number;
-      recordId: `0x${string}`;
-      status: RecordStatus;
-      mode: AnchoringMode;
-      error?: undefined;
-    }
-  | {
-      index: number;
-      recordId?: undefined;
-      status?: undefined;
-      error: { code: string; message: string; details: Record<string, unknown> };
-    };
+import type { Accepted, RecordState, Submission, Verdict } from "./wire.js";
 
 export interface SendOptions {
   /** Attempts for answers a retry can fix (network errors, 429, 5xx). Default 5. */
@@ -65,8 +33,8 @@ export class GatewayUnavailableError extends BaseError {
 
 /**
  * Sends one record to a representation gateway (R2D). Safe to repeat: the gateway keys records
- * by data hash, so a retry after a lost answer gets the record's current status instead of a
- * second copy. Retries network failures, 429 and 5xx with exponential back-off.
+ * by record id (source, data hash, sampling time), so a retry after a lost answer gets the
+ * record's current status instead of a second copy. Retries network failures, 429 and 5xx with exponential back-off.
  *
  * @throws {GatewayRejectedError} with the gateway's stable code (e.g. `SCHEMA_VIOLATION`).
  * @throws {GatewayUnavailableError} `GATEWAY_UNAVAILABLE` when every attempt failed.
@@ -78,9 +46,9 @@ export async function sendRecord(
   gatewayUrl: string,
   submission: Submission,
   options: SendOptions = {},
-): Promise<{ recordId: `0x${string}`; status: RecordStatus; mode: AnchoringMode }> {
+): Promise<Accepted> {
   const body = await postJson(`${trimSlash(gatewayUrl)}/v1/records`, submission, options);
-  return body as { recordId: `0x${string}`; status: RecordStatus; mode: AnchoringMode };
+  return body as Accepted;
 }
 
 /**
@@ -116,16 +84,12 @@ export async function getRecordStatus(
   gatewayUrl: string,
   recordId: `0x${string}`,
   options: SendOptions = {},
-): Promise<{ recordId: `0x${string}`; status: RecordStatus; receipt?: Receipt }> {
+): Promise<RecordState> {
   return (await request(
     `${trimSlash(gatewayUrl)}/v1/records/${recordId}`,
     { method: "GET" },
     options,
-  )) as {
-    recordId: `0x${string}`;
-    status: RecordStatus;
-    receipt?: Receipt;
-  };
+  )) as RecordState;
 }
 
 async function postJson(url: string, body: unknown, options: SendOptions): Promise<unknown> {

@@ -3,7 +3,7 @@ import type { LocalAccount } from "viem";
 import { InvalidArgumentError } from "./errors.js";
 import type { LedgerDomain } from "./ledgerDomain.js";
 import { recordTypes } from "./recordTypes.js";
-import type { LedgerRecord, SignedOperation } from "./types.js";
+import type { LedgerRecord, SignedOperation } from "./wire.js";
 import { isUint32, isUint48 } from "../shared/uint48.js";
 
 export interface SignRecordParameters {

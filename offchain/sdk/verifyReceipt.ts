@@ -4,9 +4,6 @@ import {
   createPublicClient,
   getAddress,
   http,
-  isAddress,
-  isHex,
-  size,
   type Address,
   type Client,
   type Hex,
@@ -31,10 +28,9 @@ import { leafHash } from "./leafHash.js";
 import { dataBlockStatus, disputeReasons, judgeAbi, ledgerAbi, recordStatus } from "./ledgerAbi.js";
 import { ledgerDomain } from "./ledgerDomain.js";
 import { recordId as recordIdOf } from "./recordId.js";
-import type { Receipt, SignedOperation } from "./types.js";
+import { ReceiptSchema, type Receipt, type SignedOperation } from "./wire.js";
 import { dataBlockDepth, dataBlockProofRoot } from "./verifyDataBlockProof.js";
 import { verifyRecordSignature } from "./verifyRecordSignature.js";
-import { isUint32, isUint48 } from "../shared/uint48.js";
 
 export type VerifyReceiptParameters = {
   /** The data item as the data user holds it. */
@@ -104,7 +100,7 @@ const recordStatusName = {
  *    or the individually anchored record (read by its record id) exists with the signed
  *    attributes and is attributed to the source key's id (`RECEIPT_NOT_ON_CHAIN`).
  *
- * An unreachable endpoint gives `RECEIPT_CHAIN_UNAVAILABLE` (retryable); a malformed receipt
+ * An unreachable endpoint gives `CHAIN_UNAVAILABLE` (retryable); a malformed receipt
  * `RECEIPT_MALFORMED`.
  *
  * @example
@@ -267,43 +263,17 @@ export async function verifyReceipt(
   };
 }
 
-function isWord(value: unknown): value is Hex {
-  return typeof value === "string" && isHex(value, { strict: true }) && size(value) === 32;
-}
-
-function assertWellFormed(receipt: Receipt): void {
-  const fail = (field: string) => {
-    throw new ReceiptMalformedError(`Receipt field ${field} is missing or malformed`, { field });
-  };
-  if (typeof receipt !== "object" || receipt === null) fail("receipt");
-  if (receipt.kind !== "block" && receipt.kind !== "record") fail("kind");
-  if (!isWord(receipt.recordId)) fail("recordId");
-  if (!isWord(receipt.dataHash)) fail("dataHash");
-  const operation = receipt.operation;
-  if (typeof operation !== "object" || operation === null) fail("operation");
-  // Strict: a mixed-case address must carry its EIP-55 checksum (all lower case needs none). A
-  // wrong checksum is a corrupted receipt, and the leaf's ABI encoding would refuse it later.
-  if (typeof operation.source !== "string" || !isAddress(operation.source, { strict: true })) {
-    fail("operation.source");
-  }
-  if (!isUint48(operation.deadline)) fail("operation.deadline");
-  if (!isUint32(operation.epoch)) fail("operation.epoch");
-  if (typeof operation.signature !== "string" || !isHex(operation.signature, { strict: true })) {
-    fail("operation.signature");
-  }
-  const record = operation.record;
-  if (typeof record !== "object" || record === null) fail("operation.record");
-  for (const field of ["dataHash", "formatId", "metadataHash"] as const) {
-    if (!isWord(record[field])) fail(`operation.record.${field}`);
-  }
-  if (!isUint48(record.sampledAt)) fail("operation.record.sampledAt");
-  if (typeof record.uri !== "string") fail("operation.record.uri");
-  if (receipt.kind === "block") {
-    if (!isWord(receipt.blockId)) fail("blockId");
-    if (!isWord(receipt.root)) fail("root");
-    if (!isUint32(receipt.leafIndex)) fail("leafIndex");
-    if (!Array.isArray(receipt.proof) || !receipt.proof.every(isWord)) fail("proof");
-  }
+/**
+ * Checks the receipt against the one wire definition (`ReceiptSchema`) and names the first field
+ * that fails: its path without array positions (`proof`, not `proof.1`), or `receipt` itself.
+ */
+function assertWellFormed(receipt: unknown): asserts receipt is Receipt {
+  const parsed = ReceiptSchema.safeParse(receipt);
+  if (parsed.success) return;
+  const field =
+    parsed.error.issues[0].path.filter((segment) => typeof segment === "string").join(".") ||
+    "receipt";
+  throw new ReceiptMalformedError(`Receipt field ${field} is missing or malformed`, { field });
 }
 
 /** Runs a chain read; no code at the ledger address means nothing is anchored there. */

@@ -2,7 +2,7 @@ import { hexToBigInt, isAddressEqual, isHex, recoverAddress, size, slice } from 
 
 import { hashRecord } from "./hashRecord.js";
 import type { LedgerDomain } from "./ledgerDomain.js";
-import type { SignedOperation } from "./types.js";
+import type { SignedOperation } from "./wire.js";
 import { isUint32 } from "../shared/uint48.js";
 
 /** Half the secp256k1 group order: OpenZeppelin ECDSA rejects larger `s` (malleable signatures). */

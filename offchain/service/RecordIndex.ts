@@ -1,7 +1,7 @@
 import { getAddress, type Address, type Hex } from "viem";
 
 import { disputeReasons } from "../sdk/ledgerAbi.js";
-import type { Receipt } from "../sdk/types.js";
+import type { Receipt } from "../sdk/wire.js";
 import type { Queryable } from "../storage/Database.js";
 
 /** One anchored record as the service shows it (an `idx_records` row plus derived status). */

@@ -67,7 +67,7 @@ const searchRoute = createRoute({
 });
 
 const RecordIdParams = z.object({
-  recordId: Hex32.openapi({
+  recordId: Hex32.meta({
     param: { name: "recordId", in: "path" },
     description: "keccak256(abi.encode(source key, data hash, sampledAt)), not the data hash",
   }),
@@ -119,7 +119,7 @@ const payloadRoute = createRoute({
         "The stored payload, as `application/json` when its bytes parse as JSON, else as " +
         "`application/octet-stream`; either way its keccak256 is the record's data hash.",
       headers: z.object({
-        "x-data-hash": Hex32.openapi({ description: "The payload's data hash, lower case" }),
+        "x-data-hash": Hex32.meta({ description: "The payload's data hash, lower case" }),
       }),
       content: {
         "application/json": {

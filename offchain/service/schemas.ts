@@ -1,18 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_UINT32, MAX_UINT48 } from "../shared/uint48.js";
+import { AddressSchema, Bytes32Schema, ErrorSchema, ReceiptSchema } from "../sdk/wire.js";
+import { MAX_UINT48 } from "../shared/uint48.js";
 
 // Request and response shapes of the U2S API, shared by the route files so the OpenAPI document
-// has one component per concept.
+// has one component per concept. The wire types it shares with R2D and the SDK (addresses,
+// receipts, the error body) come from offchain/sdk/wire.ts.
 
-export const Hex32 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/, "32-byte hex")
-  .openapi({ example: "0x5fe7f977e71dba2ea1a68e21057beebb9be2ac30c6410aa38d4f3fbe41dcffd2" });
-export const AddressSchema = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "20-byte hex address")
-  .openapi({ example: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
-const HexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "hex bytes");
+export { AddressSchema, ErrorSchema };
+export const Hex32 = Bytes32Schema.meta({
+  example: "0x5fe7f977e71dba2ea1a68e21057beebb9be2ac30c6410aa38d4f3fbe41dcffd2",
+});
 /** uint64 ids as decimal strings (JSON numbers lose precision past 2^53). */
 export const Uint64String = z
   .string()
@@ -28,53 +25,9 @@ export const UnixSeconds = z.coerce
   // parameter is never null. A `type` of our own replaces the bounds, so they are repeated.
   .openapi({ type: "integer", minimum: 0, maximum: MAX_UINT48 });
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: "ACCESS_DENIED" }),
-      message: z.string(),
-      details: z.record(z.string(), z.unknown()),
-    }),
-  })
-  .openapi("Error");
-
-export const ReceiptSchema = z
-  .object({
-    recordId: Hex32,
-    dataHash: Hex32,
-    kind: z.enum(["block", "record"]),
-    operation: z.object({
-      source: AddressSchema,
-      record: z.object({
-        dataHash: Hex32,
-        formatId: Hex32,
-        metadataHash: Hex32,
-        sampledAt: z.number(),
-        uri: z.string(),
-      }),
-      deadline: z.number(),
-      epoch: z
-        .number()
-        .int()
-        .min(0)
-        .max(MAX_UINT32)
-        .openapi({ description: "The source's signing epoch the signature was made in." }),
-      signature: HexBytes,
-    }),
-    blockId: Hex32.optional(),
-    root: Hex32.optional(),
-    leafIndex: z.number().int().min(0).optional(),
-    proof: z.array(Hex32).optional(),
-    txHash: Hex32.optional(),
-    blockNumber: z.number().optional(),
-  })
-  .openapi("Receipt", {
-    description: "SDK receipt; check it with verifyReceipt against the chain.",
-  });
-
 export const RecordSchema = z
   .object({
-    recordId: Hex32.openapi({
+    recordId: Hex32.meta({
       description:
         "The ledger's key for the record: keccak256(abi.encode(sourceKey, dataHash, sampledAt)). " +
         "Records of two sources (or two sampling times) with one payload share the data hash only.",
@@ -94,7 +47,7 @@ export const RecordSchema = z
     txHash: Hex32,
     logIndex: z.number(),
     leafIndex: z.number().nullable(),
-    blockId: Hex32.nullable().openapi({
+    blockId: Hex32.nullable().meta({
       description: "The data block's ledger key, dataBlockIdOf(gateway, root); null off blocks",
     }),
     root: Hex32.nullable(),

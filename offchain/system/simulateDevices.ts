@@ -3,7 +3,8 @@ import type { Address, Hex, PrivateKeyAccount } from "viem";
 import { createRecord } from "../sdk/createRecord.js";
 import type { LedgerDomain } from "../sdk/ledgerDomain.js";
 import { readSourceEpoch } from "../sdk/readSourceEpoch.js";
-import { sendRecords, type Submission } from "../sdk/sendRecords.js";
+import { sendRecords } from "../sdk/sendRecords.js";
+import type { Submission } from "../sdk/wire.js";
 import { signRecord } from "../sdk/signRecord.js";
 
 export interface DeviceSimulation {
@@ -82,7 +83,7 @@ export function simulateDevices(options: {
           } else {
             state.rejected++;
             // Signed in an epoch the source has left: read it again before the next batch.
-            if (v.error.code === "SIGNATURE_STALE_EPOCH") epoch = undefined;
+            if (v.error?.code === "SIGNATURE_STALE_EPOCH") epoch = undefined;
           }
         });
       } catch (error) {

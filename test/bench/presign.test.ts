@@ -5,7 +5,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createPresigner, type PresignParameters } from "../../bench/ingest/presign.js";
 import { createRecord } from "../../offchain/sdk/createRecord.js";
 import { ledgerDomain } from "../../offchain/sdk/ledgerDomain.js";
-import type { Submission } from "../../offchain/sdk/sendRecords.js";
+import type { Submission } from "../../offchain/sdk/wire.js";
 import { signRecord } from "../../offchain/sdk/signRecord.js";
 import { verifyRecordSignature } from "../../offchain/sdk/verifyRecordSignature.js";
 import { expectCode } from "../helpers/expectCode.js";

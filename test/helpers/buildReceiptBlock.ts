@@ -2,7 +2,7 @@ import type { Address, Hex } from "viem";
 
 import { buildDataBlockTree } from "../../offchain/sdk/buildDataBlockTree.js";
 import { recordId } from "../../offchain/sdk/recordId.js";
-import type { Receipt, SignedOperation } from "../../offchain/sdk/types.js";
+import type { Receipt, SignedOperation } from "../../offchain/sdk/wire.js";
 
 /**
  * `gateway`'s data block over viem-typed `operations` (the SDK's positional tree), with the

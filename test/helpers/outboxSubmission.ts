@@ -2,7 +2,7 @@ import { keccak256, toBytes, type Hex } from "viem";
 
 import { canonicalJson } from "../../offchain/sdk/canonicalJson.js";
 import { recordId } from "../../offchain/sdk/recordId.js";
-import type { SignedOperation } from "../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../offchain/sdk/wire.js";
 import type { NormalizedSubmission } from "../../offchain/representation/accept/normalizeSubmission.js";
 
 // URIs that break naive array-literal or JSON quoting.

@@ -4,7 +4,7 @@ import { getAddress, toBytes, type Hex } from "viem";
 import { dataBlockTreeOfLeaves } from "../../offchain/sdk/buildDataBlockTree.js";
 import { canonicalJson } from "../../offchain/sdk/canonicalJson.js";
 import { leafHash } from "../../offchain/sdk/leafHash.js";
-import type { SignedOperation } from "../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../offchain/sdk/wire.js";
 import type { BlobStore } from "../../offchain/storage/BlobStore.js";
 import type { DataLedger } from "../../types/ethers-contracts/index.js";
 

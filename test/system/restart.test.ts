@@ -10,7 +10,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createRecord } from "../../offchain/sdk/createRecord.js";
 import { ledgerDomain } from "../../offchain/sdk/ledgerDomain.js";
 import { readSourceEpoch } from "../../offchain/sdk/readSourceEpoch.js";
-import { getRecordStatus, sendRecords, type Submission } from "../../offchain/sdk/sendRecords.js";
+import { getRecordStatus, sendRecords } from "../../offchain/sdk/sendRecords.js";
+import type { Submission } from "../../offchain/sdk/wire.js";
 import { signRecord } from "../../offchain/sdk/signRecord.js";
 import { verifyReceipt } from "../../offchain/sdk/verifyReceipt.js";
 

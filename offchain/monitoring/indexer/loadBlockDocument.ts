@@ -3,7 +3,7 @@ import { z } from "zod";
 
 import { dataBlockTreeOfLeaves } from "../../sdk/buildDataBlockTree.js";
 import { leafHash } from "../../sdk/leafHash.js";
-import type { SignedOperation } from "../../sdk/types.js";
+import type { SignedOperation } from "../../sdk/wire.js";
 import type { BlobStore } from "../../storage/BlobStore.js";
 import { MAX_UINT32, MAX_UINT48 } from "../../shared/uint48.js";
 

@@ -7,16 +7,14 @@ import { findAnchoredRecords } from "./findAnchoredRecords.js";
 import { normalizeSubmission, type NormalizedSubmission } from "./normalizeSubmission.js";
 import type { OutboxWriter } from "../outbox/OutboxWriter.js";
 import { RejectionError } from "./RejectionError.js";
-import type { Submission } from "../http/schemas.js";
+import type { AnchoringMode, RecordStatus, Submission } from "../../sdk/wire.js";
 import {
   signatureVerifier,
   validateSubmission,
   type ValidationContext,
 } from "./validateSubmission.js";
 
-export type RecordStatus = "accepted" | "packed" | "submitted" | "anchored" | "failed";
-
-/** What the gateway answers for one submission of a request. */
+/** What the gateway decides for one submission of a request (the wire `Verdict` before JSON). */
 export interface Verdict {
   index: number;
   recordId?: Hex;
@@ -28,7 +26,7 @@ export interface Verdict {
    * Set with `status`: the path the record is anchored by, the one asked except for a format
    * with unique data hashes, which is always relayed.
    */
-  mode?: "block" | "relayed";
+  mode?: AnchoringMode;
   error?: BaseError;
 }
 

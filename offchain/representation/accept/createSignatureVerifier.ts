@@ -3,7 +3,7 @@ import { Worker } from "node:worker_threads";
 import { domainSeparator } from "viem";
 
 import type { LedgerDomain } from "../../sdk/ledgerDomain.js";
-import type { SignedOperation } from "../../sdk/types.js";
+import type { SignedOperation } from "../../sdk/wire.js";
 import { verifyRecordSignature } from "../../sdk/verifyRecordSignature.js";
 import { keccak256Bytes } from "../../shared/keccak.js";
 import { loadNativeSecp256k1 } from "../../shared/nativeSecp256k1.js";

@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 
 import { canonicalJson } from "../../sdk/canonicalJson.js";
-import type { SignedOperation } from "../../sdk/types.js";
+import type { SignedOperation } from "../../sdk/wire.js";
 import { checksumAddress, keccak256Hex } from "../../shared/keccak.js";
 import { operationJson } from "./operationJson.js";
 import { operationRecordId } from "../recordHashing.js";

@@ -1,5 +1,5 @@
 import { canonicalJson } from "../../sdk/canonicalJson.js";
-import type { SignedOperation } from "../../sdk/types.js";
+import type { SignedOperation } from "../../sdk/wire.js";
 
 /**
  * canonicalJson(operation) for the operation shape the outbox holds (RFC 8785 key order spelled

@@ -1,7 +1,7 @@
 import { keccak256, type Provider, type Signer } from "ethers";
 import type { Hex } from "viem";
 
-import type { SignedOperation } from "../../sdk/types.js";
+import type { SignedOperation } from "../../sdk/wire.js";
 import type { Database, Queryable } from "../../storage/Database.js";
 import type { DataLedger } from "../../../types/ethers-contracts/index.js";
 import { blockHashes, ChainHead, findOrphanedBlocks, type BlockRef } from "./ChainHead.js";

@@ -1,23 +1,14 @@
 import type { Hex } from "viem";
 
-import type { Receipt, SignedOperation } from "../../sdk/types.js";
+import type {
+  AnchoringMode,
+  Receipt,
+  RecordState,
+  RecordStatus,
+  SignedOperation,
+} from "../../sdk/wire.js";
 import type { Database } from "../../storage/Database.js";
-import type { RecordStatus } from "../accept/acceptSubmissions.js";
 import { DataBlockTree } from "../packing/DataBlockTree.js";
-
-/** What GET /v1/records/{recordId} answers. */
-export interface RecordState {
-  recordId: Hex;
-  status: RecordStatus;
-  mode: "block" | "relayed";
-  /** The data block the record was packed into, once packed: its ledger key and root. */
-  blockId?: Hex;
-  root?: Hex;
-  /** Once anchored: everything a data user needs to verify the record with `verifyReceipt`. */
-  receipt?: Receipt;
-  /** Why a relayed record can never be anchored (its ledger revert). */
-  failure?: Record<string, unknown>;
-}
 
 /**
  * The outbox's view of one record (R2D): its status and, once anchored, its receipt (Y.4561 6.2.4:
@@ -32,7 +23,7 @@ export async function readRecordState(
 ): Promise<RecordState | undefined> {
   const [row] = await db.query<{
     record_id: Hex;
-    mode: "block" | "relayed";
+    mode: AnchoringMode;
     status: RecordStatus;
     operation: SignedOperation;
     seq: string;

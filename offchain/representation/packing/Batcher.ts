@@ -5,7 +5,7 @@ import { createKeccak } from "hash-wasm";
 import type { Address, Hex } from "viem";
 
 import { canonicalJson } from "../../sdk/canonicalJson.js";
-import type { SignedOperation } from "../../sdk/types.js";
+import type { SignedOperation } from "../../sdk/wire.js";
 import type { BlobStore } from "../../storage/BlobStore.js";
 import type { Database } from "../../storage/Database.js";
 import { DataBlockTree } from "./DataBlockTree.js";

@@ -2,7 +2,7 @@ import { setImmediate } from "node:timers/promises";
 
 import type { Address, Hex } from "viem";
 
-import type { SignedOperation } from "../../sdk/types.js";
+import type { SignedOperation } from "../../sdk/wire.js";
 import { keccak256Bytes } from "../../shared/keccak.js";
 import { operationLeaf } from "../recordHashing.js";
 

@@ -15,7 +15,7 @@ import { verifyDataBlockProof } from "../../../offchain/sdk/verifyDataBlockProof
 import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
 import { recordId } from "../../../offchain/sdk/recordId.js";
 import { signRecord } from "../../../offchain/sdk/signRecord.js";
-import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../../offchain/sdk/wire.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import { DataBlockJudge__factory } from "../../../types/ethers-contracts/index.js";
 import type { Database } from "../../../offchain/storage/Database.js";

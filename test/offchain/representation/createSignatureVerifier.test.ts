@@ -5,7 +5,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hashRecord } from "../../../offchain/sdk/hashRecord.js";
 import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
 import { recordTypes } from "../../../offchain/sdk/recordTypes.js";
-import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../../offchain/sdk/wire.js";
 import { createSignatureVerifier } from "../../../offchain/representation/accept/createSignatureVerifier.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -5,7 +5,7 @@ import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
 import { hashRecordStruct } from "../../../offchain/sdk/hashRecordStruct.js";
 import { buildDataBlockTree } from "../../../offchain/sdk/buildDataBlockTree.js";
 import { leafHash } from "../../../offchain/sdk/leafHash.js";
-import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../../offchain/sdk/wire.js";
 import { verifyDataBlockProof } from "../../../offchain/sdk/verifyDataBlockProof.js";
 import { blockDocument } from "../../../offchain/representation/packing/Batcher.js";
 import { DataBlockTree } from "../../../offchain/representation/packing/DataBlockTree.js";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Hex } from "viem";
 
-import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../../offchain/sdk/wire.js";
 import { insertAcceptedRecords } from "../../../offchain/representation/outbox/insertAcceptedRecords.js";
 import { representationMigrations } from "../../../offchain/representation/outbox/migrations.js";
 import { migrate } from "../../../offchain/storage/migrate.js";

@@ -3,7 +3,7 @@ import { keccak256, toBytes, type Hex } from "viem";
 
 import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
 import { recordId } from "../../../offchain/sdk/recordId.js";
-import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../../offchain/sdk/wire.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { createServiceHarness, type ServiceHarness } from "./serviceHarness.js";
 import { keyProof } from "../../helpers/keyProof.js";

@@ -3,7 +3,7 @@ import { createPublicClient, custom, keccak256, toBytes, type Hex } from "viem";
 
 import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
 import { recordId } from "../../../offchain/sdk/recordId.js";
-import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../../offchain/sdk/wire.js";
 import { verifyReceipt } from "../../../offchain/sdk/verifyReceipt.js";
 import { databaseTargets } from "../../helpers/databaseTargets.js";
 import { publishDataBlock } from "../../helpers/publishDataBlock.js";

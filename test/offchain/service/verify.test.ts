@@ -5,7 +5,7 @@ import { createPublicClient, custom, keccak256, toBytes, type Hex } from "viem";
 import { canonicalJson } from "../../../offchain/sdk/canonicalJson.js";
 import { leafHash } from "../../../offchain/sdk/leafHash.js";
 import { recordId } from "../../../offchain/sdk/recordId.js";
-import type { SignedOperation } from "../../../offchain/sdk/types.js";
+import type { SignedOperation } from "../../../offchain/sdk/wire.js";
 import { verifyDataBlockProof } from "../../../offchain/sdk/verifyDataBlockProof.js";
 import { verifyReceipt } from "../../../offchain/sdk/verifyReceipt.js";
 import { createServiceApp } from "../../../offchain/service/createServiceApp.js";
