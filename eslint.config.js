@@ -24,4 +24,30 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // M2S: the service FE reads the supervisor's index only through the interface the monitoring
+    // FE owns (offchain/monitoring/m2s/M2S.ts), never its tables or its other modules.
+    files: ["offchain/service/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "/monitoring/(?!m2s/M2S\\.js$)",
+              message:
+                "The service reaches the monitoring FE through M2S (monitoring/m2s/M2S.js) only.",
+            },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "Literal[value=/\\bidx_/], TemplateElement[value.raw=/\\bidx_/]",
+          message: "The index's idx_ tables are the monitoring FE's: read them through M2S.",
+        },
+      ],
+    },
+  },
 );

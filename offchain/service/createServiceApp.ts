@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
+import type { M2S } from "../monitoring/m2s/M2S.js";
 import { BaseError } from "../shared/BaseError.js";
 import { chainCheck } from "../shared/http/chainCheck.js";
 import type { ReadinessChecks } from "../shared/http/createReadinessProbe.js";
@@ -22,15 +23,19 @@ import {
 import { registerAuthRoutes } from "./authRoutes.js";
 import { ChainAuthorizer } from "./ChainAuthorizer.js";
 import { NotFoundError, PayloadTooLargeError, ValidationFailedError } from "./errors.js";
-import { RecordIndex } from "./RecordIndex.js";
 import { registerRecordRoutes } from "./recordRoutes.js";
 import type { ServiceContext } from "./ServiceContext.js";
 import { SessionStore, type SiweConfig } from "./SessionStore.js";
 import { registerVerifyRoutes } from "./verifyRoutes.js";
 
 export interface ServiceDeps {
-  /** Holds the supervisor's `idx_` tables (read) and the service's `svc_` tables (sessions). */
+  /** Holds the service's `svc_` tables (SIWE nonces, sessions); `/ready` checks it. */
   db: Database;
+  /**
+   * The supervisor's event index as the monitoring FE offers it (M2S): every record, status and
+   * dataset membership the routes show comes from here, e.g. `new IndexM2S(indexDb)`.
+   */
+  m2s: M2S;
   /** Payloads, content-addressed by data hash. */
   blobs: BlobStore;
   /** Provider of the ledger's chain, for the S2P authorisation reads. */
@@ -75,15 +80,15 @@ const httpExceptionCode: Record<number, string> = {
  * The service provisioning FE's HTTP API, the U2S reference point of Y.4561 (7.1.3, 8.3, 8.7):
  * Sign-In with Ethereum, record search and lookup with receipts, payload reads gated by on-chain
  * grants (S2P: the DataLedger and AccessRegistry are read at request time), and public
- * fingerprint verification. Records come from the supervisor's event index (M2S); the caller
- * must have applied `monitoringMigrations` and `serviceMigrations` to `db` and should run an
- * `Indexer` over it. Every error is `{ error: { code, message, details } }` with a stable code.
+ * fingerprint verification. Records come from the supervisor's event index through the M2S
+ * interface (`m2s`, owned by the monitoring FE); the service never reads the index's tables. The
+ * caller must have applied `serviceMigrations` to `db`, and should run an `Indexer` behind `m2s`. Every error is `{ error: { code, message, details } }` with a stable code.
  * `/openapi.json` documents the routes, `/docs` renders them (Swagger UI, served by the app
  * itself), `/` says what the service is, `/health` and `/ready` are its probes.
  *
  * @example
  * await migrate(db, [...monitoringMigrations, ...serviceMigrations]);
- * const app = createServiceApp({ db, blobs, provider, ledgerAddress, accessAddress,
+ * const app = createServiceApp({ db, m2s: new IndexM2S(db), blobs, provider, ledgerAddress, accessAddress,
  *   siwe: { domain: "data.example.org", uri: "https://data.example.org", chainId: 31337 } });
  * serve({ fetch: app.fetch, port: 8080 });
  */
@@ -96,7 +101,7 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
       access: AccessRegistry__factory.connect(deps.accessAddress, deps.provider),
       provider: deps.provider,
     }),
-    index: new RecordIndex(deps.db),
+    m2s: deps.m2s,
     blobs: deps.blobs,
     maxBodyBytes,
   };

@@ -1,12 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 
+import type { IndexedRecord, RecordFilter } from "../monitoring/m2s/M2S.js";
 import {
   AccessDeniedError,
   NotFoundError,
   PayloadNotFoundError,
   ValidationFailedError,
 } from "./errors.js";
-import type { IndexedRecord, RecordFilter } from "./RecordIndex.js";
 import {
   AddressSchema,
   Hex32,
@@ -139,7 +139,7 @@ type DatasetScope = Pick<RecordFilter, "sourceIds" | "formatIds">;
 
 /** Record search, lookup and payload read of the U2S reference point. */
 export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): void {
-  const { sessions, authorizer, index, blobs } = ctx;
+  const { sessions, authorizer, m2s, blobs } = ctx;
 
   app.openapi(searchRoute, async (c) => {
     const { address } = await sessions.authenticate(c.req.header("authorization"));
@@ -152,7 +152,7 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
     let scope: DatasetScope = {};
     if (q.datasetId === undefined) await requireUser(address);
     else scope = await datasetScope(BigInt(q.datasetId), address);
-    const { records, more } = await index.search({
+    const { records, more } = await m2s.search({
       ...scope,
       sourceId: q.sourceId,
       sourceKey: q.sourceKey,
@@ -170,7 +170,7 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
   app.openapi(recordRoute, async (c) => {
     const { address } = await sessions.authenticate(c.req.header("authorization"));
     await requireUser(address);
-    const occurrences = await index.byRecordId(c.req.valid("param").recordId);
+    const occurrences = await m2s.byRecordId(c.req.valid("param").recordId);
     if (occurrences.length === 0) throw new NotFoundError("No record with this id");
     return c.json({ record: occurrences[0], occurrences }, 200);
   });
@@ -179,7 +179,7 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
     const { address } = await sessions.authenticate(c.req.header("authorization"));
     const { recordId } = c.req.valid("param");
     const { datasetId } = c.req.valid("query");
-    const occurrences = await index.byRecordId(recordId);
+    const occurrences = await m2s.byRecordId(recordId);
     if (occurrences.length === 0) throw new NotFoundError("No record with this id");
     if (!(await mayRead(occurrences, address, datasetId))) {
       throw new AccessDeniedError("No live dataset grant covers this record", { recordId });
@@ -207,10 +207,10 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
         datasetId: datasetId.toString(),
       });
     }
-    const sourceIds = await confirm(await index.datasetMembers(datasetId, "source"), (s) =>
+    const sourceIds = await confirm(await m2s.datasetMembers(datasetId, "source"), (s) =>
       authorizer.includesSource(datasetId, BigInt(s)),
     );
-    const formatIds = await confirm(await index.datasetMembers(datasetId, "format"), (f) =>
+    const formatIds = await confirm(await m2s.datasetMembers(datasetId, "format"), (f) =>
       authorizer.includesFormat(datasetId, f),
     );
     return { sourceIds, formatIds };
@@ -230,7 +230,7 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
       if (record.sourceId === null) continue;
       const candidates = datasetId
         ? [BigInt(datasetId)]
-        : await index.datasetsContaining(record.sourceId, record.formatId);
+        : await m2s.datasetsContaining(record.sourceId, record.formatId);
       for (const candidate of candidates) {
         if (await authorizer.canRead(candidate, user, BigInt(record.sourceId), record.formatId)) {
           return true;

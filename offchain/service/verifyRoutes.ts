@@ -63,14 +63,14 @@ const route = createRoute({
 });
 
 /** The public fingerprint verification route of the U2S reference point. */
-export function registerVerifyRoutes(app: OpenAPIHono, { index }: ServiceContext): void {
+export function registerVerifyRoutes(app: OpenAPIHono, { m2s }: ServiceContext): void {
   app.openapi(route, async (c) => {
     // Each validator fills only its own media type; the other target is left as {}.
     const dataHash = await fingerprint(
       c.req.valid("json") as z.infer<typeof JsonBody>,
       c.req.valid("form") as Record<string, unknown>,
     );
-    const records = await index.byDataHash(dataHash);
+    const records = await m2s.byDataHash(dataHash);
     return c.json(
       {
         dataHash,

@@ -9,6 +9,7 @@ import {
 import { useFetchForEthers } from "../chain/useFetchForEthers.js";
 import { defineIndexerConfig } from "../monitoring/indexer/config.js";
 import { Indexer } from "../monitoring/indexer/Indexer.js";
+import { IndexM2S } from "../monitoring/m2s/IndexM2S.js";
 import { createGateway } from "../representation/createGateway.js";
 import { defaultSignatureWorkers } from "../representation/readGatewayConfig.js";
 import { ledgerDomain } from "../sdk/ledgerDomain.js";
@@ -276,6 +277,7 @@ export async function runSystem(options: SystemOptions): Promise<{
     closers.unshift(() => gatewayHttp.close());
     const serviceApp = createServiceApp({
       db: serviceDb,
+      m2s: new IndexM2S(serviceDb),
       blobs: blobStore,
       provider,
       ledgerAddress,

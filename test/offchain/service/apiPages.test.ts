@@ -30,6 +30,7 @@ for (const target of databaseTargets()) {
     const serviceWith = (overrides: Partial<ServiceDeps>) =>
       createServiceApp({
         db: h.db,
+        m2s: h.m2s,
         blobs: h.blobs,
         provider: h.provider,
         ledgerAddress: h.ledgerAddress,

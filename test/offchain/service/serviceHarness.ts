@@ -11,6 +11,7 @@ import { createSiweMessage } from "viem/siwe";
 import { defineIndexerConfig } from "../../../offchain/monitoring/indexer/config.js";
 import { Indexer } from "../../../offchain/monitoring/indexer/Indexer.js";
 import { monitoringMigrations } from "../../../offchain/monitoring/indexer/schema.js";
+import { IndexM2S } from "../../../offchain/monitoring/m2s/IndexM2S.js";
 import { createRecord } from "../../../offchain/sdk/createRecord.js";
 import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
 import { signRecord } from "../../../offchain/sdk/signRecord.js";
@@ -52,8 +53,10 @@ export async function createServiceHarness(open: () => Promise<Database>) {
     blobs,
   });
   const clock = { now: Date.now() };
+  const m2s = new IndexM2S(db);
   const app = createServiceApp({
     db,
+    m2s,
     blobs,
     provider,
     ledgerAddress,
@@ -161,6 +164,7 @@ export async function createServiceHarness(open: () => Promise<Database>) {
     provider,
     fx,
     db,
+    m2s,
     blobs,
     indexer,
     app,

@@ -246,6 +246,7 @@ for (const target of databaseTargets()) {
       } as unknown as Provider;
       const app = createServiceApp({
         db: h.db,
+        m2s: h.m2s,
         blobs: h.blobs,
         provider: down,
         ledgerAddress: h.ledgerAddress,

@@ -4,6 +4,7 @@ import { network } from "hardhat";
 import { keccak256, toBytes, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
+import { IndexM2S } from "../../../../offchain/monitoring/m2s/IndexM2S.js";
 import { createGateway, type Gateway } from "../../../../offchain/representation/createGateway.js";
 import { canonicalJson } from "../../../../offchain/sdk/canonicalJson.js";
 import { recordId } from "../../../../offchain/sdk/recordId.js";
@@ -299,6 +300,7 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
       const variant = (deps: { provider?: typeof h.provider; db?: Database }) =>
         createServiceApp({
           db: deps.db ?? h.db,
+          m2s: new IndexM2S(deps.db ?? h.db),
           blobs: h.blobs,
           provider: deps.provider ?? h.provider,
           ledgerAddress: h.ledgerAddress,

@@ -1,69 +1,9 @@
-import { getAddress, type Address, type Hex } from "viem";
+import { getAddress, type Hex } from "viem";
 
-import { disputeReasons } from "../sdk/ledgerAbi.js";
-import type { Receipt } from "../sdk/wire.js";
-import type { Queryable } from "../storage/Database.js";
-
-/** One anchored record as the service shows it (an `idx_records` row plus derived status). */
-export interface IndexedRecord {
-  /**
-   * The ledger's key for the record, `recordId(sourceKey, {dataHash, sampledAt})`: one source's
-   * statement about one reading. Many records may share a data hash.
-   */
-  recordId: Hex;
-  dataHash: Hex;
-  /** direct: sent by the source key; relayed: the source's signature sent by anyone; block: in a data block. */
-  kind: "direct" | "relayed" | "block";
-  sourceKey: Address;
-  /** Null when the signing key was never bound to a source (a challengeable block leaf). */
-  sourceId: string | null;
-  formatId: Hex;
-  metadataHash: Hex;
-  sampledAt: number;
-  uri: string;
-  /** active, superseded or revoked (individual records); active or disputed (block leaves:
-   * disputed when that leaf was struck, not when a neighbour was). */
-  status: "active" | "superseded" | "revoked" | "disputed";
-  /** Block timestamp of the anchoring transaction, unix seconds. */
-  anchoredAt: number;
-  blockNumber: number;
-  blockHash: Hex;
-  txHash: Hex;
-  logIndex: number;
-  /** Position in the data block's tree (and document), null for individual records. */
-  leafIndex: number | null;
-  /** The data block's ledger key, `dataBlockId(gateway, root)`; null for individual records. */
-  blockId: Hex | null;
-  root: Hex | null;
-  proof: Hex[] | null;
-  /**
-   * Every dispute proved against the record's data block, this leaf's or others' (WrongCount
-   * names a slot, not an operation); null for individual records.
-   */
-  blockDisputes: { reason: string; leaf: Hex }[] | null;
-  /** Whether the anchoring block is deeper than the indexer's confirmation depth. */
-  finalized: boolean;
-  /**
-   * SDK receipt, verifiable with `verifyReceipt`; null for direct records (no signature exists)
-   * and for rows indexed before signing epochs (no epoch known).
-   */
-  receipt: Receipt | null;
-}
-
-export interface RecordFilter {
-  /** Restrict to these source ids and formats (a dataset's members); empty arrays match nothing. */
-  sourceIds?: string[];
-  formatIds?: string[];
-  sourceId?: string;
-  sourceKey?: string;
-  formatId?: string;
-  dataHash?: string;
-  sampledFrom?: number;
-  sampledTo?: number;
-  /** Exclusive position to continue after: [blockNumber, logIndex, leafIndex]. */
-  after?: [number, number, number];
-  limit: number;
-}
+import { disputeReasons } from "../../sdk/ledgerAbi.js";
+import type { Receipt } from "../../sdk/wire.js";
+import type { Queryable } from "../../storage/Database.js";
+import type { IndexedRecord, M2S, RecordFilter, RecordPage } from "./M2S.js";
 
 type Row = Record<string, unknown>;
 
@@ -90,23 +30,25 @@ select r.block_hash, r.log_index, r.leaf_index, r.block_number::text as block_nu
 from idx_records r`;
 
 /**
- * The service FE's read model over the supervisor's event index (M2S): records, their status and
- * dataset membership as the chain's events say. It only reads `idx_` tables, which the indexer
- * fills from the chain and from block documents it has checked against anchored roots.
+ * The monitoring FE's side of M2S: the `M2S` interface answered from the supervisor's event index
+ * (`idx_` tables, see `../indexer/schema.ts`), which the indexer fills from the chain and from
+ * block documents it has checked against anchored roots. All SQL over those tables that another
+ * FE needs lives here, beside the schema; statuses and finality are derived at read time from
+ * the change rows and the checkpoint, as the schema's comment says. It only reads.
  *
  * @example
- * const index = new RecordIndex(db);
- * const { records, next } = await index.search({ dataHash, limit: 10 });
+ * const m2s = new IndexM2S(db);
+ * const app = createServiceApp({ db, m2s, blobs, provider, ledgerAddress, accessAddress, siwe });
  */
-export class RecordIndex {
+export class IndexM2S implements M2S {
   readonly #db: Queryable;
 
   constructor(db: Queryable) {
     this.#db = db;
   }
 
-  /** Records matching `filter`, in chain order, one more than `limit` fetched to tell if more exist. */
-  async search(filter: RecordFilter): Promise<{ records: IndexedRecord[]; more: boolean }> {
+  /** One more than `limit` is fetched to tell whether more exist. */
+  async search(filter: RecordFilter): Promise<RecordPage> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, value: unknown) => {
