@@ -59,7 +59,7 @@ type Request = Fees & { to: string; data: string; gasLimit: bigint; nonce: numbe
  * - nonces never leave a gap: a pending transaction above a nonce that none of ours holds (the
  *   chain rewound under it) could never be mined, so its subject goes back to the queue
  *   (`noncePolicy`).
- * The outbox's rows (`TransactionStore`) are the only state that counts: every chain or database
+ * The outbox's rows (`TransactionStore`) are its only durable state: every chain or database
  * failure simply throws, the loop retries with backoff and the database says where to resume.
  *
  * @example
