@@ -17,7 +17,7 @@ export type HashAt = (blockNumber: number) => Promise<string | undefined>;
  *
  * @example
  * const head = new ChainHead();
- * if (await head.rewound(latest, blockHashes(provider, latest.number))) recover();
+ * if (await head.rewound(latest, blockHashes(provider, latest, latest.parentHash))) recover();
  * head.reset(latest);
  */
 export class ChainHead {
