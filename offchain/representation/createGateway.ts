@@ -16,6 +16,7 @@ import { openDatabase } from "../storage/openDatabase.js";
 import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
 import { AnchoredRecordFilter } from "./accept/AnchoredRecordFilter.js";
 import { Batcher } from "./packing/Batcher.js";
+import { GatewayControl } from "./control/GatewayControl.js";
 import { createSignatureVerifier } from "./accept/createSignatureVerifier.js";
 import { createGatewayApp, type GatewayLimits } from "./http/createGatewayApp.js";
 import { FormatSchemaCache } from "./accept/FormatSchemaCache.js";
@@ -60,6 +61,11 @@ export interface GatewayConfig {
      */
     maxBacklog?: number;
   };
+  /**
+   * The gateway's control token: when set, the C2R routes (`/v1/control/*`: quotas, live
+   * settings) answer requests that carry it as a bearer token; when absent they do not exist.
+   */
+  controlToken?: string;
   /** Pause of the background loops; they are also woken when work arrives. */
   pollMs?: number;
   /** Worker threads recovering signature keys; 0 (default) recovers on the calling thread. */
@@ -76,6 +82,8 @@ export interface Gateway {
   blobStore: BlobStore;
   batcher: Batcher;
   submitter: Submitter;
+  /** The C2R side: per-source quotas and live settings (also over HTTP with `controlToken`). */
+  control: GatewayControl;
   /** Starts the loops (when `startLoops: false` was given). */
   start(): void;
   /** Stops the loops after their current pass; closes the database when the gateway opened it. */
@@ -155,13 +163,23 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const pollMs = config.pollMs ?? 200;
 
   const maxBlockSize = config.batch?.maxBlockSize ?? 256;
-  const maxBacklog = config.limits?.maxBacklog ?? Math.max(1_000, 4 * maxBlockSize);
+  // What an operator changed over C2R wins over these start-up values (GatewayControl).
+  const control = await GatewayControl.open(db, {
+    maxBlockSize,
+    maxWaitMs: config.batch?.maxWaitMs ?? 2_000,
+    maxBacklog: config.limits?.maxBacklog ?? Math.max(1_000, 4 * maxBlockSize),
+  });
   const batcher = new Batcher({
     db,
     gateway: getAddress(await signer.getAddress()),
     blobStore,
-    maxBlockSize,
-    maxWaitMs: config.batch?.maxWaitMs ?? 2_000,
+    // Read at every tick: a C2R change applies to the next block.
+    get maxBlockSize() {
+      return control.live.maxBlockSize;
+    },
+    get maxWaitMs() {
+      return control.live.maxWaitMs;
+    },
     onPacked: () => submitLoop.wake(),
   });
   // Block-mode records go from the outbox's commit straight into the batcher's queue.
@@ -190,6 +208,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const app = createGatewayApp({
     db,
     limits,
+    c2r: config.controlToken ? { control, token: config.controlToken } : undefined,
     readiness: {
       database: databaseCheck(db),
       chain: chainCheck(provider),
@@ -217,6 +236,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       },
       // Block-mode records reach the submitter through the batcher (onPacked); waking it per
       // request had it re-read recent chain blocks a dozen times a second under load.
+      quotas: control.quotas,
       onAccepted: ({ block, relayed }) => {
         if (block > 0) batchLoop.wake();
         if (relayed > 0) submitLoop.wake();
@@ -228,7 +248,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           deployment.ensure().catch(() => {});
           return true;
         }
-        return batcher.backlog() >= maxBacklog;
+        return batcher.backlog() >= control.live.maxBacklog;
       },
     },
   });
@@ -245,6 +265,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     blobStore,
     batcher,
     submitter,
+    control,
     start,
     async close() {
       await Promise.all([batchLoop.stop(), submitLoop.stop(), verifier.close()]);

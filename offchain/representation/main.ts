@@ -98,6 +98,7 @@ async function run(config: GatewayProcessConfig): Promise<void> {
     ledgerAddress: config.ledgerAddress,
     provider,
     signer: new Wallet(config.privateKey, provider),
+    controlToken: config.controlToken,
     database: config.databaseUrl
       ? { url: config.databaseUrl }
       : { url: "", dataDir: config.dataDir },

@@ -12,6 +12,8 @@ export interface GatewayProcessConfig {
   ledgerAddress: string;
   /** From GATEWAY_PRIVATE_KEY only: a flag would leak it into `ps` and shell history. */
   privateKey: string;
+  /** From GATEWAY_CONTROL_TOKEN only: enables the C2R routes (`/v1/control/*`) behind it. */
+  controlToken?: string;
   /** Skips chain-id detection, so the gateway starts (and answers 503) while the RPC is down. */
   chainId?: bigint;
   /** PostgreSQL server; when absent, PGlite in `dataDir`. */
@@ -53,6 +55,8 @@ export const GATEWAY_USAGE = `Usage: npm run gateway -- [options]   (the represe
   --rpc-url <url>          JSON-RPC endpoint                      env RPC_URL (required)
   --ledger <address>       DataLedger contract                    env LEDGER_ADDRESS (required)
                            gateway key (GATEWAY_ROLE)             env GATEWAY_PRIVATE_KEY (required)
+                           C2R control token (>= 32 characters): enables /v1/control/*
+                                                                  env GATEWAY_CONTROL_TOKEN
   --chain-id <n>           skip chain-id detection                env CHAIN_ID
   --data-dir <dir>         PGlite directory (default data/gateway) env DATA_DIR
                            PostgreSQL instead of PGlite           env DATABASE_URL
@@ -160,6 +164,15 @@ export function readGatewayConfig(
       setting: "GATEWAY_PRIVATE_KEY",
     });
   }
+  const controlToken = nonEmpty(env.GATEWAY_CONTROL_TOKEN);
+  if (controlToken !== undefined && controlToken.length < 32) {
+    // A short token can be guessed; the value itself is never echoed.
+    throw new GatewayConfigError(
+      "CONFIG_INVALID",
+      "GATEWAY_CONTROL_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)",
+      { setting: "GATEWAY_CONTROL_TOKEN" },
+    );
+  }
   const chainId = setting("chain-id", "CHAIN_ID");
   const limit = (name: keyof typeof OPTIONS, fallback: number, min: number) =>
     integer(name, flag(name) ?? String(fallback), min);
@@ -186,6 +199,7 @@ export function readGatewayConfig(
     rpcUrl,
     ledgerAddress,
     privateKey: key,
+    controlToken,
     chainId: chainId === undefined ? undefined : BigInt(integer("chain-id", chainId, 1)),
     databaseUrl: nonEmpty(env.DATABASE_URL),
     dataDir: setting("data-dir", "DATA_DIR") ?? "data/gateway",

@@ -1,8 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { BaseError } from "../shared/BaseError.js";
+
+/** Where `controlToken()` keeps the gateway's C2R token, inside the data directory. */
+export const CONTROL_TOKEN = "control-token";
 
 /** Thrown when another running `npm start` holds the data directory. */
 export class DataDirectoryInUseError extends BaseError {
@@ -127,6 +131,24 @@ export class DataDirectory {
     const tmp = this.path(`${MARKER}.tmp`);
     await writeFile(tmp, `${JSON.stringify(system, null, 2)}\n`, { mode: 0o600 });
     await rename(tmp, this.path(MARKER));
+  }
+
+  /**
+   * The gateway's C2R control token (`control-token`, owner-only), made from a CSPRNG the first
+   * time: the operator's tasks read it from this file to change quotas and live settings.
+   */
+  async controlToken(): Promise<string> {
+    const file = this.path(CONTROL_TOKEN);
+    try {
+      return (await readFile(file, "utf8")).trim();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    const token = randomBytes(32).toString("hex");
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, `${token}\n`, { mode: 0o600 });
+    await rename(tmp, file);
+    return token;
   }
 }
 

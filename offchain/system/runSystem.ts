@@ -25,7 +25,7 @@ import { bindDeployment } from "../storage/bindDeployment.js";
 import { migrate } from "../storage/migrate.js";
 import { openDatabase } from "../storage/openDatabase.js";
 import { actorsFromMnemonic, bootstrapLedger } from "./bootstrapLedger.js";
-import { DataDirectory } from "./DataDirectory.js";
+import { CONTROL_TOKEN, DataDirectory } from "./DataDirectory.js";
 import { EmbeddedChain } from "./EmbeddedChain.js";
 import { simulateDevices } from "./simulateDevices.js";
 
@@ -228,6 +228,7 @@ export async function runSystem(options: SystemOptions): Promise<{
       batch: { maxBlockSize: 256, maxWaitMs: 1_000 },
       submit: { confirmations: 1, fromBlock: system.deployBlock },
       signatureWorkers: defaultSignatureWorkers(),
+      controlToken: await data.controlToken(),
       onError: (error) => log(`[representation] ${describe(error)}`),
       onEvent: (event, details) => {
         if (event === "rewound") {
@@ -300,6 +301,7 @@ export async function runSystem(options: SystemOptions): Promise<{
   ledger          ${ledgerAddress}
   access registry ${system.accessAddress}
   gateway (R2D)   ${gatewayHttp.url}   API page ${gatewayHttp.url}/docs
+  control (C2R)   ${gatewayHttp.url}/v1/control   token in ${data.path(CONTROL_TOKEN)}
   service (U2S)   ${serviceHttp.url}   API page ${serviceHttp.url}/docs
   data            ${data.dir}
   ${devices.length} devices sending ${options.batch} readings every ${options.intervalMs} ms; Ctrl-C stops`);

@@ -26,6 +26,11 @@ export const rejectionStatus = {
   DUPLICATE_RECORD: 409,
   // The format allows one active record per data hash, and another reading's record holds it.
   DATA_HASH_HELD: 409,
+  // The source has used up its submission quota for the period (set by an operator over C2R):
+  // nothing was stored; retry after details.retryAfterSec (the answer's Retry-After).
+  QUOTA_EXCEEDED: 429,
+  // A C2R request (/v1/control/*) without the gateway's control token.
+  CONTROL_UNAUTHORIZED: 401,
   RECORD_NOT_FOUND: 404,
   NOT_FOUND: 404,
   // The gateway, not the device, is at fault: the format's schema cannot be fetched or does not

@@ -7,6 +7,7 @@ import { findAnchoredRecords } from "./findAnchoredRecords.js";
 import { normalizeSubmission, type NormalizedSubmission } from "./normalizeSubmission.js";
 import type { OutboxWriter } from "../outbox/OutboxWriter.js";
 import { RejectionError } from "./RejectionError.js";
+import type { SubmissionQuotas } from "./SubmissionQuotas.js";
 import type { AnchoringMode, RecordStatus, Submission } from "../../sdk/wire.js";
 import {
   signatureVerifier,
@@ -41,6 +42,8 @@ export interface AcceptDependencies {
   onAccepted?: (stored: { block: number; relayed: number }) => void;
   /** True while the gateway turns new submissions away (GATEWAY_BUSY): its backlog is full. */
   isBusy?: () => boolean;
+  /** Per-source submission quotas (QUOTA_EXCEEDED); none when absent. */
+  quotas?: SubmissionQuotas;
 }
 
 /** A request item: either a submission whose envelope parsed, or the reason it did not. */
@@ -72,7 +75,13 @@ export async function acceptSubmissions(
   items: SubmissionItem[],
 ): Promise<Verdict[]> {
   const verdicts: Verdict[] = items.map((_, index) => ({ index }));
-  const candidates: { index: number; normalized: NormalizedSubmission; payload: unknown }[] = [];
+  const candidates: {
+    index: number;
+    normalized: NormalizedSubmission;
+    payload: unknown;
+    /** The source id the signing key is bound to, once validated (quotas count by it). */
+    sourceId?: string;
+  }[] = [];
   for (const [index, item] of items.entries()) {
     if ("error" in item) {
       verdicts[index].error = item.error;
@@ -150,7 +159,7 @@ export async function acceptSubmissions(
   const checkedAt = new Map<number, NormalizedSubmission[]>();
   await runPool(fresh, VALIDATION_CONCURRENCY, async (candidate) => {
     try {
-      const { blockNumber, uniqueDataHashes } = await validateSubmission(
+      const { blockNumber, uniqueDataHashes, sourceId } = await validateSubmission(
         deps.validation,
         candidate.normalized,
         candidate.payload,
@@ -165,6 +174,7 @@ export async function acceptSubmissions(
       // submitRecordBySig applies the holder rule. The operation hash keeps the mode asked,
       // so a retry of this very request is still recognised as the same submission.
       if (uniqueDataHashes) candidate.normalized.mode = "relayed";
+      candidate.sourceId = sourceId.toString();
       const group = checkedAt.get(blockNumber) ?? [];
       group.push(candidate.normalized);
       checkedAt.set(blockNumber, group);
@@ -198,9 +208,20 @@ export async function acceptSubmissions(
   // A record turned down may be a retry of one the outbox holds: that is its verdict instead.
   const turnedDown = fresh.filter((c) => verdicts[c.index].error);
   if (turnedDown.length > 0) await settleWithOutbox(deps.db, turnedDown, verdicts);
-  const valid = fresh.filter(
-    (c) => !verdicts[c.index].error && verdicts[c.index].created !== false,
-  );
+  let valid = fresh.filter((c) => !verdicts[c.index].error && verdicts[c.index].created !== false);
+  // Quotas count only what is about to be stored. Records of limited sources are looked up in the
+  // outbox first: a retry of an accepted record is answered with its status and costs nothing,
+  // and never takes the place of a new record in the count.
+  const quotas = deps.quotas;
+  const limited = quotas?.size ? valid.filter((c) => c.sourceId && quotas.has(c.sourceId)) : [];
+  if (quotas && limited.length > 0) {
+    await settleWithOutbox(deps.db, limited, verdicts);
+    valid = takeQuota(
+      quotas,
+      valid.filter((c) => !verdicts[c.index].error && verdicts[c.index].created !== false),
+      verdicts,
+    );
+  }
   if (valid.length === 0) {
     if (rivals.length > 0) await settleWithOutbox(deps.db, rivals, verdicts);
     return settleWithinRequest(verdicts, candidates);
@@ -224,6 +245,7 @@ export async function acceptSubmissions(
     valid.map((c) => ({ submission: c.normalized, acceptedAt })),
   );
   const raced = valid.filter((c) => !created.has(c.normalized.recordId));
+  for (const c of raced) if (c.sourceId !== undefined) deps.quotas?.release(c.sourceId);
   for (const { index, normalized } of valid) {
     if (!created.has(normalized.recordId)) continue;
     verdicts[index].status = "accepted";
@@ -238,6 +260,21 @@ export async function acceptSubmissions(
   for (const c of valid) if (verdicts[c.index].created) stored[c.normalized.mode]++;
   if (stored.block + stored.relayed > 0) deps.onAccepted?.(stored);
   return settleWithinRequest(verdicts, candidates);
+}
+
+/** Counts each candidate against its source's quota; the ones over it get QUOTA_EXCEEDED. */
+function takeQuota<T extends { index: number; sourceId?: string }>(
+  quotas: SubmissionQuotas,
+  candidates: T[],
+  verdicts: Verdict[],
+): T[] {
+  const counted: T[] = [];
+  for (const candidate of candidates) {
+    const refusal = candidate.sourceId === undefined ? undefined : quotas.take(candidate.sourceId);
+    if (refusal) verdicts[candidate.index].error = refusal;
+    else counted.push(candidate);
+  }
+  return counted;
 }
 
 /**

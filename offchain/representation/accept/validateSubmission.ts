@@ -67,7 +67,7 @@ export async function validateSubmission(
   submission: NormalizedSubmission,
   payload: unknown,
   options: ValidateOptions = {},
-): Promise<{ blockNumber: number; uniqueDataHashes: boolean }> {
+): Promise<{ blockNumber: number; uniqueDataHashes: boolean; sourceId: bigint }> {
   const { operation } = submission;
   const signatureValid =
     options.signatureValid ?? (await signatureVerifier(context).verify(operation));
@@ -156,7 +156,7 @@ export async function validateSubmission(
     ).get(submission.recordId);
     if (duplicate) throw duplicate;
   }
-  return { blockNumber: head.number, uniqueDataHashes };
+  return { blockNumber: head.number, uniqueDataHashes, sourceId: key.sourceId };
 }
 
 /**

@@ -17,7 +17,9 @@ import {
   type SubmissionItem,
   type Verdict,
 } from "../accept/acceptSubmissions.js";
+import type { GatewayControl } from "../control/GatewayControl.js";
 import { readRecordState } from "../outbox/readRecordState.js";
+import { registerC2RRoutes } from "./registerC2RRoutes.js";
 import { RejectionError, rejectionStatus, type RejectionCode } from "../accept/RejectionError.js";
 import {
   AcceptedSchema,
@@ -46,6 +48,8 @@ export interface GatewayAppDependencies {
    * given the chain: `createGateway` adds `chain`.
    */
   readiness?: ReadinessChecks;
+  /** The C2R routes (`/v1/control/*`) with the control token they require; none when absent. */
+  c2r?: { control: GatewayControl; token: string };
 }
 
 /** What a GATEWAY_BUSY answer asks devices to wait. */
@@ -168,6 +172,17 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       413: errorResponse("Body or payload too large"),
       ...unsupportedMediaType,
       422: errorResponse("Data hash, format or schema check failed"),
+      429: {
+        ...errorResponse(
+          "QUOTA_EXCEEDED: the source has used up its submission quota for the period " +
+            "(details: sourceId, records, periodSec, retryAfterSec); nothing was stored",
+        ),
+        headers: z.object({
+          "retry-after": z
+            .string()
+            .openapi({ description: "Seconds until the source's quota period ends" }),
+        }),
+      },
       ...commonErrors,
       503: unavailableResponse(
         "Backlog full (GATEWAY_BUSY, Retry-After), chain or format schema unavailable, " +
@@ -209,7 +224,9 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
     responses: {
       200: {
         content: { "application/json": { schema: BulkResultSchema } },
-        description: "One verdict per item, in request order; valid items are stored together",
+        description:
+          "One verdict per item, in request order; valid items are stored together. An item " +
+          "over its source's quota has the verdict QUOTA_EXCEEDED (details.retryAfterSec)",
       },
       400: errorResponse("Body is not a JSON array / NDJSON"),
       413: errorResponse("Too many items or too large a body"),
@@ -253,6 +270,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
     return c.json(state, 200);
   });
 
+  if (deps.c2r) registerC2RRoutes(app, deps.c2r);
   registerHealthRoutes(app, { readiness: deps.readiness ?? { database: databaseCheck(deps.db) } });
 
   // OpenAPI 3.1: its schemas are JSON Schema 2020-12, which validators such as Ajv compile as
@@ -362,6 +380,8 @@ function errorJson(c: Context, error: BaseError) {
         : rejectionStatus.INTERNAL;
   if (error.code === "GATEWAY_BUSY") {
     c.header("Retry-After", String(RETRY_AFTER_SEC));
+  } else if (error.code === "QUOTA_EXCEEDED") {
+    c.header("Retry-After", String(error.details.retryAfterSec));
   } else if (status >= 500) {
     console.error("[representation] R2D request failed:", error);
   }

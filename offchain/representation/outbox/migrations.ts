@@ -103,6 +103,24 @@ export const representationMigrations: Migration[] = [
           ) b on b.first_seq <= r.seq
     `,
   },
+  {
+    // What an operator sets over C2R (Y.4561 8.4 "configuring data management"), kept so a
+    // restart keeps it: per-source submission quotas and the gateway's live settings.
+    id: "representation-002-control-settings",
+    sql: `
+      create table gateway_source_quotas (
+        source_id text primary key,
+        records integer not null check (records >= 0),
+        period_sec integer not null check (period_sec > 0),
+        updated_at bigint not null
+      );
+      create table gateway_settings (
+        name text primary key,
+        value jsonb not null,
+        updated_at bigint not null
+      );
+    `,
+  },
 ];
 
 /** The steps of the 0.1.0 development line that `representation-001-outbox-v3` replaced. */

@@ -192,6 +192,7 @@ for (const target of databaseTargets()) {
       await refuseOutdatedOutbox(db);
       expect(await migrate(db, representationMigrations)).to.deep.equal([
         "representation-001-outbox-v3",
+        "representation-002-control-settings",
       ]);
       await refuseOutdatedOutbox(db);
     });
