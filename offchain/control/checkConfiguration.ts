@@ -492,7 +492,7 @@ async function checkGrants(
         add({
           code: "GRANT_EXPIRED_IN_SESSION",
           message: `the grant of dataset ${datasetId} to ${user} expired at ${isoSeconds(expiresAt)}, but ${relying.length} session(s) of that user opened while it was live are still open: extend the grant or tell the user`,
-          ids: { ...ids, sessions: String(relying.length) },
+          ids,
         });
       }
     }),

@@ -10,6 +10,7 @@ import { BaseError } from "../../offchain/shared/BaseError.js";
 import { DirectoryBlobStore } from "../../offchain/storage/BlobStore.js";
 import type { Database } from "../../offchain/storage/Database.js";
 import { openDatabase } from "../../offchain/storage/openDatabase.js";
+import { DataDirectory } from "../../offchain/system/DataDirectory.js";
 import { AccessRegistry__factory } from "../../types/ethers-contracts/index.js";
 import { connectLedger } from "./connectLedger.js";
 import { InvalidOptionError, parseConnectionArgs } from "./parseConnectionArgs.js";
@@ -97,6 +98,7 @@ export async function configCheck(
 
   const { connection, chainId, ledger } = await connectLedger(hre, choice);
   let db: Database | undefined;
+  let dataDirectory: DataDirectory | undefined;
   try {
     const accessRegistry =
       given.accessRegistry ?? (await recordedAccessRegistry(chainId, hre.config.paths.root));
@@ -112,9 +114,11 @@ export async function configCheck(
       );
     }
     if (database !== undefined) {
-      db = await openDatabase(
-        /^postgres(ql)?:\/\//.test(database) ? { url: database } : { dataDir: database },
-      );
+      if (/^postgres(ql)?:\/\//.test(database)) db = await openDatabase({ url: database });
+      else {
+        dataDirectory = await lockDataDirectoryOf(database);
+        db = await openDatabase({ dataDir: database });
+      }
     }
     const findings = await checkConfiguration({
       provider,
@@ -138,6 +142,7 @@ export async function configCheck(
     return report;
   } finally {
     await db?.close();
+    await dataDirectory?.unlock();
     await connection.close();
   }
 }
@@ -148,6 +153,19 @@ export function formatFinding(finding: Finding): string {
     .map(([name, value]) => `${name}=${value}`)
     .join(", ");
   return `${finding.code}  ${finding.message}  (${ids})`;
+}
+
+/**
+ * A PGlite database is one process's: opened beside a running `npm start` both would corrupt it.
+ * When the directory is inside a system's data directory (`data/service-db`), the check takes
+ * that directory's lock the way `npm start` does, so it fails with DATA_DIR_IN_USE while the
+ * system runs. A PGlite directory outside one is the operator's to keep unused.
+ */
+async function lockDataDirectoryOf(database: string): Promise<DataDirectory | undefined> {
+  const parent = new DataDirectory(path.dirname(path.resolve(database)));
+  if ((await parent.readSystem()) === undefined) return undefined;
+  await parent.lock();
+  return parent;
 }
 
 async function recordedAccessRegistry(chainId: bigint, root: string): Promise<string> {

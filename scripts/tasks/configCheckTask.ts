@@ -39,7 +39,7 @@ export const configCheckTask = task(
   .addOption(
     text(
       "serviceDatabase",
-      "The service's database, a postgres:// URL or a PGlite directory (e.g. data/service-db, with the service stopped): checks expired grants against open sessions",
+      "The service's database, a postgres:// URL or a PGlite directory (e.g. data/service-db; refused while the system using it runs): checks expired grants against open sessions",
     ),
   )
   .addOption(

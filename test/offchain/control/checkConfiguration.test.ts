@@ -216,11 +216,8 @@ describe("offchain/control: checkConfiguration (8.4 configuration checks)", func
       clock += 120_000;
       const findings = await check(withService);
       expect(codes(findings)).to.deep.equal(["GRANT_EXPIRED_IN_SESSION"]);
-      expect(findings[0].ids).to.deep.equal({
-        datasetId: "1",
-        user: reader.address,
-        sessions: "1",
-      });
+      expect(findings[0].ids).to.deep.equal({ datasetId: "1", user: reader.address });
+      expect(findings[0].message).to.match(/1 session\(s\) of that user opened while it was live/);
       // An expired grant nobody has a session for, or with the service unknown, is no finding.
       expect(await check()).to.deep.equal([]);
       await sessions.signOut(`Bearer ${token}`);

@@ -1,4 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -7,12 +9,16 @@ import { JsonRpcProvider } from "ethers";
 import hre from "hardhat";
 
 import type { Finding } from "../../../offchain/control/checkConfiguration.js";
+import { serviceMigrations } from "../../../offchain/service/schema.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
+import { migrate } from "../../../offchain/storage/migrate.js";
+import { openDatabase } from "../../../offchain/storage/openDatabase.js";
 import {
   actorsFromMnemonic,
   bootstrapLedger,
   type BootstrappedLedger,
 } from "../../../offchain/system/bootstrapLedger.js";
+import { DataDirectory } from "../../../offchain/system/DataDirectory.js";
 import { DataLedger__factory } from "../../../types/ethers-contracts/index.js";
 import { runHardhatCli } from "../../helpers/runHardhatCli.js";
 import { startLocalNode, type LocalNode } from "../../helpers/startLocalNode.js";
@@ -97,6 +103,34 @@ describe("scripts/tasks: config:check", function () {
     expect(bad.error?.code).to.equal("TASK_INVALID_OPTION");
     expect(bad.stderr).to.have.length(1);
     expect(bad.stderr[0]).to.match(/^error TASK_INVALID_OPTION: --gateway /);
+  });
+
+  it("reads a service database in a data directory, and refuses one a running system holds", async () => {
+    const data = new DataDirectory(path.join(dir, "data"));
+    await mkdir(data.dir, { recursive: true });
+    await data.writeSystem({ version: 2 });
+    const serviceDatabase = data.path("service-db");
+    const db = await openDatabase({ dataDir: serviceDatabase });
+    await migrate(db, serviceMigrations);
+    await db.close();
+
+    const free = await run({ serviceDatabase });
+    expect(free.success, free.stderr.join("\n")).to.equal(true);
+    expect(existsSync(data.path("dataledger.lock")), "the lock is given back").to.equal(false);
+
+    // Another process holds the directory, as a running `npm start` does.
+    const holder = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      await writeFile(data.path("dataledger.lock"), String(holder.pid));
+      const held = await run({ serviceDatabase });
+      expect(held.success).to.equal(false);
+      expect(held.error?.code).to.equal("DATA_DIR_IN_USE");
+      expect(held.stderr).to.have.length(1);
+    } finally {
+      holder.kill();
+    }
+    const missing = await run({ serviceDatabase: path.join(dir, "no-such-db") });
+    expect(missing.error?.code).to.equal("TASK_INVALID_OPTION");
   });
 
   it("prints each finding on a line, fails, and gives them as JSON with --json", async () => {
