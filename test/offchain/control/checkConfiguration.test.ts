@@ -314,10 +314,14 @@ describe("offchain/control: checkConfiguration (8.4 configuration checks)", func
     await send(ledger.connect(actors.supervisor).pause());
     await send(asOperator().deprecateFormat(fileFormatId));
     await send(asOperator().revokeRole(await ledger.GATEWAY_ROLE(), actors.gateway.address));
-    expect(codes(await check())).to.deep.equal([
+    const findings = await check();
+    expect(codes(findings)).to.deep.equal([
       "LEDGER_PAUSED",
       "GATEWAY_ROLE_MISSING",
       "SOURCE_FORMAT_DEPRECATED",
     ]);
+    // The same from a scan in ranges of 3 blocks (a node's getLogs cap), or from the deploy block.
+    expect(await check({ logChunk: 3 })).to.deep.equal(findings);
+    expect(await check({ fromBlock: boot.deployBlock })).to.deep.equal(findings);
   });
 });
