@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { configCheckTask } from "./scripts/tasks/configCheckTask.js";
 import { gatewayControlTasks } from "./scripts/tasks/gatewayControl.js";
 import { rolesTasks } from "./scripts/tasks/roles.js";
 
@@ -27,7 +28,7 @@ const COMPILER = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
-  tasks: [...rolesTasks, ...gatewayControlTasks],
+  tasks: [...rolesTasks, ...gatewayControlTasks, configCheckTask],
   solidity: {
     // One set of compiler settings, the one the gas benchmark measures, for tests and for
     // deployments alike. `ignition deploy` builds with `production`, whose built-in defaults
