@@ -7,12 +7,13 @@ import {
   type Log,
   type Provider,
 } from "ethers";
-import { keccak256 } from "viem";
 
 import {
+  formatIdOf,
   loadFormatDocument,
   type LoadFormatDocumentOptions,
 } from "../representation/accept/loadFormatDocument.js";
+import { listOpenSessions } from "../service/SessionStore.js";
 import { BaseError } from "../shared/BaseError.js";
 import type { Queryable } from "../storage/Database.js";
 import {
@@ -371,7 +372,7 @@ async function checkFormatDocument(
     });
     return;
   }
-  const actual = keccak256(bytes);
+  const actual = formatIdOf(bytes);
   if (actual !== formatId.toLowerCase()) {
     add({
       code: "FORMAT_SCHEMA_MISMATCH",
@@ -504,12 +505,9 @@ async function checkGrants(
  * unix ms, by user. Read-only: the check never changes the service's state.
  */
 async function openSessions(db: Queryable, now: number): Promise<Map<string, number[]>> {
-  let rows: { address: string; created_at: string }[];
+  let sessions: { address: string; createdAt: number }[];
   try {
-    rows = await db.query<{ address: string; created_at: string }>(
-      "select address, created_at::text as created_at from svc_sessions where expires_at > $1",
-      [now],
-    );
+    sessions = await listOpenSessions(db, now);
   } catch (cause) {
     throw new BaseError(
       "SERVICE_DATABASE_UNREADABLE",
@@ -518,9 +516,8 @@ async function openSessions(db: Queryable, now: number): Promise<Map<string, num
     );
   }
   const byUser = new Map<string, number[]>();
-  for (const row of rows) {
-    const user = getAddress(row.address);
-    byUser.set(user, [...(byUser.get(user) ?? []), Number(row.created_at)]);
+  for (const { address, createdAt } of sessions) {
+    byUser.set(address, [...(byUser.get(address) ?? []), createdAt]);
   }
   return byUser;
 }

@@ -9,7 +9,7 @@ import {
   type Hex,
 } from "viem";
 
-import type { Database } from "../storage/Database.js";
+import type { Database, Queryable } from "../storage/Database.js";
 import { createSiweNonce } from "./createSiweNonce.js";
 import { SessionExpiredError, SiweInvalidError, UnauthenticatedError } from "./errors.js";
 import { parseSiweMessage } from "./parseSiweMessage.js";
@@ -181,6 +181,27 @@ export class SessionStore {
     if (!token) throw new UnauthenticatedError();
     await this.#db.query("delete from svc_sessions where token_hash = $1", [hashToken(token)]);
   }
+}
+
+/**
+ * The sessions still open at `now` (unix ms): who holds each and when it was opened. For the
+ * controlling FE's configuration check (a grant that expired under an open session); read-only.
+ *
+ * @example
+ * for (const { address, createdAt } of await listOpenSessions(serviceDb, Date.now())) …
+ */
+export async function listOpenSessions(
+  db: Queryable,
+  now: number,
+): Promise<{ address: Address; createdAt: number }[]> {
+  const rows = await db.query<{ address: string; created_at: string }>(
+    "select address, created_at::text as created_at from svc_sessions where expires_at > $1",
+    [now],
+  );
+  return rows.map((row) => ({
+    address: getAddress(row.address),
+    createdAt: Number(row.created_at),
+  }));
 }
 
 function hashToken(token: string): string {

@@ -1,8 +1,12 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { keccak256, type Hex } from "viem";
+import type { Hex } from "viem";
 
-import { loadFormatDocument, type LoadFormatDocumentOptions } from "./loadFormatDocument.js";
+import {
+  formatIdOf,
+  loadFormatDocument,
+  type LoadFormatDocumentOptions,
+} from "./loadFormatDocument.js";
 import { RejectionError } from "./RejectionError.js";
 
 // ajv-formats is CommonJS with a default export; Node's ESM loader hands over the module object.
@@ -54,7 +58,7 @@ export class FormatSchemaCache {
         cause,
       );
     }
-    const actual = keccak256(bytes);
+    const actual = formatIdOf(bytes);
     if (actual !== formatId) {
       throw new RejectionError(
         "FORMAT_SCHEMA_UNAVAILABLE",

@@ -1,9 +1,21 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 
-import type { Hex } from "viem";
+import { keccak256, type Hex } from "viem";
 
 import type { BlobStore } from "../../storage/BlobStore.js";
+
+/**
+ * A format's id: keccak256 of its JSON Schema document's bytes, exactly as stored (Y.4561 6.2.2).
+ * The one definition of the rule: the gateway trusts a fetched document only when it hashes to the
+ * id, the configuration check reports one that does not, and operators register formats by it.
+ *
+ * @example
+ * const formatId = formatIdOf(await readFile("schemas/air-quality.json"));
+ */
+export function formatIdOf(document: Uint8Array): Hex {
+  return keccak256(document);
+}
 
 export interface LoadFormatDocumentOptions {
   /** Resolves `blob:0x…` URIs (schemas published by operators into the gateway's store). */
