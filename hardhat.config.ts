@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { controlTasks } from "./scripts/tasks/controlTasks.js";
 import { rolesTasks } from "./scripts/tasks/roles.js";
 
 const require = createRequire(import.meta.url);
@@ -26,7 +27,7 @@ const COMPILER = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
-  tasks: [...rolesTasks],
+  tasks: [...rolesTasks, ...controlTasks],
   solidity: {
     // One set of compiler settings, the one the gas benchmark measures, for tests and for
     // deployments alike. `ignition deploy` builds with `production`, whose built-in defaults

@@ -11,6 +11,7 @@ import { HHE, hardhatErrorNumber, providerErrorOf, unsetVariableOf } from "./har
  */
 const HINTS: Record<string, string> = {
   ROLE_ADMIN_REQUIRED: "use --signer or --private-key-var",
+  ROLE_REQUIRED: "use --signer or --private-key-var",
 };
 
 /**
