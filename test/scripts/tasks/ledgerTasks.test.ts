@@ -1,0 +1,106 @@
+import { expect } from "chai";
+import { Wallet } from "ethers";
+
+import {
+  expectTaskError,
+  expectTaskSuccess,
+  setUpControlTasks,
+  type ControlTaskFixture,
+} from "../../helpers/controlTaskFixture.js";
+
+/**
+ * gateways:*, roles:list and ledger:* through Hardhat's task runner against one Anvil
+ * deployment: the gateway role follows the commands, role holders are replayed from the ledger's
+ * events, and the pause is the operators' and supervisors' to set and the operators' to lift.
+ */
+describe("gateways:*, roles:list and ledger:* tasks", function () {
+  this.timeout(60_000);
+  let fx: ControlTaskFixture;
+
+  before(async () => {
+    fx = await setUpControlTasks();
+  });
+  after(async () => fx?.close());
+
+  const holders = async (role: string) => {
+    const run = await fx.run("roles:list", { role, json: true });
+    expectTaskSuccess(run);
+    return run.json<{ holders: string[] }>().holders;
+  };
+
+  it("gateways:grant and gateways:revoke move the gateway role; roles:list follows; a repeat sends nothing", async () => {
+    const gateway = Wallet.createRandom().address;
+    const mark = await fx.chainMark();
+    expectTaskSuccess(await fx.run("gateways:grant", { account: gateway, dryRun: true }));
+    expect(await fx.chainMark()).to.equal(mark);
+    expect(await holders("gateway")).to.deep.equal([fx.actors.gateway.address]);
+
+    expectTaskSuccess(await fx.run("gateways:grant", { account: gateway }));
+    const role = await fx.ledger.GATEWAY_ROLE();
+    expect(await fx.ledger.hasRole(role, gateway)).to.equal(true);
+    expect(await holders("gateway")).to.deep.equal([fx.actors.gateway.address, gateway]);
+
+    const again = fx.chainMark();
+    const repeat = await fx.run("gateways:grant", { account: gateway, json: true });
+    expectTaskSuccess(repeat);
+    expect(repeat.json<{ unchanged: string }>().unchanged).to.equal(
+      `${gateway} already holds gateway`,
+    );
+    expect(await fx.chainMark()).to.equal(await again);
+
+    expectTaskSuccess(await fx.run("gateways:revoke", { account: gateway }));
+    expect(await fx.ledger.hasRole(role, gateway)).to.equal(false);
+    expect(await holders("gateway")).to.deep.equal([fx.actors.gateway.address]);
+    expect(await holders("operator")).to.deep.equal([fx.actors.operator.address]);
+    expect(await holders("admin")).to.deep.equal([fx.actors.admin.address]);
+  });
+
+  it("ledger:pause (operator or supervisor), ledger:unpause (operator only), ledger:status", async () => {
+    const mark = await fx.chainMark();
+    const dry = await fx.run("ledger:pause", { dryRun: true, json: true });
+    expectTaskSuccess(dry);
+    expect(dry.json<{ transaction: { function: string } }>().transaction.function).to.equal(
+      "pause()",
+    );
+    expect(await fx.chainMark()).to.equal(mark);
+    expect(await fx.ledger.paused()).to.equal(false);
+
+    // The supervisor (account 2) may pause, not resume.
+    expectTaskSuccess(await fx.run("ledger:pause", { signer: "2" }));
+    expect(await fx.ledger.paused()).to.equal(true);
+    const status = await fx.run("ledger:status", {});
+    expectTaskSuccess(status);
+    expect(status.stdout[0]).to.match(/: PAUSED$/);
+    const paused = await fx.chainMark();
+    expectTaskError(await fx.run("ledger:unpause", { signer: "2" }), "ROLE_REQUIRED");
+    expectTaskError(await fx.run("ledger:pause", {}), "LEDGER_PAUSED");
+    expect(await fx.chainMark()).to.equal(paused);
+
+    const run = await fx.run("ledger:unpause", {});
+    expectTaskSuccess(run);
+    expect(run.stdout[0]).to.include(
+      `signer ${fx.actors.operator.address} (account 1, the first that holds operator`,
+    );
+    expect(await fx.ledger.paused()).to.equal(false);
+    expectTaskError(await fx.run("ledger:unpause", {}), "LEDGER_NOT_PAUSED");
+  });
+
+  it("refuses a wrong role and bad arguments with one line each, and changes nothing", async () => {
+    const mark = await fx.chainMark();
+    const account = Wallet.createRandom().address;
+    const cases: [string, Record<string, unknown>, string][] = [
+      // The admin administers operators and supervisors, not gateways.
+      ["gateways:grant", { account, signer: "0" }, "ROLE_REQUIRED"],
+      ["gateways:revoke", { account: fx.actors.gateway.address, signer: "4" }, "ROLE_REQUIRED"],
+      ["ledger:pause", { signer: "4" }, "ROLE_REQUIRED"],
+      ["gateways:grant", { account: "0x12" }, "ARGUMENT_INVALID"],
+      ["gateways:grant", {}, "TASK_MISSING_OPTION"],
+      ["gateways:grant", { account, signer: "99" }, "SIGNER_INDEX_OUT_OF_RANGE"],
+      ["roles:list", { role: "root" }, "ROLE_UNKNOWN"],
+      ["roles:list", {}, "TASK_MISSING_OPTION"],
+    ];
+    for (const [id, args, code] of cases) expectTaskError(await fx.run(id, args), code);
+    expect(await fx.chainMark()).to.equal(mark);
+    expect(await fx.ledger.hasRole(await fx.ledger.GATEWAY_ROLE(), account)).to.equal(false);
+  });
+});
