@@ -63,7 +63,7 @@ export interface ControlTaskSpec<A, P, R> {
 export function controlAction<A extends ControlTaskArgs, P, R>(spec: ControlTaskSpec<A, P, R>) {
   return runTask<A>(async (args, hre) => {
     const parsed = spec.parse(args);
-    await withTaskEnv(args, hre, spec.needsAccessRegistry ?? false, async (env) => {
+    return withTaskEnv(args, hre, spec.needsAccessRegistry ?? false, async (env) => {
       const signers = await env.connection.ethers.getSigners();
       const choice = parseConnectionArgs(args);
       const chosen = await chooseSignerBy(signers, choice.signer, await spec.signer(env, parsed));
@@ -101,6 +101,7 @@ export function controlAction<A extends ControlTaskArgs, P, R>(spec: ControlTask
         lines.push(`${spec.done(result.outcome)} (tx ${result.txHash})`);
       }
       print(args, report, lines);
+      return report;
     });
   });
 }
@@ -117,14 +118,15 @@ export interface ReadTaskSpec<A, P, T> {
 export function readAction<A extends ControlTaskArgs, P, T>(spec: ReadTaskSpec<A, P, T>) {
   return runTask<A>(async (args, hre) => {
     const parsed = spec.parse(args);
-    await withTaskEnv(args, hre, spec.needsAccessRegistry ?? false, async (env) => {
+    return withTaskEnv(args, hre, spec.needsAccessRegistry ?? false, async (env) => {
       const ctx = {
         provider: env.connection.ethers.provider,
         ledger: env.ledger,
         accessRegistry: env.accessRegistry,
       };
       const value = await spec.read(ctx, env, parsed);
-      print(args, value as Record<string, unknown>, spec.text(value));
+      print(args, value, spec.text(value));
+      return value;
     });
   });
 }
@@ -134,12 +136,12 @@ function print(args: ControlTaskArgs, json: unknown, lines: string[]) {
   else for (const line of lines) console.log(line);
 }
 
-async function withTaskEnv(
+async function withTaskEnv<T>(
   args: ControlTaskArgs,
   hre: HardhatRuntimeEnvironment,
   needsAccessRegistry: boolean,
-  body: (env: TaskEnv) => Promise<void>,
-): Promise<void> {
+  body: (env: TaskEnv) => Promise<T>,
+): Promise<T> {
   const choice = parseConnectionArgs(args);
   const given =
     args.accessRegistry === undefined
@@ -151,7 +153,7 @@ async function withTaskEnv(
       ? await resolveAccessRegistry(connection, hre, chainId, ledger, given)
       : given;
     const reader = DataLedger__factory.connect(ledger, connection.ethers.provider);
-    await body({ hre, connection, networkName, chainId, ledger, accessRegistry, reader });
+    return await body({ hre, connection, networkName, chainId, ledger, accessRegistry, reader });
   } finally {
     await connection.close();
   }

@@ -23,12 +23,14 @@ const HINTS: Record<string, string> = {
  * rethrown for Hardhat to print in full.
  */
 export function runTask<ArgsT>(
-  action: (args: ArgsT, hre: HardhatRuntimeEnvironment) => Promise<void>,
+  action: (args: ArgsT, hre: HardhatRuntimeEnvironment) => Promise<unknown>,
 ) {
   return async (args: ArgsT, hre: HardhatRuntimeEnvironment) => {
     try {
-      await action(args, hre);
-      return successfulResult();
+      // What an action returns is the Result's value: a script running tasks in-process
+      // (hre.tasks.getTask(id).run(args)) reads the outcome there instead of parsing output.
+      const value = await action(args, hre);
+      return value === undefined ? successfulResult() : { success: true as const, value };
     } catch (error) {
       const userError = asUserError(error);
       if (userError === undefined) throw error;

@@ -40,7 +40,8 @@ export interface ControlTaskFixture {
 /**
  * Starts Anvil (tasks refuse Hardhat's in-process network, which would forget every change when
  * the command ends), deploys the ledger and the access registry with the development actors
- * (accounts 0–4, as config/roles.localhost.json), grants their roles, and runs tasks in-process:
+ * (accounts 0–4, as config/roles.localhost.json), grants their roles (unless `roles: false`), and
+ * runs tasks in-process:
  * `hre.tasks.getTask(id).run(args)` with --rpc-url, --ledger and --access-registry filled in, so
  * each run is the task's whole action (options, connection, signer choice, output) without the
  * cost of a Hardhat process.
@@ -49,7 +50,9 @@ export interface ControlTaskFixture {
  * const fx = await setUpControlTasks();
  * const run = await fx.run("ledger:pause", { dryRun: true });
  */
-export async function setUpControlTasks(): Promise<ControlTaskFixture> {
+export async function setUpControlTasks(
+  options: { roles?: boolean } = {},
+): Promise<ControlTaskFixture> {
   const node = await startLocalNode("anvil");
   const provider = new JsonRpcProvider(node.url, node.chainId, {
     staticNetwork: true,
@@ -63,12 +66,14 @@ export async function setUpControlTasks(): Promise<ControlTaskFixture> {
       await ledger.getAddress(),
     );
     await access.waitForDeployment();
-    await applyInitialRoles(await ledger.getAddress(), actors.admin, [actors.operator], {
-      operators: [actors.operator.address],
-      supervisors: [actors.supervisor.address],
-      gateways: [actors.gateway.address],
-      users: [actors.user.address],
-    });
+    if (options.roles ?? true) {
+      await applyInitialRoles(await ledger.getAddress(), actors.admin, [actors.operator], {
+        operators: [actors.operator.address],
+        supervisors: [actors.supervisor.address],
+        gateways: [actors.gateway.address],
+        users: [actors.user.address],
+      });
+    }
     const suite = {
       rpcUrl: node.url,
       ledger: await ledger.getAddress(),
