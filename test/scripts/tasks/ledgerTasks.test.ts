@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
+import { controlTasks } from "../../../scripts/tasks/controlTasks.js";
+import { runHardhatCli } from "../../helpers/runHardhatCli.js";
 import {
   expectTaskError,
   expectTaskSuccess,
@@ -102,5 +104,39 @@ describe("gateways:*, roles:list and ledger:* tasks", function () {
     for (const [id, args, code] of cases) expectTaskError(await fx.run(id, args), code);
     expect(await fx.chainMark()).to.equal(mark);
     expect(await fx.ledger.hasRole(await fx.ledger.GATEWAY_ROLE(), account)).to.equal(false);
+  });
+
+  it("as a command: --help is Hardhat's own and lists the shared options; an error is one line and exit 1", async () => {
+    const help = await runHardhatCli(["sources:register", "--help"]);
+    expect(help.code, help.stderr).to.equal(0);
+    for (const option of [
+      "--key-proof",
+      "--metadata-uri",
+      "--dry-run",
+      "--json",
+      "--signer",
+      "--access-registry",
+    ]) {
+      expect(help.stdout).to.include(option);
+    }
+    // Every control task carries --json; every changing one --dry-run.
+    expect(controlTasks.every((t) => "json" in t.options)).to.equal(true);
+
+    const ledger = await fx.ledger.getAddress();
+    const run = await runHardhatCli([
+      "ledger:pause",
+      "--rpc-url",
+      fx.node.url,
+      "--ledger",
+      ledger,
+      "--signer",
+      "4",
+    ]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.have.length(1);
+    expect(run.stderr).to.match(
+      /^error ROLE_REQUIRED: the suite refuses: AccessControlUnauthorizedAccount\(0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65, operator\) \(use --signer or --private-key-var\)/,
+    );
+    expect(await fx.ledger.paused()).to.equal(false);
   });
 });
