@@ -160,6 +160,25 @@ describe("sources:* tasks", function () {
     expect(await fx.ledger.isActiveSource(next.address)).to.equal(true);
   });
 
+  it("sources:rotate-key by the source's owner, who holds no role; a stranger gets SOURCE_NOT_OWNER", async () => {
+    // Accounts 5 and 6 of the development mnemonic: funded, no role.
+    const [owner, stranger] = ["5", "6"];
+    const signers = await fx.provider.listAccounts();
+    const { sourceId } = await register({ owner: signers[5].address });
+    const next = freshDevice();
+    process.env.TEST_NEXT_KEY = next.privateKey;
+    const args = { sourceId: String(sourceId), deviceKeyVar: "TEST_NEXT_KEY" };
+    const mark = await fx.chainMark();
+    expectTaskError(
+      await fx.run("sources:rotate-key", { ...args, signer: stranger }),
+      "SOURCE_NOT_OWNER",
+    );
+    expect(await fx.chainMark()).to.equal(mark);
+    const run = await fx.run("sources:rotate-key", { ...args, signer: owner });
+    expectTaskSuccess(run);
+    expect((await fx.ledger.getSource(sourceId)).signer).to.equal(next.address);
+  });
+
   it("sources:show prints the source and its allowed formats; allow/disallow-formats change them", async () => {
     const { device, sourceId } = await register();
     const id = String(sourceId);
