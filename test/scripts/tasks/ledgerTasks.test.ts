@@ -102,6 +102,17 @@ describe("gateways:*, roles:list and ledger:* tasks", function () {
       ["roles:list", {}, "TASK_MISSING_OPTION"],
     ];
     for (const [id, args, code] of cases) expectTaskError(await fx.run(id, args), code);
+    // With --json the failure is also one JSON object on stdout.
+    const json = await fx.run("gateways:grant", { account, signer: "0", json: true });
+    expectTaskError(json, "ROLE_REQUIRED");
+    expect(
+      json.json<{ error: { code: string; details: { args: string[] } } }>().error,
+    ).to.deep.include({
+      code: "ROLE_REQUIRED",
+    });
+    expect(
+      json.json<{ error: { details: { args: string[] } } }>().error.details.args,
+    ).to.deep.equal([fx.actors.admin.address, "operator"]);
     expect(await fx.chainMark()).to.equal(mark);
     expect(await fx.ledger.hasRole(await fx.ledger.GATEWAY_ROLE(), account)).to.equal(false);
   });
