@@ -112,7 +112,11 @@ async function runInProcess(id: string, args: Record<string, unknown>): Promise<
   console.error = (...parts: unknown[]) => void stderr.push(parts.join(" "));
   let result: { success: boolean; error?: { code?: string } } | undefined;
   try {
-    result = await hre.tasks.getTask(id).run(args);
+    const task = hre.tasks.getTask(id);
+    // roles:* tasks take no --access-registry.
+    const given = { ...args };
+    if (!task.options.has("accessRegistry")) delete given.accessRegistry;
+    result = await task.run(given);
   } finally {
     console.log = log;
     console.error = error;

@@ -57,6 +57,38 @@ describe("gateways:*, roles:list and ledger:* tasks", function () {
     expect(await holders("admin")).to.deep.equal([fx.actors.admin.address]);
   });
 
+  it("roles:grant and roles:revoke take --dry-run and --json too", async () => {
+    const user = Wallet.createRandom().address;
+    const mark = await fx.chainMark();
+    const dry = await fx.run("roles:grant", {
+      role: "user",
+      account: user,
+      dryRun: true,
+      json: true,
+    });
+    expectTaskSuccess(dry);
+    const report = dry.json<{ signer: { address: string }; transaction: { function: string } }>();
+    expect(report.signer.address).to.equal(fx.actors.operator.address);
+    expect(report.transaction.function).to.equal("grantRole(bytes32,address)");
+    expect(await fx.chainMark()).to.equal(mark);
+    // An operator cannot make operators, dry run or not: the admin does.
+    const refused = await fx.run("roles:grant", {
+      role: "operator",
+      account: user,
+      signer: "1",
+      dryRun: true,
+    });
+    expectTaskError(refused, "ROLE_ADMIN_REQUIRED");
+    expect(await fx.chainMark()).to.equal(mark);
+
+    const run = await fx.run("roles:grant", { role: "user", account: user, json: true });
+    expectTaskSuccess(run);
+    expect(run.json<{ txHash: string }>().txHash).to.match(/^0x[0-9a-f]{64}$/);
+    expect(await fx.ledger.hasRole(await fx.ledger.USER_ROLE(), user)).to.equal(true);
+    expectTaskSuccess(await fx.run("roles:revoke", { role: "user", account: user }));
+    expect(await fx.ledger.hasRole(await fx.ledger.USER_ROLE(), user)).to.equal(false);
+  });
+
   it("ledger:pause (operator or supervisor), ledger:unpause (operator only), ledger:status", async () => {
     const mark = await fx.chainMark();
     const dry = await fx.run("ledger:pause", { dryRun: true, json: true });
