@@ -20,6 +20,11 @@ export interface ControlContext {
   accessRegistry?: string;
   /** The account that signs (checked by simulation before anything is sent). */
   from: string;
+  /**
+   * Where reads that replay events start (the suite's deployment block); 0 when unknown. The
+   * contracts keep no lists of holders, members or grantees, so those come from their events.
+   */
+  fromBlock?: number;
 }
 
 /** One unsigned contract call, as the operator's wallet would sign it. */

@@ -117,12 +117,18 @@ export async function readDataset(
   const [owner, uri] = await access.getDataset(datasetId);
   if (owner === ZeroAddress) throw new UnknownIdError("DATASET_UNKNOWN", "dataset", datasetId);
   const sources = new Set<bigint>();
-  for (const log of await access.queryFilter(access.filters.DatasetSourceSet(datasetId), 0)) {
+  for (const log of await access.queryFilter(
+    access.filters.DatasetSourceSet(datasetId),
+    ctx.fromBlock ?? 0,
+  )) {
     if (log.args.included) sources.add(log.args.sourceId);
     else sources.delete(log.args.sourceId);
   }
   const formats = new Set<string>();
-  for (const log of await access.queryFilter(access.filters.DatasetFormatSet(datasetId), 0)) {
+  for (const log of await access.queryFilter(
+    access.filters.DatasetFormatSet(datasetId),
+    ctx.fromBlock ?? 0,
+  )) {
     if (log.args.included) formats.add(log.args.formatId);
     else formats.delete(log.args.formatId);
   }
@@ -149,7 +155,10 @@ export async function listGrants(
   const [owner] = await access.getDataset(datasetId);
   if (owner === ZeroAddress) throw new UnknownIdError("DATASET_UNKNOWN", "dataset", datasetId);
   const users = new Set<string>();
-  for (const log of await access.queryFilter(access.filters.AccessGranted(datasetId), 0)) {
+  for (const log of await access.queryFilter(
+    access.filters.AccessGranted(datasetId),
+    ctx.fromBlock ?? 0,
+  )) {
     users.add(log.args.user);
   }
   return Promise.all(

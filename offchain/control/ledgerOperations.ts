@@ -71,8 +71,8 @@ export async function listRoleHolders(
   const ledger = DataLedger__factory.connect(ctx.ledger, ctx.provider);
   const id = await roleId(ledger, role);
   const [granted, revoked] = await Promise.all([
-    ledger.queryFilter(ledger.filters.RoleGranted(id), 0),
-    ledger.queryFilter(ledger.filters.RoleRevoked(id), 0),
+    ledger.queryFilter(ledger.filters.RoleGranted(id), ctx.fromBlock ?? 0),
+    ledger.queryFilter(ledger.filters.RoleRevoked(id), ctx.fromBlock ?? 0),
   ]);
   const events = [...granted, ...revoked].sort(
     (a, b) => a.blockNumber - b.blockNumber || a.index - b.index,

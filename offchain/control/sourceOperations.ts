@@ -131,7 +131,10 @@ export async function readSource(
   const ledger = DataLedger__factory.connect(ctx.ledger, ctx.provider);
   const s = await ledger.getSource(sourceId);
   if (Number(s.status) === 0) throw new UnknownIdError("SOURCE_UNKNOWN", "source", sourceId);
-  const logs = await ledger.queryFilter(ledger.filters.SourceFormatSet(sourceId), 0);
+  const logs = await ledger.queryFilter(
+    ledger.filters.SourceFormatSet(sourceId),
+    ctx.fromBlock ?? 0,
+  );
   const allowed = new Set<string>();
   for (const log of logs) {
     if (log.args.allowed) allowed.add(log.args.formatId);

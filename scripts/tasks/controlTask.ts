@@ -3,7 +3,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { Signer } from "ethers";
 
 import { readSuiteAddresses } from "../../offchain/chain/deployment.js";
-import { parseAddress } from "../../offchain/control/controlArguments.js";
+import { parseAddress, parseUint } from "../../offchain/control/controlArguments.js";
 import {
   sendPlan,
   toJsonValue,
@@ -26,6 +26,8 @@ import { runTask } from "./runTask.js";
 /** The options every control task takes besides the connection's. */
 export interface ControlTaskArgs extends ConnectionArgs {
   accessRegistry?: string;
+  /** Read tasks: the block their event replay starts from (default 0). */
+  fromBlock?: string;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -123,7 +125,21 @@ export function readAction<A extends ControlTaskArgs, P, T>(spec: ReadTaskSpec<A
         provider: env.connection.ethers.provider,
         ledger: env.ledger,
         accessRegistry: env.accessRegistry,
+        fromBlock:
+          args.fromBlock === undefined
+            ? undefined
+            : Number(parseUint("--from-block", args.fromBlock, 48)),
       };
+      if (ctx.fromBlock !== undefined) {
+        const head = await env.connection.ethers.provider.getBlockNumber();
+        if (ctx.fromBlock > head) {
+          throw new BaseError(
+            "ARGUMENT_INVALID",
+            `--from-block ${ctx.fromBlock} is after the chain's head (${head})`,
+            { details: { argument: "--from-block", value: ctx.fromBlock, head } },
+          );
+        }
+      }
       const value = await spec.read(ctx, env, parsed);
       print(args, value, spec.text(value));
       return value;

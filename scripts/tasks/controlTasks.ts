@@ -55,6 +55,15 @@ function define(
     type: ArgumentType.STRING_WITHOUT_DEFAULT,
     defaultValue: undefined,
   });
+  if (kind === "read") {
+    builder = builder.addOption({
+      name: "fromBlock",
+      description:
+        "Block to replay events from (the suite's deployment block; default 0, every block)",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
+    });
+  }
   if (kind === "change") {
     builder = builder.addFlag({
       name: "dryRun",

@@ -55,6 +55,10 @@ describe("gateways:*, roles:list and ledger:* tasks", function () {
     expect(await holders("gateway")).to.deep.equal([fx.actors.gateway.address]);
     expect(await holders("operator")).to.deep.equal([fx.actors.operator.address]);
     expect(await holders("admin")).to.deep.equal([fx.actors.admin.address]);
+    // --from-block starts the replay there: grants made before it are not seen.
+    const later = String(await fx.provider.getBlockNumber());
+    const none = await fx.run("roles:list", { role: "operator", fromBlock: later });
+    expect(none.stdout).to.deep.equal(["nobody holds operator"]);
   });
 
   it("roles:grant and roles:revoke take --dry-run and --json too", async () => {
@@ -132,6 +136,8 @@ describe("gateways:*, roles:list and ledger:* tasks", function () {
       ["gateways:grant", { account, signer: "99" }, "SIGNER_INDEX_OUT_OF_RANGE"],
       ["roles:list", { role: "root" }, "ROLE_UNKNOWN"],
       ["roles:list", {}, "TASK_MISSING_OPTION"],
+      ["roles:list", { role: "user", fromBlock: "latest" }, "ARGUMENT_INVALID"],
+      ["roles:list", { role: "user", fromBlock: "1000000000" }, "ARGUMENT_INVALID"],
     ];
     for (const [id, args, code] of cases) expectTaskError(await fx.run(id, args), code);
     // With --json the failure is also one JSON object on stdout.
