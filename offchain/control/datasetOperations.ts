@@ -1,6 +1,10 @@
 import { ZeroAddress } from "ethers";
 
-import { AccessRegistry__factory } from "../../types/ethers-contracts/index.js";
+import { BaseError } from "../shared/BaseError.js";
+import {
+  AccessRegistry__factory,
+  DataLedger__factory,
+} from "../../types/ethers-contracts/index.js";
 import { UnknownIdError } from "./controlArguments.js";
 import {
   checkedCall,
@@ -65,6 +69,16 @@ export async function planTransferDataset(
   ctx: ControlContext,
   p: { datasetId: bigint; newOwner: string },
 ): Promise<ControlPlan<{ datasetId: bigint; owner: string }>> {
+  // The registry names the new owner in the same error as a signer without the role
+  // (AccessRegistryUnauthorized); said here apart, so ROLE_REQUIRED always means the signer.
+  const ledger = DataLedger__factory.connect(ctx.ledger, ctx.provider);
+  if (!(await ledger.hasRole(await ledger.OPERATOR_ROLE(), p.newOwner))) {
+    throw new BaseError(
+      "ACCOUNT_NOT_OPERATOR",
+      `${p.newOwner} is not an operator: a dataset is owned by operators only`,
+      { details: { account: p.newOwner } },
+    );
+  }
   const args = [p.datasetId, p.newOwner];
   return {
     operation: "datasets:transfer",

@@ -168,7 +168,8 @@ describe("datasets:* and access:* tasks", function () {
       ["datasets:add-sources", { datasetId: "1", sources: "2", signer: "1" }, "DATASET_NOT_OWNER"],
       ["datasets:add-sources", { datasetId: "99", sources: "2" }, "DATASET_UNKNOWN"],
       ["datasets:show", { datasetId: "99" }, "DATASET_UNKNOWN"],
-      ["datasets:transfer", { datasetId: "1", to: fx.actors.user.address }, "ROLE_REQUIRED"],
+      ["datasets:transfer", { datasetId: "1", to: fx.actors.user.address }, "ACCOUNT_NOT_OPERATOR"],
+      ["datasets:transfer", { datasetId: "1", to: second, signer: "4" }, "DATASET_NOT_OWNER"],
       ["datasets:transfer", { datasetId: "1", to: "0x12" }, "ARGUMENT_INVALID"],
       [
         "access:grant",
