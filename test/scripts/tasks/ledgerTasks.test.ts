@@ -187,5 +187,22 @@ describe("gateways:*, roles:list and ledger:* tasks", function () {
       /^error ROLE_REQUIRED: the suite refuses: AccessControlUnauthorizedAccount\(0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65, operator\) \(use --signer or --private-key-var\)/,
     );
     expect(await fx.ledger.paused()).to.equal(false);
+
+    // The flags as typed: --dry-run --json print one JSON object and send nothing.
+    const mark = await fx.chainMark();
+    const dry = await runHardhatCli([
+      "ledger:pause",
+      "--rpc-url",
+      fx.node.url,
+      "--ledger",
+      ledger,
+      "--dry-run",
+      "--json",
+    ]);
+    expect(dry.code, dry.stderr).to.equal(0);
+    const report = JSON.parse(dry.stdout) as { dryRun: boolean; transaction: { data: string } };
+    expect(report.dryRun).to.equal(true);
+    expect(report.transaction.data).to.equal(fx.ledger.interface.encodeFunctionData("pause"));
+    expect(await fx.chainMark()).to.equal(mark);
   });
 });
