@@ -195,7 +195,7 @@ export const controlTasks = [
       {
         name: "store",
         description:
-          "BlobStore directory the gateway reads (default data/blobs, npm start's); registers blob:<hash>",
+          "BlobStore directory the gateway reads (default BLOB_DIR, else data/blobs, npm start's); registers blob:<hash>",
       },
       {
         name: "uri",

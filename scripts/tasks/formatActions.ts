@@ -35,10 +35,10 @@ interface RegisterArgs extends ControlTaskArgs {
 }
 
 /**
- * `npm start`'s gateway reads format documents from its data directory's BlobStore
- * (`data/blobs`, by `blob:<hash>` URIs): the default place to publish to.
+ * Where gateways read format documents by `blob:<hash>` URIs: `npm start`'s data directory's
+ * BlobStore, and the standalone gateway's `--blob-dir` / BLOB_DIR, both `data/blobs` by default.
  */
-export const DEFAULT_FORMAT_STORE = "data/blobs";
+const defaultFormatStore = () => process.env.BLOB_DIR ?? "data/blobs";
 
 export const register = controlAction({
   parse: (a: RegisterArgs) => {
@@ -83,7 +83,7 @@ export const register = controlAction({
     // Stored before the registration is sent, so the gateway finds the document as soon as a
     // record names the format; a dry run stores nothing.
     if (p.uri === undefined && !p.dryRun) {
-      const store = new DirectoryBlobStore(path.resolve(root, p.store ?? DEFAULT_FORMAT_STORE));
+      const store = new DirectoryBlobStore(path.resolve(root, p.store ?? defaultFormatStore()));
       await publishFormatDocument(store, bytes);
     }
     return plan;
