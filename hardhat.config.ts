@@ -4,6 +4,7 @@ import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-et
 import { configVariable, defineConfig } from "hardhat/config";
 
 import { configCheckTask } from "./scripts/tasks/configCheckTask.js";
+import { controlTasks } from "./scripts/tasks/controlTasks.js";
 import { gatewayControlTasks } from "./scripts/tasks/gatewayControl.js";
 import { rolesTasks } from "./scripts/tasks/roles.js";
 
@@ -28,7 +29,7 @@ const COMPILER = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
-  tasks: [...rolesTasks, ...gatewayControlTasks, configCheckTask],
+  tasks: [...rolesTasks, ...controlTasks, ...gatewayControlTasks, configCheckTask],
   solidity: {
     // One set of compiler settings, the one the gas benchmark measures, for tests and for
     // deployments alike. `ignition deploy` builds with `production`, whose built-in defaults

@@ -1,54 +1,48 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
-import { adminRoleOf, grantRole, revokeRole } from "../../offchain/control/roles.js";
-import { DataLedger__factory } from "../../types/ethers-contracts/index.js";
-import { chooseSigner } from "./chooseSigner.js";
-import type { ConnectionArgs } from "./connectionOptions.js";
-import { connectLedger } from "./connectLedger.js";
-import { parseConnectionArgs } from "./parseConnectionArgs.js";
+import { planRoleChange } from "../../offchain/control/ledgerOperations.js";
+import {
+  adminRoleOf,
+  requireRoleAdmin,
+  RoleAdminRequiredError,
+  roleId,
+} from "../../offchain/control/roles.js";
+import type { SignerRule } from "./chooseSigner.js";
+import { controlAction, type ControlTaskArgs } from "./controlTask.js";
 import { parseRoleArgs } from "./parseRoleArgs.js";
 
 /** The options of roles:grant and roles:revoke. */
-export interface ChangeRoleArgs extends ConnectionArgs {
+export interface ChangeRoleArgs extends ControlTaskArgs {
   role?: string;
   account?: string;
 }
 
 /**
  * The action of roles:grant and roles:revoke: validates every option, connects, picks a signer
- * that may administer the role, then grants or revokes (a no-op when nothing would change).
+ * that may administer the role, then grants or revokes (a no-op when nothing would change), or
+ * with --dry-run prints the call. A signer that may not administer the role is refused before
+ * anything is sent, naming the role it lacks (ROLE_ADMIN_REQUIRED).
  */
-export async function changeRole(
-  action: "grant" | "revoke",
-  args: ChangeRoleArgs,
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  const { role, account } = parseRoleArgs(args);
-  const choice = parseConnectionArgs(args);
-  const { connection, networkName, ledger } = await connectLedger(hre, choice);
-  try {
-    const reader = DataLedger__factory.connect(ledger, connection.ethers.provider);
-    const signers = await connection.ethers.getSigners();
-    const adminRole = await adminRoleOf(reader, role);
-    const chosen = await chooseSigner(reader, signers, choice.signer, { adminRole, action, role });
-    console.log(`signer ${chosen.address} (${chosen.reason}; network ${networkName})`);
-    const asSigner = DataLedger__factory.connect(ledger, chosen.signer);
-    if (action === "grant") {
-      const change = await grantRole(asSigner, role, account);
-      console.log(
-        change.changed
-          ? `granted ${role} to ${account} (tx ${change.txHash})`
-          : `${account} already holds ${role}`,
-      );
-    } else {
-      const change = await revokeRole(asSigner, role, account);
-      console.log(
-        change.changed
-          ? `revoked ${role} from ${account} (tx ${change.txHash})`
-          : `${account} does not hold ${role}`,
-      );
-    }
-  } finally {
-    await connection.close();
-  }
+export function changeRole(action: "grant" | "revoke") {
+  return controlAction({
+    parse: (args: ChangeRoleArgs) => ({ action, ...parseRoleArgs(args) }),
+    signer: async (env, p): Promise<SignerRule> => {
+      const adminRole = await adminRoleOf(env.reader, p.role);
+      const adminId = await roleId(env.reader, adminRole);
+      return {
+        holds: adminRole,
+        accepts: (address) => env.reader.hasRole(adminId, address),
+        none: () => new RoleAdminRequiredError(action, p.role, adminRole, undefined),
+      };
+    },
+    plan: async (ctx, env, p) => {
+      // Already in the wanted state: nothing to send, whoever signs.
+      const holds = await env.reader.hasRole(await roleId(env.reader, p.role), p.account);
+      if (holds !== (action === "grant"))
+        await requireRoleAdmin(env.reader, action, p.role, ctx.from);
+      return planRoleChange(ctx, p);
+    },
+    done: (o) =>
+      action === "grant"
+        ? `granted ${o.role} to ${o.account}`
+        : `revoked ${o.role} from ${o.account}`,
+  });
 }

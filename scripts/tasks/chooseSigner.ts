@@ -35,6 +35,32 @@ export async function chooseSigner(
   choice: SignerChoice,
   need: SignerNeed,
 ): Promise<ChosenSigner> {
+  const adminId = await roleId(ledger, need.adminRole);
+  return chooseSignerBy(signers, choice, {
+    holds: need.adminRole,
+    accepts: (address) => ledger.hasRole(adminId, address),
+    none: () => new RoleAdminRequiredError(need.action, need.role, need.adminRole, undefined),
+  });
+}
+
+/** What the default signer of a control task must be, and the error when no account is. */
+export interface SignerRule {
+  /** Printed as "the first that holds <holds>", e.g. "operator" or "the dataset's ownership". */
+  holds: string;
+  accepts(address: string): Promise<boolean>;
+  none(): Error;
+}
+
+/**
+ * chooseSigner for any rule: --signer and --private-key-var as given (the operation's simulation
+ * then refuses a signer without the right, with the suite's own error), else the first account
+ * the rule accepts.
+ */
+export async function chooseSignerBy(
+  signers: Signer[],
+  choice: SignerChoice,
+  rule: SignerRule,
+): Promise<ChosenSigner> {
   if (choice.kind === "privateKeyVar") {
     const signer = signers[0];
     return { signer, address: await signer.getAddress(), reason: `key from ${choice.name}` };
@@ -56,15 +82,13 @@ export async function chooseSigner(
       reason: `account ${choice.index}, --signer`,
     };
   }
-  const adminId = await roleId(ledger, need.adminRole);
   const addresses = await Promise.all(signers.map((s) => s.getAddress()));
-  const holds = await Promise.all(addresses.map((a) => ledger.hasRole(adminId, a)));
-  const index = holds.indexOf(true);
-  if (index < 0)
-    throw new RoleAdminRequiredError(need.action, need.role, need.adminRole, undefined);
+  const accepted = await Promise.all(addresses.map((a) => rule.accepts(a)));
+  const index = accepted.indexOf(true);
+  if (index < 0) throw rule.none();
   return {
     signer: signers[index],
     address: addresses[index],
-    reason: `account ${index}, the first that holds ${need.adminRole}`,
+    reason: `account ${index}, the first that holds ${rule.holds}`,
   };
 }

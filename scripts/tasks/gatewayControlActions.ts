@@ -19,7 +19,7 @@ const DEFAULT_GATEWAY_URL = "http://127.0.0.1:8787";
 const DEFAULT_TOKEN_FILE = "data/control-token";
 
 function badArgument(name: string, message: string): BaseError {
-  return new BaseError("INVALID_ARGUMENT", `--${name}: ${message}`, { details: { option: name } });
+  return new BaseError("ARGUMENT_INVALID", `--${name}: ${message}`, { details: { option: name } });
 }
 
 /** A whole number in [min, max] from a task option; `undefined` when absent and not required. */

@@ -33,7 +33,13 @@ function roleChangeTask(id: string, description: string) {
         description: "Required. Address (0x…) of the account that gains or loses the role",
         type: ArgumentType.STRING_WITHOUT_DEFAULT,
         defaultValue: undefined,
-      }),
+      })
+      .addFlag({
+        name: "dryRun",
+        description:
+          "Check the call and print it (to, function, args, calldata, signer); send nothing",
+      })
+      .addFlag({ name: "json", description: "Print one JSON object (for scripts)" }),
   );
 }
 

@@ -1,4 +1,3 @@
-import { changeRole, type ChangeRoleArgs } from "./changeRole.js";
-import { runTask } from "./runTask.js";
+import { changeRole } from "./changeRole.js";
 
-export default runTask<ChangeRoleArgs>((args, hre) => changeRole("revoke", args, hre));
+export default changeRole("revoke");

@@ -11,6 +11,7 @@ import { HHE, hardhatErrorNumber, providerErrorOf, unsetVariableOf } from "./har
  */
 const HINTS: Record<string, string> = {
   ROLE_ADMIN_REQUIRED: "use --signer or --private-key-var",
+  ROLE_REQUIRED: "use --signer or --private-key-var",
 };
 
 /**
@@ -22,12 +23,14 @@ const HINTS: Record<string, string> = {
  * rethrown for Hardhat to print in full.
  */
 export function runTask<ArgsT>(
-  action: (args: ArgsT, hre: HardhatRuntimeEnvironment) => Promise<void>,
+  action: (args: ArgsT, hre: HardhatRuntimeEnvironment) => Promise<unknown>,
 ) {
   return async (args: ArgsT, hre: HardhatRuntimeEnvironment) => {
     try {
-      await action(args, hre);
-      return successfulResult();
+      // What an action returns is the Result's value: a script running tasks in-process
+      // (hre.tasks.getTask(id).run(args)) reads the outcome there instead of parsing output.
+      const value = await action(args, hre);
+      return value === undefined ? successfulResult() : { success: true as const, value };
     } catch (error) {
       const userError = asUserError(error);
       if (userError === undefined) throw error;
@@ -35,6 +38,13 @@ export function runTask<ArgsT>(
       // One line even if a message was written over several.
       const message = userError.shortMessage.replace(/\s*\n\s*/g, " ");
       console.error(`error ${userError.code}: ${message}${hint === undefined ? "" : ` (${hint})`}`);
+      // A script reading --json output gets the failure in the same shape, on stdout.
+      if ((args as { json?: unknown } | undefined)?.json === true) {
+        const error = { code: userError.code, message, details: userError.details };
+        console.log(
+          JSON.stringify({ error }, (_key, v) => (typeof v === "bigint" ? String(v) : v)),
+        );
+      }
       return errorResult(userError);
     }
   };

@@ -373,7 +373,7 @@ describe("offchain/representation: C2R control and submission quotas", () => {
         const bad = await runHardhatCli(["gateway:settings", "--max-block-size", "0", ...common]);
         expect(bad.code).to.equal(1);
         expect(bad.stderr.trim()).to.match(
-          /^error INVALID_ARGUMENT: --max-block-size: expected a whole number from 1 to 100000/,
+          /^error ARGUMENT_INVALID: --max-block-size: expected a whole number from 1 to 100000/,
         );
 
         const wrongToken = path.join(dir, "wrong");
