@@ -25,6 +25,8 @@ export const modules = {
       "test/offchain/representation/acceptPath.test.ts",
       "test/offchain/representation/bulkDuplicates.test.ts",
       "test/offchain/representation/recordIds.test.ts",
+      // Quotas are counted in acceptSubmissions.
+      "test/offchain/representation/controlC2R.test.ts",
       "test/offchain/representation/*.mutants.test.ts",
     ],
   },

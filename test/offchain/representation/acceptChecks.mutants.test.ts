@@ -316,9 +316,11 @@ describe("offchain/representation: validateSubmission on its own", () => {
     const { body, normalized } = await parse();
     expect(await verifier.verify(normalized.operation)).to.equal(true);
     const head = await fx.provider.getBlockNumber();
+    // The source id comes back too: the accept path counts quotas by it.
     expect(await validateSubmission(context, normalized, body.payload)).to.deep.equal({
       blockNumber: head,
       uniqueDataHashes: false,
+      sourceId: fx.sourceId,
     });
     const forged = await parse({ account: privateKeyToAccount(generatePrivateKey()) });
     const claimed = normalizeSubmission(
@@ -345,6 +347,6 @@ describe("offchain/representation: validateSubmission on its own", () => {
     const head = await fx.provider.getBlockNumber();
     expect(
       await validateSubmission(context, normalized, body.payload, { onChainCheck: false }),
-    ).to.deep.equal({ blockNumber: head, uniqueDataHashes: false });
+    ).to.deep.equal({ blockNumber: head, uniqueDataHashes: false, sourceId: fx.sourceId });
   });
 });
