@@ -4,7 +4,12 @@ import { HDNodeWallet, Mnemonic, type Provider, type Wallet } from "ethers";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
+import { sendPlan, type ControlContext, type ControlPlan } from "../control/controlPlan.js";
+import { planCreateDataset, planGrantAccess } from "../control/datasetOperations.js";
+import { planRegisterFormat } from "../control/formatOperations.js";
 import { applyInitialRoles } from "../control/initialRoles.js";
+import { planRegisterSource } from "../control/sourceOperations.js";
+import { formatIdOf } from "../representation/accept/loadFormatDocument.js";
 import { ledgerDomain } from "../sdk/ledgerDomain.js";
 import { signSourceKey } from "../sdk/signSourceKey.js";
 import type { BlobStore } from "../storage/BlobStore.js";
@@ -52,7 +57,8 @@ export interface BootstrappedLedger {
 }
 
 /**
- * Deploys the suite and configures it the way an operator would (O2C/C2P): roles, the
+ * Deploys the suite and configures it the way an operator would (O2C/C2P, through the
+ * controlling FE's plans, as the tasks do): roles, the
  * air-quality format (schema in the BlobStore, identified by its hash), one source per simulated
  * device, a dataset over them, and a 30-day read grant for the data user.
  *
@@ -83,12 +89,29 @@ export async function bootstrapLedger(options: {
     users: [actors.user.address],
   });
 
-  const asOperator = DataLedger__factory.connect(ledgerAddress, actors.operator);
+  // The rest is what an operator's commands do (formats:register, sources:register,
+  // datasets:create, access:grant): the same checked plans of the controlling FE, sent as the
+  // operator (C2P), so the demo deployment and the tasks cannot drift apart.
+  const ctx: ControlContext = {
+    provider: actors.operator.provider!,
+    ledger: ledgerAddress,
+    accessRegistry: accessAddress,
+    from: actors.operator.address,
+  };
+  const run = async <R>(plan: Promise<ControlPlan<R>>): Promise<R> =>
+    (await sendPlan(await plan, actors.operator))!.outcome;
+
   const schema = await readFile(options.schemaPath ?? "config/formats/air-quality.schema.json");
   const formatId = (await blobStore.put(new Uint8Array(schema))) as Hex;
-  await (
-    await asOperator.registerFormat(formatId, "air-quality", "1.0.0", `blob:${formatId}`, 0)
-  ).wait();
+  await run(
+    planRegisterFormat(ctx, {
+      schemaHash: formatIdOf(new Uint8Array(schema)),
+      name: "air-quality",
+      version: "1.0.0",
+      uri: `blob:${formatId}`,
+      flags: 0,
+    }),
+  );
 
   // Each device proves it holds its key (and accepts the operator as owner) before it is bound.
   const domain = ledgerDomain((await ledger.runner!.provider!.getNetwork()).chainId, ledgerAddress);
@@ -98,34 +121,35 @@ export async function bootstrapLedger(options: {
   for (let i = 0; i < options.devices; i++) {
     const key = generatePrivateKey();
     const device = privateKeyToAccount(key);
-    await (
-      await asOperator.registerSource(
-        device.address,
-        actors.operator.address,
-        `0x${"00".repeat(32)}`,
-        `urn:dev:air-${i + 1}`,
-        [formatId],
-        await signSourceKey({ account: device, owner: actors.operator.address as Hex, domain }),
-      )
-    ).wait();
+    const { sourceId } = await run(
+      planRegisterSource(ctx, {
+        signer: device.address,
+        owner: actors.operator.address,
+        metadataURI: `urn:dev:air-${i + 1}`,
+        formatIds: [formatId],
+        keyProof: await signSourceKey({
+          account: device,
+          owner: actors.operator.address as Hex,
+          domain,
+        }),
+      }),
+    );
     devices.push(device);
     deviceKeys.push(key);
-    sourceIds.push(BigInt(i + 1));
+    sourceIds.push(sourceId);
   }
 
-  const accessAsOperator = AccessRegistry__factory.connect(accessAddress, actors.operator);
-  await (
-    await accessAsOperator.createDataset("urn:dataset:air-quality", sourceIds, [formatId])
-  ).wait();
-  const datasetId = await accessAsOperator.datasetCount();
+  const { datasetId } = await run(
+    planCreateDataset(ctx, { uri: "urn:dataset:air-quality", sourceIds, formatIds: [formatId] }),
+  );
   const latest = await actors.admin.provider!.getBlock("latest");
-  await (
-    await accessAsOperator.grantAccess(
+  await run(
+    planGrantAccess(ctx, {
       datasetId,
-      actors.user.address,
-      latest!.timestamp + 30 * 86_400,
-    )
-  ).wait();
+      user: actors.user.address,
+      expiresAt: BigInt(latest!.timestamp + 30 * 86_400),
+    }),
+  );
 
   return {
     ledgerAddress,
