@@ -53,6 +53,9 @@ async function expectValidDocument(api: OpenApiConformance) {
   expect(api.compileAll()).to.deep.equal([]);
 }
 
+/** The gateways under test serve their C2R routes behind this token. */
+const CONTROL_TOKEN = "openapi-control-token-".padEnd(40, "z");
+
 describe("offchain/shared/http: the OpenAPI documents", function () {
   this.timeout(120_000);
 
@@ -363,6 +366,7 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
           database: await openDatabase({ url: "" }),
           blobStore: fx.blobStore,
           startLoops: false,
+          controlToken: CONTROL_TOKEN,
           limits: {
             maxBodyBytes: 16 * 1024,
             maxPayloadBytes: 4 * 1024,
@@ -469,6 +473,43 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
       expect(fault.status).to.equal(500);
       expect(logged).to.have.length.at.least(1);
       api.merge(full);
+    });
+
+    it("documents what the C2R control routes and QUOTA_EXCEEDED answer", async () => {
+      const control = (method: string, route: string, body?: unknown, token = CONTROL_TOKEN) =>
+        api.request(`/v1/control${route}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const { account, sourceId } = await fx.addDevice();
+      expect(
+        (await control("PUT", `/quotas/${sourceId}`, { records: 1, periodSec: 60 })).status,
+      ).to.equal(200);
+      expect((await control("PUT", "/quotas/0", { records: 1, periodSec: 60 })).status).to.equal(
+        400,
+      );
+      expect((await control("GET", "/quotas", undefined, "wrong")).status).to.equal(401);
+      expect((await control("GET", "/quotas")).status).to.equal(200);
+      expect(
+        (await api.request("/v1/records", json(await makeSubmission(fx, payload(), { account }))))
+          .status,
+      ).to.equal(202);
+      const over = await api.request(
+        "/v1/records",
+        json(await makeSubmission(fx, payload(), { account })),
+      );
+      expect(over.status).to.equal(429);
+      expect(Number(over.response.headers.get("retry-after"))).to.be.within(1, 60);
+      expect((await control("DELETE", `/quotas/${sourceId}`)).status).to.equal(204);
+      expect((await control("DELETE", "/quotas/x")).status).to.equal(400);
+      expect((await control("GET", "/settings")).status).to.equal(200);
+      expect((await control("PATCH", "/settings", { maxWaitMs: 500 })).status).to.equal(200);
+      expect((await control("PATCH", "/settings", { maxWaitMs: -1 })).status).to.equal(400);
+      expect((await control("PATCH", "/settings", { maxWaitMs: null })).status).to.equal(200);
     });
 
     it("saw every operation of the document succeed", () => {
