@@ -75,6 +75,7 @@ export {
 export type { KeyWrap, SealedEnvelope } from "./sealedEnvelope.js";
 export { sealPayload } from "./sealPayload.js";
 export type { SealPayloadParameters, SealPayloadReturnType } from "./sealPayload.js";
+export { keyWrapsTypes, recoverKeyWrapsSigner, signKeyWraps } from "./signKeyWraps.js";
 export { signRecord } from "./signRecord.js";
 export type { SignRecordParameters } from "./signRecord.js";
 export { signSourceKey } from "./signSourceKey.js";
