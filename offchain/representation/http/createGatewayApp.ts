@@ -167,7 +167,10 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       ),
       413: errorResponse("Body or payload too large"),
       ...unsupportedMediaType,
-      422: errorResponse("Data hash, format or schema check failed"),
+      422: errorResponse(
+        "Data hash, format or schema check failed; ENVELOPE_MALFORMED: the format is " +
+          "confidential and the payload is not a sealed envelope",
+      ),
       ...commonErrors,
       503: unavailableResponse(
         "Backlog full (GATEWAY_BUSY, Retry-After), chain or format schema unavailable, " +
