@@ -5,7 +5,7 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, type Hex } from "viem";
 
-import { KeyWrapInvalidError } from "./errors.js";
+import { InvalidArgumentError, KeyWrapInvalidError } from "./errors.js";
 import { NONCE_BYTES, type KeyWrap } from "./sealedEnvelope.js";
 
 const WRAP_INFO = new TextEncoder().encode("DataLedger key wrap v1");
@@ -16,6 +16,8 @@ const WRAP_INFO = new TextEncoder().encode("DataLedger key wrap v1");
  * of the data key with the envelope's data hash as associated data, so a wrap opens only for the
  * envelope it was made for. Every primitive is `@noble/*`; only the composition is ours.
  *
+ * @throws {InvalidArgumentError} `SDK_INVALID_ARGUMENT` for a reader key that is a low-order point.
+ *
  * @example
  * const wrap = wrapDataKey(dataKey, readerKey, dataHash);
  */
@@ -23,7 +25,17 @@ export function wrapDataKey(dataKey: Uint8Array, readerKey: Hex, dataHash: Hex):
   const reader = hexToBytes(readerKey);
   const ephemeralSecret = x25519.utils.randomPrivateKey();
   const ephemeral = x25519.getPublicKey(ephemeralSecret);
-  const kek = keyEncryptionKey(x25519.getSharedSecret(ephemeralSecret, reader), ephemeral, reader);
+  let shared: Uint8Array;
+  try {
+    shared = x25519.getSharedSecret(ephemeralSecret, reader);
+  } catch (cause) {
+    // A low-order point gives an all-zero secret, which noble refuses: no one could open it.
+    throw new InvalidArgumentError("The reader key is not a usable X25519 public key", {
+      readerKey,
+      cause: String(cause),
+    });
+  }
+  const kek = keyEncryptionKey(shared, ephemeral, reader);
   const nonce = randomBytes(NONCE_BYTES);
   const wrappedKey = xchacha20poly1305(kek, nonce, hexToBytes(dataHash)).encrypt(dataKey);
   return {

@@ -1,10 +1,9 @@
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { randomBytes } from "@noble/ciphers/utils.js";
-import { bytesToHex, isHex, size, type Hex } from "viem";
+import { bytesToHex, isHex, keccak256, size, type Hex } from "viem";
 
 import { canonicalJson } from "./canonicalJson.js";
 import { InvalidArgumentError } from "./errors.js";
-import { hashPayload } from "./hashPayload.js";
 import { wrapDataKey } from "./keyWrap.js";
 import {
   NONCE_BYTES,
@@ -44,7 +43,8 @@ export interface SealPayloadReturnType {
  * is dropped when this returns; only the readers' private keys open the wraps.
  *
  * @throws {PayloadNotCanonicalizableError} `PAYLOAD_NOT_CANONICALIZABLE`.
- * @throws {InvalidArgumentError} `SDK_INVALID_ARGUMENT` for a reader key that is not 32 bytes.
+ * @throws {InvalidArgumentError} `SDK_INVALID_ARGUMENT` for no reader key, or one that is not
+ * a usable X25519 public key.
  *
  * @example
  * const { envelope, dataHash, wraps } = sealPayload({
@@ -55,6 +55,10 @@ export interface SealPayloadReturnType {
  * // record.dataHash === dataHash; send the wraps to the service (PUT /v1/records/{id}/wraps)
  */
 export function sealPayload({ payload, readerKeys }: SealPayloadParameters): SealPayloadReturnType {
+  // Sealed for nobody, a payload could never be read again, not even re-wrapped.
+  if (readerKeys.length === 0) {
+    throw new InvalidArgumentError("Seal for at least one reader key", { readerKeys: [] });
+  }
   for (const key of readerKeys) {
     if (!isHex(key, { strict: true }) || size(key) !== 32) {
       throw new InvalidArgumentError("A reader key must be 32 bytes of hex", { readerKey: key });
@@ -64,7 +68,8 @@ export function sealPayload({ payload, readerKeys }: SealPayloadParameters): Sea
   const salt = randomBytes(SALT_BYTES);
   const dataKey = randomBytes(32);
   const nonce = randomBytes(NONCE_BYTES);
-  const commitment = sealedCommitment(bytesToHex(salt), hashPayload(payload));
+  // keccak256 of the canonical bytes is hashPayload(payload), without canonicalising twice.
+  const commitment = sealedCommitment(bytesToHex(salt), keccak256(plaintext));
   const header = {
     version: SEALED_ENVELOPE_VERSION,
     algorithm: SEALED_ENVELOPE_ALGORITHM,
@@ -82,7 +87,10 @@ export function sealPayload({ payload, readerKeys }: SealPayloadParameters): Sea
     ciphertext: bytesToHex(ciphertext),
   };
   const dataHash = hashSealedEnvelope(envelope);
-  const wraps = readerKeys.map((key) => wrapDataKey(dataKey, key, dataHash));
-  dataKey.fill(0);
-  return { envelope, dataHash, wraps };
+  try {
+    const wraps = readerKeys.map((key) => wrapDataKey(dataKey, key, dataHash));
+    return { envelope, dataHash, wraps };
+  } finally {
+    dataKey.fill(0);
+  }
 }

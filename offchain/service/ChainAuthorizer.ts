@@ -52,6 +52,16 @@ export class ChainAuthorizer {
     });
   }
 
+  /**
+   * Whether `key` is bound to a source now (current or rotated away: a record it signed before a
+   * rotation is still its record). Keeps accounts that never were a source from storing wraps.
+   */
+  isSourceKey(key: string): Promise<boolean> {
+    return this.#cached(`sourceKey:${key}`, async (blockTag) => {
+      return (await this.#ledger.sourceIdOf(key, { blockTag })) !== 0n;
+    });
+  }
+
   /** Whether `user` holds a live grant on the dataset (and USER_ROLE; the registry checks both). */
   hasAccess(datasetId: bigint, user: string): Promise<boolean> {
     return this.#cached(`access:${datasetId}:${user}`, (blockTag) =>

@@ -125,7 +125,7 @@ const putWrapsRoute = createRoute({
     "Signed (EIP-712 KeyWraps(bytes32 recordId,bytes32 wrapsHash), wrapsHash = keccak256 of the " +
     "wraps' canonical JSON) by the record's source key, proved by `dataHash` and `sampledAt` " +
     "(recordId = recordIdOf(signer, dataHash, sampledAt), so the record need not be indexed " +
-    "yet), or by an account holding OPERATOR_ROLE (re-wraps for new readers). A wrap replaces " +
+    "yet; the key must be bound to a source on-chain), or by an account holding OPERATOR_ROLE (re-wraps for new readers). A wrap replaces " +
     "the stored one of the same (record, reader key).",
   request: {
     params: RecordIdParams,
@@ -245,7 +245,10 @@ export function registerConfidentialRoutes(app: OpenAPIHono, ctx: ServiceContext
       body.sampledAt !== undefined &&
       recordIdOf(signer as Hex, { dataHash: body.dataHash as Hex, sampledAt: body.sampledAt }) ===
         recordId;
-    if (!isSource && !(await authorizer.isOperator(signer))) {
+    const allowed = isSource
+      ? await authorizer.isSourceKey(signer)
+      : await authorizer.isOperator(signer);
+    if (!allowed) {
       throw new AccessDeniedError(
         "Only the record's source key or an operator may store its key wraps",
         { signer, recordId },

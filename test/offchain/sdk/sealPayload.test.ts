@@ -274,6 +274,12 @@ describe("offchain/sdk: sealPayload / openPayload", () => {
         () => sealPayload({ payload: 1, readerKeys: ["0x12"] }),
         "SDK_INVALID_ARGUMENT",
       );
+      await expectCode(() => sealPayload({ payload: 1, readerKeys: [] }), "SDK_INVALID_ARGUMENT");
+      // The all-zero point is of low order: the shared secret would be zero for every sender.
+      await expectCode(
+        () => sealPayload({ payload: 1, readerKeys: [`0x${"00".repeat(32)}`] }),
+        "SDK_INVALID_ARGUMENT",
+      );
     });
   });
 

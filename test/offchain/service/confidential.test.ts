@@ -1,6 +1,7 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
 import type { Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import {
   createReaderKey,
@@ -220,6 +221,29 @@ for (const target of databaseTargets()) {
         );
         expect(denied.status).to.equal(403);
         expect(denied.body.error.code).to.equal("ACCESS_DENIED");
+        // A key that never was a source, storing wraps for a "record" of its own.
+        const nobody = privateKeyToAccount(generatePrivateKey());
+        const ownId = recordId(nobody.address, { dataHash: op.record.dataHash, sampledAt: 1 });
+        const spam = await h.request(
+          `/v1/records/${ownId}/wraps`,
+          json("PUT", {
+            wraps: planted,
+            signer: nobody.address,
+            signature: await signKeyWraps({
+              account: nobody,
+              domain: domain(),
+              recordId: ownId,
+              wraps: planted,
+            }),
+            dataHash: op.record.dataHash,
+            sampledAt: 1,
+          }),
+        );
+        expect(spam.status).to.equal(403);
+        expect(spam.body.error.code).to.equal("ACCESS_DENIED");
+        expect(
+          await h.db.query("select 1 from svc_key_wraps where record_id = $1", [ownId]),
+        ).to.deep.equal([]);
         // Naming the source as signer with someone else's signature.
         const misnamed = await h.request(
           `/v1/records/${id}/wraps`,
