@@ -167,6 +167,14 @@ for (const target of databaseTargets()) {
         const refused = await register(forged);
         expect(refused.status).to.equal(422);
         expect(refused.body.error.code).to.equal("READER_KEY_INVALID");
+        // An exact retry is fine; the same second with another key is not.
+        const first = (await h.request(`/v1/reader-keys/${h.fx.user.address}`))
+          .body as ReaderKeyStatement;
+        expect((await register(first)).status).to.equal(200);
+        const sameSecond = await register(
+          await statementOf(h.fx.user, createReaderKey().publicKey, first.issuedAt),
+        );
+        expect(sameSecond.body.error.code).to.equal("READER_KEY_STALE");
         const stale = await register(
           await statementOf(h.fx.user, createReaderKey().publicKey, now - 100),
         );
