@@ -1,6 +1,15 @@
 // @ts-check
 import tseslint from "typescript-eslint";
 
+// The wire schemas of offchain/sdk/wire.ts are plain zod, made before @hono/zod-openapi extends
+// zod: they have `.meta()` but no `.openapi()`, which the types still allow (a global
+// augmentation) and which then throws at load time.
+const noOpenapiOnWireSchemas = {
+  selector:
+    "CallExpression[callee.property.name='openapi'][callee.object.name=/^(Hex32|AddressSchema|Bytes32Schema|HexBytesSchema|Uint48Schema|Uint32Schema|RecordIdSchema|ReceiptSchema|SignedOperationSchema|LedgerRecordSchema|ErrorSchema|RecordStatusSchema)$/]",
+  message: "A wire schema (offchain/sdk/wire.ts) has no .openapi(): use .meta({ … }).",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -22,6 +31,7 @@ export default tseslint.config(
         "error",
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
       ],
+      "no-restricted-syntax": ["error", noOpenapiOnWireSchemas],
     },
   },
   {
@@ -43,6 +53,7 @@ export default tseslint.config(
       ],
       "no-restricted-syntax": [
         "error",
+        noOpenapiOnWireSchemas,
         {
           selector: "Literal[value=/\\bidx_/], TemplateElement[value.raw=/\\bidx_/]",
           message: "The index's idx_ tables are the monitoring FE's: read them through M2S.",

@@ -35,7 +35,12 @@ export const modules = {
     // recordRoutes.ts: the route handlers and their authorisation helpers (through `confirm`),
     // not the OpenAPI route declarations above them (descriptions and schemas, held by the
     // document tests) nor the cursor and content-type helpers below.
-    mutate: ["offchain/service/ChainAuthorizer.ts", "offchain/service/recordRoutes.ts:141-250"],
+    // mayReadRecord.ts: the payload read's authorisation, which the wrap route shares.
+    mutate: [
+      "offchain/service/ChainAuthorizer.ts",
+      "offchain/service/mayReadRecord.ts",
+      "offchain/service/recordRoutes.ts:142-227",
+    ],
     spec: [
       "test/offchain/service/records.test.ts",
       "test/offchain/service/recordIds.test.ts",

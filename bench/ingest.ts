@@ -8,6 +8,10 @@
  * Writes bench/results/ingest.json; the figures vary from run to run and with the machine's load.
  *
  * Run: npm run bench:ingest -- [--duration 60] [--profile]   (--help lists every option)
+ *
+ * `--confidential` measures twice in one invocation, each on a fresh chain and gateway: plaintext
+ * records, then the same readings sealed on the devices (`sealPayload`) under a FORMAT_CONFIDENTIAL
+ * format, and writes both with their ratio to bench/results/ingest-confidential.json.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -21,6 +25,7 @@ import pg from "pg";
 import type { Hex } from "viem";
 
 import { ledgerDomain } from "../offchain/sdk/ledgerDomain.js";
+import { createReaderKey } from "../offchain/sdk/readerKey.js";
 import { getRecordStatus } from "../offchain/sdk/sendRecords.js";
 import { actorsFromMnemonic, bootstrapLedger } from "../offchain/system/bootstrapLedger.js";
 import { DirectoryBlobStore } from "../offchain/storage/BlobStore.js";
@@ -73,6 +78,7 @@ const OPTIONS = {
   drain: { type: "string", default: "30" },
   "ceiling-ms": { type: "string", default: "3000" },
   profile: { type: "boolean", default: false },
+  confidential: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } as const;
 const { values: opts } = parseArgs({ options: OPTIONS });
@@ -102,7 +108,10 @@ if (opts.help) {
                             ingest-postgres.json with --database-url)
   --drain <s>               wait for accepted records to anchor after the load (default 30)
   --ceiling-ms <ms>         per implementation, secp256k1 recovery ceiling (default 3000)
-  --profile                 run the gateway with --cpu-prof and summarise where it spent CPU`);
+  --profile                 run the gateway with --cpu-prof and summarise where it spent CPU
+  --confidential            measure plaintext, then sealed payloads (FORMAT_CONFIDENTIAL), each
+                            on a fresh chain and gateway; results in
+                            bench/results/ingest-confidential.json (or --out)`);
   process.exit(0);
 }
 const num = (name: keyof typeof OPTIONS): number => {
@@ -128,6 +137,7 @@ const config = {
   drainS: num("drain"),
   ceilingMs: num("ceiling-ms"),
   profile: opts.profile === true,
+  confidential: opts.confidential === true,
   signatureWorkers:
     opts["signature-workers"] === undefined ? undefined : Math.floor(num("signature-workers")),
   databaseUrl: opts["database-url"],
@@ -156,9 +166,66 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+/** FORMAT_CONFIDENTIAL in contracts/types/DataLedgerTypes.sol. */
+const FORMAT_CONFIDENTIAL = 2;
+type Variant = "plain" | "confidential";
+
 const tmp = await mkdtemp(path.join(os.tmpdir(), "dataledger-ingest-"));
 try {
-  await run();
+  if (!config.confidential) {
+    await writeResults(
+      (await run("plain")).results,
+      config.databaseUrl ? "ingest-postgres.json" : "ingest.json",
+    );
+  } else {
+    const plain = await run("plain");
+    await children.stopAll();
+    const confidential = await run("confidential");
+    const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 3) : null);
+    const perCore = (f: typeof plain.figures) =>
+      f.gatewayCpuCores > 0 ? round(f.acceptedPerSecond / f.gatewayCpuCores, 1) : null;
+    const comparison = {
+      acceptedPerSecond: {
+        plain: plain.figures.acceptedPerSecond,
+        confidential: confidential.figures.acceptedPerSecond,
+        confidentialOverPlain: ratio(
+          confidential.figures.acceptedPerSecond,
+          plain.figures.acceptedPerSecond,
+        ),
+      },
+      anchoredPerSecond: {
+        plain: plain.figures.anchoredPerSecond,
+        confidential: confidential.figures.anchoredPerSecond,
+        confidentialOverPlain: ratio(
+          confidential.figures.anchoredPerSecond,
+          plain.figures.anchoredPerSecond,
+        ),
+      },
+      acceptedPerGatewayCore: {
+        plain: perCore(plain.figures),
+        confidential: perCore(confidential.figures),
+      },
+      acceptedP99Ms: {
+        plain: plain.figures.acceptedP99Ms,
+        confidential: confidential.figures.acceptedP99Ms,
+      },
+      payloadBytes: {
+        plain: plain.figures.payloadBytes,
+        confidential: confidential.figures.payloadBytes,
+      },
+      // Device side: records built, (sealed,) signed and serialised per second per worker thread.
+      devicePreparedPerSecondPerWorker: {
+        plain: plain.figures.presignedPerSecondPerWorker,
+        confidential: confidential.figures.presignedPerSecondPerWorker,
+      },
+    };
+    console.log("\nplaintext vs sealed payloads, one invocation:");
+    console.log(JSON.stringify(comparison, null, 2));
+    await writeResults(
+      { comparison, plain: plain.results, confidential: confidential.results },
+      "ingest-confidential.json",
+    );
+  }
 } catch (error) {
   console.error(error);
   process.exitCode = 1;
@@ -167,7 +234,17 @@ try {
   await rm(tmp, { recursive: true, force: true });
 }
 
-async function run(): Promise<void> {
+async function writeResults(results: unknown, defaultName: string): Promise<void> {
+  const outFile = path.join(root, "bench", "results", path.basename(config.out ?? defaultName));
+  await mkdir(path.dirname(outFile), { recursive: true });
+  await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(root, outFile)}`);
+}
+
+async function run(variant: Variant) {
+  console.log(`\n=== ${variant} payloads ===`);
+  // Each variant on its own chain, database and blobs: a database is bound to its chain.
+  await mkdir(path.join(tmp, variant), { recursive: true });
   const loadBefore = os.loadavg();
   console.log(
     `machine: ${os.availableParallelism()} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`,
@@ -180,28 +257,53 @@ async function run(): Promise<void> {
   const provider = new JsonRpcProvider(chain.rpcUrl, undefined, { cacheTimeout: -1 });
   const chainId = (await provider.getNetwork()).chainId;
   const actors = actorsFromMnemonic(provider);
-  const blobDir = path.join(tmp, "blobs");
+  const blobDir = path.join(tmp, variant, "blobs");
   const boot = await bootstrapLedger({
     actors,
     blobStore: new DirectoryBlobStore(blobDir),
     devices: 1,
     schemaPath: path.join(root, "config", "formats", "air-quality.schema.json"),
   });
+  // A sealed variant of the same format: its own schema document (hence id) and the flag.
+  let formatId = boot.formatId;
+  if (variant === "confidential") {
+    const schema = JSON.parse(
+      await readFile(path.join(root, "config", "formats", "air-quality.schema.json"), "utf8"),
+    ) as Record<string, unknown>;
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ ...schema, title: `${String(schema.title)} (sealed)` }),
+    );
+    formatId = (await new DirectoryBlobStore(blobDir).put(bytes)) as Hex;
+    await (
+      await DataLedger__factory.connect(boot.ledgerAddress, actors.operator).registerFormat(
+        formatId,
+        "air-quality-sealed",
+        "1.0.0",
+        `blob:${formatId}`,
+        FORMAT_CONFIDENTIAL,
+      )
+    ).wait();
+  }
+  // The dataset's reader and the operator: two key wraps per record, as a device would make.
+  const readerKeys =
+    variant === "confidential"
+      ? [createReaderKey().publicKey, createReaderKey().publicKey]
+      : undefined;
   const deviceKeys = await registerDevices(
     actors.operator,
     boot.ledgerAddress,
-    boot.formatId,
+    formatId,
     config.workers * config.devicesPerWorker,
   );
 
   const databaseUrl = config.databaseUrl ? await freshDatabase(config.databaseUrl) : undefined;
-  const profileDir = path.join(tmp, "profile");
+  const profileDir = path.join(tmp, variant, "profile");
   const gateway = await startGateway(children, {
     root,
     rpcUrl: chain.rpcUrl,
     ledgerAddress: boot.ledgerAddress,
     gatewayPrivateKey: actors.gateway.privateKey,
-    dataDir: path.join(tmp, "gateway-db"),
+    dataDir: path.join(tmp, variant, "gateway-db"),
     blobDir,
     maxBlockSize: config.maxBlockSize,
     maxWaitMs: config.maxWaitMs,
@@ -216,6 +318,8 @@ async function run(): Promise<void> {
   const domain = ledgerDomain(chainId, boot.ledgerAddress);
   const stats: RequestStat[] = [];
   let presigned = 0;
+  let presignMsTotal = 0;
+  let payloadBytes = 0;
   let signedDuringRun = 0;
   const ready: Promise<void>[] = [];
   const done: Promise<void>[] = [];
@@ -234,7 +338,8 @@ async function run(): Promise<void> {
           (w + 1) * config.devicesPerWorker,
         ),
         domain,
-        formatId: boot.formatId,
+        formatId,
+        readerKeys,
         batch: config.batch,
         inFlight: config.inFlightPerWorker,
         rate: config.ratePerSecond && config.ratePerSecond / config.workers,
@@ -251,6 +356,8 @@ async function run(): Promise<void> {
     worker.on("message", (message: DeviceWorkerMessage) => {
       if (message.type === "ready") {
         presigned += message.presigned;
+        presignMsTotal += message.presignMs;
+        payloadBytes = message.payloadBytes ?? payloadBytes;
         onReady();
       } else if (message.type === "request") {
         stats.push(message.stat);
@@ -305,24 +412,27 @@ async function run(): Promise<void> {
 
   // Follow one accepted record per request to its data block; the gateway's own "anchored" event
   // for that block (seen on its stdout) says when the record was anchored.
-  const rootOf = new Map<Hex, Hex | null>();
+  const blockIdOf = new Map<Hex, Hex | null>();
   let followed = 0;
   let following = true;
   const follower = (async () => {
     while (following) {
       for (; followed < stats.length; followed++) {
         const sample = stats[followed].sample;
-        if (sample) rootOf.set(sample, null);
+        if (sample) blockIdOf.set(sample, null);
       }
-      const open = [...rootOf].filter(([, r]) => r === null).map(([id]) => id);
+      const open = [...blockIdOf].filter(([, r]) => r === null).map(([id]) => id);
       for (let i = 0; i < open.length && following; i += 16) {
         await Promise.all(
           open.slice(i, i + 16).map(async (id) => {
             const state = await getRecordStatus(gateway.url, id, { attempts: 1 }).catch(
               () => undefined,
             );
-            if (state && "root" in state && state.root) rootOf.set(id, state.root as Hex);
-            else if (state?.receipt?.root) rootOf.set(id, state.receipt.root);
+            // The gateway's "anchored" events name a block by its id, dataBlockIdOf(gateway,
+            // root), so the sample is followed to that id, not to the root.
+            if (state && "blockId" in state && state.blockId)
+              blockIdOf.set(id, state.blockId as Hex);
+            else if (state?.receipt?.blockId) blockIdOf.set(id, state.receipt.blockId);
           }),
         );
       }
@@ -341,7 +451,7 @@ async function run(): Promise<void> {
   const countOf = new Map<string, number>();
   const readBlocks = async () => {
     const logs = await ledger.queryFilter(ledger.filters.DataBlockAnchored(), boot.deployBlock);
-    for (const log of logs) countOf.set(log.args.root.toLowerCase(), Number(log.args.count));
+    for (const log of logs) countOf.set(log.args.blockId.toLowerCase(), Number(log.args.count));
     return [...countOf.values()].reduce((sum, n) => sum + n, 0);
   };
   const drainStart = epochMs();
@@ -370,8 +480,9 @@ async function run(): Promise<void> {
       rejections[code] = (rejections[code] ?? 0) + n;
   }
   let anchoredInWindow = 0;
-  for (const [rootHash, seenAt] of gateway.anchoredAt) {
-    if (seenAt >= measureFrom && seenAt <= endAt) anchoredInWindow += countOf.get(rootHash) ?? 0;
+  for (const [anchoredBlockId, seenAt] of gateway.anchoredAt) {
+    if (seenAt >= measureFrom && seenAt <= endAt)
+      anchoredInWindow += countOf.get(anchoredBlockId) ?? 0;
   }
   const acceptLatencies = inWindow
     .filter((s) => s.accepted > 0)
@@ -380,8 +491,8 @@ async function run(): Promise<void> {
   let unanchoredSamples = 0;
   for (const s of inWindow) {
     if (!s.sample) continue;
-    const blockRoot = rootOf.get(s.sample);
-    const seenAt = blockRoot ? gateway.anchoredAt.get(blockRoot.toLowerCase()) : undefined;
+    const sampleBlockId = blockIdOf.get(s.sample);
+    const seenAt = sampleBlockId ? gateway.anchoredAt.get(sampleBlockId.toLowerCase()) : undefined;
     if (seenAt === undefined) {
       unanchoredSamples++;
       anchorLatencies.push({ value: Infinity });
@@ -392,8 +503,8 @@ async function run(): Promise<void> {
   // Where the anchoring wait goes, per data block anchored in the window: from its transaction's
   // broadcast ("submitted") to the gateway seeing its receipt ("anchored").
   const confirmWaits: { value: number }[] = [];
-  for (const [rootHash, seenAt] of gateway.anchoredAt) {
-    const submittedAt = gateway.submittedAt.get(rootHash);
+  for (const [anchoredBlockId, seenAt] of gateway.anchoredAt) {
+    const submittedAt = gateway.submittedAt.get(anchoredBlockId);
     if (submittedAt !== undefined && seenAt >= measureFrom && seenAt <= endAt) {
       confirmWaits.push({ value: seenAt - submittedAt });
     }
@@ -436,6 +547,10 @@ async function run(): Promise<void> {
     gatewayErrors: Object.fromEntries(gateway.errors),
     presigned,
     signedDuringRun,
+    variant,
+    /** Canonical payload bytes of one record (an envelope when sealed). */
+    payloadBytes,
+    presignedPerSecondPerWorker: round(presigned / Math.max(presignMsTotal / 1000, 1e-9), 1),
   };
 
   const ours4096 = await gasPerRecordAt(4096);
@@ -585,6 +700,7 @@ async function run(): Promise<void> {
 
   const results = {
     settings: {
+      variant,
       machine: machineInfo(),
       chain: "hardhat node (automine), loopback JSON-RPC",
       gateway: {
@@ -617,15 +733,6 @@ async function run(): Promise<void> {
     results: figures,
     ceiling: ceilings,
   };
-  const outFile = path.join(
-    root,
-    "bench",
-    "results",
-    path.basename(config.out ?? (config.databaseUrl ? "ingest-postgres.json" : "ingest.json")),
-  );
-  await mkdir(path.dirname(outFile), { recursive: true });
-  await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${path.relative(root, outFile)}`);
 
   if (config.profile) {
     await children.stop("gateway");
@@ -648,6 +755,7 @@ async function run(): Promise<void> {
       console.log(`\nwrote ${path.relative(root, profileFile)}`);
     }
   }
+  return { results, figures };
 }
 
 async function gasPerRecordAt(n: number): Promise<number | undefined> {

@@ -2,7 +2,7 @@
 pragma solidity 0.8.29;
 
 import {IFormatRegistry} from "./interfaces/IFormatRegistry.sol";
-import {FORMAT_UNIQUE_DATA_HASHES, Format, FormatStatus} from "./types/DataLedgerTypes.sol";
+import {FORMAT_KNOWN_FLAGS, FORMAT_UNIQUE_DATA_HASHES, Format, FormatStatus} from "./types/DataLedgerTypes.sol";
 import {LedgerRoles} from "./LedgerRoles.sol";
 
 /// @title FormatRegistry
@@ -22,7 +22,7 @@ abstract contract FormatRegistry is IFormatRegistry, LedgerRoles {
         uint16 flags
     ) external onlyRole(OPERATOR_ROLE) returns (bytes32 formatId) {
         if (schemaHash == bytes32(0)) revert FormatRegistryZeroSchemaHash();
-        if (flags & ~FORMAT_UNIQUE_DATA_HASHES != 0) revert FormatRegistryUnknownFlags(flags);
+        if (flags & ~FORMAT_KNOWN_FLAGS != 0) revert FormatRegistryUnknownFlags(flags);
         if (_formats[schemaHash].status != FormatStatus.None) revert FormatRegistryAlreadyRegistered(schemaHash);
         bytes32 nameVersion = keccak256(abi.encode(name, version));
         if (_nameVersionTaken[nameVersion]) revert FormatRegistryDuplicateVersion(name, version);

@@ -12,7 +12,9 @@ import { parentPort, workerData } from "node:worker_threads";
 
 import type { Hex } from "viem";
 
+import { canonicalJson } from "../../offchain/sdk/canonicalJson.js";
 import type { LedgerDomain } from "../../offchain/sdk/ledgerDomain.js";
+import { sealPayload } from "../../offchain/sdk/sealPayload.js";
 import type { Submission, Verdict } from "../../offchain/sdk/wire.js";
 import { httpPost } from "../../offchain/shared/httpPost.js";
 import { epochMs } from "./clock.js";
@@ -24,6 +26,11 @@ export interface DeviceWorkerData {
   deviceKeys: Hex[];
   domain: LedgerDomain;
   formatId: Hex;
+  /**
+   * Set for a confidential format: each reading is sealed on the device (`sealPayload`, its data
+   * key wrapped for these X25519 keys) and the envelope is the record's payload.
+   */
+  readerKeys?: Hex[];
   /** Records per bulk request. */
   batch: number;
   /** Bulk requests this worker keeps in flight (closed loop), or at most has (open loop). */
@@ -63,6 +70,8 @@ export type DeviceWorkerMessage =
       presignMs: number;
       /** Which signer the worker used: "native" libsecp256k1 or the pure-JS "viem" fallback. */
       signer?: "native" | "viem";
+      /** Canonical bytes of the last record's payload (the envelope when sealed). */
+      payloadBytes?: number;
     }
   | { type: "request"; stat: RequestStat }
   | { type: "done"; signedDuringRun: number };
@@ -88,19 +97,25 @@ const bodies: Body[] = [];
 /** Signed lines not yet making up a full body. */
 let lines: string[] = [];
 let seq = 0;
+let lastPayload: unknown;
 
 async function signOne(): Promise<Submission> {
   const n = seq++;
   const device = devices[n % devices.length];
   const sampledAt = Math.floor(Date.now() / 1000);
   // workerIndex and seq keep every payload, hence every record id, unique across workers and runs.
-  const payload = {
+  const reading = {
     deviceId: `bench-${data.workerIndex}-${n % devices.length}`,
     pm25: 5 + ((n * 7) % 40),
     pm10: 10 + ((n * 3) % 60),
     sampledAt,
     seq: n,
   };
+  // The wraps would go to the service (PUT /v1/records/{id}/wraps), never to the gateway.
+  const payload = data.readerKeys
+    ? sealPayload({ payload: reading, readerKeys: data.readerKeys }).envelope
+    : reading;
+  lastPayload = payload;
   return device.sign({
     payload,
     formatId: data.formatId,
@@ -126,6 +141,10 @@ port.postMessage({
   presigned: seq,
   presignMs: Date.now() - presignStart,
   signer: devices[0]?.implementation,
+  payloadBytes:
+    lastPayload === undefined
+      ? undefined
+      : new TextEncoder().encode(canonicalJson(lastPayload)).length,
 } satisfies DeviceWorkerMessage);
 
 /** What the gateway said about a whole request it did not take. */

@@ -13,6 +13,7 @@ export interface CpuProfile {
 const CATEGORIES: [string, RegExp][] = [
   ["@noble/curves (secp256k1)", /@noble\/curves/],
   ["@noble/hashes (keccak)", /@noble\/hashes/],
+  ["@noble/ciphers + curves (confidential payloads)", /@noble\/(ciphers|curves)/],
   ["hash-wasm (keccak)", /\/hash-wasm\//],
   ["PGlite (Postgres in WASM)", /@electric-sql\/pglite/],
   // WebAssembly frames name no module: PGlite's Postgres and hash-wasm's keccak both land here.
@@ -23,7 +24,6 @@ const CATEGORIES: [string, RegExp][] = [
   ["Ajv", /\/ajv/],
   ["zod", /\/zod\//],
   ["hono + node-server", /\/hono\/|@hono\//],
-  ["@openzeppelin/merkle-tree", /merkle-tree/],
   ["gateway code (offchain/)", /\/offchain\//],
   ["tsx / esbuild", /\/tsx\/|esbuild/],
   ["node internals (node:)", /^node:/],

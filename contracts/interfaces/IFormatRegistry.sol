@@ -45,7 +45,9 @@ interface IFormatRegistry {
     /// @param version Format version; (name, version) must be unique.
     /// @param uri Where the schema document lives.
     /// @param flags `FORMAT_*` bits, fixed for the format's life: `FORMAT_UNIQUE_DATA_HASHES` makes
-    /// the registry refuse a record whose data hash an active record of any source already holds.
+    /// the registry refuse a record whose data hash an active record of any source already holds;
+    /// `FORMAT_CONFIDENTIAL` says its payloads are sealed envelopes (the data hash is the hash of
+    /// the envelope without its key wraps), which the gateway checks instead of the JSON Schema.
     /// @return formatId The format's id (equal to `schemaHash`).
     function registerFormat(
         bytes32 schemaHash,

@@ -36,6 +36,16 @@ enum DataBlockStatus {
 /// copyright deposits, where the first depositor of a fingerprint is the one the registry names).
 uint16 constant FORMAT_UNIQUE_DATA_HASHES = 1;
 
+/// @dev Format flag: the format's payloads are sealed envelopes (README, "Confidential payloads").
+/// The data hash is the hash of the envelope without its key wraps, so anyone checks integrity
+/// and only a reader holding a wrap reads; the ledger anchors it like any other, the gateway
+/// checks the envelope instead of the JSON Schema, and the SDK seals before a payload leaves the
+/// device. Nothing on-chain reads it: it is a statement of the format, fixed at registration.
+uint16 constant FORMAT_CONFIDENTIAL = 2;
+
+/// @dev Every bit a `FORMAT_*` constant defines; `registerFormat` refuses any other.
+uint16 constant FORMAT_KNOWN_FLAGS = FORMAT_UNIQUE_DATA_HASHES | FORMAT_CONFIDENTIAL;
+
 /// @notice Why a data block challenge succeeded: the rule of the direct path the operation broke,
 /// or the block's own claim that was wrong (see `IDataBlockJudge` for how each is judged at the
 /// block's anchoring second). New values are only ever appended, so stored and emitted values keep

@@ -123,3 +123,45 @@ export class SourceUnknownError extends BaseError {
     super("SDK_SOURCE_UNKNOWN", "The key is bound to no source on this ledger", { details });
   }
 }
+
+/** A sealed envelope or key wrap does not have the shape its version defines. */
+export class EnvelopeMalformedError extends BaseError {
+  constructor(shortMessage: string, details: Record<string, unknown> = {}) {
+    super("ENVELOPE_MALFORMED", shortMessage, { details });
+  }
+}
+
+/** The sealed envelope does not hash to the record's data hash: it is not what was anchored. */
+export class EnvelopeHashMismatchError extends BaseError {
+  constructor(details: { expected: string; actual: string }) {
+    super("ENVELOPE_HASH_MISMATCH", "The sealed envelope does not hash to the data hash", {
+      details,
+    });
+  }
+}
+
+/**
+ * The key wrap does not open with this reader's key: it is for another reader, for another
+ * envelope, or was altered.
+ */
+export class KeyWrapInvalidError extends BaseError {
+  constructor(details: Record<string, unknown> = {}) {
+    super("KEY_WRAP_INVALID", "The key wrap does not open with this reader key", { details });
+  }
+}
+
+/** The ciphertext, its tag, nonce or associated fields were altered (or the data key is wrong). */
+export class EnvelopeDecryptionFailedError extends BaseError {
+  constructor() {
+    super("ENVELOPE_DECRYPTION_FAILED", "The sealed payload does not decrypt under its data key");
+  }
+}
+
+/** The decrypted payload does not match the envelope's commitment. */
+export class EnvelopeCommitmentMismatchError extends BaseError {
+  constructor(details: { expected: string; actual: string }) {
+    super("ENVELOPE_COMMITMENT_MISMATCH", "The decrypted payload does not match the commitment", {
+      details,
+    });
+  }
+}

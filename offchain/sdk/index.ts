@@ -5,7 +5,12 @@ export { createRecord } from "./createRecord.js";
 export type { CreateRecordParameters, CreateRecordReturnType } from "./createRecord.js";
 export {
   ChainUnavailableError,
+  EnvelopeCommitmentMismatchError,
+  EnvelopeDecryptionFailedError,
+  EnvelopeHashMismatchError,
+  EnvelopeMalformedError,
   InvalidArgumentError,
+  KeyWrapInvalidError,
   PayloadNotCanonicalizableError,
   ReceiptLeafIndexInvalidError,
   ReceiptOperationDisputedError,
@@ -29,6 +34,16 @@ export { leafEncoding, leafHash, leafValues } from "./leafHash.js";
 export { dataBlockStatus, disputeReasons, judgeAbi, ledgerAbi, recordStatus } from "./ledgerAbi.js";
 export { ledgerDomain } from "./ledgerDomain.js";
 export type { LedgerDomain } from "./ledgerDomain.js";
+export { openPayload } from "./openPayload.js";
+export type { OpenPayloadParameters, OpenPayloadReturnType } from "./openPayload.js";
+export {
+  createReaderKey,
+  readerKeyTypes,
+  readerPublicKey,
+  signReaderKey,
+  verifyReaderKey,
+} from "./readerKey.js";
+export type { ReaderKeyStatement } from "./readerKey.js";
 export { readSourceEpoch } from "./readSourceEpoch.js";
 export type { ReadSourceEpochParameters } from "./readSourceEpoch.js";
 export { recordId, recordIdPreimage } from "./recordId.js";
@@ -41,6 +56,20 @@ export {
   sendRecords,
 } from "./sendRecords.js";
 export type { SendOptions } from "./sendRecords.js";
+export { rewrapDataKey } from "./rewrapDataKey.js";
+export type { RewrapDataKeyParameters } from "./rewrapDataKey.js";
+export {
+  SEALED_ENVELOPE_ALGORITHM,
+  SEALED_ENVELOPE_VERSION,
+  hashSealedEnvelope,
+  parseKeyWrap,
+  parseSealedEnvelope,
+  sealedCommitment,
+} from "./sealedEnvelope.js";
+export type { KeyWrap, SealedEnvelope } from "./sealedEnvelope.js";
+export { sealPayload } from "./sealPayload.js";
+export type { SealPayloadParameters, SealPayloadReturnType } from "./sealPayload.js";
+export { keyWrapsTypes, recoverKeyWrapsSigner, signKeyWraps } from "./signKeyWraps.js";
 export { signRecord } from "./signRecord.js";
 export type { SignRecordParameters } from "./signRecord.js";
 export { signSourceKey } from "./signSourceKey.js";

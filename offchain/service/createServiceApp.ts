@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Provider } from "ethers";
+import type { Hex } from "viem";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -20,8 +21,11 @@ import {
   AccessRegistry__factory,
   DataLedger__factory,
 } from "../../types/ethers-contracts/index.js";
+import { ledgerDomain } from "../sdk/ledgerDomain.js";
 import { registerAuthRoutes } from "./authRoutes.js";
+import { registerConfidentialRoutes } from "./confidentialRoutes.js";
 import { ChainAuthorizer } from "./ChainAuthorizer.js";
+import { KeyWrapStore } from "./KeyWrapStore.js";
 import { NotFoundError, PayloadTooLargeError, ValidationFailedError } from "./errors.js";
 import { registerRecordRoutes } from "./recordRoutes.js";
 import type { ServiceContext } from "./ServiceContext.js";
@@ -63,6 +67,11 @@ const httpStatus: Record<string, ContentfulStatusCode> = {
   ACCESS_DENIED: 403,
   NOT_FOUND: 404,
   PAYLOAD_NOT_FOUND: 404,
+  READER_KEY_NOT_FOUND: 404,
+  KEY_WRAP_NOT_FOUND: 404,
+  READER_KEY_INVALID: 422,
+  KEY_WRAPS_INVALID: 422,
+  READER_KEY_STALE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   CHAIN_UNAVAILABLE: 503,
@@ -103,6 +112,8 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
     }),
     m2s: deps.m2s,
     blobs: deps.blobs,
+    wraps: new KeyWrapStore(deps.db),
+    domain: ledgerDomain(deps.siwe.chainId, deps.ledgerAddress as Hex),
     maxBodyBytes,
   };
 
@@ -134,6 +145,7 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
   registerAuthRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
   registerVerifyRoutes(app, ctx);
+  registerConfidentialRoutes(app, ctx);
   registerHealthRoutes(app, {
     readiness: deps.readiness ?? {
       database: databaseCheck(deps.db),

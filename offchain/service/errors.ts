@@ -60,3 +60,44 @@ export class PayloadTooLargeError extends BaseError {
     super("PAYLOAD_TOO_LARGE", "The request body is too large", { details: { maxBytes } });
   }
 }
+
+/** The caller has registered no reader key, or the account asked for has none. */
+export class ReaderKeyNotFoundError extends BaseError {
+  constructor(account: string) {
+    super("READER_KEY_NOT_FOUND", "No reader key is registered for this account", {
+      details: { account },
+    });
+  }
+}
+
+/** No wrap of this record's data key is stored for the caller's reader key. */
+export class KeyWrapNotFoundError extends BaseError {
+  constructor(details: { recordId: string; readerKey: string }) {
+    super("KEY_WRAP_NOT_FOUND", "No key wrap of this record is stored for your reader key", {
+      details,
+    });
+  }
+}
+
+/** The reader key statement is not signed by its account in this ledger's domain. */
+export class ReaderKeyInvalidError extends BaseError {
+  constructor(details: Record<string, unknown>) {
+    super("READER_KEY_INVALID", "The reader key is not signed by its account for this ledger", {
+      details,
+    });
+  }
+}
+
+/** A newer reader key statement of the account is stored; an older one cannot replace it. */
+export class ReaderKeyStaleError extends BaseError {
+  constructor(details: { account: string; issuedAt: number; storedIssuedAt: number }) {
+    super("READER_KEY_STALE", "A newer reader key of this account is registered", { details });
+  }
+}
+
+/** Key wraps that are malformed, or signed by neither the record's source key nor an operator. */
+export class KeyWrapsInvalidError extends BaseError {
+  constructor(shortMessage: string, details: Record<string, unknown> = {}) {
+    super("KEY_WRAPS_INVALID", shortMessage, { details });
+  }
+}

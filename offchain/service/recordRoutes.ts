@@ -7,6 +7,7 @@ import {
   PayloadNotFoundError,
   ValidationFailedError,
 } from "./errors.js";
+import { mayReadRecord } from "./mayReadRecord.js";
 import {
   AddressSchema,
   Hex32,
@@ -181,7 +182,7 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
     const { datasetId } = c.req.valid("query");
     const occurrences = await m2s.byRecordId(recordId);
     if (occurrences.length === 0) throw new NotFoundError("No record with this id");
-    if (!(await mayRead(occurrences, address, datasetId))) {
+    if (!(await mayReadRecord(ctx, occurrences, address, datasetId))) {
       throw new AccessDeniedError("No live dataset grant covers this record", { recordId });
     }
     // Blobs are content-addressed: the bytes of every record of this hash, read for this one.
@@ -214,30 +215,6 @@ export function registerRecordRoutes(app: OpenAPIHono, ctx: ServiceContext): voi
       authorizer.includesFormat(datasetId, f),
     );
     return { sourceIds, formatIds };
-  }
-
-  /**
-   * Whether the asked-for record is readable through some dataset, asked of the chain. Its
-   * occurrences share the record id, hence the source key and the reading; never another record
-   * of the same data hash, whose grant says nothing about this source.
-   */
-  async function mayRead(
-    occurrences: IndexedRecord[],
-    user: string,
-    datasetId?: string,
-  ): Promise<boolean> {
-    for (const record of occurrences) {
-      if (record.sourceId === null) continue;
-      const candidates = datasetId
-        ? [BigInt(datasetId)]
-        : await m2s.datasetsContaining(record.sourceId, record.formatId);
-      for (const candidate of candidates) {
-        if (await authorizer.canRead(candidate, user, BigInt(record.sourceId), record.formatId)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 }
 

@@ -22,4 +22,26 @@ create table svc_sessions (
 create index svc_sessions_expires_at on svc_sessions (expires_at)
 `,
   },
+  {
+    // Confidential payloads (Y.4561 6.2.1, 6.2.5): a data user's signed reader key (the newest
+    // statement per account), and the data key wraps per (record, reader key). Wraps are
+    // ciphertext for one reader each: a leaked table reveals who may read what, not the data.
+    id: "service-002",
+    sql: `
+create table svc_reader_keys (
+  account text primary key,
+  encryption_key text not null,
+  issued_at bigint not null,
+  signature text not null
+);
+create index svc_reader_keys_key on svc_reader_keys (encryption_key);
+create table svc_key_wraps (
+  record_id text not null,
+  reader_key text not null,
+  wrap text not null,
+  signer text not null,
+  primary key (record_id, reader_key)
+)
+`,
+  },
 ];

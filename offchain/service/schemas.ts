@@ -80,14 +80,18 @@ export const bearerSecurity = [{ bearer: [] }];
  * The error responses a route can give, documented once per status, each with the one error
  * shape; 500 (INTERNAL, a fault of ours) is documented on every route that calls this.
  */
-export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 413 | 415 | 503)[]) {
+export function errorResponses(
+  ...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503)[]
+) {
   const descriptions = {
     400: "VALIDATION_FAILED",
     401: "UNAUTHENTICATED, SESSION_EXPIRED or SIWE_INVALID",
     403: "ACCESS_DENIED",
-    404: "NOT_FOUND or PAYLOAD_NOT_FOUND",
+    404: "NOT_FOUND, PAYLOAD_NOT_FOUND, READER_KEY_NOT_FOUND or KEY_WRAP_NOT_FOUND",
+    409: "READER_KEY_STALE: a newer reader key of the account is registered",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE: the body is not of a media type the route takes",
+    422: "READER_KEY_INVALID or KEY_WRAPS_INVALID: a signature or wrap does not hold up",
     500: "INTERNAL",
     503: "CHAIN_UNAVAILABLE: retry later",
   } as const;

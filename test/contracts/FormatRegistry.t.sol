@@ -5,7 +5,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 
 import {IFormatRegistry} from "../../contracts/interfaces/IFormatRegistry.sol";
 import {ISourceRegistry} from "../../contracts/interfaces/ISourceRegistry.sol";
-import {FORMAT_UNIQUE_DATA_HASHES, Format, FormatStatus, RecordStatus} from "../../contracts/types/DataLedgerTypes.sol";
+import {FORMAT_CONFIDENTIAL, FORMAT_KNOWN_FLAGS, FORMAT_UNIQUE_DATA_HASHES, Format, FormatStatus, RecordStatus} from "../../contracts/types/DataLedgerTypes.sol";
 
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
 
@@ -208,10 +208,30 @@ contract FormatRegistryTest is LedgerFixture {
         vm.assertEq(uint256(ledger.getFormat(FORMAT_AIR).flags), 0, "no flags");
     }
 
+    function test_registerFormat_storesTheConfidentialFlag() public {
+        uint16 flags = FORMAT_CONFIDENTIAL | FORMAT_UNIQUE_DATA_HASHES;
+        vm.expectEmit(address(ledger));
+        emit IFormatRegistry.FormatRegistered(FORMAT_TRAFFIC, 2, "sealed", "1", "ipfs://s", FORMAT_CONFIDENTIAL);
+        vm.prank(operator);
+        ledger.registerFormat(FORMAT_TRAFFIC, "sealed", "1", "ipfs://s", FORMAT_CONFIDENTIAL);
+        vm.assertEq(uint256(ledger.getFormat(FORMAT_TRAFFIC).flags), FORMAT_CONFIDENTIAL, "flags");
+
+        bytes32 both = keccak256("both");
+        vm.prank(operator);
+        ledger.registerFormat(both, "sealed-deposit", "1", "ipfs://b", flags);
+        vm.assertEq(uint256(ledger.getFormat(both).flags), flags, "both flags");
+
+        // The next bit up is still nobody's.
+        uint16 unknown = FORMAT_CONFIDENTIAL << 1;
+        vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryUnknownFlags.selector, unknown));
+        vm.prank(operator);
+        ledger.registerFormat(keccak256("next"), "next", "1", "", unknown);
+    }
+
     /// @dev A bit no constant defines is refused, so a flag added later cannot be set by accident
     /// on a ledger that does not enforce it.
     function testFuzz_registerFormat_revertsForUnknownFlags(uint16 flags) public {
-        vm.assume(flags & ~FORMAT_UNIQUE_DATA_HASHES != 0);
+        vm.assume(flags & ~FORMAT_KNOWN_FLAGS != 0);
         vm.expectRevert(abi.encodeWithSelector(IFormatRegistry.FormatRegistryUnknownFlags.selector, flags));
         vm.prank(operator);
         ledger.registerFormat(FORMAT_TRAFFIC, "traffic", "2.1.0", "", flags);

@@ -119,7 +119,8 @@ describe("FormatRegistry", function () {
     it("rejects flag bits no FORMAT_* constant defines, registering nothing", async function () {
       const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
 
-      for (const flags of [2, 3, 0x100, 0x8000, 0xffff]) {
+      // Bits 0 (FORMAT_UNIQUE_DATA_HASHES) and 1 (FORMAT_CONFIDENTIAL) are defined; 2 up are not.
+      for (const flags of [4, 5, 7, 0x100, 0x8000, 0xffff]) {
         await expect(ledger.connect(operator).registerFormat(id("s"), "n", "v", "", flags))
           .to.be.revertedWithCustomError(ledger, "FormatRegistryUnknownFlags")
           .withArgs(flags);
@@ -130,6 +131,21 @@ describe("FormatRegistry", function () {
         ledger,
         "FormatRegistered",
       );
+    });
+
+    it("registers a confidential format (FORMAT_CONFIDENTIAL), alone or with unique data hashes", async function () {
+      const { ledger, operator } = await networkHelpers.loadFixture(deployLedger);
+      // The fixture registers two formats, so these take indexes 2 and 3.
+      for (const [index, flags] of [2, 3].entries()) {
+        await expect(
+          ledger
+            .connect(operator)
+            .registerFormat(id(`sealed${flags}`), `sealed${flags}`, "1", "", flags),
+        )
+          .to.emit(ledger, "FormatRegistered")
+          .withArgs(id(`sealed${flags}`), index + 2, `sealed${flags}`, "1", "", flags);
+        expect((await ledger.getFormat(id(`sealed${flags}`))).flags).to.equal(flags);
+      }
     });
 
     it("is for operators only", async function () {

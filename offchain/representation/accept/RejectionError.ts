@@ -23,6 +23,9 @@ export const rejectionStatus = {
   FORMAT_DEPRECATED: 422,
   FORMAT_NOT_ALLOWED: 403,
   SCHEMA_VIOLATION: 422,
+  // The format is confidential and the payload is not a sealed envelope of the SDK's version
+  // (details.field names what is wrong): the gateway cannot read it, only check its shape.
+  ENVELOPE_MALFORMED: 422,
   DUPLICATE_RECORD: 409,
   // The format allows one active record per data hash, and another reading's record holds it.
   DATA_HASH_HELD: 409,

@@ -1,4 +1,8 @@
+import type { Hex } from "viem";
+
 import type { LedgerDomain } from "../../sdk/ledgerDomain.js";
+import { parseSealedEnvelope } from "../../sdk/sealedEnvelope.js";
+import { BaseError } from "../../shared/BaseError.js";
 import type { DataLedger } from "../../../types/ethers-contracts/index.js";
 import { createSignatureVerifier, type SignatureVerifier } from "./createSignatureVerifier.js";
 import { findAnchoredRecords } from "./findAnchoredRecords.js";
@@ -42,6 +46,8 @@ const FORMAT_NONE = 0;
 const FORMAT_DEPRECATED = 2;
 /** FORMAT_UNIQUE_DATA_HASHES in contracts/types/DataLedgerTypes.sol. */
 const FORMAT_UNIQUE_DATA_HASHES = 1;
+/** FORMAT_CONFIDENTIAL in contracts/types/DataLedgerTypes.sol. */
+const FORMAT_CONFIDENTIAL = 2;
 const RECORD_ACTIVE = 1;
 
 /**
@@ -49,14 +55,17 @@ const RECORD_ACTIVE = 1;
  * check): the signature recovers to the claimed source for this ledger and is not about to
  * expire, the key is the current key of an active source, the signature names the source's
  * current signing epoch, the format is registered, active and
- * allowed for that source, the payload conforms to the format's JSON Schema, no active record of
+ * allowed for that source, the payload conforms to the format's JSON Schema (for a confidential
+ * format, whose schema describes a plaintext the gateway never sees: the payload is a sealed
+ * envelope of the SDK's shape, whose hash normalizeSubmission already held to the data hash), no active record of
  * another reading holds the data hash when the format's data hashes are unique, and the record is
  * not already on-chain. The cheap local checks run before any chain read. Returns the block the
  * chain-backed checks were made at, and whether the format's data hashes are unique (such a
  * record must go relayed: the ledger strikes it from a data block).
  *
  * @throws {RejectionError} SIGNATURE_INVALID, SIGNATURE_EXPIRED, SOURCE_UNKNOWN, SOURCE_INACTIVE,
- * SIGNATURE_STALE_EPOCH, FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION, DATA_HASH_HELD,
+ * SIGNATURE_STALE_EPOCH, FORMAT_UNKNOWN, FORMAT_DEPRECATED, FORMAT_NOT_ALLOWED, SCHEMA_VIOLATION,
+ * ENVELOPE_MALFORMED, DATA_HASH_HELD,
  * DUPLICATE_RECORD, FORMAT_SCHEMA_UNAVAILABLE.
  *
  * @example
@@ -131,16 +140,8 @@ export async function validateSubmission(
     });
   }
 
-  const validate = await context.schemas.get(formatId, format.uri);
-  if (!validate(payload)) {
-    const first = validate.errors?.[0];
-    throw new RejectionError("SCHEMA_VIOLATION", "Payload does not conform to the format", {
-      pointer: first?.instancePath ?? "",
-      keyword: first?.keyword,
-      message: first?.message,
-      formatId,
-    });
-  }
+  if ((format.flags & FORMAT_CONFIDENTIAL) !== 0) requireSealedEnvelope(payload, formatId);
+  else await requireSchema(context, payload, formatId, format.uri);
 
   const uniqueDataHashes = (format.flags & FORMAT_UNIQUE_DATA_HASHES) !== 0;
   if (uniqueDataHashes) await refuseHeldDataHash(context, submission, head.number);
@@ -157,6 +158,44 @@ export async function validateSubmission(
     if (duplicate) throw duplicate;
   }
   return { blockNumber: head.number, uniqueDataHashes, sourceId: key.sourceId };
+}
+
+/** SCHEMA_VIOLATION unless the payload conforms to the format's JSON Schema. */
+async function requireSchema(
+  context: ValidationContext,
+  payload: unknown,
+  formatId: Hex,
+  uri: string,
+): Promise<void> {
+  const validate = await context.schemas.get(formatId, uri);
+  if (!validate(payload)) {
+    const first = validate.errors?.[0];
+    throw new RejectionError("SCHEMA_VIOLATION", "Payload does not conform to the format", {
+      pointer: first?.instancePath ?? "",
+      keyword: first?.keyword,
+      message: first?.message,
+      formatId,
+    });
+  }
+}
+
+/**
+ * ENVELOPE_MALFORMED unless a confidential format's payload is a sealed envelope: all the gateway
+ * can check of a payload it cannot read (its size and hash were checked by normalizeSubmission).
+ * The plaintext's JSON Schema is the reader's to check, after `openPayload`.
+ */
+function requireSealedEnvelope(payload: unknown, formatId: string): void {
+  try {
+    parseSealedEnvelope(payload);
+  } catch (error) {
+    if (!(error instanceof BaseError)) throw error;
+    throw new RejectionError(
+      "ENVELOPE_MALFORMED",
+      "The format is confidential and the payload is not a sealed envelope",
+      { ...error.details, formatId },
+      error,
+    );
+  }
 }
 
 /**

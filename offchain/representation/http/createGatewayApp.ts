@@ -171,7 +171,10 @@ export function createGatewayApp(deps: GatewayAppDependencies): OpenAPIHono {
       ),
       413: errorResponse("Body or payload too large"),
       ...unsupportedMediaType,
-      422: errorResponse("Data hash, format or schema check failed"),
+      422: errorResponse(
+        "Data hash, format or schema check failed; ENVELOPE_MALFORMED: the format is " +
+          "confidential and the payload is not a sealed envelope",
+      ),
       429: {
         ...errorResponse(
           "QUOTA_EXCEEDED: the source has used up its submission quota for the period " +

@@ -160,6 +160,8 @@ async function snapshot(db: Database): Promise<string> {
   const tables = [
     "svc_sessions",
     "svc_nonces",
+    "svc_reader_keys",
+    "svc_key_wraps",
     "idx_events",
     "idx_records",
     "idx_data_blocks",
@@ -237,6 +239,33 @@ for (const target of databaseTargets()) {
         hasBody: false,
       },
       { label: "/v1/verify", method: "POST", path: () => "/v1/verify", hasBody: true },
+      // Confidential payloads: random statements and wraps carry no valid signature, so nothing
+      // may be stored.
+      { label: "/v1/reader-keys", method: "PUT", path: () => "/v1/reader-keys", hasBody: true },
+      {
+        label: "/v1/reader-keys/{account}",
+        method: "GET",
+        path: (r) => `/v1/reader-keys/${randomSegment(r)}`,
+        hasBody: false,
+      },
+      {
+        label: "/v1/datasets/{datasetId}/reader-keys",
+        method: "GET",
+        path: (r) => `/v1/datasets/${randomSegment(r)}/reader-keys`,
+        hasBody: false,
+      },
+      {
+        label: "/v1/records/{recordId}/wraps",
+        method: "PUT",
+        path: (r) => `/v1/records/${randomSegment(r)}/wraps`,
+        hasBody: true,
+      },
+      {
+        label: "/v1/records/{recordId}/wrap",
+        method: "GET",
+        path: (r) => `/v1/records/${randomSegment(r)}/wrap?${randomQuery(r)}`,
+        hasBody: false,
+      },
     ];
 
     for (const route of routes) {

@@ -8,6 +8,13 @@ import { IndexM2S } from "../../../../offchain/monitoring/m2s/IndexM2S.js";
 import { createGateway, type Gateway } from "../../../../offchain/representation/createGateway.js";
 import { canonicalJson } from "../../../../offchain/sdk/canonicalJson.js";
 import { recordId } from "../../../../offchain/sdk/recordId.js";
+import {
+  createReaderKey,
+  ledgerDomain,
+  readerKeyTypes,
+  sealPayload,
+  signKeyWraps,
+} from "../../../../offchain/sdk/index.js";
 import { createServiceApp } from "../../../../offchain/service/createServiceApp.js";
 import type { Database } from "../../../../offchain/storage/Database.js";
 import { openDatabase } from "../../../../offchain/storage/openDatabase.js";
@@ -336,6 +343,81 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
 
       api.merge(faulty);
       api.merge(chainDown);
+    });
+
+    it("documents what the reader key and key wrap routes of confidential payloads answer", async () => {
+      const domain = ledgerDomain(h.chainId, h.ledgerAddress);
+      const reader = createReaderKey();
+      const message = {
+        account: h.fx.user.address as Hex,
+        encryptionKey: reader.publicKey,
+        issuedAt: await h.chainNow(),
+      };
+      const signature = (await h.fx.user.signTypedData(
+        domain,
+        { ReaderKey: [...readerKeyTypes.ReaderKey] },
+        message,
+      )) as Hex;
+      expect(
+        (
+          await api.request("/v1/reader-keys", {
+            ...json({ ...message, signature }),
+            method: "PUT",
+          })
+        ).status,
+      ).to.equal(200);
+      expect(
+        (await api.request("/v1/reader-keys", { ...json({ ...message }), method: "PUT" })).status,
+      ).to.equal(400);
+      expect((await api.request(`/v1/reader-keys/${h.fx.user.address}`)).status).to.equal(200);
+      expect((await api.request(`/v1/reader-keys/${h.fx.stranger.address}`)).status).to.equal(404);
+      expect((await api.request("/v1/datasets/1/reader-keys")).status).to.equal(200);
+
+      const sealed = sealPayload({
+        payload: { secret: "openapi" },
+        readerKeys: [reader.publicKey],
+      });
+      const operation = await h.signed(sealed.envelope, 7_000);
+      await publishDataBlock({
+        ledger: h.fx.ledger,
+        gateway: h.fx.gateway,
+        blobs: h.blobs,
+        operations: [operation],
+      });
+      await h.indexer.syncToHead();
+      const rid = recordId(operation.source, operation.record);
+      const wraps = {
+        wraps: sealed.wraps,
+        signer: h.device.address,
+        signature: await signKeyWraps({
+          account: h.device,
+          domain,
+          recordId: rid,
+          wraps: sealed.wraps,
+        }),
+        dataHash: operation.record.dataHash,
+        sampledAt: operation.record.sampledAt,
+      };
+      expect(
+        (await api.request(`/v1/records/${rid}/wraps`, { ...json(wraps), method: "PUT" })).status,
+      ).to.equal(200);
+      expect(
+        (
+          await api.request(`/v1/records/${rid}/wraps`, {
+            ...json({ ...wraps, wraps: "x" }),
+            method: "PUT",
+          })
+        ).status,
+      ).to.equal(400);
+      const expiresAt = (await h.chainNow()) + 3600;
+      await (
+        await h.fx.access.connect(h.fx.datasetOwner).grantAccess(1n, h.fx.user.address, expiresAt)
+      ).wait();
+      expect((await api.request(`/v1/records/${rid}/wrap`, auth(token))).status).to.equal(200);
+      expect((await api.request(`/v1/records/${rid}/wrap`, auth(strangerToken))).status).to.equal(
+        403,
+      );
+      expect((await api.request(`/v1/records/${rid}/wrap`)).status).to.equal(401);
     });
 
     it("saw every operation of the document succeed", () => {
