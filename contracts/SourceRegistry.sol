@@ -195,11 +195,6 @@ abstract contract SourceRegistry is ISourceRegistry, FormatRegistry, EIP712 {
         (formatIndex, uniqueDataHashes) = _requireActiveFormat(formatId);
     }
 
-    /// @dev The current signing key of a source.
-    function _signerOf(uint64 sourceId) internal view returns (address) {
-        return _sources[sourceId].signer;
-    }
-
     /// @dev Source id of `key` when it is the current key of an active source, else 0.
     function _activeSourceIdOf(address key) internal view returns (uint64) {
         KeyBinding memory binding = _keys[key];
