@@ -18,6 +18,7 @@ export class ChainAuthorizer {
   readonly #access: AccessRegistry;
   readonly #provider: Provider;
   #userRole: Promise<string> | undefined;
+  #operatorRole: Promise<string> | undefined;
   #cacheBlock = -1;
   #cache = new Map<string, Promise<boolean>>();
 
@@ -40,6 +41,14 @@ export class ChainAuthorizer {
     return this.#cached(`user:${user}`, async (blockTag) => {
       this.#userRole ??= this.#ledger.USER_ROLE();
       return this.#ledger.hasRole(await this.#userRole, user, { blockTag });
+    });
+  }
+
+  /** Whether `account` holds OPERATOR_ROLE now: the O2C routes' authorisation. */
+  isOperator(account: string): Promise<boolean> {
+    return this.#cached(`operator:${account}`, async (blockTag) => {
+      this.#operatorRole ??= this.#ledger.OPERATOR_ROLE();
+      return this.#ledger.hasRole(await this.#operatorRole, account, { blockTag });
     });
   }
 
