@@ -26,7 +26,8 @@ import { registerAuthRoutes } from "./authRoutes.js";
 import { ChainAuthorizer } from "./ChainAuthorizer.js";
 import { NotFoundError, PayloadTooLargeError, ValidationFailedError } from "./errors.js";
 import { registerO2COffChainRoutes } from "./o2c/registerO2COffChainRoutes.js";
-import { registerO2CRoutes } from "./o2c/registerO2CRoutes.js";
+import { registerO2CReadRoutes } from "./o2c/registerO2CReadRoutes.js";
+import { registerO2CRoutes, requireOperatorSession } from "./o2c/registerO2CRoutes.js";
 import { registerRecordRoutes } from "./recordRoutes.js";
 import type { ServiceContext } from "./ServiceContext.js";
 import { SessionStore, type SiweConfig } from "./SessionStore.js";
@@ -203,7 +204,10 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
     gateway: deps.control?.gateway ? createC2RClient(deps.control.gateway) : undefined,
     gatewayAddress: deps.control?.gatewayAddress,
   };
-  registerO2CRoutes(app, o2c, ctx);
+  // O2C: every /v1/o2c route needs an operator's session, checked on-chain at each request.
+  app.use("/v1/o2c/*", requireOperatorSession(ctx));
+  registerO2CRoutes(app, o2c);
+  registerO2CReadRoutes(app, o2c);
   registerO2COffChainRoutes(app, o2c);
   registerHealthRoutes(app, {
     readiness: deps.readiness ?? {

@@ -1,8 +1,23 @@
 import { z } from "@hono/zod-openapi";
 
-import { ErrorSchema, HexBytesSchema } from "../../sdk/wire.js";
+import { ROLE_NAMES } from "../../control/roles.js";
+import { Bytes32Schema, ErrorSchema, HexBytesSchema } from "../../sdk/wire.js";
+import { Uint64String } from "../schemas.js";
 
 // Request and response shapes of the O2C routes (one component per concept).
+
+export const SourceIdParam = z.object({
+  sourceId: Uint64String.meta({ param: { name: "sourceId", in: "path" } }),
+});
+export const DatasetIdParam = z.object({
+  datasetId: Uint64String.meta({ param: { name: "datasetId", in: "path" } }),
+});
+export const FormatIdParam = z.object({
+  formatId: Bytes32Schema.meta({ param: { name: "formatId", in: "path" } }),
+});
+export const RoleParam = z.object({
+  role: z.enum(ROLE_NAMES).meta({ param: { name: "role", in: "path" } }),
+});
 
 export const ControlPlanSchema = z
   .object({

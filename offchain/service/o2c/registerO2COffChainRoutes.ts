@@ -7,10 +7,9 @@ import {
   SourceQuotaSchema,
   SourceQuotaStateSchema,
 } from "../../representation/http/registerC2RRoutes.js";
-import { Uint64String } from "../schemas.js";
 import type { O2CContext } from "./O2CContext.js";
 import { ControlUnavailableError } from "./errors.js";
-import { O2C_SECURITY, o2cErrors } from "./o2cSchemas.js";
+import { O2C_SECURITY, o2cErrors, SourceIdParam } from "./o2cSchemas.js";
 
 /*
  * The off-chain path of the controlling procedure through the service FE (Y.4561 8.8 steps 2–4):
@@ -19,10 +18,6 @@ import { O2C_SECURITY, o2cErrors } from "./o2cSchemas.js";
  * service applies to itself. Both take effect without a restart. Authentication is the O2C
  * middleware of registerO2CRoutes (a SIWE session holding OPERATOR_ROLE now).
  */
-
-const SourceIdParam = z.object({
-  sourceId: Uint64String.meta({ param: { name: "sourceId", in: "path" } }),
-});
 
 /** The service's own live settings (C2S). */
 export const ServiceSettingsSchema = z

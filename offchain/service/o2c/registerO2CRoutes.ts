@@ -1,33 +1,23 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Hex } from "viem";
 
-import { checkConfiguration, FINDING_CODES } from "../../control/checkConfiguration.js";
 import { toJsonValue, type ControlContext, type ControlPlan } from "../../control/controlPlan.js";
 import {
-  listGrants,
   planCreateDataset,
   planGrantAccess,
   planRevokeAccess,
   planSetDatasetFormats,
   planSetDatasetSources,
   planTransferDataset,
-  readDataset,
 } from "../../control/datasetOperations.js";
 import {
   FormatDocumentError,
   formatIdOfDocument,
   planDeprecateFormat,
   planRegisterFormat,
-  readFormat,
 } from "../../control/formatOperations.js";
-import {
-  listRoleHolders,
-  planPause,
-  planRoleChange,
-  planUnpause,
-} from "../../control/ledgerOperations.js";
-import { ROLE_NAMES } from "../../control/roles.js";
+import { planPause, planRoleChange, planUnpause } from "../../control/ledgerOperations.js";
 import {
   planReactivateSource,
   planRegisterSource,
@@ -35,7 +25,6 @@ import {
   planRotateSourceKey,
   planSetSourceFormats,
   planSuspendSource,
-  readSource,
 } from "../../control/sourceOperations.js";
 import { loadFormatDocument } from "../../representation/accept/loadFormatDocument.js";
 import { AddressSchema, Bytes32Schema, HexBytesSchema, Uint48Schema } from "../../sdk/wire.js";
@@ -46,6 +35,10 @@ import type { O2CContext } from "./O2CContext.js";
 import { OperatorRoleRequiredError } from "./errors.js";
 import {
   ControlPlanSchema,
+  DatasetIdParam,
+  FormatIdParam,
+  RoleParam,
+  SourceIdParam,
   O2C_SECURITY,
   RelayedTransactionSchema,
   o2cErrors,
@@ -71,18 +64,6 @@ declare module "hono" {
 const ReasonCode = z.number().int().min(0).max(65_535).default(0);
 const IdList = z.array(Uint64String).max(256);
 const FormatIdList = z.array(Bytes32Schema).max(256);
-const SourceIdParam = z.object({
-  sourceId: Uint64String.meta({ param: { name: "sourceId", in: "path" } }),
-});
-const DatasetIdParam = z.object({
-  datasetId: Uint64String.meta({ param: { name: "datasetId", in: "path" } }),
-});
-const FormatIdParam = z.object({
-  formatId: Bytes32Schema.meta({ param: { name: "formatId", in: "path" } }),
-});
-const RoleParam = z.object({
-  role: z.enum(ROLE_NAMES).meta({ param: { name: "role", in: "path" } }),
-});
 
 interface PlanRouteSpec<PS extends z.ZodObject, BS extends z.ZodType> {
   path: string;
@@ -99,21 +80,30 @@ interface PlanRouteSpec<PS extends z.ZodObject, BS extends z.ZodType> {
   ) => Promise<ControlPlan<unknown>>;
 }
 
-/** Registers the O2C routes: operator authentication, plans, the relay, reads, the check. */
-export function registerO2CRoutes(
-  app: OpenAPIHono,
-  o2c: O2CContext,
-  auth: { sessions: SessionStore; authorizer: ChainAuthorizer },
-): void {
-  app.use("/v1/o2c/*", async (c, next) => {
+/**
+ * The O2C authentication: a SIWE session of the service (UNAUTHENTICATED, SESSION_EXPIRED) whose
+ * account holds OPERATOR_ROLE at the latest block (OPERATOR_ROLE_REQUIRED), for every request;
+ * the account is then `c.get("operator")`, the `from` of every plan.
+ */
+export function requireOperatorSession(auth: {
+  sessions: SessionStore;
+  authorizer: ChainAuthorizer;
+}): MiddlewareHandler {
+  return async (c, next) => {
     const session = await auth.sessions.authenticate(c.req.header("authorization"));
     if (!(await auth.authorizer.isOperator(session.address))) {
       throw new OperatorRoleRequiredError(session.address);
     }
     c.set("operator", session.address);
     await next();
-  });
+  };
+}
 
+/**
+ * Registers the O2C plan routes and the relay. Every /v1/o2c route is behind
+ * `requireOperatorSession`, which the app installs first.
+ */
+export function registerO2CRoutes(app: OpenAPIHono, o2c: O2CContext): void {
   const contextOf = (c: Context): ControlContext => ({
     provider: o2c.provider,
     ledger: o2c.ledger,
@@ -392,8 +382,6 @@ export function registerO2CRoutes(
       return c.json(result, 200);
     },
   );
-
-  registerReads(app, o2c);
 }
 
 /** The wire form of a plan: the call to sign, or `unchanged`. */
@@ -438,183 +426,4 @@ async function requirePublishedDocument(o2c: O2CContext, uri: string, schemaHash
       expected: schemaHash,
     });
   }
-}
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { "application/json": { schema } } },
-});
-
-/** The O2C reads: what `sources:show`, `formats:show`, `datasets:show`, `access:list`, `roles:list` print. */
-function registerReads(app: OpenAPIHono, o2c: O2CContext) {
-  const read = {
-    provider: o2c.provider,
-    ledger: o2c.ledger,
-    accessRegistry: o2c.accessRegistry,
-    fromBlock: o2c.fromBlock,
-  };
-  const reply = (c: Context, value: unknown) => c.json(toJsonValue(value) as object, 200);
-
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/o2c/sources/{sourceId}",
-      tags: ["o2c sources"],
-      summary: "A source, with its allowed formats",
-      security: O2C_SECURITY,
-      request: { params: SourceIdParam },
-      responses: {
-        ...json(
-          z.object({
-            sourceId: z.string(),
-            signer: z.string(),
-            owner: z.string(),
-            status: z.enum(["none", "active", "suspended", "revoked"]),
-            registeredAt: z.string(),
-            epoch: z.string(),
-            metadataHash: z.string(),
-            metadataURI: z.string(),
-            allowedFormats: z.array(z.string()),
-          }),
-          "The source",
-        ),
-        ...o2cErrors(400, 401, 403, 404, 503),
-      },
-    }),
-    async (c) => reply(c, await readSource(read, BigInt(c.req.valid("param").sourceId))),
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/o2c/formats/{formatId}",
-      tags: ["o2c formats"],
-      summary: "A format",
-      security: O2C_SECURITY,
-      request: { params: FormatIdParam },
-      responses: {
-        ...json(
-          z.object({
-            formatId: z.string(),
-            index: z.string(),
-            name: z.string(),
-            version: z.string(),
-            uri: z.string(),
-            status: z.enum(["none", "active", "deprecated"]),
-            uniqueDataHashes: z.boolean(),
-            flags: z.string(),
-            registeredAt: z.string(),
-            deprecatedAt: z.string(),
-          }),
-          "The format",
-        ),
-        ...o2cErrors(400, 401, 403, 404, 503),
-      },
-    }),
-    async (c) => reply(c, await readFormat(read, c.req.valid("param").formatId)),
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/o2c/datasets/{datasetId}",
-      tags: ["o2c datasets"],
-      summary: "A dataset, with its sources and formats",
-      security: O2C_SECURITY,
-      request: { params: DatasetIdParam },
-      responses: {
-        ...json(
-          z.object({
-            datasetId: z.string(),
-            owner: z.string(),
-            uri: z.string(),
-            sourceIds: z.array(z.string()),
-            formatIds: z.array(z.string()),
-          }),
-          "The dataset",
-        ),
-        ...o2cErrors(400, 401, 403, 404, 503),
-      },
-    }),
-    async (c) => reply(c, await readDataset(read, BigInt(c.req.valid("param").datasetId))),
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/o2c/datasets/{datasetId}/grants",
-      tags: ["o2c access"],
-      summary: "Every user ever granted access to a dataset, with the grant as it stands now",
-      security: O2C_SECURITY,
-      request: { params: DatasetIdParam },
-      responses: {
-        ...json(
-          z.object({
-            grants: z.array(
-              z.object({ user: z.string(), expiresAt: z.string(), live: z.boolean() }),
-            ),
-          }),
-          "The grants",
-        ),
-        ...o2cErrors(400, 401, 403, 404, 503),
-      },
-    }),
-    async (c) =>
-      reply(c, { grants: await listGrants(read, BigInt(c.req.valid("param").datasetId)) }),
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/o2c/roles/{role}",
-      tags: ["o2c roles"],
-      summary: "The current holders of a role",
-      security: O2C_SECURITY,
-      request: { params: RoleParam },
-      responses: {
-        ...json(z.object({ role: z.string(), holders: z.array(z.string()) }), "The holders"),
-        ...o2cErrors(400, 401, 403, 503),
-      },
-    }),
-    async (c) => {
-      const { role } = c.req.valid("param");
-      return reply(c, { role, holders: await listRoleHolders(read, role) });
-    },
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/o2c/config/check",
-      tags: ["o2c config"],
-      summary: "The configuration check (8.4): one finding per problem, with its code and ids",
-      description:
-        "As `npx hardhat config:check`, over the deployed suite, the gateway's account (when " +
-        "configured) and this service's own sessions (grants that expired under an open session).",
-      security: O2C_SECURITY,
-      responses: {
-        ...json(
-          z.object({
-            ok: z.boolean(),
-            findings: z.array(
-              z.object({
-                code: z.enum(FINDING_CODES),
-                message: z.string(),
-                ids: z.record(z.string(), z.string()),
-              }),
-            ),
-          }),
-          "The findings; ok when there are none",
-        ),
-        ...o2cErrors(401, 403, 503),
-      },
-    }),
-    async (c) => {
-      const findings = await checkConfiguration({
-        provider: o2c.provider,
-        ledger: o2c.ledger,
-        accessRegistry: o2c.accessRegistry,
-        fromBlock: o2c.fromBlock,
-        gateway: o2c.gatewayAddress,
-        serviceDatabase: o2c.db,
-        serviceNow: o2c.now,
-        formatDocuments: { blobStore: o2c.blobs },
-      });
-      return c.json({ ok: findings.length === 0, findings }, 200);
-    },
-  );
 }

@@ -127,12 +127,11 @@ describe("offchain/service: the O2C API", function () {
   async function planAndSend(path: string, body?: unknown) {
     const plan = await call("POST", path, body);
     expect(plan.status, JSON.stringify(plan.body)).to.equal(200);
-    const sent = await call("POST", "/v1/o2c/transactions", {
-      rawTransaction: await sign(plan.body),
-    });
+    const rawTransaction = await sign(plan.body);
+    const sent = await call("POST", "/v1/o2c/transactions", { rawTransaction });
     expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
     expect(sent.body.status).to.equal("success");
-    return sent.body;
+    return { ...sent.body, rawTransaction };
   }
 
   /** The quotas as the gateway itself answers them (its own C2R route). */
@@ -338,6 +337,16 @@ describe("offchain/service: the O2C API", function () {
       await refused(await sign(plan, operator, { chainId: 1n }), 400, "TX_CHAIN_MISMATCH");
       await refused(await sign(plan, operator, { value: 1n }), 400, "TX_VALUE_REFUSED");
       await refused("0x02deadbeef", 400, "TX_MALFORMED");
+    });
+
+    it("a replay of a transaction already mined", async () => {
+      const { rawTransaction } = await planAndSend("/v1/o2c/datasets", {
+        uri: "ipfs://replayed",
+        sourceIds: [],
+        formatIds: [],
+      });
+      // createDataset may be repeated, so simulation passes; the node refuses the used nonce.
+      await refused(rawTransaction, 409, "TX_REJECTED_BY_NODE");
     });
 
     it("a control call the suite would refuse now, with its ControlRevertError code", async () => {
