@@ -29,7 +29,10 @@ export interface RelayedTransaction {
   function: string;
   /** The ledger's and the registry's events in the receipt (empty when reverted). */
   events: ControlEvent[];
-  /** Why a mined transaction reverted (a race with another change since it was signed). */
+  /**
+   * Why a mined transaction reverted (a race with another change since it was checked): the
+   * code the same call gets on the state after its block.
+   */
   revert?: { code: string; message: string; details: Record<string, unknown> };
 }
 
@@ -144,9 +147,10 @@ export async function relayControlTransaction(
     events: receipt.status === 1 ? decodeControlEvents(receipt, contracts) : [],
   };
   if (receipt.status !== 1) {
-    // Replayed on the state before its block: why another change made it fail.
+    // Replayed on the state after its block, which holds the change it raced with (replaying
+    // before the block would miss one mined ahead of it in the same block).
     try {
-      await simulate(target.provider, { ...call, blockTag: receipt.blockNumber - 1 });
+      await simulate(target.provider, { ...call, blockTag: receipt.blockNumber });
       result.revert = { code: "LEDGER_REVERTED", message: "the call reverted", details: {} };
     } catch (error) {
       const e = error as BaseError;

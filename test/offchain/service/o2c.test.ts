@@ -134,6 +134,12 @@ describe("offchain/service: the O2C API", function () {
     return { ...sent.body, rawTransaction };
   }
 
+  async function waitFor(condition: () => Promise<boolean>) {
+    for (let i = 0; i < 200 && !(await condition()); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   /** The quotas as the gateway itself answers them (its own C2R route). */
   async function gatewayQuotas(): Promise<unknown[]> {
     const res = await gateway.app.request("/v1/control/quotas", {
@@ -354,6 +360,47 @@ describe("offchain/service: the O2C API", function () {
       await planAndSend("/v1/o2c/sources/2/suspend", {});
       // Signed before the state changed: the relay simulates it first and spends no gas.
       await refused(await sign(suspend), 409, "SOURCE_INVALID_STATUS");
+      await planAndSend("/v1/o2c/sources/2/reactivate");
+    });
+  });
+
+  describe("a race: two operators' changes mined in one block", () => {
+    it("answers the loser's receipt as reverted, with its ControlRevertError code", async () => {
+      const other = new Wallet(generatePrivateKey());
+      await fund(other.address);
+      await (await h.fx.ledger.connect(h.fx.admin).grantRole(OPERATOR_ROLE, other.address)).wait();
+      const otherToken = await h.signIn(other);
+      const mine = (await call("POST", "/v1/o2c/sources/2/suspend", {})).body;
+      const theirs = (await call("POST", "/v1/o2c/sources/2/suspend", {}, otherToken)).body;
+      const [rawMine, rawTheirs] = [await sign(mine), await sign(theirs, other)];
+      // Both pass simulation on the same state, then land in the same block.
+      await h.connection.provider.request({ method: "evm_setAutomine", params: [false] });
+      try {
+        const relays = [
+          call("POST", "/v1/o2c/transactions", { rawTransaction: rawMine }),
+          call("POST", "/v1/o2c/transactions", { rawTransaction: rawTheirs }, otherToken),
+        ];
+        await waitFor(
+          async () =>
+            (
+              (await h.connection.provider.request({
+                method: "eth_getBlockByNumber",
+                params: ["pending", false],
+              })) as { transactions: unknown[] }
+            ).transactions.length === 2,
+        );
+        await h.connection.provider.request({ method: "evm_mine", params: [] });
+        const [a, b] = await Promise.all(relays);
+        expect([a.status, b.status]).to.deep.equal([200, 200]);
+        expect(a.body.blockNumber).to.equal(b.body.blockNumber);
+        const statuses = [a.body.status, b.body.status].sort();
+        expect(statuses).to.deep.equal(["reverted", "success"]);
+        const loser = a.body.status === "reverted" ? a.body : b.body;
+        expect(loser.events).to.deep.equal([]);
+        expect(loser.revert.code).to.equal("SOURCE_INVALID_STATUS");
+      } finally {
+        await h.connection.provider.request({ method: "evm_setAutomine", params: [true] });
+      }
       await planAndSend("/v1/o2c/sources/2/reactivate");
     });
   });
