@@ -239,7 +239,7 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
   serveApiDocs(app, { title: "DataLedger service" });
   serveLandingPage(app, {
     title: "DataLedger service",
-    summary: "U2S API: search, read, verify",
+    summary: "U2S API: search, read, verify; O2C for operators under /v1/o2c",
   });
 
   app.notFound(() => {
