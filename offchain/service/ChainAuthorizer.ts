@@ -44,7 +44,10 @@ export class ChainAuthorizer {
     });
   }
 
-  /** Whether `account` holds OPERATOR_ROLE now (it may re-wrap data keys for new readers). */
+  /**
+   * Whether `account` holds OPERATOR_ROLE now: the O2C routes' authorisation, and who may
+   * re-wrap data keys for new readers.
+   */
   isOperator(account: string): Promise<boolean> {
     return this.#cached(`operator:${account}`, async (blockTag) => {
       this.#operatorRole ??= this.#ledger.OPERATOR_ROLE();

@@ -50,7 +50,7 @@ export interface Session {
  */
 export class SessionStore {
   readonly #db: Database;
-  readonly #config: Required<SiweConfig>;
+  #config: Required<SiweConfig>;
   /** The scheme of `config.uri`: the only one a message's header may name. */
   readonly #scheme: string;
   readonly #now: () => number;
@@ -60,6 +60,19 @@ export class SessionStore {
     this.#config = { sessionTtlSeconds: 3600, nonceTtlSeconds: 300, ...config };
     this.#scheme = config.uri.slice(0, Math.max(0, config.uri.indexOf(":")));
     this.#now = now;
+  }
+
+  /** The longest session opened from now on, seconds (C2S: changed by `setSessionTtlSeconds`). */
+  get sessionTtlSeconds(): number {
+    return this.#config.sessionTtlSeconds;
+  }
+
+  /**
+   * C2S (Y.4561 8.8 steps 2–4 on the service FE): the controlling FE changes the session
+   * lifetime of the running service. Sessions opened from now on get it; open ones keep theirs.
+   */
+  setSessionTtlSeconds(seconds: number): void {
+    this.#config.sessionTtlSeconds = seconds;
   }
 
   /** A fresh nonce for the client to put in its SIWE message, with what else it must state. */

@@ -6,6 +6,8 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
+import { createC2RClient, type C2RTarget } from "../control/c2r.js";
+import { ControlRevertError } from "../control/ControlRevertError.js";
 import type { M2S } from "../monitoring/m2s/M2S.js";
 import { BaseError } from "../shared/BaseError.js";
 import { chainCheck } from "../shared/http/chainCheck.js";
@@ -27,6 +29,9 @@ import { registerConfidentialRoutes } from "./confidentialRoutes.js";
 import { ChainAuthorizer } from "./ChainAuthorizer.js";
 import { KeyWrapStore } from "./KeyWrapStore.js";
 import { NotFoundError, PayloadTooLargeError, ValidationFailedError } from "./errors.js";
+import { registerO2COffChainRoutes } from "./o2c/registerO2COffChainRoutes.js";
+import { registerO2CReadRoutes } from "./o2c/registerO2CReadRoutes.js";
+import { registerO2CRoutes, requireOperatorSession } from "./o2c/registerO2CRoutes.js";
 import { registerRecordRoutes } from "./recordRoutes.js";
 import type { ServiceContext } from "./ServiceContext.js";
 import { SessionStore, type SiweConfig } from "./SessionStore.js";
@@ -56,6 +61,13 @@ export interface ServiceDeps {
    * DATABASE_UNAVAILABLE) and `chain` (`provider.getBlockNumber()`, else CHAIN_UNAVAILABLE).
    */
   readiness?: ReadinessChecks;
+  /**
+   * The O2C API's (`/v1/o2c/*`) view of the other FEs: the gateway's C2R routes (URL and control
+   * token; without them the quota and gateway-settings routes answer 503 CONTROL_UNAVAILABLE),
+   * the gateway's chain account (for the configuration check) and the suite's deployment block
+   * (where event replays start).
+   */
+  control?: { gateway?: C2RTarget; gatewayAddress?: string; fromBlock?: number };
 }
 
 /** HTTP status of each stable error code; anything unlisted is a 500. */
@@ -76,7 +88,43 @@ const httpStatus: Record<string, ContentfulStatusCode> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   CHAIN_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
+  // O2C (the controlling FE's routes).
+  OPERATOR_ROLE_REQUIRED: 403,
+  ARGUMENT_INVALID: 400,
+  ROLE_UNKNOWN: 400,
+  ROLE_SOURCE_MANAGED_BY_REGISTRY: 400,
+  ROLE_ADMIN_TWO_STEP: 400,
+  SOURCE_UNKNOWN: 404,
+  FORMAT_UNKNOWN: 404,
+  DATASET_UNKNOWN: 404,
+  ACCOUNT_NOT_OPERATOR: 409,
+  FORMAT_DOCUMENT_UNAVAILABLE: 409,
+  FORMAT_DOCUMENT_MISMATCH: 409,
+  FORMAT_SCHEMA_INVALID: 409,
+  TX_MALFORMED: 400,
+  TX_SIGNER_NOT_SESSION: 403,
+  TX_CHAIN_MISMATCH: 400,
+  TX_TARGET_REFUSED: 400,
+  TX_VALUE_REFUSED: 400,
+  TX_FUNCTION_REFUSED: 400,
+  TX_REJECTED_BY_NODE: 409,
+  CONTROL_TX_PENDING: 504,
+  CONTROL_UNAVAILABLE: 503,
+  CONTROL_DISABLED: 503,
+  // The gateway failed or refused the service's C2R call: a fault between the two FEs.
+  GATEWAY_UNAVAILABLE: 502,
+  CONTROL_UNAUTHORIZED: 502,
 };
+
+/**
+ * A call the suite refuses in simulation (ControlRevertError): a missing role is 403, an unknown
+ * id 404, anything else a conflict with the chain's state (409).
+ */
+function controlRevertStatus(code: string): ContentfulStatusCode {
+  if (code === "ROLE_REQUIRED") return 403;
+  if (code.endsWith("_UNKNOWN")) return 404;
+  return 409;
+}
 
 /** Codes for the HTTPExceptions Hono's validators raise before a handler runs. */
 const httpExceptionCode: Record<number, string> = {
@@ -103,8 +151,9 @@ const httpExceptionCode: Record<number, string> = {
  */
 export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
   const maxBodyBytes = deps.maxBodyBytes ?? 5 * 1024 * 1024;
+  const sessions = new SessionStore(deps.db, deps.siwe, deps.now);
   const ctx: ServiceContext = {
-    sessions: new SessionStore(deps.db, deps.siwe, deps.now),
+    sessions,
     authorizer: new ChainAuthorizer({
       ledger: DataLedger__factory.connect(deps.ledgerAddress, deps.provider),
       access: AccessRegistry__factory.connect(deps.accessAddress, deps.provider),
@@ -146,6 +195,32 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
   registerRecordRoutes(app, ctx);
   registerVerifyRoutes(app, ctx);
   registerConfidentialRoutes(app, ctx);
+  let chainId: Promise<bigint> | undefined;
+  const o2c = {
+    provider: deps.provider,
+    ledger: deps.ledgerAddress,
+    accessRegistry: deps.accessAddress,
+    chainId: () =>
+      (chainId ??= deps.provider.getNetwork().then(
+        (n) => n.chainId,
+        (cause) => {
+          chainId = undefined;
+          throw cause;
+        },
+      )),
+    fromBlock: deps.control?.fromBlock ?? 0,
+    sessions,
+    db: deps.db,
+    blobs: deps.blobs,
+    now: deps.now ?? Date.now,
+    gateway: deps.control?.gateway ? createC2RClient(deps.control.gateway) : undefined,
+    gatewayAddress: deps.control?.gatewayAddress,
+  };
+  // O2C: every /v1/o2c route needs an operator's session, checked on-chain at each request.
+  app.use("/v1/o2c/*", requireOperatorSession(ctx));
+  registerO2CRoutes(app, o2c);
+  registerO2CReadRoutes(app, o2c);
+  registerO2COffChainRoutes(app, o2c);
   registerHealthRoutes(app, {
     readiness: deps.readiness ?? {
       database: databaseCheck(deps.db),
@@ -164,16 +239,19 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
-      title: "DataLedger service API (Y.4561 U2S)",
+      title: "DataLedger service API (Y.4561 U2S, and O2C under /v1/o2c)",
       version: "1.0.0",
       description:
-        "Search, read and verify IoT data anchored on the DataLedger. Authorisation follows the chain.",
+        "Search, read and verify IoT data anchored on the DataLedger. Authorisation follows the " +
+        "chain. Under /v1/o2c, the controlling FE's operations for sessions holding OPERATOR_ROLE: " +
+        "unsigned plans for the operator's wallet, a relay for what it signed, reads, the " +
+        "configuration check, and the gateway's (C2R) and this service's (C2S) live settings.",
     },
   });
   serveApiDocs(app, { title: "DataLedger service" });
   serveLandingPage(app, {
     title: "DataLedger service",
-    summary: "U2S API: search, read, verify",
+    summary: "U2S API: search, read, verify; O2C for operators under /v1/o2c",
   });
 
   app.notFound(() => {
@@ -185,9 +263,14 @@ export function createServiceApp(deps: ServiceDeps): OpenAPIHono {
 
 function errorResponse(error: Error, c: Context): Response {
   if (error instanceof BaseError) {
+    const status =
+      error instanceof ControlRevertError
+        ? controlRevertStatus(error.code)
+        : (httpStatus[error.code] ?? 500);
+    if (status === 500) console.error(error);
     return c.json(
       { error: { code: error.code, message: error.shortMessage, details: error.details } },
-      httpStatus[error.code] ?? 500,
+      status,
     );
   }
   if (error instanceof HTTPException) {

@@ -219,6 +219,7 @@ export async function runSystem(options: SystemOptions): Promise<{
     const chainId = BigInt(identity.chainId);
 
     log("[gateway] opening the outbox and starting the batcher and submitter");
+    const controlToken = await data.controlToken();
     const gateway = await createGateway({
       ledgerAddress,
       rpcUrl,
@@ -228,7 +229,7 @@ export async function runSystem(options: SystemOptions): Promise<{
       batch: { maxBlockSize: 256, maxWaitMs: 1_000 },
       submit: { confirmations: 1, fromBlock: system.deployBlock },
       signatureWorkers: defaultSignatureWorkers(),
-      controlToken: await data.controlToken(),
+      controlToken,
       onError: (error) => log(`[representation] ${describe(error)}`),
       onEvent: (event, details) => {
         if (event === "rewound") {
@@ -288,6 +289,13 @@ export async function runSystem(options: SystemOptions): Promise<{
         uri: `http://${host}:${options.servicePort}`,
         chainId: Number(chainId),
       },
+      // O2C on the service: C2R forwards reach the gateway with its control token, which the
+      // operator's browser or wallet never sees.
+      control: {
+        gateway: { gatewayUrl: gatewayHttp.url, token: controlToken },
+        gatewayAddress: actors.gateway.address,
+        fromBlock: system.deployBlock,
+      },
     });
     const serviceHttp = await serveHttp({
       fetch: serviceApp.fetch,
@@ -303,6 +311,7 @@ export async function runSystem(options: SystemOptions): Promise<{
   gateway (R2D)   ${gatewayHttp.url}   API page ${gatewayHttp.url}/docs
   control (C2R)   ${gatewayHttp.url}/v1/control   token in ${data.path(CONTROL_TOKEN)}
   service (U2S)   ${serviceHttp.url}   API page ${serviceHttp.url}/docs
+  control (O2C)   ${serviceHttp.url}/v1/o2c   SIWE session of an operator; plans to sign, relay
   data            ${data.dir}
   ${devices.length} devices sending ${options.batch} readings every ${options.intervalMs} ms; Ctrl-C stops`);
 

@@ -7,7 +7,8 @@ import { ErrorSchema } from "../../sdk/wire.js";
 import { RejectionError } from "../accept/RejectionError.js";
 import { GatewaySettingsSchema, type GatewayControl } from "../control/GatewayControl.js";
 
-const SourceQuotaSchema = z
+// The C2R wire types, one definition: the gateway's routes and the service's O2C forwards use them.
+export const SourceQuotaSchema = z
   .object({
     records: z.number().int().min(0).max(1_000_000_000).openapi({
       description: "Records the source may have accepted per period; 0 refuses all",
@@ -18,7 +19,7 @@ const SourceQuotaSchema = z
   })
   .openapi("SourceQuota");
 
-const SourceQuotaStateSchema = SourceQuotaSchema.extend({
+export const SourceQuotaStateSchema = SourceQuotaSchema.extend({
   sourceId: z.string(),
   used: z.number().int().openapi({ description: "Records accepted in the current period" }),
   resetsAt: z.number().int().openapi({ description: "Unix seconds the period ends at" }),
@@ -31,7 +32,7 @@ const SourceIdParam = z.object({
     .openapi({ param: { name: "sourceId", in: "path" }, example: "1" }),
 });
 
-const SettingsStateSchema = z
+export const SettingsStateSchema = z
   .object({
     settings: GatewaySettingsSchema,
     overridden: z.array(z.string()).openapi({
@@ -40,7 +41,7 @@ const SettingsStateSchema = z
   })
   .openapi("GatewaySettingsState");
 
-const SettingsPatchSchema = z
+export const SettingsPatchSchema = z
   .object(
     Object.fromEntries(
       Object.entries(GatewaySettingsSchema.shape).map(([name, schema]) => [

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { Provider } from "ethers";
 import { network } from "hardhat";
 import { keccak256, toBytes, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -15,7 +16,7 @@ import { IndexM2S } from "../../../offchain/monitoring/m2s/IndexM2S.js";
 import { createRecord } from "../../../offchain/sdk/createRecord.js";
 import { ledgerDomain } from "../../../offchain/sdk/ledgerDomain.js";
 import { signRecord } from "../../../offchain/sdk/signRecord.js";
-import { createServiceApp } from "../../../offchain/service/createServiceApp.js";
+import { createServiceApp, type ServiceDeps } from "../../../offchain/service/createServiceApp.js";
 import { serviceMigrations } from "../../../offchain/service/schema.js";
 import { DirectoryBlobStore } from "../../../offchain/storage/BlobStore.js";
 import type { Database } from "../../../offchain/storage/Database.js";
@@ -32,7 +33,17 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * to anchor data the three ways and to sign in. The service clock is `clock.now` (unix ms) so
  * session expiry can be tested without waiting.
  */
-export async function createServiceHarness(open: () => Promise<Database>) {
+export async function createServiceHarness(
+  open: () => Promise<Database>,
+  options: {
+    /** The O2C routes' control deps, built on the harness's chain (e.g. a gateway on it). */
+    control?: (chain: {
+      provider: Provider;
+      fx: LedgerFixture;
+      blobs: DirectoryBlobStore;
+    }) => Promise<ServiceDeps["control"]>;
+  } = {},
+) {
   const connection = await network.create();
   const fx: LedgerFixture = await deployLedger(connection as Parameters<typeof deployLedger>[0]);
   const provider = connection.ethers.provider;
@@ -54,7 +65,9 @@ export async function createServiceHarness(open: () => Promise<Database>) {
   });
   const clock = { now: Date.now() };
   const m2s = new IndexM2S(db);
+  const control = await options.control?.({ provider, fx, blobs });
   const app = createServiceApp({
+    control,
     db,
     m2s,
     blobs,
@@ -131,7 +144,7 @@ export async function createServiceHarness(open: () => Promise<Database>) {
 
   /** A SIWE message for `signer` with a fresh nonce; `overrides` forge individual fields. */
   async function siweMessage(
-    signer: HardhatEthersSigner,
+    signer: Pick<HardhatEthersSigner, "address">,
     overrides: Partial<Parameters<typeof createSiweMessage>[0]> = {},
   ): Promise<string> {
     const { body } = await request("/v1/auth/nonce");
@@ -148,7 +161,9 @@ export async function createServiceHarness(open: () => Promise<Database>) {
     });
   }
 
-  async function signIn(signer: HardhatEthersSigner): Promise<string> {
+  async function signIn(
+    signer: Pick<HardhatEthersSigner, "address" | "signMessage">,
+  ): Promise<string> {
     const message = await siweMessage(signer);
     const { status, body } = await request("/v1/auth/verify", {
       method: "POST",

