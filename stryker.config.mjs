@@ -11,7 +11,8 @@
 export const modules = {
   sdk: {
     title: "SDK receipt verification",
-    mutate: ["offchain/sdk/verifyReceipt.ts"],
+    // wire.ts: ReceiptSchema is verifyReceipt's shape check (RECEIPT_MALFORMED).
+    mutate: ["offchain/sdk/verifyReceipt.ts", "offchain/sdk/wire.ts"],
     spec: ["test/offchain/sdk/verifyReceipt.test.ts", "test/offchain/sdk/*.mutants.test.ts"],
   },
   gateway: {
