@@ -138,7 +138,12 @@ export async function configCheck(
     if (args.json === true) console.log(JSON.stringify(report));
     else if (report.ok) console.log(`ok: no configuration findings for ledger ${ledger}`);
     else for (const finding of findings) console.log(formatFinding(finding));
-    if (!report.ok) throw new ConfigCheckFailedError(findings);
+    if (!report.ok) {
+      // With --json the report ({ ok: false, findings }) is the one document on stdout.
+      throw Object.assign(new ConfigCheckFailedError(findings), {
+        reportedAsJson: args.json === true,
+      });
+    }
     return report;
   } finally {
     await db?.close();

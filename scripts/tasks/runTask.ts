@@ -38,8 +38,10 @@ export function runTask<ArgsT>(
       // One line even if a message was written over several.
       const message = userError.shortMessage.replace(/\s*\n\s*/g, " ");
       console.error(`error ${userError.code}: ${message}${hint === undefined ? "" : ` (${hint})`}`);
-      // A script reading --json output gets the failure in the same shape, on stdout.
-      if ((args as { json?: unknown } | undefined)?.json === true) {
+      // A script reading --json output gets the failure in the same shape, on stdout, unless
+      // the action's own JSON document already says it failed (config:check's report).
+      const reported = (userError as { reportedAsJson?: boolean }).reportedAsJson === true;
+      if ((args as { json?: unknown } | undefined)?.json === true && !reported) {
         const error = { code: userError.code, message, details: userError.details };
         console.log(
           JSON.stringify({ error }, (_key, v) => (typeof v === "bigint" ? String(v) : v)),

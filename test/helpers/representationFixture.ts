@@ -73,6 +73,8 @@ export async function setUpRepresentation(
     [admin.address, ADMIN_DELAY],
     admin,
   )) as unknown as DataLedger;
+  // Until the code is there: on a node that mines by interval a call would read nothing.
+  await ledger.waitForDeployment();
   const ledgerAddress = (await ledger.getAddress()) as Hex;
   const asOperator = ledger.connect(operator);
   await (

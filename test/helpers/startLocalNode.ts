@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 
 /** A JSON-RPC node (`hardhat node` or Anvil) this test process started on loopback. */
@@ -14,7 +15,7 @@ export interface LocalNode {
 const BIN = path.join(process.cwd(), "node_modules", ".bin");
 
 /**
- * Starts `hardhat node` or Anvil on a random high port of 127.0.0.1, in its own process group,
+ * Starts `hardhat node` or Anvil on a free port of 127.0.0.1, in its own process group,
  * and waits until it answers eth_chainId. Both fund the same development accounts. A port
  * someone else holds shows as a node that exits or never answers: another port is tried.
  *
@@ -31,7 +32,9 @@ export async function startLocalNode(
   let lastError: unknown;
   // A given port is tried once: the caller wants that one (a node restarted in place).
   for (let attempt = 0; attempt < (options.port ? 1 : 5); attempt++) {
-    const port = options.port ?? 20_000 + Math.floor(Math.random() * 40_000);
+    // A port the OS has just handed out is free, unlike a random one: another node on it (of a
+    // test run beside this one) would answer eth_chainId as if it were ours.
+    const port = options.port ?? (await freePort());
     const args =
       kind === "anvil"
         ? ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--silent"]
@@ -92,6 +95,18 @@ function localNode(url: string, chainId: number, child: ChildProcess): LocalNode
       await exited;
     },
   };
+}
+
+/** A TCP port of 127.0.0.1 nobody listens on, as the OS assigns it. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 async function waitForRpc(node: LocalNode, child: ChildProcess, timeoutMs = 60_000) {
