@@ -22,8 +22,10 @@ export interface AnvilRepresentation {
  * const { anvil, fx, close } = await setUpRepresentationOnAnvil();
  * const gateway = await createGateway({ rpcUrl: anvil.url, privateKey: fx.gatewaySigner.privateKey, … });
  */
-export async function setUpRepresentationOnAnvil(): Promise<AnvilRepresentation> {
-  const anvil = await startLocalNode("anvil");
+export async function setUpRepresentationOnAnvil(
+  options: { anvilArgs?: string[] } = {},
+): Promise<AnvilRepresentation> {
+  const anvil = await startLocalNode("anvil", { args: options.anvilArgs });
   try {
     const connection = await network.create({
       network: "localhost",
