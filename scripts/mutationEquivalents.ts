@@ -11,28 +11,28 @@ const authorizer = "offchain/service/ChainAuthorizer.ts";
 
 export const equivalents: Record<string, string> = {
   // offchain/sdk/verifyReceipt.ts
-  [`${sdk}:340 StringLiteral ""`]:
+  [`${sdk}:310 StringLiteral ""`]:
     "viem's readContract encodes and decodes with abi[0] when functionName is empty, and getRecord is ledgerAbi[0]",
 
   // offchain/representation/accept/validateSubmission.ts
-  [`${validate}:136 OptionalChaining validate.errors[0]`]:
+  [`${validate}:172 OptionalChaining validate.errors[0]`]:
     "Ajv sets errors whenever a validator returns false, so errors is never null on this path",
-  [`${validate}:138 OptionalChaining first.instancePath`]:
+  [`${validate}:174 OptionalChaining first.instancePath`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:139 OptionalChaining first.keyword`]:
+  [`${validate}:175 OptionalChaining first.keyword`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:140 OptionalChaining first.message`]:
+  [`${validate}:176 OptionalChaining first.message`]:
     "first is Ajv's first error, always present when validation failed (see errors above)",
-  [`${validate}:138 StringLiteral "Stryker was here!"`]:
+  [`${validate}:174 StringLiteral "Stryker was here!"`]:
     "Ajv's instancePath is always a string (empty for the root), so the ?? fallback is never taken",
 
   // offchain/representation/accept/acceptSubmissions.ts
-  [`${accept}:262 ConditionalExpression true`]:
+  [`${accept}:297 ConditionalExpression true`]:
     'settleWithinRequest: a later identical copy without an error always has the status "accepted" the first loop gave it (copies are never settled with the outbox)',
-  [`${accept}:263 ConditionalExpression true`]:
+  [`${accept}:298 ConditionalExpression true`]:
     "settleWithinRequest: a later identical copy without an error always has created false from the first loop (copies are never settled with the outbox)",
 
   // offchain/service/ChainAuthorizer.ts
-  [`${authorizer}:21 UnaryOperator +1`]:
+  [`${authorizer}:22 UnaryOperator +1`]:
     "the cache starts empty, so whether the first block number read equals the initial marker only decides whether an empty map is replaced by another",
 };

@@ -196,6 +196,9 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
         "recordId",
       ],
       ["a data hash that is no hex", () => ({ ...good, dataHash: word("gg") }), "dataHash"],
+      // The patterns are anchored: junk before or after a well-formed value is no value.
+      ["a data hash after junk", () => ({ ...good, dataHash: `zz${good.dataHash}` }), "dataHash"],
+      ["a data hash before junk", () => ({ ...good, dataHash: `${good.dataHash}zz` }), "dataHash"],
       ["a null operation", () => ({ ...good, operation: null }), "operation"],
       ["an operation that is a string", () => ({ ...good, operation: "op" }), "operation"],
       ["a short source", () => withOperation({ source: "0x1234" }), "operation.source"],
@@ -208,6 +211,16 @@ describe("offchain/sdk: verifyReceipt, refusal by refusal", () => {
       [
         "a signature that is no hex",
         () => withOperation({ signature: "0xzz" }),
+        "operation.signature",
+      ],
+      [
+        "a signature of an odd number of hex digits",
+        () => withOperation({ signature: "0xabc" }),
+        "operation.signature",
+      ],
+      [
+        "a signature after junk",
+        () => withOperation({ signature: `zz${good.operation.signature}` }),
         "operation.signature",
       ],
       ["a null record", () => withOperation({ record: null }), "operation.record"],
