@@ -46,6 +46,9 @@ export const modules = {
     spec: [
       "test/offchain/service/records.test.ts",
       "test/offchain/service/recordIds.test.ts",
+      // isOperator (O2C) and isSourceKey (key wraps) are authorised there.
+      "test/offchain/service/o2c.test.ts",
+      "test/offchain/service/confidential.test.ts",
       "test/offchain/service/*.mutants.test.ts",
     ],
   },
