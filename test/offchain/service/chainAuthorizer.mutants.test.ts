@@ -10,6 +10,7 @@ import type { AccessRegistry, DataLedger } from "../../../types/ethers-contracts
 import { expectCode } from "../../helpers/expectCode.js";
 
 const USER_ROLE = `0x${"aa".repeat(32)}`;
+const OPERATOR_ROLE = `0x${"bb".repeat(32)}`;
 
 /** A chain whose grants are the `allowed` set of keys, read at `block`; every read is logged. */
 function stubChain() {
@@ -34,8 +35,15 @@ function stubChain() {
       roleReads++;
       return Promise.resolve(USER_ROLE);
     },
+    OPERATOR_ROLE: () => {
+      roleReads++;
+      return Promise.resolve(OPERATOR_ROLE);
+    },
     hasRole: (role: string, user: string, options: { blockTag?: unknown }) =>
       answer("hasRole", `${role}:${user}`, options),
+    // A key bound to a source answers its id, any other 0.
+    sourceIdOf: (key: string, options: { blockTag?: unknown }) =>
+      answer("sourceIdOf", `source:${key}`, options).then((bound) => (bound ? 7n : 0n)),
   };
   const access = {
     hasAccess: (datasetId: bigint, user: string, options: { blockTag?: unknown }) =>
@@ -69,6 +77,29 @@ describe("offchain/service: ChainAuthorizer, rule by rule", () => {
     expect(await authorizer.isUser("alice")).to.equal(true);
     expect(roleReads()).to.equal(1);
     expect(state.reads.map((r) => r.blockTag)).to.deep.equal([10, 10, 11]);
+  });
+
+  it("asks OPERATOR_ROLE and source keys at the latest block, each read once per block", async () => {
+    const { state, authorizer, roleReads } = stubChain();
+    state.allowed.add(`${OPERATOR_ROLE}:olga`);
+    state.allowed.add("source:0xdevice");
+    expect(await authorizer.isOperator("olga")).to.equal(true);
+    expect(await authorizer.isOperator("bob")).to.equal(false);
+    expect(await authorizer.isOperator("olga")).to.equal(true);
+    expect(await authorizer.isSourceKey("0xdevice")).to.equal(true);
+    expect(await authorizer.isSourceKey("0xstranger")).to.equal(false);
+    state.block = 12;
+    expect(await authorizer.isOperator("olga")).to.equal(true);
+    expect(await authorizer.isSourceKey("0xdevice")).to.equal(true);
+    expect(roleReads()).to.equal(1);
+    expect(state.reads.map((r) => `${r.call}@${String(r.blockTag)}`)).to.deep.equal([
+      "hasRole@10",
+      "hasRole@10",
+      "sourceIdOf@10",
+      "sourceIdOf@10",
+      "hasRole@12",
+      "sourceIdOf@12",
+    ]);
   });
 
   it("keys every answer by all its arguments within one block", async () => {
