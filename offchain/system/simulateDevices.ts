@@ -77,7 +77,9 @@ export function simulateDevices(options: {
         }
         const verdicts = await sendRecords(options.gatewayUrl, submissions);
         verdicts.forEach((v, i) => {
-          if (v.recordId) {
+          // A refusal names the record id too (it is known from the operation): the verdict's
+          // error, not its id, says whether the record was accepted.
+          if (v.error === undefined && v.recordId) {
             state.accepted++;
             state.pending.set(v.recordId, submissions[i].payload);
           } else {
