@@ -29,6 +29,8 @@ export const modules = {
       "test/offchain/representation/recordIds.test.ts",
       // Quotas are counted in acceptSubmissions.
       "test/offchain/representation/controlC2R.test.ts",
+      // The envelope checks of confidential formats are in validateSubmission.
+      "test/offchain/representation/confidential.test.ts",
       "test/offchain/representation/*.mutants.test.ts",
     ],
   },

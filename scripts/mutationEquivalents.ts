@@ -32,6 +32,15 @@ export const equivalents: Record<string, string> = {
   [`${accept}:298 ConditionalExpression true`]:
     "settleWithinRequest: a later identical copy without an error always has created false from the first loop (copies are never settled with the outbox)",
 
+  [`${accept}:216 MethodExpression valid`]:
+    "quotas: which records are looked up in the outbox before counting changes the cost only; a record of a source without a quota gets from that early lookup the verdict the raced-record settlement after the write gives it, and takeQuota counts nothing for it",
+  [`${accept}:216 ConditionalExpression true`]:
+    "quotas: as above, every validated candidate has a source id, and looking up an unlimited source's record early gives it the verdict it gets after the write anyway",
+  [`${accept}:216 LogicalOperator c.sourceId || quotas.has(c.sourceId)`]:
+    "quotas: every validated candidate has a source id, so this is true for all of them: the early lookup of the line above, same verdicts",
+  [`${accept}:273 ConditionalExpression false`]:
+    "takeQuota only sees validated candidates, which all carry a source id; and take() of an id with no quota answers undefined, as the guard does",
+
   // offchain/service/ChainAuthorizer.ts
   [`${authorizer}:22 UnaryOperator +1`]:
     "the cache starts empty, so whether the first block number read equals the initial marker only decides whether an empty map is replaced by another",
