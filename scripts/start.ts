@@ -138,12 +138,18 @@ try {
 } catch (error) {
   fail(error);
 }
-let signals = 0;
+let firstSignalAt: number | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    // A second Ctrl-C does not wait for the clean stop.
-    if (++signals > 1) process.exit(130);
-    system.stop(signal);
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now();
+      system.stop(signal);
+      return;
+    }
+    // A Ctrl-C reaches this process twice: from the terminal (the whole process group) and
+    // relayed by tsx, later when the machine is busy. Only a second Ctrl-C of the operator's,
+    // a moment after the first, skips the clean stop.
+    if (Date.now() - firstSignalAt > 1_000) process.exit(130);
   });
 }
 process.exit(await system.done);
